@@ -1,0 +1,140 @@
+"""The command line: parse arguments, call the library, print results once."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+from . import batch, content
+from .errors import PublisherError, UsageError
+
+HERE = Path(__file__).resolve().parent.parent
+
+DESCRIPTION = """\
+Build printable patient-information leaflets (PDF) from the YAML files in handouts/.
+
+  python build.py                     build every leaflet into dist/
+  python build.py handouts/x.yaml     build only the leaflets named
+  python build.py check [PATH ...]    validate without rendering
+
+Exit status: 0 all well, 1 a leaflet failed (the others are still built), 2 usage error."""
+
+
+class _Parser(argparse.ArgumentParser):
+    def error(self, message):
+        self.print_usage(sys.stderr)
+        print(f"Error: {message}\nTry 'python build.py --help' for help.", file=sys.stderr)
+        sys.exit(2)
+
+
+def _common(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("paths", nargs="*", metavar="PATH", type=Path,
+                        help="leaflet files (default: every handouts/*.yaml)")
+    parser.add_argument("--project", type=Path, default=HERE, metavar="DIR",
+                        help="the project folder holding handouts/, templates/ and styles/ (default: %(default)s)")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = _Parser(prog="build.py", description=DESCRIPTION, formatter_class=argparse.RawDescriptionHelpFormatter)
+    _common(parser)
+    parser.add_argument("--out", type=Path, default=None, metavar="DIR",
+                        help="write PDFs into DIR (default: dist/ in the project)")
+    parser.add_argument("--html", action="store_true",
+                        help="also write each leaflet's HTML next to its PDF, for preview in a browser")
+    return parser
+
+
+def check_parser() -> argparse.ArgumentParser:
+    parser = _Parser(prog="build.py check", description="Validate leaflets, people.yaml and brand.yaml without rendering; report every problem.")
+    _common(parser)
+    return parser
+
+
+def _leaflet_paths(project: content.Project, paths: list[Path]) -> list[Path] | None:
+    if not paths:
+        return None
+    found = []
+    for path in paths:
+        if not project.contains(path):
+            raise UsageError(f"Error: '{path}' is outside the project folder {project.root} - leaflets must live in the project")
+        if path.is_dir():
+            found += sorted(path.glob("*.yaml"))
+        elif not path.exists():
+            raise UsageError(f"Error: '{path}' does not exist")
+        elif path.suffix != ".yaml":
+            raise UsageError(f"Error: '{path}' is not a leaflet - leaflet files end in .yaml")
+        else:
+            found.append(path)
+    stems = {}
+    for path in found:
+        if path.stem in stems and stems[path.stem] != path.resolve():
+            raise UsageError(f"Error: '{path}' and '{stems[path.stem]}' would both build {path.stem}.pdf - rename one")
+        stems[path.stem] = path.resolve()
+    return list(dict.fromkeys(p.resolve() for p in found))
+
+
+def _load(args) -> content.Catalogue:
+    """Load and validate everything first, and show every problem found, before any rendering."""
+    project = content.Project(args.project)
+    catalogue = content.load_catalogue(project, _leaflet_paths(project, args.paths))
+    for problem in catalogue.shared_problems:
+        print(problem, file=sys.stderr)
+    for result in batch.invalid(catalogue):
+        for line in result.errors:
+            print(line, file=sys.stderr)
+    return catalogue
+
+
+def _summary(report: batch.Report, verb: str) -> str:
+    good = [r for r in report.results if r.status != "failed"]
+    errors = sum(len(r.errors) for r in report.failed) + len(report.shared_errors)
+    line = f"{len(good)} leaflet{'s' if len(good) != 1 else ''} {verb}"
+    if report.failed or report.shared_errors:
+        line += f", {len(report.failed)} failed with {errors} error{'s' if errors != 1 else ''}"
+    return line + "."
+
+
+def run_check(args) -> int:
+    report = batch.check(_load(args))
+    print(_summary(report, "valid"), file=sys.stderr if not report.ok else sys.stdout)
+    return 0 if report.ok else 1
+
+
+def run_build(args) -> int:
+    catalogue = _load(args)
+    project = catalogue.project
+    out = args.out or project.root / "dist"
+
+    def progress(result: batch.Result) -> None:
+        for warning in result.warnings:
+            print(warning, file=sys.stderr)
+        if result.status == "built":
+            shown = project.relative(result.output)
+            print(f"built {shown} ({result.pages} page{'s' if result.pages != 1 else ''}, "
+                  f"{result.bytes // 1024} KB, {result.seconds:.1f} s)")
+        else:
+            for line in result.errors:
+                print(line, file=sys.stderr)
+
+    report = batch.build(catalogue, out, write_html=args.html, on_result=progress)
+    print(_summary(report, "built"), file=sys.stderr if not report.ok else sys.stdout)
+    return 0 if report.ok else 1
+
+
+def main(argv: list[str] | None = None) -> int:
+    argv = sys.argv[1:] if argv is None else argv
+    if argv[:1] == ["check"]:
+        parser, runner, argv = check_parser(), run_check, argv[1:]
+    else:
+        parser, runner = build_parser(), run_build
+    args = parser.parse_args(argv)
+    try:
+        return runner(args)
+    except UsageError as exc:
+        parser.print_usage(sys.stderr)
+        exc.show()
+        return exc.exit_code
+    except PublisherError as exc:
+        exc.show()
+        return exc.exit_code

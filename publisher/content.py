@@ -1,0 +1,358 @@
+"""Load and validate: leaflets, people and brand files into checked objects."""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime
+import difflib
+import json
+import os
+from pathlib import Path
+
+import jsonschema
+
+from . import markdown, yamlsource
+from .errors import Problem
+
+LEAFLET_SCHEMA = "leaflet.schema.json"
+PEOPLE_SCHEMA = "people.schema.json"
+BRAND_SCHEMA = "brand.schema.json"
+
+
+@dataclasses.dataclass
+class Project:
+    """Where a project's content, templates and styles live."""
+
+    root: Path
+
+    def __post_init__(self):
+        self.root = Path(self.root).resolve()
+
+    handouts = property(lambda self: self.root / "handouts")
+    templates = property(lambda self: self.root / "templates")
+    styles = property(lambda self: self.root / "styles")
+    schemas = property(lambda self: self.root / "schema")
+    people_file = property(lambda self: self.root / "people.yaml")
+    brand_file = property(lambda self: self.root / "brand.yaml")
+
+    def relative(self, path: Path) -> str:
+        """A path as users see it in messages: relative to the project when inside it."""
+        path = Path(path)
+        try:
+            return Path(os.path.abspath(path)).relative_to(self.root).as_posix()
+        except ValueError:
+            return str(path)
+
+    def contains(self, path: Path) -> bool:
+        """Whether `path`, with symlinks and '..' resolved, lies inside the project."""
+        return Path(path).resolve().is_relative_to(self.root)
+
+    def leaflet_files(self) -> list[Path]:
+        """Every leaflet in handouts/, in a stable order."""
+        return sorted(self.handouts.glob("*.yaml"))
+
+
+@dataclasses.dataclass
+class Leaflet:
+    """A validated leaflet, with the people it credits resolved."""
+
+    path: Path
+    name: str  # as shown in messages
+    stem: str
+    data: dict
+    authors: list
+    reviewers: list
+
+
+@dataclasses.dataclass
+class Catalogue:
+    """Everything loaded for one run: the shared files and each leaflet's outcome."""
+
+    project: Project
+    brand: dict | None
+    people: dict | None
+    leaflets: list  # of Leaflet
+    failures: dict  # leaflet path -> list[Problem]
+    shared_problems: list  # problems in people.yaml and brand.yaml
+
+
+# -- schemas ---------------------------------------------------------------
+
+_validators: dict = {}
+
+
+def validator(project: Project, name: str) -> jsonschema.protocols.Validator:
+    """A cached validator for one of the project's schema files."""
+    path = project.schemas / name
+    if path not in _validators:
+        schema = json.loads(path.read_text(encoding="utf-8"))
+        cls = jsonschema.validators.validator_for(schema)
+        _validators[path] = cls(schema, format_checker=_FORMATS)
+    return _validators[path]
+
+
+_FORMATS = jsonschema.FormatChecker(formats=())
+
+
+@_FORMATS.checks("date", raises=ValueError)
+def _is_date(value) -> bool:
+    if isinstance(value, str):
+        datetime.date.fromisoformat(value)
+    return True
+
+
+# -- reading files ---------------------------------------------------------
+
+
+def read_source(project: Project, path: Path) -> yamlsource.Source:
+    """Read and parse one YAML file, or raise YAMLProblems."""
+    name = project.relative(path)
+    try:
+        raw = Path(path).read_bytes()
+    except FileNotFoundError:
+        raise yamlsource.YAMLProblems([Problem(name, 1, 1, "", "file not found - check the path")])
+    except OSError as exc:
+        raise yamlsource.YAMLProblems([Problem(name, 1, 1, "", f"cannot read file: {exc.strerror}")])
+    if len(raw) > yamlsource.MAX_BYTES:
+        raise yamlsource.YAMLProblems([Problem(name, 1, 1, "", f"file is {len(raw)} bytes, more than the limit of {yamlsource.MAX_BYTES} - split it")])
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        line = raw[: exc.start].count(b"\n") + 1
+        column = exc.start - (raw.rfind(b"\n", 0, exc.start) + 1) + 1
+        raise yamlsource.YAMLProblems([Problem(name, line, column, "", f"byte 0x{raw[exc.start]:02x} is not UTF-8 - save the file as UTF-8")])
+    if text.startswith("\ufeff"):
+        raise yamlsource.YAMLProblems([Problem(name, 1, 1, "", "file starts with a byte-order mark - save it as UTF-8 without BOM")])
+    return yamlsource.load(name, text)
+
+
+def validate(project: Project, source: yamlsource.Source, schema: str) -> list[Problem]:
+    """Check a parsed file against a schema; coerce numbers written where text belongs."""
+    check = validator(project, schema)
+    if not isinstance(source.data, dict):
+        return [source.problem((), f"expected a mapping of fields (name: value), got {_describe(source.data)}")]
+    # `version: 1.10` must mean the text "1.10", not the number 1.1: put back
+    # the written text of plain numbers wherever the schema wants text.
+    for error in check.iter_errors(source.data):
+        if error.validator == "type" and "string" in _as_list(error.validator_value):
+            path = tuple(error.absolute_path)
+            if path in source.raw and path:
+                _set(source.data, path, source.raw[path])
+    problems = []
+    for error in check.iter_errors(source.data):
+        problems.extend(_explain(source, error))
+    return list(dict.fromkeys(problems))
+
+
+def _set(data, path, value):
+    for part in path[:-1]:
+        data = data[part]
+    data[path[-1]] = value
+
+
+def _as_list(value):
+    return value if isinstance(value, list) else [value]
+
+
+_TYPE_NAMES = {
+    "string": "text",
+    "array": "a list",
+    "object": "a mapping of fields",
+    "boolean": "true or false",
+    "integer": "a whole number",
+    "number": "a number",
+}
+
+_PATTERN_HINTS = {
+    "language": "is not a language tag - use a BCP 47 tag such as en-GB",
+    "reference": "is not a reference number - use letters, digits and hyphens, e.g. PIL-0123",
+    "version": "is not a version - use digits and dots, e.g. 1.0 (quote it: \"1.10\")",
+    "url": "is not a link we can print - use a full https:// address, mailto: or tel:",
+    "file": "is not an image file we accept - give a relative path to an .svg, .png or .jpg file",
+    "logo": "is not a logo file we accept - give a relative path to an .svg file",
+    "email": "is not an email address - use name@example.org",
+    "website": "is not a web address - write it without https://, e.g. example.org",
+    "person_id": "is not a person id - use lower-case words joined by hyphens, e.g. helen-marsh",
+    "colour": "is not a colour - use six hex digits, e.g. #005eb8",
+    "date": "is not a date - use YYYY-MM-DD, e.g. 2026-03-31",
+}
+
+
+def _describe(value) -> str:
+    if value is None:
+        return "nothing"
+    if isinstance(value, bool):
+        return "true/false"
+    if isinstance(value, (int, float)):
+        return f"the number {value}"
+    if isinstance(value, str):
+        return "text"
+    if isinstance(value, list):
+        return "a list"
+    if isinstance(value, dict):
+        return "a mapping of fields"
+    return type(value).__name__
+
+
+def _explain(source: yamlsource.Source, error) -> list[Problem]:
+    """Turn one jsonschema error into messages a clinician can act on."""
+    path = tuple(error.absolute_path)
+    kind = error.validator
+    value = error.instance
+    if kind == "additionalProperties" and error.validator_value is False:
+        allowed = sorted(error.schema.get("properties", {}))
+        out = []
+        for key in sorted(set(value) - set(allowed)):
+            close = difflib.get_close_matches(str(key), allowed, n=1, cutoff=0.6)
+            hint = f"did you mean '{close[0]}'?" if close else f"allowed here: {', '.join(allowed)}"
+            out.append(source.problem(path + (key,), f"unknown field - {hint}", at_key=True))
+        return out
+    if kind == "required":
+        name = error.message.split("'")[1]
+        where = "" if not path else " here"
+        return [source.problem(path, f"missing required field '{name}'{where} - add '{name}:'")]
+    if kind == "type":
+        expected = " or ".join(_TYPE_NAMES.get(t, t) for t in _as_list(error.validator_value))
+        hint = " - put it in quotes" if "string" in _as_list(error.validator_value) and isinstance(value, bool) else ""
+        return [source.problem(path, f"expected {expected}, got {_describe(value)}{hint}")]
+    if kind == "format" and error.validator_value == "date":
+        return [source.problem(path, f"'{value}' is not a real date - use YYYY-MM-DD with a real month and day")]
+    if kind == "pattern":
+        hint = _pattern_hint(path, error)
+        return [source.problem(path, f"'{value}' {hint}")]
+    if kind == "propertyNames":
+        return [source.problem(path + (value,), f"'{value}' {_PATTERN_HINTS['person_id']}", at_key=True)]
+    if kind == "enum":
+        options = ", ".join(map(str, error.validator_value))
+        return [source.problem(path, f"'{value}' is not one of: {options}")]
+    if kind == "minLength":
+        return [source.problem(path, "must not be empty - write the text or remove the field")]
+    if kind == "maxLength":
+        return [source.problem(path, f"is {len(value)} characters long, more than {error.validator_value} - shorten it")]
+    if kind == "minItems":
+        n = error.validator_value
+        return [source.problem(path, f"needs at least {n} item{'s' if n != 1 else ''} - add one")]
+    if kind == "minProperties":
+        return [source.problem(path, "must not be empty - add at least one field")]
+    if kind == "uniqueItems":
+        seen = set()
+        dupes = [v for v in value if repr(v) in seen or seen.add(repr(v))]
+        return [source.problem(path, f"lists {dupes[0]!r} more than once - remove the repeat")]
+    if kind == "anyOf" and path and path[0] == "sections":
+        return [source.problem(path, "a section needs a heading, a body, or both - add 'heading:' or 'body:'")]
+    return [source.problem(path, error.message)]
+
+
+def _pattern_hint(path, error) -> str:
+    names = [p for p in reversed(path) if isinstance(p, str)]
+    ref_hint = None
+    pattern = error.validator_value
+    for name, hint in _PATTERN_HINTS.items():
+        if names and names[0] == name:
+            return hint
+    if "[a-z0-9]+(-[a-z0-9]+)*" in pattern:
+        ref_hint = _PATTERN_HINTS["person_id"]
+    elif pattern.startswith("^#"):
+        ref_hint = _PATTERN_HINTS["colour"]
+    elif "[0-9]{4}" in pattern:
+        ref_hint = _PATTERN_HINTS["date"]
+    return ref_hint or f"does not have the expected form ({pattern})"
+
+
+# -- whole-catalogue loading ----------------------------------------------
+
+TEXT_FIELDS = ("summary", "body", "note", "biography", "feedback", "other_formats", "disclaimer")
+
+
+def _markdown_problems(source: yamlsource.Source, data, path=()) -> list[Problem]:
+    """Check every Markdown field under `data` against the allowed subset."""
+    out = []
+    if isinstance(data, dict):
+        for key, value in data.items():
+            if key in TEXT_FIELDS and isinstance(value, str):
+                out += [source.problem(path + (key,), msg) for msg in markdown.problems(value)]
+            else:
+                out += _markdown_problems(source, value, path + (key,))
+    elif isinstance(data, list):
+        for i, item in enumerate(data):
+            out += _markdown_problems(source, item, path + (i,))
+    return out
+
+
+def _load_shared(project: Project, path: Path, schema: str):
+    """Load people.yaml or brand.yaml: (source or None, problems)."""
+    try:
+        source = read_source(project, path)
+    except yamlsource.YAMLProblems as exc:
+        return None, exc.problems
+    problems = validate(project, source, schema)
+    if not problems:
+        problems = _markdown_problems(source, source.data)
+    return source, problems
+
+
+def _check_asset(project: Project, source, base: Path, path, relative: str, problems: list) -> None:
+    target = base / relative
+    if not project.contains(target):
+        problems.append(source.problem(path, f"'{relative}' is outside the project - keep images inside the project folder"))
+    elif not target.is_file():
+        problems.append(source.problem(path, f"file '{project.relative(target)}' not found - check the name, or add the file"))
+
+
+def load_brand(project: Project):
+    """The brand file: (data or None, problems)."""
+    source, problems = _load_shared(project, project.brand_file, BRAND_SCHEMA)
+    if source and not problems:
+        _check_asset(project, source, project.brand_file.parent, ("logo",), source.data["logo"], problems)
+    return (source.data if source and not problems else None), problems
+
+
+def load_people(project: Project):
+    """The people file: (id -> person, or None, problems)."""
+    source, problems = _load_shared(project, project.people_file, PEOPLE_SCHEMA)
+    return (source.data["people"] if source and not problems else None), problems
+
+
+def load_leaflet(project: Project, path: Path, people: dict | None):
+    """Validate one leaflet: (Leaflet or None, problems)."""
+    try:
+        source = read_source(project, path)
+    except yamlsource.YAMLProblems as exc:
+        return None, exc.problems
+    problems = validate(project, source, LEAFLET_SCHEMA)
+    if problems:
+        return None, problems
+    data = source.data
+    problems += _markdown_problems(source, data)
+    resolved = {}
+    for role in ("authors", "reviewers"):
+        resolved[role] = []
+        for i, person_id in enumerate(data["credits"][role]):
+            if people is None:
+                continue  # people.yaml is broken; that is reported once, on its own
+            if person_id not in people:
+                known = ", ".join(sorted(people))
+                problems.append(source.problem(("credits", role, i), f"unknown person '{person_id}' (known: {known})"))
+            else:
+                resolved[role].append({"id": person_id, **people[person_id]})
+    for i, section in enumerate(data["sections"]):
+        if "image" in section:
+            _check_asset(project, source, Path(path).parent, ("sections", i, "image", "file"), section["image"]["file"], problems)
+    if problems or people is None:
+        return None, problems
+    leaflet = Leaflet(Path(path), source.path, Path(path).stem, data, resolved["authors"], resolved["reviewers"])
+    return leaflet, []
+
+
+def load_catalogue(project: Project, paths: list[Path] | None = None) -> Catalogue:
+    """Load the brand, the people and every leaflet, collecting every problem."""
+    brand, brand_problems = load_brand(project)
+    people, people_problems = load_people(project)
+    leaflets, failures = [], {}
+    for path in paths if paths is not None else project.leaflet_files():
+        leaflet, problems = load_leaflet(project, path, people)
+        if leaflet and brand is not None:
+            leaflets.append(leaflet)
+        elif problems or brand is None:
+            failures[Path(path)] = problems
+    return Catalogue(project, brand, people, leaflets, failures, brand_problems + people_problems)

@@ -1,0 +1,118 @@
+"""Render HTML: a validated leaflet merged into the Jinja2 templates."""
+
+from __future__ import annotations
+
+import copy
+import datetime
+import re
+
+import jinja2
+
+from . import markdown
+from .content import Catalogue, Leaflet, Project
+from .errors import RenderError
+
+PAPERS = ("a4",)
+DEFAULT_PAPER = "a4"
+
+_MONTHS = ("January", "February", "March", "April", "May", "June", "July",
+           "August", "September", "October", "November", "December")
+
+_environments: dict = {}
+
+
+def longdate(value: str) -> str:
+    """'2026-03-01' -> '1 March 2026', the form NHS style guides ask for."""
+    day = datetime.date.fromisoformat(value)
+    return f"{day.day} {_MONTHS[day.month - 1]} {day.year}"
+
+
+def displayurl(url: str) -> str:
+    """A link as printed for reading: no scheme, no trailing slash."""
+    return re.sub(r"^(https?://|mailto:|tel:)", "", url).rstrip("/")
+
+
+def environment(project: Project) -> jinja2.Environment:
+    """The project's Jinja2 environment (autoescaping, strict), made once per process."""
+    if project.templates not in _environments:
+        env = jinja2.Environment(
+            loader=jinja2.FileSystemLoader(project.templates),
+            autoescape=True,
+            undefined=jinja2.StrictUndefined,
+            keep_trailing_newline=True,
+        )
+        env.filters.update(md=markdown.to_html, text=markdown.inline_html, plain=markdown.plain,
+                           longdate=longdate, displayurl=displayurl)
+        _environments[project.templates] = env
+    return _environments[project.templates]
+
+
+_CALLOUT_LABELS = {"urgent": "Get help now", "action": "What you can do", "note": "Good to know"}
+
+
+def view(project: Project, leaflet: Leaflet) -> dict:
+    """The leaflet's data with every optional field present, for strict templates."""
+    data = copy.deepcopy(leaflet.data)
+    data.setdefault("contents", True)
+    for key in ("keywords", "further_reading", "sources"):
+        data.setdefault(key, [])
+    data.setdefault("sources_note", None)
+    headed = 0
+    for section in data["sections"]:
+        for key in ("heading", "body", "image"):
+            section.setdefault(key, None)
+        section.setdefault("cards", [])
+        section.setdefault("callouts", [])
+        section["anchor"] = None
+        if section["heading"]:
+            headed += 1
+            section["anchor"] = f"section-{headed}"
+        if section["image"]:
+            section["image"].setdefault("caption", None)
+            section["image"]["url"] = project.relative(leaflet.path.parent / section["image"]["file"])
+        for callout in section["callouts"]:
+            callout.setdefault("heading", _CALLOUT_LABELS[callout["kind"]])
+    for link in data["further_reading"]:
+        link.setdefault("url", None)
+        link.setdefault("note", None)
+    for source in data["sources"]:
+        source.setdefault("url", None)
+    return data
+
+
+def _people(people: list) -> list:
+    out = []
+    for person in people:
+        person = dict(person)
+        for key in ("affiliation", "verification", "pseudonym"):
+            person.setdefault(key, None)
+        out.append(person)
+    return out
+
+
+def _brand(brand: dict) -> dict:
+    brand = copy.deepcopy(brand)
+    brand["colours"].setdefault("urgent", brand["colours"]["primary"])
+    for key in ("phone", "email", "website", "address"):
+        brand["contact"].setdefault(key, None)
+    brand.setdefault("feedback", None)
+    return brand
+
+
+def render_html(catalogue: Catalogue, leaflet: Leaflet, paper: str = DEFAULT_PAPER) -> str:
+    """The leaflet as one HTML document; URLs in it are relative to the project root."""
+    project = catalogue.project
+    try:
+        template = environment(project).get_template("leaflet.html")
+        return template.render(
+            leaflet=view(project, leaflet),
+            authors=_people(leaflet.authors),
+            reviewers=_people(leaflet.reviewers),
+            brand=_brand(catalogue.brand),
+            logo=project.relative(project.brand_file.parent / catalogue.brand["logo"]),
+            stylesheet=f"styles/{paper}.css",
+        )
+    except jinja2.TemplateSyntaxError as exc:
+        raise RenderError(leaflet.name, f"template {exc.filename and project.relative(exc.filename)}:{exc.lineno}: {exc.message}")
+    except jinja2.TemplateError as exc:
+        raise RenderError(leaflet.name, f"template error: {exc} - fix the template in templates/")

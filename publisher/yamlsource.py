@@ -1,0 +1,164 @@
+"""Read YAML into plain Python values and remember where each value came from.
+
+PyYAML resolves plain scalars by YAML 1.1 rules, so `no` becomes False, `1.10`
+becomes 1.1 and `2025-01-01` a date object. Content written by clinicians must
+not change meaning like that, so we compose the node tree ourselves and resolve
+scalars by the YAML 1.2 core schema: only true/false are booleans and dates stay
+text. Every value keeps its source mark, so errors can name file:line:column.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import re
+
+import yaml
+
+from .errors import Problem
+
+MAX_NODES = 100_000  # far above any real leaflet; stops alias expansion bombs
+MAX_BYTES = 1_000_000
+
+_INT = re.compile(r"[-+]?[0-9]+\Z")
+_FLOAT = re.compile(r"[-+]?(\.[0-9]+|[0-9]+(\.[0-9]*)?)([eE][-+]?[0-9]+)?\Z")
+_STANDARD_TAG = "tag:yaml.org,2002:"
+
+Path = tuple  # of str and int: ("sections", 0, "heading")
+
+
+@dataclasses.dataclass(frozen=True)
+class Mark:
+    """A 1-based line and column."""
+
+    line: int
+    column: int
+
+
+@dataclasses.dataclass
+class Source:
+    """A parsed YAML file: its data and the mark of every key and value in it."""
+
+    path: str
+    data: object
+    keys: dict  # Path -> Mark of the key that introduced the value
+    values: dict  # Path -> Mark of the value itself
+    raw: dict  # Path -> source text of plain scalars resolved to numbers
+
+    def mark(self, path: Path, at_key: bool = False) -> Mark:
+        """Where the value at `path` is, or the nearest enclosing value that exists."""
+        path = tuple(path)
+        while path:
+            table = self.keys if at_key else self.values
+            if path in table:
+                return table[path]
+            if path in self.values:
+                return self.values[path]
+            path = path[:-1]
+        return self.values.get((), Mark(1, 1))
+
+    def problem(self, path: Path, message: str, at_key: bool = False) -> Problem:
+        """A Problem located at `path` in this file."""
+        mark = self.mark(path, at_key)
+        return Problem(self.path, mark.line, mark.column, format_path(path), message)
+
+
+def format_path(path: Path) -> str:
+    """('credits', 'reviewers', 0) -> 'credits.reviewers[0]'."""
+    out = ""
+    for part in path:
+        if isinstance(part, int):
+            out += f"[{part}]"
+        else:
+            out += f".{part}" if out else str(part)
+    return out
+
+
+class YAMLProblems(Exception):
+    """The file could not be read as YAML; carries every problem found."""
+
+    def __init__(self, problems: list[Problem]):
+        self.problems = problems
+        super().__init__("\n".join(map(str, problems)))
+
+
+def _mark(m) -> Mark:
+    return Mark(m.line + 1, m.column + 1)
+
+
+def load(path: str, text: str) -> Source:
+    """Parse `text` (the contents of `path`) into a Source, or raise YAMLProblems."""
+    try:
+        node = yaml.compose(text, Loader=yaml.SafeLoader)
+    except yaml.MarkedYAMLError as exc:
+        mark = exc.problem_mark or exc.context_mark
+        line, col = (mark.line + 1, mark.column + 1) if mark else (1, 1)
+        what = exc.problem or "not valid YAML"
+        if exc.context:
+            what = f"{exc.context}, {what}"
+        raise YAMLProblems([Problem(path, line, col, "", f"invalid YAML: {what} - check the indentation and quoting on this line or the one above")])
+    except yaml.YAMLError as exc:  # e.g. a reader error for bad characters
+        raise YAMLProblems([Problem(path, 1, 1, "", f"invalid YAML: {exc}")])
+    source = Source(path, None, {}, {}, {})
+    problems: list[Problem] = []
+    if node is None:
+        source.data = None
+        return source
+    counter = [0]
+    source.data = _convert(node, (), source, problems, counter)
+    if problems:
+        raise YAMLProblems(problems)
+    return source
+
+
+def _convert(node, path, source: Source, problems: list, counter: list):
+    counter[0] += 1
+    if counter[0] > MAX_NODES:
+        raise YAMLProblems([Problem(source.path, *dataclasses.astuple(_mark(node.start_mark)), format_path(path),
+                                    f"the file expands to more than {MAX_NODES} values (aliases?) - write the content out plainly")])
+    source.values[path] = _mark(node.start_mark)
+    if not node.tag.startswith(_STANDARD_TAG):
+        problems.append(source.problem(path, f"YAML tag '{node.tag}' is not allowed - remove it"))
+        return None
+    if isinstance(node, yaml.MappingNode):
+        result = {}
+        for key_node, value_node in node.value:
+            if not isinstance(key_node, yaml.ScalarNode):
+                problems.append(Problem(source.path, *dataclasses.astuple(_mark(key_node.start_mark)), format_path(path),
+                                        "a key must be a plain word, not a list or mapping"))
+                continue
+            key = key_node.value
+            if key_node.tag == _STANDARD_TAG + "merge":
+                problems.append(Problem(source.path, *dataclasses.astuple(_mark(key_node.start_mark)), format_path(path),
+                                        "merge keys ('<<') are not supported - write the fields out"))
+                continue
+            child = path + (key,)
+            if key in result:
+                first = source.keys[child]
+                problems.append(Problem(source.path, *dataclasses.astuple(_mark(key_node.start_mark)), format_path(child),
+                                        f"duplicate key (first given on line {first.line}) - keep only one"))
+                continue
+            source.keys[child] = _mark(key_node.start_mark)
+            result[key] = _convert(value_node, child, source, problems, counter)
+        return result
+    if isinstance(node, yaml.SequenceNode):
+        return [_convert(item, path + (i,), source, problems, counter) for i, item in enumerate(node.value)]
+    return _scalar(node, path, source)
+
+
+def _scalar(node, path, source: Source):
+    value = node.value
+    if node.style is not None:  # quoted or block scalar: always text
+        return value
+    if value in ("", "~", "null", "Null", "NULL"):
+        return None
+    if value in ("true", "True", "TRUE"):
+        return True
+    if value in ("false", "False", "FALSE"):
+        return False
+    if _INT.match(value):
+        source.raw[path] = value
+        return int(value)
+    if _FLOAT.match(value):
+        source.raw[path] = value
+        return float(value)
+    return value
