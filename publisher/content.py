@@ -96,7 +96,8 @@ _FORMATS = jsonschema.FormatChecker(formats=())
 
 @_FORMATS.checks("date", raises=ValueError)
 def _is_date(value) -> bool:
-    if isinstance(value, str):
+    # Text in another shape is the pattern's to report; this catches 2026-02-30.
+    if isinstance(value, str) and len(value) == 10 and value[4] == value[7] == "-":
         datetime.date.fromisoformat(value)
     return True
 
@@ -141,7 +142,7 @@ def validate(project: Project, source: yamlsource.Source, schema: str) -> list[P
     problems = []
     for error in check.iter_errors(source.data):
         problems.extend(_explain(source, error))
-    return list(dict.fromkeys(problems))
+    return sorted(set(problems), key=lambda p: (p.line, p.column, p.field, p.message))
 
 
 def _set(data, path, value):
@@ -186,7 +187,7 @@ def _describe(value) -> str:
     if isinstance(value, (int, float)):
         return f"the number {value}"
     if isinstance(value, str):
-        return "text"
+        return f"'{value}'" if len(value) <= 30 and "\n" not in value else "text"
     if isinstance(value, list):
         return "a list"
     if isinstance(value, dict):
@@ -199,6 +200,8 @@ def _explain(source: yamlsource.Source, error) -> list[Problem]:
     path = tuple(error.absolute_path)
     kind = error.validator
     value = error.instance
+    if "propertyNames" in error.relative_schema_path:
+        return [source.problem(path + (value,), f"'{value}' {_PATTERN_HINTS['person_id']}", at_key=True)]
     if kind == "additionalProperties" and error.validator_value is False:
         allowed = sorted(error.schema.get("properties", {}))
         out = []
@@ -210,18 +213,24 @@ def _explain(source: yamlsource.Source, error) -> list[Problem]:
     if kind == "required":
         name = error.message.split("'")[1]
         where = "" if not path else " here"
-        return [source.problem(path, f"missing required field '{name}'{where} - add '{name}:'")]
+        return [source.problem(path, f"missing required field '{name}'{where} - add '{name}:'", at_key=True)]
     if kind == "type":
         expected = " or ".join(_TYPE_NAMES.get(t, t) for t in _as_list(error.validator_value))
-        hint = " - put it in quotes" if "string" in _as_list(error.validator_value) and isinstance(value, bool) else ""
+        wanted = _as_list(error.validator_value)
+        if "string" in wanted and isinstance(value, bool):
+            hint = " - put it in quotes"
+        elif "boolean" in wanted and isinstance(value, str):
+            hint = " - write true or false"
+        elif "array" in wanted and not isinstance(value, list):
+            hint = " - write it as a list, one '- item' a line"
+        else:
+            hint = ""
         return [source.problem(path, f"expected {expected}, got {_describe(value)}{hint}")]
     if kind == "format" and error.validator_value == "date":
         return [source.problem(path, f"'{value}' is not a real date - use YYYY-MM-DD with a real month and day")]
     if kind == "pattern":
         hint = _pattern_hint(path, error)
         return [source.problem(path, f"'{value}' {hint}")]
-    if kind == "propertyNames":
-        return [source.problem(path + (value,), f"'{value}' {_PATTERN_HINTS['person_id']}", at_key=True)]
     if kind == "enum":
         options = ", ".join(map(str, error.validator_value))
         return [source.problem(path, f"'{value}' is not one of: {options}")]
@@ -314,34 +323,35 @@ def load_people(project: Project):
 
 
 def load_leaflet(project: Project, path: Path, people: dict | None):
-    """Validate one leaflet: (Leaflet or None, problems)."""
+    """Validate one leaflet, collecting every problem: (Leaflet or None, problems)."""
     try:
         source = read_source(project, path)
     except yamlsource.YAMLProblems as exc:
         return None, exc.problems
     problems = validate(project, source, LEAFLET_SCHEMA)
-    if problems:
-        return None, problems
-    data = source.data
+    data = source.data if isinstance(source.data, dict) else {}
     problems += _markdown_problems(source, data)
-    resolved = {}
-    for role in ("authors", "reviewers"):
-        resolved[role] = []
-        for i, person_id in enumerate(data["credits"][role]):
-            if people is None:
-                continue  # people.yaml is broken; that is reported once, on its own
+    credits = data.get("credits") if isinstance(data.get("credits"), dict) else {}
+    resolved = {"authors": [], "reviewers": []}
+    for role in resolved:
+        ids = credits.get(role) if isinstance(credits.get(role), list) else []
+        for i, person_id in enumerate(ids):
+            if people is None or not isinstance(person_id, str):
+                continue  # a broken people.yaml is reported once, on its own
             if person_id not in people:
                 known = ", ".join(sorted(people))
                 problems.append(source.problem(("credits", role, i), f"unknown person '{person_id}' (known: {known})"))
             else:
                 resolved[role].append({"id": person_id, **people[person_id]})
-    for i, section in enumerate(data["sections"]):
-        if "image" in section:
-            _check_asset(project, source, Path(path).parent, ("sections", i, "image", "file"), section["image"]["file"], problems)
+    sections = data.get("sections") if isinstance(data.get("sections"), list) else []
+    for i, section in enumerate(sections):
+        image = section.get("image") if isinstance(section, dict) else None
+        if isinstance(image, dict) and isinstance(image.get("file"), str):
+            _check_asset(project, source, Path(path).parent, ("sections", i, "image", "file"), image["file"], problems)
+    problems = sorted(set(problems), key=lambda p: (p.line, p.column, p.field, p.message))
     if problems or people is None:
         return None, problems
-    leaflet = Leaflet(Path(path), source.path, Path(path).stem, data, resolved["authors"], resolved["reviewers"])
-    return leaflet, []
+    return Leaflet(Path(path), source.path, Path(path).stem, data, resolved["authors"], resolved["reviewers"]), []
 
 
 def load_catalogue(project: Project, paths: list[Path] | None = None) -> Catalogue:
@@ -353,6 +363,6 @@ def load_catalogue(project: Project, paths: list[Path] | None = None) -> Catalog
         leaflet, problems = load_leaflet(project, path, people)
         if leaflet and brand is not None:
             leaflets.append(leaflet)
-        elif problems or brand is None:
+        else:  # with no problems of its own, it failed for a broken people.yaml or brand.yaml
             failures[Path(path)] = problems
     return Catalogue(project, brand, people, leaflets, failures, brand_problems + people_problems)

@@ -22,6 +22,9 @@ MAX_BYTES = 1_000_000
 _INT = re.compile(r"[-+]?[0-9]+\Z")
 _FLOAT = re.compile(r"[-+]?(\.[0-9]+|[0-9]+(\.[0-9]*)?)([eE][-+]?[0-9]+)?\Z")
 _STANDARD_TAG = "tag:yaml.org,2002:"
+# Tags the safe loader gives ordinary content; we resolve scalars ourselves, so any other
+# tag was written by hand (!!python/object, !!binary, !custom) and is refused.
+_ORDINARY_TAGS = {_STANDARD_TAG + t for t in ("str", "int", "float", "bool", "null", "timestamp", "map", "seq", "merge", "value")}
 
 Path = tuple  # of str and int: ("sections", 0, "heading")
 
@@ -116,7 +119,7 @@ def _convert(node, path, source: Source, problems: list, counter: list):
         raise YAMLProblems([Problem(source.path, *dataclasses.astuple(_mark(node.start_mark)), format_path(path),
                                     f"the file expands to more than {MAX_NODES} values (aliases?) - write the content out plainly")])
     source.values[path] = _mark(node.start_mark)
-    if not node.tag.startswith(_STANDARD_TAG):
+    if node.tag not in _ORDINARY_TAGS:
         problems.append(source.problem(path, f"YAML tag '{node.tag}' is not allowed - remove it"))
         return None
     if isinstance(node, yaml.MappingNode):

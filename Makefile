@@ -1,0 +1,35 @@
+# `make` builds every leaflet into dist/; `make test` runs the tests.
+# Both create .venv and install the pinned dependencies on first use.
+
+PYTHON ?= python3
+VENV   := .venv
+PY     := $(VENV)/bin/python
+STAMP  := $(VENV)/.installed-$(shell cat requirements.txt requirements-dev.txt | cksum | cut -d' ' -f1)
+
+.PHONY: all build check test test-all bench clean deps
+
+all: build
+
+$(STAMP): requirements.txt requirements-dev.txt
+	@sh scripts/system-deps.sh
+	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --disable-pip-version-check -r requirements-dev.txt
+	@rm -f $(VENV)/.installed-*
+	@touch $@
+
+deps: $(STAMP)
+
+build: $(STAMP)
+	$(PY) build.py
+
+check: $(STAMP)
+	$(PY) build.py check
+
+test: $(STAMP)
+	$(PY) -m pytest -n 2 -q
+
+bench: $(STAMP)
+	$(PY) bench/bench.py
+
+clean:
+	rm -rf dist

@@ -1,0 +1,88 @@
+"""Shared fixtures: throwaway projects written by the test, and the shipped catalogue built once."""
+
+from __future__ import annotations
+
+import re
+import shutil
+import textwrap
+from pathlib import Path
+
+import pytest
+
+from publisher import batch, cli, content
+
+REPO = Path(__file__).resolve().parent.parent
+
+# A valid leaflet crediting people from the shipped people.yaml; tests change one thing at a time.
+MINIMAL = """\
+title: Looking after a sprained ankle
+summary: Most sprains get better on their own in a few weeks.
+language: en-GB
+reference: TST-0001
+version: "1.0"
+dates:
+  published: 2026-01-10
+  last_reviewed: 2026-01-10
+  next_review: 2028-01-10
+credits:
+  authors: [phoebe-carter]
+  reviewers: [rebecca-fernandez]
+sections:
+  - heading: What to do
+    body: Rest your ankle and keep it raised when you can.
+sources:
+  - citation: Example source for tests.
+"""
+
+
+class Project:
+    """A project in a temporary folder: the repository's templates, styles and schemas, and leaflets the test writes."""
+
+    def __init__(self, root: Path):
+        self.root = root
+        for folder in ("templates", "styles", "schema"):
+            shutil.copytree(REPO / folder, root / folder)
+        for name in ("brand.yaml", "people.yaml"):
+            shutil.copy(REPO / "tests" / "data" / name, root / name)
+        (root / "handouts").mkdir()
+
+    def write(self, relative: str, text: str) -> Path:
+        path = self.root / relative
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(textwrap.dedent(text), encoding="utf-8")
+        return path
+
+    def leaflet(self, stem: str, text: str = MINIMAL) -> Path:
+        return self.write(f"handouts/{stem}.yaml", text)
+
+    def run(self, *args, capsys):
+        """Run the command line in-process; returns (exit code, stdout, stderr)."""
+        args = list(args)
+        where = 1 if args[:1] == ["check"] else 0
+        args[where:where] = ["--project", str(self.root)]
+        code = cli.main(args)
+        out, err = capsys.readouterr()
+        return code, out, err
+
+
+@pytest.fixture
+def project(tmp_path) -> Project:
+    return Project(tmp_path / "proj")
+
+
+@pytest.fixture(scope="session")
+def shipped(tmp_path_factory):
+    """Every shipped leaflet built once into a temporary folder: {stem: Result}."""
+    out = tmp_path_factory.mktemp("dist")
+    catalogue = content.load_catalogue(content.Project(REPO))
+    report = batch.build(catalogue, out)
+    assert report.ok, [r.errors for r in report.failed] + report.shared_errors
+    return {Path(r.output).stem: r for r in report.results}
+
+
+def normalise(text: str) -> str:
+    """Text as a reader sees it: one space between words, lines joined, typographic variants folded."""
+    # PDFium reports a hyphen that ends a line as \x02.
+    text = text.replace("\u2011", "-").replace("\x02", "-").replace("\r", "")
+    text = re.sub(r"(?<=\w[-/])[ \t]*\n\s*", "", text)  # a line broken after a hyphen or slash inside a word
+    return re.sub(r"\s+", " ", text).strip()

@@ -1,0 +1,114 @@
+"""The reference leaflet: every sentence of the published article, as a reader gets it on paper."""
+
+import re
+from pathlib import Path
+
+import pypdf
+import pytest
+
+from conftest import REPO, normalise
+from pdfutil import fonts, outline_titles, page_texts
+
+SEED = REPO.parent / "shared" / "seed" / "adhd-neurotransmitter-imaging.txt"
+if not SEED.exists():  # CI lays shared/ beside the clone
+    SEED = Path(__file__).resolve().parents[2] / "shared" / "seed" / "adhd-neurotransmitter-imaging.txt"
+
+# Web furniture with a print equivalent: the contents list replaces the first
+# two, and the credit blocks' "Written by"/"Reviewed by" labels the last two.
+FURNITURE = {"Table of Contents", "Print", "Author", "Reviewer"}
+
+
+def article_sentences() -> list[str]:
+    lines = [line.strip() for line in SEED.read_text(encoding="utf-8").splitlines()]
+    paragraphs = [line for line in lines if line and line not in FURNITURE]
+    sentences = []
+    for paragraph in paragraphs:
+        # Split after . ? ! followed by a capital, but not after "Dr."
+        parts = re.split(r"(?<=[.?!])(?<!Dr\.)\s+(?=[A-Z])", paragraph)
+        sentences += [normalise(p) for p in parts if p.strip()]
+    return sentences
+
+
+@pytest.fixture(scope="module")
+def pdf(shipped):
+    return Path(shipped["adhd-neurotransmitter-imaging"].output)
+
+
+@pytest.fixture(scope="module")
+def text(pdf):
+    return normalise("\n".join(page_texts(pdf)))
+
+
+def test_seed_is_found():
+    assert len(article_sentences()) > 30
+
+
+@pytest.mark.parametrize("sentence", article_sentences())
+def test_every_sentence_of_the_article_is_printed(text, sentence):
+    assert sentence in text
+
+
+def test_credit_blocks_are_complete_and_in_order(text):
+    phoebe = text.index("Written by Phoebe Carter, MSc Clinical psychologist Phoebe Carter is a clinical psychologist")
+    rebecca = text.index("Reviewed by Dr. Rebecca Fernandez, MBBS Physician Dr. Rebecca Fernandez is a UK-trained physician")
+    assert phoebe < rebecca
+    assert text.index("to protect the author's privacy.", phoebe) < rebecca
+    assert text.index("to protect the reviewer's privacy.", rebecca) > rebecca
+    assert "Dr. Rebecca Fernandez, MBBS, author and a reviewer for my patient advice - mypatientadvice.co.uk" in text
+
+
+def test_page_count_and_a4_size(pdf):
+    reader = pypdf.PdfReader(str(pdf))
+    assert len(reader.pages) == 3
+    for page in reader.pages:
+        assert (round(float(page.mediabox.width), 1), round(float(page.mediabox.height), 1)) == (595.3, 841.9)
+
+
+def test_footer_on_every_page(pdf):
+    pages = page_texts(pdf)
+    for number, page in enumerate(pages, start=1):
+        footer = normalise(page)[-80:]
+        assert f"MPA-0001 v1.0 Review due 25 November 2029 Page {number} of {len(pages)}" in footer
+
+
+def test_metadata(pdf):
+    reader = pypdf.PdfReader(str(pdf))
+    meta = reader.metadata
+    assert meta.title == "Does ADHD Show Neurotransmitter Imbalance in Imaging?"
+    assert meta.author == "Phoebe Carter, MSc"
+    assert meta.subject.startswith("Yes, evidence from brain imaging and biochemical studies supports")
+    assert meta.subject.endswith("impulse control and emotional dysregulation.")
+    assert meta["/Keywords"] == "ADHD, dopamine, norepinephrine, serotonin, brain imaging, PET, SPECT"
+    assert meta["/CreationDate"] == "D:20261125"
+    assert reader.trailer["/Root"]["/Lang"] == "en-GB"
+
+
+def test_bookmarks_follow_the_headings(pdf):
+    assert outline_titles(pdf) == [
+        "Does ADHD Show Neurotransmitter Imbalance in Imaging?",
+        "Common Symptoms & Treatment Relevance",
+        "Poor Attention, Motivation & Focus",
+        "Impulsivity, Emotional Reactivity & Mood Swings",
+        "Further reading",
+        "Sources",
+        "About this leaflet",
+        "Phoebe Carter, MSc",
+        "Dr. Rebecca Fernandez, MBBS",
+    ]
+
+
+def test_contents_list_links_to_the_right_pages(pdf, text):
+    assert re.search(r"In this leaflet Common Symptoms & Treatment Relevance[ .]+page 1 Further reading[ .]+page 2"
+                     r" Sources[ .]+page 2 About this leaflet[ .]+page 2", text)
+    reader = pypdf.PdfReader(str(pdf))
+    links = [a.get_object() for a in reader.pages[0].get("/Annots", [])]
+    internal = [a for a in links if a.get("/Subtype") == "/Link" and ("/Dest" in a or "/A" in a)]
+    assert len(internal) >= 4
+
+
+def test_only_the_project_font_is_embedded(pdf):
+    assert fonts(pdf) == {"Atkinson-Hyperlegible", "Atkinson-Hyperlegible-Bold"}
+
+
+def test_honest_about_missing_sources(text):
+    assert "Sources The published article this leaflet reproduces does not list its sources." in text
