@@ -1,0 +1,120 @@
+"""The command line as users run it: outputs, options, exit codes, warnings."""
+
+import subprocess
+import sys
+from pathlib import Path
+
+import pypdf
+
+from conftest import MINIMAL, REPO
+from pdfutil import page_texts
+from publisher import content, pdf
+
+
+def test_help_reads_well():
+    run = subprocess.run([sys.executable, "build.py", "--help"], cwd=REPO, capture_output=True, text=True)
+    assert run.returncode == 0
+    assert run.stdout.startswith("usage: build.py [-h] [--project DIR] [--out DIR] [--html] [PATH ...]")
+    assert "python build.py check [PATH ...]    validate without rendering" in run.stdout
+    assert "Exit status: 0 all well, 1 a leaflet failed (the others are still built), 2 usage error." in run.stdout
+
+
+def test_check_help():
+    run = subprocess.run([sys.executable, "build.py", "check", "--help"], cwd=REPO, capture_output=True, text=True)
+    assert run.returncode == 0
+    assert run.stdout.startswith("usage: build.py check [-h] [--project DIR] [PATH ...]")
+
+
+def test_usage_error_exits_2_with_hint():
+    run = subprocess.run([sys.executable, "build.py", "--nope"], cwd=REPO, capture_output=True, text=True)
+    assert run.returncode == 2
+    assert run.stderr.splitlines()[-2:] == ["Error: unrecognized arguments: --nope", "Try 'python build.py --help' for help."]
+
+
+def test_build_only_the_paths_given(project, capsys):
+    project.leaflet("one")
+    project.leaflet("two")
+    code, out, err = project.run(str(project.root / "handouts" / "two.yaml"), capsys=capsys)
+    assert code == 0, err
+    assert sorted(p.name for p in (project.root / "dist").iterdir()) == ["two.pdf"]
+    assert out.splitlines()[-1] == "1 leaflet built."
+
+
+def test_out_and_html(project, capsys, tmp_path):
+    project.leaflet("ankle")
+    code, out, err = project.run("--out", str(tmp_path / "elsewhere"), "--html", capsys=capsys)
+    assert code == 0, err
+    assert sorted(p.name for p in (tmp_path / "elsewhere").iterdir()) == ["ankle.html", "ankle.pdf"]
+    preview = (tmp_path / "elsewhere" / "ankle.html").read_text()
+    assert f'<base href="{project.root.as_uri()}/">' in preview
+    assert not (project.root / "dist").exists()
+
+
+def test_check_valid(project, capsys):
+    project.leaflet("ankle")
+    assert project.run("check", capsys=capsys) == (0, "1 leaflet valid.\n", "")
+
+
+def test_yaml_11_traps_keep_their_text(project, capsys):
+    text = (MINIMAL.replace("language: en-GB", "language: no")
+            .replace('version: "1.0"', "version: 1.10")
+            .replace("reference: TST-0001", "reference: 0123"))
+    project.leaflet("norsk", text)
+    code, out, err = project.run(capsys=capsys)
+    assert code == 0, err
+    pages = "\n".join(page_texts(project.root / "dist" / "norsk.pdf"))
+    assert "0123 v1.10" in pages
+    assert "Review due 10 January 2028" in pages
+    assert pypdf.PdfReader(project.root / "dist" / "norsk.pdf").trailer["/Root"]["/Lang"] == "no"
+
+
+def test_weasyprint_warnings_are_captured_and_reported(project, capsys):
+    base = project.root / "styles" / "base.css"
+    base.write_text(base.read_text() + "\n.title { colour: red; }\n")
+    project.leaflet("ankle")
+    code, out, err = project.run(capsys=capsys)
+    assert code == 0
+    assert "handouts/ankle.yaml: warning: Ignored `colour: red` at" in err
+    assert "unknown property" in err
+
+
+def test_no_warning_from_the_shipped_leaflets(shipped):
+    assert {stem: r.warnings for stem, r in shipped.items() if r.warnings} == {}
+
+
+def test_same_input_same_bytes(project, capsys, tmp_path):
+    project.leaflet("ankle")
+    project.run("--out", str(tmp_path / "a"), capsys=capsys)
+    project.run("--out", str(tmp_path / "b"), capsys=capsys)
+    assert (tmp_path / "a" / "ankle.pdf").read_bytes() == (tmp_path / "b" / "ankle.pdf").read_bytes()
+
+
+def test_sandbox_refuses_files_outside_the_project(project):
+    refused = project.root.parent / "secret.css"
+    refused.write_text("body { color: red }")
+    html = f'<html><head><link rel="stylesheet" href="{refused.as_uri()}"></head><body>x</body></html>'
+    try:
+        pdf.render_pdf(content.Project(project.root), "handouts/x.yaml", html)
+    except Exception as exc:
+        assert str(exc) == f"handouts/x.yaml: refused to load {refused.as_uri()}: file is outside the project's templates, styles and handouts"
+    else:
+        raise AssertionError("an outside file was loaded")
+
+
+def test_sandbox_refuses_the_network(project):
+    html = '<html><body><img src="https://example.org/x.png" alt=""></body></html>'
+    try:
+        pdf.render_pdf(content.Project(project.root), "handouts/x.yaml", html)
+    except Exception as exc:
+        assert "refused to load https://example.org/x.png: only files inside the project may be used" in str(exc)
+    else:
+        raise AssertionError("a network URL was fetched")
+
+
+def test_example_leaflet_in_docs_builds(tmp_path, capsys):
+    from publisher import cli
+    code = cli.main([str(REPO / "docs" / "example-leaflet.yaml"), "--out", str(tmp_path)])
+    out, err = capsys.readouterr()
+    assert code == 0, err
+    assert (tmp_path / "example-leaflet.pdf").exists()
+    assert err == ""
