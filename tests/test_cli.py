@@ -118,3 +118,20 @@ def test_example_leaflet_in_docs_builds(tmp_path, capsys):
     assert code == 0, err
     assert (tmp_path / "example-leaflet.pdf").exists()
     assert err == ""
+
+
+def test_images_and_external_links(project, capsys):
+    project.write("handouts/images/ankle.svg",
+                  '<svg xmlns="http://www.w3.org/2000/svg" width="40" height="20"><rect width="40" height="20" fill="#1d5c63"/></svg>')
+    project.leaflet("ankle", MINIMAL.replace(
+        "    body: Rest", "    image: {file: images/ankle.svg, alt: A raised ankle on a cushion}\n    body: Rest").replace(
+        "sources:", "further_reading:\n  - {title: NHS website, url: \"https://www.nhs.uk/conditions/sprains-and-strains/\"}\nsources:"))
+    code, out, err = project.run("--html", capsys=capsys)
+    assert code == 0 and err == ""
+    assert '<img src="handouts/images/ankle.svg" alt="A raised ankle on a cushion">' in (project.root / "dist" / "ankle.html").read_text()
+    reader = pypdf.PdfReader(project.root / "dist" / "ankle.pdf")
+    uris = [a.get_object()["/A"].get("/URI") for page in reader.pages for a in page.get("/Annots", [])
+            if "/A" in a.get_object()]
+    assert "https://www.nhs.uk/conditions/sprains-and-strains/" in uris
+    text = "\n".join(page_texts(project.root / "dist" / "ankle.pdf"))
+    assert "www.nhs.uk/conditions/sprains-and-strains" in text

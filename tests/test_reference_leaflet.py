@@ -112,3 +112,11 @@ def test_only_the_project_font_is_embedded(pdf):
 
 def test_honest_about_missing_sources(text):
     assert "Sources The published article this leaflet reproduces does not list its sources." in text
+
+
+def test_body_lines_stay_short(pdf):
+    """Clear print: about 70 characters a line at most (contents leaders excluded)."""
+    # PDFium joins a line that ends in a hyphen to the next, marking the break with \x02.
+    lines = [line for page in page_texts(pdf) for line in page.replace("\x02", "-\n").splitlines()
+             if ". . ." not in line]
+    assert max(len(line) for line in lines) <= 72
