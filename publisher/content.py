@@ -247,6 +247,8 @@ def _explain(source: yamlsource.Source, error) -> list[Problem]:
         seen = set()
         dupes = [v for v in value if repr(v) in seen or seen.add(repr(v))]
         return [source.problem(path, f"lists {dupes[0]!r} more than once - remove the repeat")]
+    if kind == "anyOf" and not path:
+        return [source.problem(path, "missing 'sources' - list the evidence, or say why there is none in 'sources_note:'")]
     if kind == "anyOf" and path and path[0] == "sections":
         return [source.problem(path, "a section needs a heading, a body, or both - add 'heading:' or 'body:'")]
     return [source.problem(path, error.message)]

@@ -19,6 +19,7 @@ from .errors import Problem
 MAX_NODES = 100_000  # far above any real leaflet; stops alias expansion bombs
 MAX_BYTES = 1_000_000
 
+_LIST_LINE = re.compile(r"^[ \t]*(?:[-*+]|[0-9]{1,2}[.)])[ \t]+\S", re.MULTILINE)
 _INT = re.compile(r"[-+]?[0-9]+\Z")
 _FLOAT = re.compile(r"[-+]?(\.[0-9]+|[0-9]+(\.[0-9]*)?)([eE][-+]?[0-9]+)?\Z")
 _STANDARD_TAG = "tag:yaml.org,2002:"
@@ -46,6 +47,7 @@ class Source:
     keys: dict  # Path -> Mark of the key that introduced the value
     values: dict  # Path -> Mark of the value itself
     raw: dict  # Path -> source text of plain scalars resolved to numbers
+    text: str = ""
 
     def mark(self, path: Path, at_key: bool = False) -> Mark:
         """Where the value at `path` is, or the nearest enclosing value that exists."""
@@ -107,6 +109,7 @@ def load(path: str, text: str) -> Source:
         source.data = None
         return source
     counter = [0]
+    source.text = text
     source.data = _convert(node, (), source, problems, counter)
     if problems:
         raise YAMLProblems(problems)
@@ -145,6 +148,12 @@ def _convert(node, path, source: Source, problems: list, counter: list):
         return result
     if isinstance(node, yaml.SequenceNode):
         return [_convert(item, path + (i,), source, problems, counter) for i, item in enumerate(node.value)]
+    if node.style == ">":
+        # Folding joins a list's lines into one paragraph; the reader would see "- a - b".
+        block = source.text[node.start_mark.index:node.end_mark.index].split("\n", 1)[-1]
+        if _LIST_LINE.search(block):
+            problems.append(source.problem(path, "this folded ('>') text holds a list, which folding would join into "
+                                                 "one paragraph - start the text with '|' instead of '>'"))
     return _scalar(node, path, source)
 
 

@@ -76,6 +76,14 @@ CASES = {
     "empty section": (
         variant("  - heading: What to do\n    body: Rest your ankle and keep it raised when you can.", "  - {}"),
         ["handouts/bad.yaml:14:5: sections[0]: a section needs a heading, a body, or both - add 'heading:' or 'body:'"]),
+    "no sources and no word on why": (
+        variant("sources:\n  - citation: Example source for tests.\n", ""),
+        ["handouts/bad.yaml:1:1: missing 'sources' - list the evidence, or say why there is none in 'sources_note:'"]),
+    "a list folded into a paragraph": (
+        variant("    body: Rest your ankle and keep it raised when you can.",
+                "    body: >\n      Do this:\n      - rest\n      - raise it"),
+        ["handouts/bad.yaml:15:11: sections[0].body: this folded ('>') text holds a list, which folding would join into "
+         "one paragraph - start the text with '|' instead of '>'"]),
     "callout kind": (
         variant("    body: Rest", "    callouts: [{kind: danger, body: Call 999}]\n    body: Rest"),
         ["handouts/bad.yaml:15:23: sections[0].callouts[0].kind: 'danger' is not one of: urgent, action, note"]),
