@@ -9,9 +9,9 @@ import pytest
 from conftest import REPO, normalise
 from pdfutil import fonts, outline_titles, page_texts
 
-SEED = REPO.parent / "shared" / "seed" / "adhd-neurotransmitter-imaging.txt"
-if not SEED.exists():  # CI lays shared/ beside the clone
-    SEED = Path(__file__).resolve().parents[2] / "shared" / "seed" / "adhd-neurotransmitter-imaging.txt"
+# A verbatim copy of shared/seed/adhd-neurotransmitter-imaging.txt, the published article,
+# kept in the repository so the test does not depend on a folder outside it.
+SEED = REPO / "tests" / "data" / "seed-adhd-neurotransmitter-imaging.txt"
 
 # Web furniture with a print equivalent: the contents list replaces the first
 # two, and the credit blocks' "Written by"/"Reviewed by" labels the last two.
