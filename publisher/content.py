@@ -134,13 +134,18 @@ def validate(project: Project, source: yamlsource.Source, schema: str) -> list[P
         return [source.problem((), f"expected a mapping of fields (name: value), got {_describe(source.data)}")]
     # `version: 1.10` must mean the text "1.10", not the number 1.1: put back
     # the written text of plain numbers wherever the schema wants text.
-    for error in check.iter_errors(source.data):
+    errors = list(check.iter_errors(source.data))
+    coerced = False
+    for error in errors:
         if error.validator == "type" and "string" in _as_list(error.validator_value):
             path = tuple(error.absolute_path)
             if path in source.raw and path:
                 _set(source.data, path, source.raw[path])
+                coerced = True
+    if coerced:
+        errors = list(check.iter_errors(source.data))
     problems = []
-    for error in check.iter_errors(source.data):
+    for error in errors:
         problems.extend(_explain(source, error))
     return sorted(set(problems), key=lambda p: (p.line, p.column, p.field, p.message))
 

@@ -29,6 +29,9 @@ _ORDINARY_TAGS = {_STANDARD_TAG + t for t in ("str", "int", "float", "bool", "nu
 
 Path = tuple  # of str and int: ("sections", 0, "heading")
 
+# libyaml's parser is about 20x faster than the pure-Python one and gives the same marks.
+_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+
 
 @dataclasses.dataclass(frozen=True)
 class Mark:
@@ -93,7 +96,7 @@ def _mark(m) -> Mark:
 def load(path: str, text: str) -> Source:
     """Parse `text` (the contents of `path`) into a Source, or raise YAMLProblems."""
     try:
-        node = yaml.compose(text, Loader=yaml.SafeLoader)
+        node = yaml.compose(text, Loader=_LOADER)
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         line, col = (mark.line + 1, mark.column + 1) if mark else (1, 1)
@@ -159,7 +162,7 @@ def _convert(node, path, source: Source, problems: list, counter: list):
 
 def _scalar(node, path, source: Source):
     value = node.value
-    if node.style is not None:  # quoted or block scalar: always text
+    if node.style:  # quoted or block scalar: always text (plain is None, or "" from libyaml)
         return value
     if value in ("", "~", "null", "Null", "NULL"):
         return None

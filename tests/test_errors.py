@@ -65,7 +65,7 @@ CASES = {
         ["handouts/bad.yaml:4:1: language: duplicate key (first given on line 3) - keep only one"]),
     "yaml syntax error": (
         variant("title: Looking after a sprained ankle", "title: [unclosed"),
-        ["handouts/bad.yaml:2:8: invalid YAML: while parsing a flow sequence, expected ',' or ']', but got ':' - "
+        ["handouts/bad.yaml:2:8: invalid YAML: while parsing a flow sequence, did not find expected ',' or ']' - "
          "check the indentation and quoting on this line or the one above"]),
     "not a mapping": (
         "- just\n- a list\n",
