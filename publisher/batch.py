@@ -1,14 +1,16 @@
-"""Batch: validate every leaflet first, then render each valid one; one failure never stops the rest."""
+"""Batch: plan the catalogue (unchanged, to render, invalid, removed), render in parallel, record the manifest."""
 
 from __future__ import annotations
 
 import dataclasses
+import hashlib
+import os
 import re
 import time
 from pathlib import Path
 
-from . import content, html, pdf
-from .errors import PublisherError, RenderError
+from . import content, html, manifest, workers
+from .errors import Problem, PublisherError, UsageError
 
 
 @dataclasses.dataclass
@@ -16,7 +18,7 @@ class Result:
     """What happened to one leaflet."""
 
     name: str  # the leaflet file as shown to users
-    status: str  # "built", "valid" or "failed"
+    status: str  # "built", "unchanged", "removed", "valid" or "failed"
     output: str | None = None
     pages: int = 0
     bytes: int = 0
@@ -31,6 +33,9 @@ class Report:
 
     results: list
     shared_errors: list  # of str: problems in people.yaml and brand.yaml
+    seconds: float = 0.0
+    workers: int = 1
+    worker_peak_rss_mb: dict = dataclasses.field(default_factory=dict)  # pid -> MB
 
     @property
     def failed(self) -> list:
@@ -40,10 +45,27 @@ class Report:
     def ok(self) -> bool:
         return not self.failed and not self.shared_errors
 
+    def count(self, status: str) -> int:
+        return sum(r.status == status for r in self.results)
+
+
+@dataclasses.dataclass
+class Options:
+    """How to build."""
+
+    out: Path
+    jobs: int = 1
+    force: bool = False
+    write_html: bool = False
+    strict: bool = False
+    shard: tuple | None = None  # (k, n), 1-based
+    paper: str = html.DEFAULT_PAPER
+
 
 def check(catalogue: content.Catalogue) -> Report:
     """The validation outcome of a loaded catalogue, without rendering."""
-    return _report(catalogue, [Result(leaflet.name, "valid") for leaflet in catalogue.leaflets])
+    return Report(sorted([Result(leaflet.name, "valid") for leaflet in catalogue.leaflets] + invalid(catalogue),
+                         key=lambda r: r.name), [str(p) for p in catalogue.shared_problems])
 
 
 def invalid(catalogue: content.Catalogue) -> list:
@@ -52,50 +74,150 @@ def invalid(catalogue: content.Catalogue) -> list:
             for path, problems in catalogue.failures.items()]
 
 
-def _report(catalogue: content.Catalogue, done: list) -> Report:
-    results = sorted(done + invalid(catalogue), key=lambda r: r.name)
-    return Report(results, [str(p) for p in catalogue.shared_problems])
-
-
 _STEM = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]*\Z")
 
 
 def output_name(stem: str) -> str:
-    """The PDF file name for a leaflet stem, refusing anything that could escape the output folder."""
-    if not _STEM.match(stem) or ".." in stem:
-        raise RenderError(stem, f"file name '{stem}' cannot be used for output - use letters, digits, '-', '_' and '.'")
+    """The PDF file name for a leaflet stem; stems are checked when the catalogue is planned."""
+    if not _STEM.match(stem) or ".." in stem:  # never reached for a planned leaflet; a guard, not a message
+        raise ValueError(f"unsafe output name {stem!r}")
     return f"{stem}.pdf"
 
 
-def build(catalogue: content.Catalogue, out: Path, write_html: bool = False, on_result=None) -> Report:
-    """Build every valid leaflet of a loaded catalogue into `out`; `on_result` is called as each one finishes."""
-    out = Path(out)
-    out.mkdir(parents=True, exist_ok=True)
-    done = []
-    for leaflet in catalogue.leaflets:
-        result = build_one(catalogue, leaflet, out, write_html)
-        done.append(result)
-        if on_result:
-            on_result(result)
-    return _report(catalogue, done)
+def parse_shard(text: str) -> tuple:
+    """'2/4' -> (2, 4)."""
+    match = re.fullmatch(r"\s*(\d+)\s*/\s*(\d+)\s*", text or "")
+    if not match or not 1 <= int(match[1]) <= int(match[2]):
+        raise UsageError(f"Error: shard '{text}' must be K/N with 1 <= K <= N, e.g. 1/4")
+    return int(match[1]), int(match[2])
 
 
-def build_one(catalogue: content.Catalogue, leaflet: content.Leaflet, out: Path, write_html: bool) -> Result:
-    """Render one leaflet to out/<stem>.pdf; the previous PDF survives any failure."""
+def in_shard(stem: str, shard: tuple | None) -> bool:
+    """Whether a leaflet belongs to this shard: by a hash of its stem, so adding one never moves the others."""
+    if shard is None:
+        return True
+    k, n = shard
+    return int(hashlib.sha1(stem.encode()).hexdigest(), 16) % n == k - 1
+
+
+def build(project: content.Project, options: Options, paths: list[Path] | None = None,
+          on_result=None, on_start=None) -> Report:
+    """Build the catalogue (or `paths`) into options.out.
+
+    `on_start` is told how many leaflets this run covers; `on_result` sees each Result as it is known.
+    """
     started = time.perf_counter()
-    project = catalogue.project
+    emit = on_result or (lambda result: None)
+    out = Path(options.out)
+    out.mkdir(parents=True, exist_ok=True)
+    manifest.remove_stale_temporaries(out)
+    files = [p for p in (paths if paths is not None else project.leaflet_files()) if in_shard(Path(p).stem, options.shard)]
+    if on_start:
+        on_start(len(files))
+
+    brand, brand_problems = content.load_brand(project)
+    people, people_problems = content.load_people(project)
+    shared_errors = [str(p) for p in brand_problems + people_problems]
+    record = manifest.Manifest.load(out)
+    shared = manifest.global_digest(project, {"paper": options.paper})
+    brand_digest = manifest.brand_digest(project, brand) if brand else None
+
+    results, leaflets, failures = [], [], {}
+    for path in files:
+        stem = Path(path).stem
+        if not _STEM.match(stem) or ".." in stem:
+            failures[Path(path)] = [Problem(project.relative(path), 1, 1, "", f"file name '{stem}' cannot name a PDF - "
+                                            "rename the file using letters, digits, '-', '_' and '.'")]
+            continue
+        if brand is not None and people is not None and not options.force:
+            entry = record.unchanged(stem, manifest.digest_file(path) or "", people, brand_digest, shared,
+                                     project, options.write_html)
+            if entry:
+                results.append(Result(project.relative(path), "unchanged", str(out / f"{stem}.pdf"),
+                                      entry.pages, entry.bytes))
+                emit(results[-1])
+                continue
+        leaflet, problems = content.load_leaflet(project, path, people)
+        if leaflet and brand is not None:
+            leaflets.append(leaflet)
+        else:
+            failures[Path(path)] = problems
+    catalogue = content.Catalogue(project, brand, people, leaflets, failures, brand_problems + people_problems)
+    for result in invalid(catalogue):
+        results.append(result)
+        emit(result)
+    if paths is None:
+        results += _remove_deleted(project, record, out, options.shard, emit)
+
+    tasks, by_stem = [], {}
+    for leaflet in leaflets:
+        try:
+            tasks.append(_task(catalogue, leaflet, options))
+            by_stem[leaflet.stem] = leaflet
+        except PublisherError as exc:
+            result = Result(leaflet.name, "failed", errors=exc.lines())
+            results.append(result)
+            emit(result)
+
+    peaks: dict = {}
+
+    def finished(outcome: workers.Outcome) -> None:
+        leaflet = by_stem[outcome.stem]
+        peaks[outcome.worker] = max(peaks.get(outcome.worker, 0), outcome.peak_rss_mb)
+        if outcome.ok:
+            record.entries[outcome.stem] = manifest.Entry(
+                source=leaflet.name, leaflet=leaflet.digest,
+                people={pid: manifest.digest_json(people[pid]) for pid in leaflet.people_ids()},
+                images={image: manifest.digest_file(project.root / image) for image in leaflet.images(project)},
+                brand=brand_digest, shared=shared, pdf=outcome.digest, pages=outcome.pages, bytes=outcome.bytes,
+                html=options.write_html)
+            result = Result(leaflet.name, "built", str(out / output_name(outcome.stem)), outcome.pages,
+                            outcome.bytes, outcome.seconds, warnings=outcome.warnings)
+        else:
+            result = Result(leaflet.name, "failed", seconds=outcome.seconds, errors=outcome.errors,
+                            warnings=outcome.warnings)
+        results.append(result)
+        emit(result)
+
     try:
-        target = out / output_name(leaflet.stem)
-        document = html.render_html(catalogue, leaflet)
-        extra = [leaflet.path.parent] if project.contains(leaflet.path.parent) else []
-        rendered = pdf.render_pdf(project, leaflet.name, document, extra)
-    except PublisherError as exc:
-        return Result(leaflet.name, "failed", errors=exc.lines(), seconds=time.perf_counter() - started)
-    pdf.write_atomic(target, rendered.pdf)
-    if write_html:
+        workers.run(project, tasks, options.jobs, finished)
+    finally:
+        # Also on Ctrl-C: keep what was finished, so the next build does not redo it.
+        record.save()
+    return Report(sorted(results, key=lambda r: r.name), shared_errors, time.perf_counter() - started,
+                  min(options.jobs, max(len(tasks), 1)), peaks)
+
+
+def _task(catalogue: content.Catalogue, leaflet: content.Leaflet, options: Options) -> workers.Task:
+    project = catalogue.project
+    out = Path(options.out)
+    preview = None
+    if options.write_html:
         # The preview opens from the output folder, so point relative URLs back at the project.
-        preview = document.replace("<head>", f'<head>\n<base href="{project.root.as_uri()}/">', 1)
-        pdf.write_atomic(out / f"{leaflet.stem}.html", preview.encode("utf-8"))
-    return Result(leaflet.name, "built", output=str(target), pages=rendered.pages, bytes=len(rendered.pdf),
-                  seconds=time.perf_counter() - started,
-                  warnings=[f"{leaflet.name}: warning: {w}" for w in rendered.warnings])
+        preview = html.render_html(catalogue, leaflet, options.paper).replace(
+            "<head>", f'<head>\n<base href="{project.root.as_uri()}/">', 1)
+    return workers.Task(
+        name=leaflet.name, stem=leaflet.stem,
+        html=html.render_html(catalogue, leaflet, options.paper, link_styles=False),
+        paper=options.paper, target=str(out / output_name(leaflet.stem)),
+        extra_roots=[str(leaflet.path.parent)] if project.contains(leaflet.path.parent) else [],
+        strict=options.strict, preview=preview,
+        preview_target=str(out / f"{leaflet.stem}.html") if preview else None)
+
+
+def _remove_deleted(project: content.Project, record: manifest.Manifest, out: Path, shard, emit) -> list:
+    """Remove the PDFs we made for leaflets that no longer exist (only ours, only this shard's)."""
+    removed = []
+    for stem, entry in sorted(record.entries.items()):
+        if (project.root / entry.source).exists() or not in_shard(stem, shard):
+            continue
+        for suffix in (".pdf", ".html"):
+            try:
+                os.unlink(out / f"{stem}{suffix}")
+            except FileNotFoundError:
+                pass
+        del record.entries[stem]
+        result = Result(entry.source, "removed", str(out / f"{stem}.pdf"))
+        removed.append(result)
+        emit(result)
+    return removed

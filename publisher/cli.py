@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 from pathlib import Path
 
-from . import batch, content
+from . import batch, content, progress, reports
 from .errors import PublisherError, UsageError
 
 HERE = Path(__file__).resolve().parent.parent
@@ -42,7 +43,32 @@ def build_parser() -> argparse.ArgumentParser:
                         help="write PDFs into DIR (default: dist/ in the project)")
     parser.add_argument("--html", action="store_true",
                         help="also write each leaflet's HTML next to its PDF, for preview in a browser")
+    parser.add_argument("-j", "--jobs", type=_positive, default=os.cpu_count() or 1, metavar="N",
+                        help="render on N worker processes (default: the number of CPUs, %(default)s here)")
+    parser.add_argument("--force", action="store_true",
+                        help="render every leaflet, even those whose inputs have not changed since the last build")
+    parser.add_argument("--shard", metavar="K/N", default=None,
+                        help="build only the K-th of N stable parts of the catalogue, for a CI matrix "
+                             "(default: from CI_NODE_INDEX/CI_NODE_TOTAL when set)")
+    parser.add_argument("--report", type=Path, metavar="FILE.json",
+                        help="write per-leaflet status, pages, bytes, seconds and errors as JSON")
+    parser.add_argument("--junit", type=Path, metavar="FILE.xml",
+                        help="write a JUnit XML report, one test case per leaflet")
+    parser.add_argument("--strict", action=argparse.BooleanOptionalAction,
+                        default=os.environ.get("CI", "").lower() == "true",
+                        help="treat WeasyPrint warnings as errors (default: on when CI=true)")
+    parser.add_argument("-q", "--quiet", action="store_true", help="print only problems")
     return parser
+
+
+def _positive(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        value = 0
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"'{text}' is not a number of processes - use 1 or more")
+    return value
 
 
 def check_parser() -> argparse.ArgumentParser:
@@ -101,24 +127,32 @@ def run_check(args) -> int:
     return 0 if report.ok else 1
 
 
+def _shard(args):
+    if args.shard is not None:
+        return batch.parse_shard(args.shard)
+    index, total = os.environ.get("CI_NODE_INDEX"), os.environ.get("CI_NODE_TOTAL")
+    if index and total:
+        return batch.parse_shard(f"{index}/{total}")
+    return None
+
+
 def run_build(args) -> int:
-    catalogue = _load(args)
-    project = catalogue.project
-    out = args.out or project.root / "dist"
-
-    def progress(result: batch.Result) -> None:
-        for warning in result.warnings:
-            print(warning, file=sys.stderr)
-        if result.status == "built":
-            shown = project.relative(result.output)
-            print(f"built {shown} ({result.pages} page{'s' if result.pages != 1 else ''}, "
-                  f"{result.bytes // 1024} KB, {result.seconds:.1f} s)")
-        else:
-            for line in result.errors:
-                print(line, file=sys.stderr)
-
-    report = batch.build(catalogue, out, write_html=args.html, on_result=progress)
-    print(_summary(report, "built"), file=sys.stderr if not report.ok else sys.stdout)
+    project = content.Project(args.project)
+    paths = _leaflet_paths(project, args.paths)
+    options = batch.Options(out=args.out or project.root / "dist", jobs=args.jobs, force=args.force,
+                            write_html=args.html, strict=args.strict, shard=_shard(args))
+    if args.quiet or not sys.stdout.isatty():
+        display = progress.Plain(project.relative, quiet=args.quiet)
+    else:
+        display = progress.Bar(project.relative)
+    report = batch.build(project, options, paths, on_result=display.result, on_start=display.start)
+    for line in report.shared_errors:
+        print(line, file=sys.stderr)
+    display.finish(report)
+    if args.report:
+        reports.write_json(report, project.root, args.report)
+    if args.junit:
+        reports.write_junit(report, args.junit)
     return 0 if report.ok else 1
 
 
@@ -131,6 +165,10 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     try:
         return runner(args)
+    except KeyboardInterrupt:
+        print("Interrupted: finished PDFs are kept and recorded; unfinished ones keep their previous version.",
+              file=sys.stderr)
+        return 130
     except UsageError as exc:
         parser.print_usage(sys.stderr)
         exc.show()

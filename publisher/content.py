@@ -5,6 +5,7 @@ from __future__ import annotations
 import dataclasses
 import datetime
 import difflib
+import hashlib
 import json
 import os
 from pathlib import Path
@@ -62,6 +63,15 @@ class Leaflet:
     data: dict
     authors: list
     reviewers: list
+    digest: str = ""  # of the file's bytes
+
+    def people_ids(self) -> list[str]:
+        """Everyone credited, authors first."""
+        return [p["id"] for p in self.authors + self.reviewers]
+
+    def images(self, project: "Project") -> list[str]:
+        """Project-relative paths of the images this leaflet shows."""
+        return [project.relative(self.path.parent / s["image"]["file"]) for s in self.data["sections"] if "image" in s]
 
 
 @dataclasses.dataclass
@@ -124,7 +134,9 @@ def read_source(project: Project, path: Path) -> yamlsource.Source:
         raise yamlsource.YAMLProblems([Problem(name, line, column, "", f"byte 0x{raw[exc.start]:02x} is not UTF-8 - save the file as UTF-8")])
     if text.startswith("\ufeff"):
         raise yamlsource.YAMLProblems([Problem(name, 1, 1, "", "file starts with a byte-order mark - save it as UTF-8 without BOM")])
-    return yamlsource.load(name, text)
+    source = yamlsource.load(name, text)
+    source.digest = hashlib.sha256(raw).hexdigest()
+    return source
 
 
 def validate(project: Project, source: yamlsource.Source, schema: str) -> list[Problem]:
@@ -358,7 +370,8 @@ def load_leaflet(project: Project, path: Path, people: dict | None):
     problems = sorted(set(problems), key=lambda p: (p.line, p.column, p.field, p.message))
     if problems or people is None:
         return None, problems
-    return Leaflet(Path(path), source.path, Path(path).stem, data, resolved["authors"], resolved["reviewers"]), []
+    return Leaflet(Path(path), source.path, Path(path).stem, data, resolved["authors"], resolved["reviewers"],
+                   source.digest), []
 
 
 def load_catalogue(project: Project, paths: list[Path] | None = None) -> Catalogue:

@@ -99,8 +99,12 @@ def _brand(brand: dict) -> dict:
     return brand
 
 
-def render_html(catalogue: Catalogue, leaflet: Leaflet, paper: str = DEFAULT_PAPER) -> str:
-    """The leaflet as one HTML document; URLs in it are relative to the project root."""
+def render_html(catalogue: Catalogue, leaflet: Leaflet, paper: str = DEFAULT_PAPER, link_styles: bool = True) -> str:
+    """The leaflet as one HTML document; URLs in it are relative to the project root.
+
+    Without `link_styles` the stylesheet link is left out, for an engine that
+    applies the already-parsed stylesheet itself.
+    """
     project = catalogue.project
     try:
         template = environment(project).get_template("leaflet.html")
@@ -110,7 +114,7 @@ def render_html(catalogue: Catalogue, leaflet: Leaflet, paper: str = DEFAULT_PAP
             reviewers=_people(leaflet.reviewers),
             brand=_brand(catalogue.brand),
             logo=project.relative(project.brand_file.parent / catalogue.brand["logo"]),
-            stylesheet=f"styles/{paper}.css",
+            stylesheet=f"styles/{paper}.css" if link_styles else None,
         )
     except jinja2.TemplateSyntaxError as exc:
         raise RenderError(leaflet.name, f"template {exc.filename and project.relative(exc.filename)}:{exc.lineno}: {exc.message}")

@@ -17,9 +17,9 @@ from .errors import RenderError
 
 MAX_DATA_URI = 2_000_000
 
-
-class Refused(Exception):
-    """A resource the sandbox would not load."""
+# mkstemp makes files readable by their owner only; outputs get the usual permissions.
+_UMASK = os.umask(0)
+os.umask(_UMASK)
 
 
 def _weasyprint():
@@ -94,32 +94,52 @@ def captured_warnings():
         logger.propagate = old_propagate
 
 
-_font_config = None
+class Engine:
+    """WeasyPrint set up once per process: fonts, parsed stylesheets and images are reused across leaflets."""
 
+    def __init__(self, project: Project):
+        weasyprint = _weasyprint()
+        self.project = project
+        self.font_config = weasyprint.text.fonts.FontConfiguration()
+        self.image_cache: dict = {}
+        self._stylesheets: dict = {}
 
-def font_config():
-    """One FontConfiguration per process: building it costs more than a small leaflet."""
-    global _font_config
-    if _font_config is None:
-        _font_config = _weasyprint().text.fonts.FontConfiguration()
-    return _font_config
+    def stylesheet(self, paper: str):
+        """The parsed stylesheet for a paper size, parsed on first use."""
+        if paper not in self._stylesheets:
+            weasyprint = _weasyprint()
+            fetcher = _fetcher_class()([self.project.styles])
+            with captured_warnings() as warnings:
+                css = weasyprint.CSS(filename=str(self.project.styles / f"{paper}.css"), url_fetcher=fetcher,
+                                     font_config=self.font_config)
+            self._stylesheets[paper] = (css, list(warnings))
+        return self._stylesheets[paper]
+
+    def render(self, name: str, html: str, paper: str | None, extra_roots: list[Path] = ()) -> Rendered:
+        """Turn a leaflet's HTML into PDF bytes, refusing anything outside the project.
+
+        With a paper size, the HTML carries no stylesheet link and the parsed
+        stylesheet is reused; with None, the HTML's own links are loaded.
+        """
+        weasyprint = _weasyprint()
+        project = self.project
+        css, css_warnings = self.stylesheet(paper) if paper else (None, [])
+        fetcher = _fetcher_class()([project.templates, project.styles, project.handouts, *extra_roots])
+        with captured_warnings() as warnings:
+            try:
+                document = weasyprint.HTML(string=html, base_url=project.root.as_uri() + "/", url_fetcher=fetcher).render(
+                    stylesheets=[css] if css else None, font_config=self.font_config, cache=self.image_cache)
+                # A fixed identifier derived from the content keeps builds byte-identical.
+                identifier = hashlib.sha256(html.encode()).hexdigest()[:32].encode()
+                pdf = document.write_pdf(pdf_identifier=identifier)
+            except weasyprint.urls.FatalURLFetchingError:
+                raise RenderError(name, "; ".join(fetcher.refused))
+        return Rendered(pdf=pdf, pages=len(document.pages), warnings=css_warnings + list(warnings))
 
 
 def render_pdf(project: Project, name: str, html: str, extra_roots: list[Path] = ()) -> Rendered:
-    """Turn a leaflet's HTML into PDF bytes, refusing anything outside the project."""
-    weasyprint = _weasyprint()
-    fetcher = _fetcher_class()([project.templates, project.styles, project.handouts, *extra_roots])
-    base_url = project.root.as_uri() + "/"
-    with captured_warnings() as warnings:
-        try:
-            document = weasyprint.HTML(string=html, base_url=base_url, url_fetcher=fetcher).render(
-                font_config=font_config())
-            # A fixed identifier derived from the content keeps builds byte-identical.
-            identifier = hashlib.sha256(html.encode()).hexdigest()[:32].encode()
-            pdf = document.write_pdf(pdf_identifier=identifier)
-        except weasyprint.urls.FatalURLFetchingError:
-            raise RenderError(name, "; ".join(fetcher.refused))
-    return Rendered(pdf=pdf, pages=len(document.pages), warnings=list(warnings))
+    """Render one complete HTML document (stylesheet links included), sandboxed."""
+    return Engine(project).render(name, html, None, extra_roots)
 
 
 def write_atomic(target: Path, data: bytes) -> None:
@@ -127,6 +147,7 @@ def write_atomic(target: Path, data: bytes) -> None:
     target = Path(target)
     fd, tmp = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.", suffix=".tmp")
     try:
+        os.fchmod(fd, 0o666 & ~_UMASK)
         with os.fdopen(fd, "wb") as handle:
             handle.write(data)
             handle.flush()

@@ -51,6 +51,7 @@ class Source:
     values: dict  # Path -> Mark of the value itself
     raw: dict  # Path -> source text of plain scalars resolved to numbers
     text: str = ""
+    digest: str = ""  # SHA-256 of the file's bytes, for the build manifest
 
     def mark(self, path: Path, at_key: bool = False) -> Mark:
         """Where the value at `path` is, or the nearest enclosing value that exists."""

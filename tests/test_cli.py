@@ -14,7 +14,7 @@ from publisher import content, pdf
 def test_help_reads_well():
     run = subprocess.run([sys.executable, "build.py", "--help"], cwd=REPO, capture_output=True, text=True)
     assert run.returncode == 0
-    assert run.stdout.startswith("usage: build.py [-h] [--project DIR] [--out DIR] [--html] [PATH ...]")
+    assert run.stdout.startswith("usage: build.py [-h] [--project DIR] [--out DIR] [--html] [-j N] [--force]")
     assert "python build.py check [PATH ...]    validate without rendering" in run.stdout
     assert "Exit status: 0 all well, 1 a leaflet failed (the others are still built), 2 usage error." in run.stdout
 
@@ -36,15 +36,15 @@ def test_build_only_the_paths_given(project, capsys):
     project.leaflet("two")
     code, out, err = project.run(str(project.root / "handouts" / "two.yaml"), capsys=capsys)
     assert code == 0, err
-    assert sorted(p.name for p in (project.root / "dist").iterdir()) == ["two.pdf"]
-    assert out.splitlines()[-1] == "1 leaflet built."
+    assert sorted(p.name for p in (project.root / "dist").iterdir()) == [".manifest.json", "two.pdf"]
+    assert out.splitlines()[-1] == "built 1, unchanged 0, removed 0, failed 0 in T s"
 
 
 def test_out_and_html(project, capsys, tmp_path):
     project.leaflet("ankle")
     code, out, err = project.run("--out", str(tmp_path / "elsewhere"), "--html", capsys=capsys)
     assert code == 0, err
-    assert sorted(p.name for p in (tmp_path / "elsewhere").iterdir()) == ["ankle.html", "ankle.pdf"]
+    assert sorted(p.name for p in (tmp_path / "elsewhere").iterdir()) == [".manifest.json", "ankle.html", "ankle.pdf"]
     preview = (tmp_path / "elsewhere" / "ankle.html").read_text()
     assert f'<base href="{project.root.as_uri()}/">' in preview
     assert not (project.root / "dist").exists()

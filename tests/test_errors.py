@@ -110,7 +110,7 @@ def test_every_error_of_every_leaflet_in_one_pass(project, capsys):
         "handouts/a-bad.yaml:2:1: sumary: unknown field - did you mean 'summary'?",
         "handouts/c-bad.yaml:7:14: dates.published: '2026-13-01' is not a real date - use YYYY-MM-DD with a real month and day",
         "handouts/c-bad.yaml:12:15: credits.reviewers[0]: unknown person 'dr-smith' (known: phoebe-carter, rebecca-fernandez)",
-        "1 leaflet built, 2 failed with 4 errors.",
+        "built 1, unchanged 0, removed 0, failed 2 (4 errors) in T s",
     ]
     assert out.startswith("built dist/b-good.pdf (")
     assert (project.root / "dist" / "b-good.pdf").read_bytes().startswith(b"%PDF-")
@@ -125,7 +125,7 @@ def test_a_broken_leaflet_keeps_its_last_good_pdf(project, capsys):
     code, out, err = project.run(capsys=capsys)
     assert code == 1
     assert (project.root / "dist" / "ankle.pdf").read_bytes() == good
-    assert [p.name for p in (project.root / "dist").iterdir()] == ["ankle.pdf"]  # no temporary left behind
+    assert sorted(p.name for p in (project.root / "dist").iterdir()) == [".manifest.json", "ankle.pdf"]  # no temporary left
 
 
 def test_a_render_failure_keeps_the_last_good_pdf(project, capsys):
@@ -138,7 +138,7 @@ def test_a_render_failure_keeps_the_last_good_pdf(project, capsys):
     assert code == 1
     assert err.splitlines() == [
         "handouts/ankle.yaml: template error: 'dict object' has no attribute 'no_such_field' - fix the template in templates/",
-        "0 leaflets built, 1 failed with 1 error.",
+        "built 0, unchanged 0, removed 0, failed 1 (1 error) in T s",
     ]
     assert (project.root / "dist" / "ankle.pdf").read_bytes() == good
     assert template.exists()
