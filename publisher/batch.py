@@ -97,7 +97,7 @@ def in_shard(stem: str, shard: tuple | None) -> bool:
     if shard is None:
         return True
     k, n = shard
-    return int(hashlib.sha1(stem.encode()).hexdigest(), 16) % n == k - 1
+    return int(hashlib.sha256(stem.encode()).hexdigest(), 16) % n == k - 1
 
 
 def build(project: content.Project, options: Options, paths: list[Path] | None = None,

@@ -87,8 +87,7 @@ def run(project: Project, tasks: list[Task], jobs: int, on_outcome) -> None:
     if not tasks:
         return
     if jobs <= 1 or len(tasks) == 1:
-        if _engine is None or _engine.project.root != project.root:
-            _init(str(project.root))
+        _init(str(project.root))  # a fresh engine per build: styles may have changed since the last one
         for task in tasks:
             on_outcome(render(task))
         return

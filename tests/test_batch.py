@@ -1,0 +1,220 @@
+"""Batch builds: parallel, incremental, deterministic, atomic, isolated, sharded, reported."""
+
+import json
+import os
+import xml.etree.ElementTree as ET
+
+import pytest
+
+from conftest import MINIMAL
+from publisher import batch, content, pdf
+
+
+def stamps(folder):
+    """Modification times of the PDFs in a folder: unchanged files keep theirs."""
+    return {p.name: p.stat().st_mtime_ns for p in folder.glob("*.pdf")}
+
+
+@pytest.fixture
+def three(project):
+    for stem in ("alpha", "beta", "gamma"):
+        project.leaflet(stem, MINIMAL.replace("Looking after a sprained ankle", f"Leaflet {stem}"))
+    return project
+
+
+def test_parallel_and_serial_builds_give_identical_bytes(three, capsys, tmp_path):
+    assert three.run("-j", "2", "--out", str(tmp_path / "par"), capsys=capsys)[0] == 0
+    assert three.run("-j", "1", "--out", str(tmp_path / "ser"), capsys=capsys)[0] == 0
+    for stem in ("alpha", "beta", "gamma"):
+        assert (tmp_path / "par" / f"{stem}.pdf").read_bytes() == (tmp_path / "ser" / f"{stem}.pdf").read_bytes()
+
+
+def test_no_op_rebuild_renders_nothing(three, capsys):
+    three.run(capsys=capsys)
+    before = stamps(three.root / "dist")
+    code, out, err = three.run(capsys=capsys)
+    assert code == 0 and err == ""
+    assert out.splitlines() == ["unchanged dist/alpha.pdf", "unchanged dist/beta.pdf", "unchanged dist/gamma.pdf",
+                                "built 0, unchanged 3, removed 0, failed 0 in T s"]
+    assert stamps(three.root / "dist") == before
+
+
+def test_changing_one_leaflet_rebuilds_only_it(three, capsys):
+    three.run(capsys=capsys)
+    path = three.root / "handouts" / "beta.yaml"
+    path.write_text(path.read_text().replace("Rest your ankle", "Rest your foot"))
+    code, out, err = three.run(capsys=capsys)
+    assert sorted(line.split(" (")[0] for line in out.splitlines()[:-1]) == [
+        "built dist/beta.pdf", "unchanged dist/alpha.pdf", "unchanged dist/gamma.pdf"]
+
+
+def test_changing_a_template_or_style_rebuilds_everything(three, capsys):
+    three.run(capsys=capsys)
+    style = three.root / "styles" / "base.css"
+    style.write_text(style.read_text() + "\n/* a comment still counts */\n")
+    code, out, err = three.run(capsys=capsys)
+    assert out.splitlines()[-1] == "built 3, unchanged 0, removed 0, failed 0 in T s"
+
+
+def test_changing_a_person_rebuilds_the_leaflets_that_credit_them(three, capsys):
+    three.leaflet("delta", MINIMAL.replace("reviewers: [rebecca-fernandez]", "reviewers: [phoebe-carter]")
+                  .replace("authors: [phoebe-carter]", "authors: [phoebe-carter]"))
+    three.run(capsys=capsys)
+    people = three.root / "people.yaml"
+    people.write_text(people.read_text().replace("Another test biography.", "A new biography."))
+    code, out, err = three.run(capsys=capsys)
+    assert sorted(line.split(" (")[0] for line in out.splitlines()[:-1]) == [
+        "built dist/alpha.pdf", "built dist/beta.pdf", "built dist/gamma.pdf", "unchanged dist/delta.pdf"]
+
+
+def test_changing_an_image_rebuilds_the_leaflet_that_shows_it(project, capsys):
+    image = project.write("handouts/images/a.svg", '<svg xmlns="http://www.w3.org/2000/svg" width="10" height="10"/>')
+    project.leaflet("pictured", MINIMAL.replace("    body: Rest", "    image: {file: images/a.svg, alt: A dot}\n    body: Rest"))
+    project.leaflet("plain")
+    project.run(capsys=capsys)
+    image.write_text('<svg xmlns="http://www.w3.org/2000/svg" width="20" height="10"/>')
+    code, out, err = project.run(capsys=capsys)
+    assert sorted(line.split(" (")[0] for line in out.splitlines()[:-1]) == ["built dist/pictured.pdf", "unchanged dist/plain.pdf"]
+
+
+def test_force_renders_everything(three, capsys):
+    three.run(capsys=capsys)
+    code, out, err = three.run("--force", capsys=capsys)
+    assert out.splitlines()[-1] == "built 3, unchanged 0, removed 0, failed 0 in T s"
+
+
+def test_a_deleted_leaflet_has_its_pdf_removed(three, capsys):
+    three.run(capsys=capsys)
+    (three.root / "dist" / "unrelated.pdf").write_bytes(b"%PDF- not ours")
+    (three.root / "handouts" / "beta.yaml").unlink()
+    code, out, err = three.run(capsys=capsys)
+    assert code == 0
+    assert "removed dist/beta.pdf (handouts/beta.yaml no longer exists)" in out.splitlines()
+    assert out.splitlines()[-1] == "built 0, unchanged 2, removed 1, failed 0 in T s"
+    assert sorted(p.name for p in (three.root / "dist").glob("*.pdf")) == ["alpha.pdf", "gamma.pdf", "unrelated.pdf"]
+    manifest = json.loads((three.root / "dist" / ".manifest.json").read_text())
+    assert sorted(manifest["leaflets"]) == ["alpha", "gamma"]
+
+
+def test_a_tampered_pdf_or_manifest_is_rebuilt(three, capsys):
+    three.run(capsys=capsys)
+    (three.root / "dist" / "alpha.pdf").write_bytes(b"truncated")
+    code, out, err = three.run(capsys=capsys)
+    assert out.splitlines()[-2].startswith("built dist/alpha.pdf")
+    (three.root / "dist" / ".manifest.json").write_text("{not json")
+    code, out, err = three.run(capsys=capsys)
+    assert out.splitlines()[-1] == "built 3, unchanged 0, removed 0, failed 0 in T s"
+
+
+def test_a_crashed_worker_fails_only_its_leaflet(three, capsys, monkeypatch):
+    real = pdf.Engine.render
+
+    def crash_on_beta(self, name, *args, **kwargs):
+        if "beta" in name:
+            os._exit(3)  # as if killed; the forked worker inherits this patch
+        return real(self, name, *args, **kwargs)
+
+    three.run(capsys=capsys)
+    good = (three.root / "dist" / "beta.pdf").read_bytes()
+    for stem in ("alpha", "beta", "gamma"):
+        path = three.root / "handouts" / f"{stem}.yaml"
+        path.write_text(path.read_text().replace("Rest your ankle", "Rest your leg"))
+    monkeypatch.setattr(pdf.Engine, "render", crash_on_beta)
+    code, out, err = three.run("-j", "2", capsys=capsys)
+    assert code == 1
+    assert err.splitlines() == [
+        "handouts/beta.yaml: the worker process rendering it died (killed or crashed) - the previous PDF, if any, is kept",
+        "built 2, unchanged 0, removed 0, failed 1 (1 error) in T s"]
+    assert (three.root / "dist" / "beta.pdf").read_bytes() == good
+    manifest = json.loads((three.root / "dist" / ".manifest.json").read_text())
+    assert manifest["leaflets"]["beta"]["pdf"] != manifest["leaflets"]["alpha"]["pdf"]
+    assert not list((three.root / "dist").glob(".*.tmp"))
+
+
+def test_an_interrupted_build_keeps_what_it_finished(three, capsys, monkeypatch):
+    real = pdf.Engine.render
+    calls = []
+
+    def interrupt_second(self, name, *args, **kwargs):
+        calls.append(name)
+        if len(calls) == 2:
+            raise KeyboardInterrupt
+        return real(self, name, *args, **kwargs)
+
+    monkeypatch.setattr(pdf.Engine, "render", interrupt_second)
+    code, out, err = three.run("-j", "1", capsys=capsys)
+    assert code == 130
+    assert err.splitlines()[-1].startswith("Interrupted: finished PDFs are kept and recorded")
+    assert sorted(p.name for p in (three.root / "dist").iterdir()) == [".manifest.json", "alpha.pdf"]
+    manifest = json.loads((three.root / "dist" / ".manifest.json").read_text())
+    assert sorted(manifest["leaflets"]) == ["alpha"]
+
+
+def test_shards_split_the_catalogue_stably(project, capsys, tmp_path, monkeypatch):
+    stems = [f"leaflet-{i}" for i in range(12)]
+    for stem in stems:
+        project.leaflet(stem)
+    found = []
+    for k in (1, 2, 3):
+        files = [p for p in project.root.joinpath("handouts").glob("*.yaml") if batch.in_shard(p.stem, (k, 3))]
+        found.append(sorted(p.stem for p in files))
+    assert sorted(sum(found, [])) == sorted(stems)
+    assert all(found)  # each shard gets some
+    monkeypatch.setenv("CI_NODE_INDEX", "2")
+    monkeypatch.setenv("CI_NODE_TOTAL", "3")
+    code, out, err = project.run("--out", str(tmp_path / "s2"), capsys=capsys)
+    assert code == 0
+    assert sorted(p.stem for p in (tmp_path / "s2").glob("*.pdf")) == found[1]
+
+
+def test_bad_shard_is_a_usage_error(project, capsys):
+    code, out, err = project.run("--shard", "4/3", capsys=capsys)
+    assert code == 2
+    assert "Error: shard '4/3' must be K/N with 1 <= K <= N, e.g. 1/4" in err
+
+
+def test_json_and_junit_reports(three, capsys, tmp_path):
+    (three.root / "handouts" / "gamma.yaml").write_text(MINIMAL.replace("reviewers: [rebecca-fernandez]", "reviewers: [nobody]"))
+    code, out, err = three.run("--report", str(tmp_path / "r.json"), "--junit", str(tmp_path / "r.xml"), capsys=capsys)
+    assert code == 1
+    report = json.loads((tmp_path / "r.json").read_text())
+    assert {k: report["summary"][k] for k in ("built", "unchanged", "removed", "failed")} == \
+        {"built": 2, "unchanged": 0, "removed": 0, "failed": 1}
+    alpha, beta, gamma = report["leaflets"]
+    assert alpha["source"] == "handouts/alpha.yaml" and alpha["status"] == "built" and alpha["output"] == "dist/alpha.pdf"
+    assert alpha["pages"] >= 1 and alpha["bytes"] == (three.root / "dist" / "alpha.pdf").stat().st_size
+    assert alpha["seconds"] > 0
+    assert gamma["status"] == "failed" and gamma["errors"] == [
+        "handouts/gamma.yaml:12:15: credits.reviewers[0]: unknown person 'nobody' (known: phoebe-carter, rebecca-fernandez)"]
+    suite = ET.parse(tmp_path / "r.xml").getroot().find("testsuite")
+    assert suite.get("tests") == "3" and suite.get("failures") == "1"
+    cases = {case.get("name"): case for case in suite.iter("testcase")}
+    assert cases["handouts/gamma.yaml"].find("failure").get("message").endswith("unknown person 'nobody' (known: phoebe-carter, rebecca-fernandez)")
+    assert cases["handouts/alpha.yaml"].find("failure") is None
+
+
+def test_strict_turns_warnings_into_failures_and_keeps_the_old_pdf(project, capsys, monkeypatch):
+    project.leaflet("ankle")
+    project.run(capsys=capsys)
+    good = (project.root / "dist" / "ankle.pdf").read_bytes()
+    base = project.root / "styles" / "base.css"
+    base.write_text(base.read_text() + "\n.title { colour: red; }\n")
+    monkeypatch.setenv("CI", "true")  # strict by default in CI
+    code, out, err = project.run(capsys=capsys)
+    assert code == 1
+    assert "handouts/ankle.yaml: error: Ignored `colour: red` at" in err
+    assert "(--strict turns WeasyPrint warnings into errors)" in err
+    assert (project.root / "dist" / "ankle.pdf").read_bytes() == good
+    code, out, err = project.run("--no-strict", capsys=capsys)
+    assert code == 0 and "handouts/ankle.yaml: warning: Ignored `colour: red`" in err
+
+
+def test_quiet_prints_nothing_when_all_is_well(three, capsys):
+    assert three.run("-q", capsys=capsys) == (0, "", "")
+
+
+def test_invalid_jobs_is_a_usage_error(project, capsys):
+    with pytest.raises(SystemExit) as exit_info:
+        project.run("-j", "0", capsys=capsys)
+    assert exit_info.value.code == 2
+    assert "'0' is not a number of processes - use 1 or more" in capsys.readouterr().err
