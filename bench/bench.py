@@ -1,22 +1,26 @@
 """Benchmark: our build against WeasyPrint alone, measured side by side in one run.
 
-    python bench/bench.py [-n 40] [--naive 10]
+    python bench/bench.py [-n 200] [--naive 20] [--scale 5] [--jobs J]
 
-Generates N realistic leaflets (one to three pages) in a temporary project,
-then times, in this order and on this machine only:
-  1. a cold `python build.py` of all of them;
+Generates N realistic leaflets (one to three pages each) in a temporary
+project and measures, on this machine and in this run:
+  1. a cold `python build.py` of all of them (J workers, default: the CPUs);
   2. the engine floor: the same final HTML rendered by WeasyPrint in one
      process, one after another, with WeasyPrint's defaults;
-  3. the naive CI loop: `weasyprint in.html out.pdf` once per leaflet
-     (run on a sample and scaled per leaflet, because it is slow).
-Machines here are shared and noisy: read the ratios, not the seconds.
+  3. the naive CI loop: `weasyprint in.html out.pdf` once per leaflet (run on
+     a sample of --naive leaflets and scaled, because it is slow);
+  4. a no-op rebuild, and a rebuild after changing one leaflet;
+  5. peak memory per worker (from the build report);
+then repeats 1, 4 and 5 with scale x N leaflets (--scale 0 skips that).
+Machines here are shared and noisy: the ratios matter, not the seconds.
 """
 
 from __future__ import annotations
 
 import argparse
+import json
+import os
 import random
-import resource
 import shutil
 import subprocess
 import sys
@@ -31,9 +35,11 @@ import yaml  # noqa: E402
 
 from publisher import content, html  # noqa: E402
 
+PYTHON = sys.executable
+
 
 def make_project(root: Path, count: int, seed: int = 1) -> content.Project:
-    """A copy of the real project with `count` leaflets remixed from the shipped ones."""
+    """A copy of the real project with `count` leaflets remixed from the shipped ones (1-3 pages each)."""
     for folder in ("templates", "styles", "schema"):
         shutil.copytree(REPO / folder, root / folder)
     for name in ("brand.yaml", "people.yaml"):
@@ -43,75 +49,99 @@ def make_project(root: Path, count: int, seed: int = 1) -> content.Project:
     sections = [s for leaflet in shipped for s in leaflet["sections"]]
     rng = random.Random(seed)
     for i in range(count):
-        base = dict(rng.choice(shipped))
-        base["title"] = f"{base['title']} ({i + 1})"
-        base["reference"] = f"BEN-{i + 1:04d}"
-        base["sections"] = rng.sample(sections, k=rng.randint(2, min(7, len(sections))))
-        for key in ("dates",):
-            base[key] = {k: str(v) for k, v in base[key].items()}
-        text = yaml.safe_dump(base, sort_keys=False, allow_unicode=True)
+        leaflet = dict(rng.choice(shipped))
+        leaflet["title"] = f"{leaflet['title']} ({i + 1})"
+        leaflet["reference"] = f"BEN-{i + 1:04d}"
+        leaflet["sections"] = rng.sample(sections, k=rng.randint(1, 4))
+        leaflet["dates"] = {k: str(v) for k, v in leaflet["dates"].items()}
+        text = yaml.safe_dump(leaflet, sort_keys=False, allow_unicode=True)
         (root / "handouts" / f"leaflet-{i + 1:04d}.yaml").write_text(text, encoding="utf-8")
     return content.Project(root)
 
 
-def timed(fn):
+def build(root: Path, jobs: int, report: Path) -> tuple[float, dict]:
+    """Run `python build.py` as a user would; (seconds, JSON report)."""
     started = time.perf_counter()
-    value = fn()
-    return time.perf_counter() - started, value
+    run = subprocess.run([PYTHON, str(REPO / "build.py"), "--project", str(root), "-j", str(jobs), "-q",
+                          "--report", str(report)], capture_output=True, text=True)
+    seconds = time.perf_counter() - started
+    if run.returncode != 0:
+        sys.exit(f"build failed:\n{run.stderr}")
+    return seconds, json.loads(report.read_text())
+
+
+def touch_one(root: Path) -> None:
+    """Change one leaflet's words, as an editor would."""
+    path = sorted((root / "handouts").glob("*.yaml"))[0]
+    path.write_text(path.read_text(encoding="utf-8").replace("title: ", "title: Revised ", 1), encoding="utf-8")
+
+
+def campaign(n: int, jobs: int, naive: int, floor: bool) -> dict:
+    """Every measure for one catalogue size."""
+    with tempfile.TemporaryDirectory() as tmp:
+        root = Path(tmp) / "project"
+        project = make_project(root, n)
+        figures = {"n": n}
+        figures["cold"], report = build(root, jobs, Path(tmp) / "cold.json")
+        figures["pages"] = sum(item["pages"] for item in report["leaflets"])
+        figures["peak_rss_mb"] = report["summary"]["worker_peak_rss_mb"]
+        figures["noop"], report = build(root, jobs, Path(tmp) / "noop.json")
+        assert report["summary"]["unchanged"] == n, report["summary"]
+        touch_one(root)
+        figures["one"], report = build(root, jobs, Path(tmp) / "one.json")
+        assert report["summary"]["built"] == 1, report["summary"]
+        if floor:
+            # The final HTML of every leaflet, stylesheet link included, for WeasyPrint alone.
+            catalogue = content.load_catalogue(project)
+            html_dir = root / "html"
+            html_dir.mkdir()
+            for leaflet in catalogue.leaflets:
+                (html_dir / f"{leaflet.stem}.html").write_text(html.render_html(catalogue, leaflet), encoding="utf-8")
+            script = ("import sys, pathlib, weasyprint\n"
+                      "root = pathlib.Path(sys.argv[1])\n"
+                      "for f in sorted((root / 'html').glob('*.html')):\n"
+                      "    weasyprint.HTML(string=f.read_text(), base_url=root.as_uri() + '/')"
+                      ".write_pdf(f.with_suffix('.pdf'))\n")
+            started = time.perf_counter()
+            subprocess.run([PYTHON, "-c", script, str(root)], check=True, capture_output=True)
+            figures["floor"] = time.perf_counter() - started
+            sample = sorted(html_dir.glob("*.html"))[:naive]
+            started = time.perf_counter()
+            for f in sample:
+                subprocess.run([PYTHON, "-m", "weasyprint", "-u", root.as_uri() + "/", str(f),
+                                str(f.with_suffix(".naive.pdf"))], check=True, capture_output=True)
+            figures["naive"] = (time.perf_counter() - started) / len(sample) * n
+            figures["naive_sample"] = len(sample)
+        return figures
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("-n", type=int, default=40, help="leaflets to generate (default 40)")
-    parser.add_argument("--naive", type=int, default=10, help="leaflets to run through the naive CLI loop (default 10)")
+    parser.add_argument("-n", type=int, default=200, help="leaflets to generate (default 200)")
+    parser.add_argument("--naive", type=int, default=20, help="leaflets to run through the naive loop (default 20)")
+    parser.add_argument("--scale", type=int, default=5, help="also measure scale x N leaflets (default 5; 0 skips)")
+    parser.add_argument("--jobs", type=int, default=os.cpu_count() or 1, help="build workers (default: the CPUs)")
     args = parser.parse_args()
 
-    with tempfile.TemporaryDirectory() as tmp:
-        root = Path(tmp) / "project"
-        project = make_project(root, args.n)
-        python = sys.executable
+    small = campaign(args.n, args.jobs, args.naive, floor=True)
+    big = campaign(args.n * args.scale, args.jobs, args.naive, floor=False) if args.scale else None
 
-        # 1. Our cold build, as a user runs it.
-        cold, run = timed(lambda: subprocess.run([python, str(REPO / "build.py"), "--project", str(root)],
-                                                 capture_output=True, text=True))
-        if run.returncode != 0:
-            sys.exit(f"build failed:\n{run.stderr}")
-
-        # The final HTML of every leaflet, for the two WeasyPrint-only measures.
-        catalogue = content.load_catalogue(project)
-        pages_html = [html.render_html(catalogue, leaflet) for leaflet in catalogue.leaflets]
-        html_dir = root / "html"
-        html_dir.mkdir()
-        for i, document in enumerate(pages_html):
-            (html_dir / f"{i:04d}.html").write_text(document, encoding="utf-8")
-
-        # 2. Engine floor: WeasyPrint in one process, defaults, one leaflet after another.
-        floor_script = (
-            "import sys, pathlib, weasyprint\n"
-            "root = pathlib.Path(sys.argv[1])\n"
-            "for f in sorted((root / 'html').glob('*.html')):\n"
-            "    weasyprint.HTML(string=f.read_text(), base_url=root.as_uri() + '/').write_pdf(f.with_suffix('.pdf'))\n"
-        )
-        floor, run = timed(lambda: subprocess.run([python, "-c", floor_script, str(root)], capture_output=True, text=True))
-        if run.returncode != 0:
-            sys.exit(f"engine floor failed:\n{run.stderr}")
-
-        # 3. Naive CI loop: one `weasyprint` process per leaflet, on a sample.
-        sample = sorted(html_dir.glob("*.html"))[: args.naive]
-        cli = [python, "-m", "weasyprint", "-u", root.as_uri() + "/"]
-        naive, _ = timed(lambda: [subprocess.run(cli + [str(f), str(f.with_suffix(".naive.pdf"))], check=True,
-                                                 capture_output=True) for f in sample])
-        naive_per = naive / len(sample)
-
-    children = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
-    n = args.n
-    print(f"leaflets: {n} (naive loop sampled on {len(sample)})")
-    print(f"  cold build        {cold:7.2f} s   {cold / n * 1000:6.0f} ms/leaflet")
-    print(f"  engine floor      {floor:7.2f} s   {floor / n * 1000:6.0f} ms/leaflet")
-    print(f"  naive CLI loop    {naive_per * n:7.2f} s   {naive_per * 1000:6.0f} ms/leaflet (scaled)")
-    print(f"  cold / floor      {cold / floor:7.2f}x")
-    print(f"  naive / cold      {naive_per * n / cold:7.2f}x")
-    print(f"  peak RSS of any child process: {children:.0f} MB")
+    print(f"machine: {os.cpu_count()} CPUs; build workers: {args.jobs}")
+    print(f"N = {small['n']} leaflets, {small['pages']} pages")
+    print(f"  1. cold build             {small['cold']:8.2f} s  {small['cold'] / small['n'] * 1000:6.0f} ms/leaflet")
+    print(f"  2. engine floor           {small['floor']:8.2f} s  {small['floor'] / small['n'] * 1000:6.0f} ms/leaflet")
+    print(f"  3. naive CLI loop         {small['naive']:8.2f} s  {small['naive'] / small['n'] * 1000:6.0f} ms/leaflet"
+          f" (timed on {small['naive_sample']}, scaled)")
+    print(f"  4. no-op rebuild          {small['noop']:8.2f} s   one leaflet changed {small['one']:6.2f} s")
+    print(f"  5. peak RSS per worker    {small['peak_rss_mb']:8.0f} MB")
+    print(f"  cold / engine floor       {small['cold'] / small['floor']:8.2f}x   (target <= 0.6)")
+    print(f"  naive loop / cold         {small['naive'] / small['cold']:8.1f}x   (target >= 12)")
+    for figures in filter(None, [big]):
+        print(f"N = {figures['n']} leaflets, {figures['pages']} pages")
+        print(f"  1. cold build             {figures['cold']:8.2f} s  {figures['cold'] / figures['n'] * 1000:6.0f} ms/leaflet")
+        print(f"  4. no-op rebuild          {figures['noop']:8.2f} s   = {figures['noop'] / figures['cold'] * 100:.2f}% of cold (target <= 1%)")
+        print(f"     one leaflet changed    {figures['one']:8.2f} s   = {figures['one'] / figures['cold'] * 100:.2f}% of cold (target <= 2%)")
+        print(f"  5. peak RSS per worker    {figures['peak_rss_mb']:8.0f} MB   (at N: {small['peak_rss_mb']:.0f} MB; target < 250, flat)")
 
 
 if __name__ == "__main__":

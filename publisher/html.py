@@ -111,7 +111,8 @@ def render_html(catalogue: Catalogue, leaflet: Leaflet, paper: str = DEFAULT_PAP
         return template.render(
             leaflet=view(project, leaflet),
             authors=_people(leaflet.authors),
-            reviewers=_people(leaflet.reviewers),
+            credits=[("Written by", p) for p in _people(leaflet.authors)]
+            + [("Reviewed by", p) for p in _people(leaflet.reviewers)],
             brand=_brand(catalogue.brand),
             logo=project.relative(project.brand_file.parent / catalogue.brand["logo"]),
             stylesheet=f"styles/{paper}.css" if link_styles else None,
