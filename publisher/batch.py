@@ -122,7 +122,7 @@ def build(project: content.Project, options: Options, paths: list[Path] | None =
     shared = manifest.global_digest(project, {"paper": options.paper})
     brand_digest = manifest.brand_digest(project, brand) if brand else None
 
-    results, leaflets, failures = [], [], {}
+    results, leaflets, failures, to_validate = [], [], {}, []
     for path in files:
         stem = Path(path).stem
         if not _STEM.match(stem) or ".." in stem:
@@ -137,29 +137,10 @@ def build(project: content.Project, options: Options, paths: list[Path] | None =
                                       entry.pages, entry.bytes))
                 emit(results[-1])
                 continue
-        leaflet, problems = content.load_leaflet(project, path, people)
-        if leaflet and brand is not None:
-            leaflets.append(leaflet)
-        else:
-            failures[Path(path)] = problems
-    catalogue = content.Catalogue(project, brand, people, leaflets, failures, brand_problems + people_problems)
-    for result in invalid(catalogue):
-        results.append(result)
-        emit(result)
-    if paths is None:
-        results += _remove_deleted(project, record, out, options.shard, emit)
-
-    tasks, by_stem = [], {}
-    for leaflet in leaflets:
-        try:
-            tasks.append(_task(catalogue, leaflet, options))
-            by_stem[leaflet.stem] = leaflet
-        except PublisherError as exc:
-            result = Result(leaflet.name, "failed", errors=exc.lines())
-            results.append(result)
-            emit(result)
+        to_validate.append(path)
 
     peaks: dict = {}
+    by_stem: dict = {}
 
     def finished(outcome: workers.Outcome) -> None:
         leaflet = by_stem[outcome.stem]
@@ -179,13 +160,40 @@ def build(project: content.Project, options: Options, paths: list[Path] | None =
         results.append(result)
         emit(result)
 
+    renderer = workers.Renderer(project, options.jobs, finished)
     try:
-        workers.run(project, tasks, options.jobs, finished)
+        if brand is not None and people is not None:
+            # Workers start importing WeasyPrint now, while this process validates.
+            renderer.start(len(to_validate))
+        for path in to_validate:
+            leaflet, problems = content.load_leaflet(project, path, people)
+            if leaflet and brand is not None:
+                leaflets.append(leaflet)
+            else:
+                failures[Path(path)] = problems
+        catalogue = content.Catalogue(project, brand, people, leaflets, failures, brand_problems + people_problems)
+        # Every problem of every leaflet is reported before anything is rendered.
+        for result in invalid(catalogue):
+            results.append(result)
+            emit(result)
+        if paths is None:
+            results += _remove_deleted(project, record, out, options.shard, emit)
+        for leaflet in leaflets:
+            try:
+                task = _task(catalogue, leaflet, options)
+            except PublisherError as exc:
+                result = Result(leaflet.name, "failed", errors=exc.lines())
+                results.append(result)
+                emit(result)
+                continue
+            by_stem[leaflet.stem] = leaflet
+            renderer.submit(task)
+        renderer.finish()
     finally:
         # Also on Ctrl-C: keep what was finished, so the next build does not redo it.
         record.save()
     return Report(sorted(results, key=lambda r: r.name), shared_errors, time.perf_counter() - started,
-                  min(options.jobs, max(len(tasks), 1)), peaks)
+                  min(options.jobs, max(len(by_stem), 1)), peaks)
 
 
 def _task(catalogue: content.Catalogue, leaflet: content.Leaflet, options: Options) -> workers.Task:

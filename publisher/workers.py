@@ -82,40 +82,71 @@ def render(task: Task) -> Outcome:
     return outcome
 
 
-def run(project: Project, tasks: list[Task], jobs: int, on_outcome) -> None:
-    """Render every task on `jobs` processes (in this process when one is enough); call `on_outcome` as each ends."""
-    if not tasks:
-        return
-    if jobs <= 1 or len(tasks) == 1:
-        _init(str(project.root))  # a fresh engine per build: styles may have changed since the last one
-        for task in tasks:
-            on_outcome(render(task))
-        return
-    pending = list(tasks)
-    crashed: list[Task] = []
-    context = multiprocessing.get_context("fork") if os.name == "posix" else None
-    with concurrent.futures.ProcessPoolExecutor(min(jobs, len(tasks)), mp_context=context,
-                                                initializer=_init, initargs=(str(project.root),)) as pool:
-        futures = {pool.submit(render, task): task for task in pending}
+def _noop() -> None:
+    """Submitted once so the pool starts its workers (and their WeasyPrint import) straight away."""
+
+
+class Renderer:
+    """Renders tasks on worker processes, or in this process when one is enough.
+
+    Start it as soon as work is known to be coming, so workers import
+    WeasyPrint while this process is still validating; submit tasks as they
+    are ready; `finish` reports every outcome through `on_outcome`.
+    """
+
+    def __init__(self, project: Project, jobs: int, on_outcome):
+        self.project = project
+        self.jobs = jobs
+        self.on_outcome = on_outcome
+        self.pool = None
+        self.futures: dict = {}
+        self.started = False
+
+    def start(self, expected: int) -> None:
+        """Get ready for about `expected` tasks."""
+        if self.started or expected == 0:
+            return
+        self.started = True
+        if self.jobs > 1 and expected > 1:
+            self.pool = concurrent.futures.ProcessPoolExecutor(
+                min(self.jobs, expected), mp_context=_context(), initializer=_init, initargs=(str(self.project.root),))
+            self.pool.submit(_noop)
+        else:
+            _init(str(self.project.root))  # a fresh engine per build: styles may have changed since the last one
+
+    def submit(self, task: Task) -> None:
+        self.start(1)
+        if self.pool is None:
+            self.on_outcome(render(task))
+        else:
+            self.futures[self.pool.submit(render, task)] = task
+
+    def finish(self) -> None:
+        """Wait for every task; a crashed worker fails only the leaflet it was rendering."""
+        if self.pool is None:
+            return
+        crashed: list[Task] = []
         try:
-            for future in concurrent.futures.as_completed(futures):
+            for future in concurrent.futures.as_completed(self.futures):
                 try:
-                    on_outcome(future.result())
+                    self.on_outcome(future.result())
                 except concurrent.futures.process.BrokenProcessPool:
-                    crashed.append(futures[future])
-        except BaseException:
-            for future in futures:
-                future.cancel()
-            raise
-    # A worker died (killed, out of memory, a crash in a C library): the pool cannot
-    # say which leaflet did it, so retry the unfinished ones one at a time, each alone.
-    for task in crashed:
-        _run_isolated(project, task, on_outcome)
+                    crashed.append(self.futures[future])
+        finally:
+            self.pool.shutdown(wait=True, cancel_futures=True)
+        # The pool cannot say which leaflet killed a worker (killed, out of memory, a
+        # crash in a C library), so retry the unfinished ones one at a time, each alone.
+        for task in crashed:
+            _run_isolated(self.project, task, self.on_outcome)
+
+
+def _context():
+    # fork: workers share this process's imports and start in milliseconds.
+    return multiprocessing.get_context("fork") if os.name == "posix" else None
 
 
 def _run_isolated(project: Project, task: Task, on_outcome) -> None:
-    context = multiprocessing.get_context("fork") if os.name == "posix" else None
-    with concurrent.futures.ProcessPoolExecutor(1, mp_context=context, initializer=_init,
+    with concurrent.futures.ProcessPoolExecutor(1, mp_context=_context(), initializer=_init,
                                                 initargs=(str(project.root),)) as pool:
         try:
             on_outcome(pool.submit(render, task).result())
