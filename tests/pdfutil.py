@@ -33,3 +33,17 @@ def fonts(path) -> set[str]:
         for font in page["/Resources"].get("/Font", {}).values():
             names.add(str(font.get_object()["/BaseFont"]).lstrip("/").split("+")[-1])
     return names
+
+
+def char_boxes(path):
+    """(page index, character, left, bottom, right, top) for every printed character, in points."""
+    document = pypdfium2.PdfDocument(str(path))
+    try:
+        for index, page in enumerate(document):
+            text = page.get_textpage()
+            for i in range(text.count_chars()):
+                char = text.get_text_range(i, 1)
+                if char.strip():
+                    yield (index, char, *text.get_charbox(i))
+    finally:
+        document.close()

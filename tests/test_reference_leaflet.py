@@ -7,7 +7,7 @@ import pypdf
 import pytest
 
 from conftest import REPO, normalise
-from pdfutil import fonts, outline_titles, page_texts
+from pdfutil import char_boxes, fonts, outline_titles, page_texts
 
 # A verbatim copy of shared/seed/adhd-neurotransmitter-imaging.txt, the published article,
 # kept in the repository so the test does not depend on a folder outside it.
@@ -120,3 +120,13 @@ def test_body_lines_stay_short(pdf):
     lines = [line for page in page_texts(pdf) for line in page.replace("\x02", "-\n").splitlines()
              if ". . ." not in line]
     assert max(len(line) for line in lines) <= 72
+
+
+@pytest.mark.parametrize("stem", ["adhd-neurotransmitter-imaging", "looking-after-your-back",
+                                  "managing-type-2-diabetes-day-to-day"])
+def test_no_text_runs_into_the_side_margins(shipped, stem):
+    """Every character sits between the 18 mm side margins: nothing overflows or is clipped."""
+    margin, width = 18 / 25.4 * 72, 595.28
+    outside = [(page + 1, char, round(left), round(right)) for page, char, left, bottom, right, top
+               in char_boxes(shipped[stem].output) if left < margin - 1 or right > width - margin + 1]
+    assert outside == []
