@@ -9,7 +9,7 @@ import re
 import time
 from pathlib import Path
 
-from . import content, html, manifest, workers
+from . import content, html, manifest, pdf, workers
 from .errors import Problem, PublisherError, UsageError
 
 
@@ -60,6 +60,8 @@ class Options:
     strict: bool = False
     shard: tuple | None = None  # (k, n), 1-based
     paper: str = html.DEFAULT_PAPER
+    max_pages: int = pdf.MAX_PAGES
+    timeout: float = pdf.TIMEOUT
 
 
 def check(catalogue: content.Catalogue) -> Report:
@@ -209,7 +211,7 @@ def _task(catalogue: content.Catalogue, leaflet: content.Leaflet, options: Optio
         html=html.render_html(catalogue, leaflet, options.paper, link_styles=False),
         paper=options.paper, target=str(out / output_name(leaflet.stem)),
         extra_roots=[str(leaflet.path.parent)] if project.contains(leaflet.path.parent) else [],
-        strict=options.strict, preview=preview,
+        strict=options.strict, preview=preview, max_pages=options.max_pages, timeout=options.timeout,
         preview_target=str(out / f"{leaflet.stem}.html") if preview else None)
 
 

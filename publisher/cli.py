@@ -7,7 +7,7 @@ import os
 import sys
 from pathlib import Path
 
-from . import batch, content, progress, reports
+from . import batch, content, pdf, progress, reports
 from .errors import PublisherError, UsageError
 
 HERE = Path(__file__).resolve().parent.parent
@@ -57,6 +57,10 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--strict", action=argparse.BooleanOptionalAction,
                         default=os.environ.get("CI", "").lower() == "true",
                         help="treat WeasyPrint warnings as errors (default: on when CI=true)")
+    parser.add_argument("--max-pages", type=_positive, default=pdf.MAX_PAGES, metavar="N",
+                        help="fail a leaflet that runs past N pages (default: %(default)s)")
+    parser.add_argument("--timeout", type=_positive, default=int(pdf.TIMEOUT), metavar="SECONDS",
+                        help="fail a leaflet that takes longer to render (default: %(default)s)")
     parser.add_argument("-q", "--quiet", action="store_true", help="print only problems")
     return parser
 
@@ -67,7 +71,7 @@ def _positive(text: str) -> int:
     except ValueError:
         value = 0
     if value < 1:
-        raise argparse.ArgumentTypeError(f"'{text}' is not a number of processes - use 1 or more")
+        raise argparse.ArgumentTypeError(f"'{text}' is not a whole number of 1 or more")
     return value
 
 
@@ -140,7 +144,8 @@ def run_build(args) -> int:
     project = content.Project(args.project)
     paths = _leaflet_paths(project, args.paths)
     options = batch.Options(out=args.out or project.root / "dist", jobs=args.jobs, force=args.force,
-                            write_html=args.html, strict=args.strict, shard=_shard(args))
+                            write_html=args.html, strict=args.strict, shard=_shard(args),
+                            max_pages=args.max_pages, timeout=args.timeout)
     if args.quiet or not sys.stdout.isatty():
         display = progress.Plain(project.relative, quiet=args.quiet)
     else:

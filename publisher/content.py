@@ -12,7 +12,7 @@ from pathlib import Path
 
 import jsonschema
 
-from . import markdown, yamlsource
+from . import assets, markdown, yamlsource
 from .errors import Problem
 
 LEAFLET_SCHEMA = "leaflet.schema.json"
@@ -272,19 +272,18 @@ def _explain(source: yamlsource.Source, error) -> list[Problem]:
 
 
 def _pattern_hint(path, error) -> str:
+    """What a value that fails a pattern should look like, by field name or by the shared definition it uses."""
     names = [p for p in reversed(path) if isinstance(p, str)]
-    ref_hint = None
+    if names and names[0] in _PATTERN_HINTS:
+        return _PATTERN_HINTS[names[0]]
     pattern = error.validator_value
-    for name, hint in _PATTERN_HINTS.items():
-        if names and names[0] == name:
-            return hint
     if "[a-z0-9]+(-[a-z0-9]+)*" in pattern:
-        ref_hint = _PATTERN_HINTS["person_id"]
-    elif pattern.startswith("^#"):
-        ref_hint = _PATTERN_HINTS["colour"]
-    elif "[0-9]{4}" in pattern:
-        ref_hint = _PATTERN_HINTS["date"]
-    return ref_hint or f"does not have the expected form ({pattern})"
+        return _PATTERN_HINTS["person_id"]
+    if pattern.startswith("^#"):
+        return _PATTERN_HINTS["colour"]
+    if "[0-9]{4}" in pattern:
+        return _PATTERN_HINTS["date"]
+    return f"does not have the expected form ({pattern})"
 
 
 # -- whole-catalogue loading ----------------------------------------------
@@ -325,6 +324,8 @@ def _check_asset(project: Project, source, base: Path, path, relative: str, prob
         problems.append(source.problem(path, f"'{relative}' is outside the project - keep images inside the project folder"))
     elif not target.is_file():
         problems.append(source.problem(path, f"file '{project.relative(target)}' not found - check the name, or add the file"))
+    else:
+        problems += [source.problem(path, f"'{relative}': {message}") for message in assets.problems(target)]
 
 
 def load_brand(project: Project):

@@ -7,7 +7,9 @@ import dataclasses
 import hashlib
 import logging
 import os
+import signal
 import tempfile
+import threading
 import urllib.parse
 import urllib.request
 from pathlib import Path
@@ -16,6 +18,8 @@ from .content import Project
 from .errors import RenderError
 
 MAX_DATA_URI = 2_000_000
+MAX_PAGES = 40  # a patient leaflet; far more means something went wrong
+TIMEOUT = 60.0  # seconds per leaflet; a real one takes one or two
 
 # mkstemp makes files readable by their owner only; outputs get the usual permissions.
 _UMASK = os.umask(0)
@@ -115,17 +119,19 @@ class Engine:
             self._stylesheets[paper] = (css, list(warnings))
         return self._stylesheets[paper]
 
-    def render(self, name: str, html: str, paper: str | None, extra_roots: list[Path] = ()) -> Rendered:
+    def render(self, name: str, html: str, paper: str | None, extra_roots: list[Path] = (),
+               max_pages: int = MAX_PAGES, timeout: float = TIMEOUT) -> Rendered:
         """Turn a leaflet's HTML into PDF bytes, refusing anything outside the project.
 
         With a paper size, the HTML carries no stylesheet link and the parsed
         stylesheet is reused; with None, the HTML's own links are loaded.
+        A render stops with an error past `max_pages` pages or `timeout` seconds.
         """
         weasyprint = _weasyprint()
         project = self.project
         css, css_warnings = self.stylesheet(paper) if paper else (None, [])
         fetcher = _fetcher_class()([project.templates, project.styles, project.handouts, *extra_roots])
-        with captured_warnings() as warnings:
+        with captured_warnings() as warnings, _limits(max_pages, timeout):
             try:
                 document = weasyprint.HTML(string=html, base_url=project.root.as_uri() + "/", url_fetcher=fetcher).render(
                     stylesheets=[css] if css else None, font_config=self.font_config, cache=self.image_cache)
@@ -134,7 +140,59 @@ class Engine:
                 pdf = document.write_pdf(pdf_identifier=identifier)
             except weasyprint.urls.FatalURLFetchingError:
                 raise RenderError(name, "; ".join(fetcher.refused))
+            except _TooManyPages:
+                raise RenderError(name, f"runs to more than {max_pages} pages, the limit - split the leaflet, "
+                                        "or raise the limit with --max-pages")
+            except _TooSlow:
+                raise RenderError(name, f"took more than {timeout:g} s to render, the limit - shorten the leaflet, "
+                                        "or raise the limit with --timeout")
         return Rendered(pdf=pdf, pages=len(document.pages), warnings=css_warnings + list(warnings))
+
+
+class _TooManyPages(BaseException):
+    """Raised from inside WeasyPrint's layout; BaseException so no `except Exception` there swallows it."""
+
+
+class _TooSlow(BaseException):
+    """Raised by the alarm signal when a render runs out of time."""
+
+
+class _PageCounter(logging.Handler):
+    # WeasyPrint logs each page it lays out on its progress logger; that is the
+    # one place to stop a runaway layout before it fills memory.
+    def __init__(self, limit: int):
+        super().__init__(logging.INFO)
+        self.limit = limit
+
+    def emit(self, record):
+        if record.msg.startswith("Step 5 - Creating layout - Page") and record.args and record.args[0] > self.limit:
+            raise _TooManyPages()
+
+
+@contextlib.contextmanager
+def _limits(max_pages: int, timeout: float):
+    """Enforce the page and time limits for one render."""
+    progress = logging.getLogger("weasyprint.progress")
+    counter = _PageCounter(max_pages)
+    saved = progress.level, progress.propagate
+    progress.setLevel(logging.INFO)
+    progress.propagate = False
+    progress.addHandler(counter)
+    alarm = threading.current_thread() is threading.main_thread() and timeout > 0
+    if alarm:
+        def expire(signum, frame):
+            raise _TooSlow()
+        previous = signal.signal(signal.SIGALRM, expire)
+        signal.setitimer(signal.ITIMER_REAL, timeout)
+    try:
+        yield
+    finally:
+        if alarm:
+            signal.setitimer(signal.ITIMER_REAL, 0)
+            signal.signal(signal.SIGALRM, previous)
+        progress.removeHandler(counter)
+        progress.setLevel(saved[0])
+        progress.propagate = saved[1]
 
 
 def render_pdf(project: Project, name: str, html: str, extra_roots: list[Path] = ()) -> Rendered:

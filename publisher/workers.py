@@ -29,6 +29,8 @@ class Task:
     strict: bool
     preview: str | None = None  # HTML to write beside the PDF, with --html
     preview_target: str | None = None
+    max_pages: int = pdf.MAX_PAGES
+    timeout: float = pdf.TIMEOUT
 
 
 @dataclasses.dataclass
@@ -61,7 +63,8 @@ def render(task: Task) -> Outcome:
     started = time.perf_counter()
     outcome = Outcome(task.name, task.stem, ok=False, worker=os.getpid())
     try:
-        rendered = _engine.render(task.name, task.html, task.paper, [Path(p) for p in task.extra_roots])
+        rendered = _engine.render(task.name, task.html, task.paper, [Path(p) for p in task.extra_roots],
+                                  max_pages=task.max_pages, timeout=task.timeout)
         outcome.warnings = [f"{task.name}: warning: {w}" for w in rendered.warnings]
         if task.strict and rendered.warnings:
             outcome.errors = [f"{task.name}: error: {w} (--strict turns WeasyPrint warnings into errors)"

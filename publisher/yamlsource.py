@@ -18,6 +18,12 @@ from .errors import Problem
 
 MAX_NODES = 100_000  # far above any real leaflet; stops alias expansion bombs
 MAX_BYTES = 1_000_000
+MAX_DEPTH = 32  # a leaflet nests about 5 deep
+
+# C0 and C1 control characters other than tab, line feed and carriage return,
+# and the non-characters U+FFFE/U+FFFF: invisible in an editor, wrong in print.
+_CONTROL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ufffe\uffff]")
+_TAB_INDENT = re.compile(r"^ *\t", re.MULTILINE)
 
 _LIST_LINE = re.compile(r"^[ \t]*(?:[-*+]|[0-9]{1,2}[.)])[ \t]+\S", re.MULTILINE)
 _INT = re.compile(r"[-+]?[0-9]+\Z")
@@ -94,8 +100,25 @@ def _mark(m) -> Mark:
     return Mark(m.line + 1, m.column + 1)
 
 
+def _character_problems(path: str, text: str) -> list[Problem]:
+    """Tabs in indentation and control characters, each with its line and column."""
+    problems = []
+    for match in _TAB_INDENT.finditer(text):
+        line = text.count("\n", 0, match.start()) + 1
+        column = match.end() - match.start()
+        problems.append(Problem(path, line, column, "", "a tab is used for indentation - indent with spaces only"))
+    for match in _CONTROL.finditer(text):
+        line = text.count("\n", 0, match.start()) + 1
+        column = match.start() - (text.rfind("\n", 0, match.start()) + 1) + 1
+        problems.append(Problem(path, line, column, "", f"invisible control character U+{ord(match.group()):04X} - delete it"))
+    return problems
+
+
 def load(path: str, text: str) -> Source:
     """Parse `text` (the contents of `path`) into a Source, or raise YAMLProblems."""
+    problems = _character_problems(path, text)
+    if problems:
+        raise YAMLProblems(problems)
     try:
         node = yaml.compose(text, Loader=_LOADER)
     except yaml.MarkedYAMLError as exc:
@@ -123,8 +146,11 @@ def load(path: str, text: str) -> Source:
 def _convert(node, path, source: Source, problems: list, counter: list):
     counter[0] += 1
     if counter[0] > MAX_NODES:
-        raise YAMLProblems([Problem(source.path, *dataclasses.astuple(_mark(node.start_mark)), format_path(path),
-                                    f"the file expands to more than {MAX_NODES} values (aliases?) - write the content out plainly")])
+        raise YAMLProblems([source.problem(path, f"the file expands to more than {MAX_NODES} values "
+                                                 "(through anchors and aliases?) - write the content out plainly")])
+    if len(path) > MAX_DEPTH:
+        raise YAMLProblems([source.problem(path[:MAX_DEPTH], f"values are nested more than {MAX_DEPTH} deep - "
+                                                             "a leaflet needs far fewer levels")])
     source.values[path] = _mark(node.start_mark)
     if node.tag not in _ORDINARY_TAGS:
         problems.append(source.problem(path, f"YAML tag '{node.tag}' is not allowed - remove it"))

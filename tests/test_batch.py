@@ -217,4 +217,4 @@ def test_invalid_jobs_is_a_usage_error(project, capsys):
     with pytest.raises(SystemExit) as exit_info:
         project.run("-j", "0", capsys=capsys)
     assert exit_info.value.code == 2
-    assert "'0' is not a number of processes - use 1 or more" in capsys.readouterr().err
+    assert "'0' is not a whole number of 1 or more" in capsys.readouterr().err
