@@ -6,7 +6,7 @@ VENV   := .venv
 PY     := $(VENV)/bin/python
 STAMP  := $(VENV)/.installed-$(shell cat requirements.txt requirements-dev.txt | cksum | cut -d' ' -f1)
 
-.PHONY: all build check test test-all bench clean deps
+.PHONY: all build check test fuzz bench clean deps
 
 all: build
 
@@ -27,6 +27,9 @@ check: $(STAMP)
 
 test: $(STAMP)
 	$(PY) -m pytest -n 2 -q
+
+fuzz: $(STAMP)
+	FUZZ_EXAMPLES=$${FUZZ_EXAMPLES:-10000} $(PY) -m pytest -q -p no:xdist tests/test_fuzz.py
 
 bench: $(STAMP)
 	$(PY) bench/bench.py

@@ -103,10 +103,11 @@ def in_shard(stem: str, shard: tuple | None) -> bool:
 
 
 def build(project: content.Project, options: Options, paths: list[Path] | None = None,
-          on_result=None, on_start=None) -> Report:
+          on_result=None, on_start=None, on_shared=None) -> Report:
     """Build the catalogue (or `paths`) into options.out.
 
-    `on_start` is told how many leaflets this run covers; `on_result` sees each Result as it is known.
+    `on_start` is told how many leaflets this run covers; `on_shared` gets the
+    problems in people.yaml and brand.yaml first; `on_result` sees each Result as it is known.
     """
     started = time.perf_counter()
     emit = on_result or (lambda result: None)
@@ -120,6 +121,8 @@ def build(project: content.Project, options: Options, paths: list[Path] | None =
     brand, brand_problems = content.load_brand(project)
     people, people_problems = content.load_people(project)
     shared_errors = [str(p) for p in brand_problems + people_problems]
+    if on_shared and shared_errors:
+        on_shared(shared_errors)
     record = manifest.Manifest.load(out)
     shared = manifest.global_digest(project, {"paper": options.paper})
     brand_digest = manifest.brand_digest(project, brand) if brand else None
@@ -167,11 +170,16 @@ def build(project: content.Project, options: Options, paths: list[Path] | None =
         if brand is not None and people is not None:
             # Workers start importing WeasyPrint now, while this process validates.
             renderer.start(len(to_validate))
+        broken = [name for name, problems in (("brand.yaml", brand_problems), ("people.yaml", people_problems))
+                  if problems]
         for path in to_validate:
             leaflet, problems = content.load_leaflet(project, path, people)
             if leaflet and brand is not None:
                 leaflets.append(leaflet)
             else:
+                if not problems:  # valid as far as it can be checked, but what it depends on is broken
+                    problems = [Problem(project.relative(path), 1, 1, "", f"not built until {' and '.join(broken)} "
+                                        "is fixed (see the errors there)")]
                 failures[Path(path)] = problems
         catalogue = content.Catalogue(project, brand, people, leaflets, failures, brand_problems + people_problems)
         # Every problem of every leaflet is reported before anything is rendered.

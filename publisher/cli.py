@@ -150,9 +150,8 @@ def run_build(args) -> int:
         display = progress.Plain(project.relative, quiet=args.quiet)
     else:
         display = progress.Bar(project.relative)
-    report = batch.build(project, options, paths, on_result=display.result, on_start=display.start)
-    for line in report.shared_errors:
-        print(line, file=sys.stderr)
+    report = batch.build(project, options, paths, on_result=display.result, on_start=display.start,
+                         on_shared=display.shared)
     display.finish(report)
     if args.report:
         reports.write_json(report, project.root, args.report)

@@ -349,6 +349,7 @@ def load_leaflet(project: Project, path: Path, people: dict | None):
     except yamlsource.YAMLProblems as exc:
         return None, exc.problems
     problems = validate(project, source, LEAFLET_SCHEMA)
+    flagged = {p.field for p in problems}  # cross-checks skip values the schema already refused
     data = source.data if isinstance(source.data, dict) else {}
     problems += _markdown_problems(source, data)
     credits = data.get("credits") if isinstance(data.get("credits"), dict) else {}
@@ -356,7 +357,7 @@ def load_leaflet(project: Project, path: Path, people: dict | None):
     for role in resolved:
         ids = credits.get(role) if isinstance(credits.get(role), list) else []
         for i, person_id in enumerate(ids):
-            if people is None or not isinstance(person_id, str):
+            if people is None or not isinstance(person_id, str) or f"credits.{role}[{i}]" in flagged:
                 continue  # a broken people.yaml is reported once, on its own
             if person_id not in people:
                 known = ", ".join(sorted(people))
@@ -366,7 +367,8 @@ def load_leaflet(project: Project, path: Path, people: dict | None):
     sections = data.get("sections") if isinstance(data.get("sections"), list) else []
     for i, section in enumerate(sections):
         image = section.get("image") if isinstance(section, dict) else None
-        if isinstance(image, dict) and isinstance(image.get("file"), str):
+        if isinstance(image, dict) and isinstance(image.get("file"), str) \
+                and f"sections[{i}].image.file" not in flagged:
             _check_asset(project, source, Path(path).parent, ("sections", i, "image", "file"), image["file"], problems)
     problems = sorted(set(problems), key=lambda p: (p.line, p.column, p.field, p.message))
     if problems or people is None:

@@ -146,6 +146,10 @@ class Engine:
             except _TooSlow:
                 raise RenderError(name, f"took more than {timeout:g} s to render, the limit - shorten the leaflet, "
                                         "or raise the limit with --timeout")
+        if fetcher.refused:
+            # WeasyPrint swallows errors raised while drawing SVG images, so a refusal
+            # there only shows up here; the PDF is discarded all the same.
+            raise RenderError(name, "; ".join(fetcher.refused))
         return Rendered(pdf=pdf, pages=len(document.pages), warnings=css_warnings + list(warnings))
 
 

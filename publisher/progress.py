@@ -41,6 +41,11 @@ class Plain:
     def start(self, total: int) -> None:
         pass
 
+    def shared(self, lines: list) -> None:
+        """Problems in people.yaml or brand.yaml, shown before any leaflet's."""
+        for line in lines:
+            print(line, file=sys.stderr)
+
     def result(self, result: Result) -> None:
         for line in result.warnings:
             print(line, file=sys.stderr)
@@ -69,6 +74,10 @@ class Bar(Plain):
     def start(self, total: int) -> None:
         self.progress.start()
         self.task = self.progress.add_task("leaflets", total=total)
+
+    def shared(self, lines: list) -> None:
+        for line in lines:
+            self.console.print(line, markup=False, highlight=False, style="red")
 
     def result(self, result: Result) -> None:
         for line in result.warnings + result.errors:

@@ -145,12 +145,13 @@ def load(path: str, text: str) -> Source:
 
 def _convert(node, path, source: Source, problems: list, counter: list):
     counter[0] += 1
-    if counter[0] > MAX_NODES:
-        raise YAMLProblems([source.problem(path, f"the file expands to more than {MAX_NODES} values "
-                                                 "(through anchors and aliases?) - write the content out plainly")])
-    if len(path) > MAX_DEPTH:
-        raise YAMLProblems([source.problem(path[:MAX_DEPTH], f"values are nested more than {MAX_DEPTH} deep - "
-                                                             "a leaflet needs far fewer levels")])
+    if counter[0] > MAX_NODES or len(path) > MAX_DEPTH:
+        # Named by the top-level field: the full path would be thousands of [i] long.
+        mark = _mark(node.start_mark)
+        what = (f"the file expands to more than {MAX_NODES} values (through anchors and aliases?) - "
+                "write the content out plainly" if counter[0] > MAX_NODES else
+                f"values are nested more than {MAX_DEPTH} deep - a leaflet needs far fewer levels")
+        raise YAMLProblems([Problem(source.path, mark.line, mark.column, format_path(path[:1]), what)])
     source.values[path] = _mark(node.start_mark)
     if node.tag not in _ORDINARY_TAGS:
         problems.append(source.problem(path, f"YAML tag '{node.tag}' is not allowed - remove it"))

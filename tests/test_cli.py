@@ -135,3 +135,19 @@ def test_images_and_external_links(project, capsys):
     assert "https://www.nhs.uk/conditions/sprains-and-strains/" in uris
     text = "\n".join(page_texts(project.root / "dist" / "ankle.pdf"))
     assert "www.nhs.uk/conditions/sprains-and-strains" in text
+
+
+def test_sandbox_catches_what_validation_missed(project, capsys, monkeypatch):
+    """Defence in depth: with the SVG check switched off, the fetcher still refuses, as an error."""
+    from publisher import assets
+    monkeypatch.setattr(assets, "problems", lambda path: [])
+    secret = project.root.parent / "secret.png"
+    secret.write_bytes(b"\x89PNG\r\n\x1a\n")
+    project.write("handouts/images/x.svg", '<svg xmlns="http://www.w3.org/2000/svg" width="10" height="10">'
+                  f'<image href="{secret.as_uri()}" width="10" height="10"/></svg>')
+    project.leaflet("ankle", MINIMAL.replace("    body: Rest", "    image: {file: images/x.svg, alt: x}\n    body: Rest"))
+    code, out, err = project.run(capsys=capsys)
+    assert code == 1
+    assert err.splitlines()[0] == (f"handouts/ankle.yaml: refused to load {secret.as_uri()}: "
+                                   "file is outside the project's templates, styles and handouts")
+    assert not (project.root / "dist" / "ankle.pdf").exists()

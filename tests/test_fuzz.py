@@ -1,0 +1,114 @@
+"""Property-based tests: mutated and random YAML ends in a PDF or a clean error, never a traceback or a hang.
+
+CI runs a few hundred inputs; a long campaign runs on demand:
+    FUZZ_EXAMPLES=10000 make fuzz
+"""
+
+import os
+import shutil
+import tempfile
+from pathlib import Path
+
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from conftest import MINIMAL, REPO, Project
+from publisher import content, html, pdf
+from publisher.errors import Problem, PublisherError
+
+EXAMPLES = int(os.environ.get("FUZZ_EXAMPLES", "150"))
+RENDER_EXAMPLES = max(5, EXAMPLES // 15)
+
+SEEDS = [MINIMAL] + [p.read_text(encoding="utf-8") for p in sorted((REPO / "handouts").glob("*.yaml"))]
+# Fragments that have broken YAML parsers, Markdown renderers and templates before.
+NASTY = [":", "- ", "? ", "&a ", "*a", "!!str ", "!!python/object:x ", "<<: ", "|", ">", "'", '"', "#", "%YAML 1.1\n",
+         "---\n", "...\n", "{", "}", "[", "]", "\t", "\n", "\r\n", "  ", "\u2028", "\ufeff", "\x00", "\x85",
+         "<script>alert(1)</script>", "{{ 7*7 }}", "{% raw %}", "**", "*", "_", "[x](javascript:alert(1))",
+         "[x](file:///etc/passwd)", "![i](/etc/passwd)", "<img src=x onerror=alert(1)>", "&amp;", "&#0;",
+         "1.10", "no", "yes", "~", "null", "2026-02-30", "0x1F", "1e400", "-.inf", "\U0001F600", "\u0301",
+         "a" * 300, "- " * 40, "[" * 40]
+
+_project = None
+
+
+def project() -> content.Project:
+    """One throwaway project for the whole module (hypothesis calls the tests many times)."""
+    global _project
+    if _project is None:
+        root = Path(tempfile.mkdtemp(prefix="fuzz-")) / "proj"
+        Project(root)
+        _project = content.Project(root)
+    return _project
+
+
+@st.composite
+def mutated(draw):
+    """A shipped or test leaflet with a few random edits at random places."""
+    text = draw(st.sampled_from(SEEDS))
+    for _ in range(draw(st.integers(1, 4))):
+        at = draw(st.integers(0, len(text)))
+        action = draw(st.sampled_from(["insert", "delete", "replace", "duplicate-line", "random"]))
+        if action == "insert":
+            text = text[:at] + draw(st.sampled_from(NASTY)) + text[at:]
+        elif action == "delete":
+            text = text[:at] + text[at + draw(st.integers(1, 40)):]
+        elif action == "replace":
+            text = text[:at] + draw(st.sampled_from(NASTY)) + text[at + draw(st.integers(1, 10)):]
+        elif action == "duplicate-line":
+            start = text.rfind("\n", 0, at) + 1
+            end = text.find("\n", at)
+            end = len(text) if end < 0 else end + 1
+            text = text[:end] + text[start:end] + text[end:]
+        else:
+            text = text[:at] + draw(st.text(max_size=30)) + text[at:]
+    return text
+
+
+def load(text: str):
+    """Write the text as a leaflet and validate it; every problem must be a located Problem."""
+    proj = project()
+    path = proj.handouts / "fuzzed.yaml"
+    path.write_bytes(text.encode("utf-8", "surrogatepass"))
+    people, problems = content.load_people(proj)
+    assert not problems
+    leaflet, problems = content.load_leaflet(proj, path, people)
+    assert (leaflet is None) == bool(problems)
+    for problem in problems:
+        assert isinstance(problem, Problem)
+        assert str(problem).startswith("handouts/fuzzed.yaml:")
+        assert problem.line >= 1 and problem.column >= 1 and problem.message
+    return leaflet
+
+
+FUZZ = settings(max_examples=EXAMPLES, deadline=None, database=None,
+                suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
+
+
+@FUZZ
+@given(mutated())
+def test_mutated_leaflets_validate_or_fail_cleanly(text):
+    load(text)
+
+
+@FUZZ
+@given(st.text(max_size=400))
+def test_random_text_validates_or_fails_cleanly(text):
+    load(text)
+
+
+@settings(FUZZ, max_examples=RENDER_EXAMPLES)
+@given(mutated())
+def test_mutated_leaflets_that_validate_render_to_a_pdf_or_a_clean_error(text):
+    leaflet = load(text)
+    if leaflet is None:
+        return
+    proj = project()
+    brand, problems = content.load_brand(proj)
+    catalogue = content.Catalogue(proj, brand, None, [leaflet], {}, [])
+    try:
+        rendered = pdf.Engine(proj).render(leaflet.name, html.render_html(catalogue, leaflet, link_styles=False),
+                                           "a4", max_pages=40, timeout=30)
+    except PublisherError as exc:
+        assert str(exc).startswith("handouts/fuzzed.yaml: ")
+    else:
+        assert rendered.pdf.startswith(b"%PDF-") and rendered.pages >= 1
