@@ -59,9 +59,17 @@ class Options:
     write_html: bool = False
     strict: bool = False
     shard: tuple | None = None  # (k, n), 1-based
-    paper: str = html.DEFAULT_PAPER
+    paper: str | None = None  # None: the brand's paper
+    editions: tuple | None = None  # None: the brand's editions
+    marks: bool = False  # bleed and crop marks
+    variant: str = pdf.DEFAULT_VARIANT
     max_pages: int = pdf.MAX_PAGES
     timeout: float = pdf.TIMEOUT
+
+
+def output_key(stem: str, edition: str) -> str:
+    """The output file name without .pdf: 'x' for the standard edition, 'x.large-print' for the other."""
+    return stem if edition == "standard" else f"{stem}.{edition}"
 
 
 def check(catalogue: content.Catalogue) -> Report:
@@ -124,31 +132,37 @@ def build(project: content.Project, options: Options, paths: list[Path] | None =
     if on_shared and shared_errors:
         on_shared(shared_errors)
     record = manifest.Manifest.load(out)
-    shared = manifest.global_digest(project, {"paper": options.paper})
+    paper = options.paper or (brand or {}).get("paper", html.DEFAULT_PAPER)
+    editions = tuple(options.editions or (brand or {}).get("editions", ["standard"]))
+    shared = manifest.global_digest(project, {"paper": paper, "marks": options.marks, "variant": options.variant})
     brand_digest = manifest.brand_digest(project, brand) if brand else None
 
-    results, leaflets, failures, to_validate = [], [], {}, []
+    results, leaflets, failures, to_validate, wanted = [], [], {}, [], {}
     for path in files:
         stem = Path(path).stem
         if not _STEM.match(stem) or ".." in stem:
             failures[Path(path)] = [Problem(project.relative(path), 1, 1, "", f"file name '{stem}' cannot name a PDF - "
                                             "rename the file using letters, digits, '-', '_' and '.'")]
             continue
+        wanted[stem] = list(editions)
         if brand is not None and people is not None and not options.force:
-            entry = record.unchanged(stem, manifest.digest_file(path) or "", people, brand_digest, shared,
-                                     project, options.write_html)
-            if entry:
-                results.append(Result(project.relative(path), "unchanged", str(out / f"{stem}.pdf"),
-                                      entry.pages, entry.bytes))
-                emit(results[-1])
-                continue
-        to_validate.append(path)
+            digest = manifest.digest_file(path) or ""
+            for edition in editions:
+                key = output_key(stem, edition)
+                entry = record.unchanged(key, digest, people, brand_digest, shared, project, options.write_html)
+                if entry:
+                    wanted[stem].remove(edition)
+                    results.append(Result(project.relative(path), "unchanged", str(out / f"{key}.pdf"),
+                                          entry.pages, entry.bytes))
+                    emit(results[-1])
+        if wanted[stem]:
+            to_validate.append(path)
 
     peaks: dict = {}
-    by_stem: dict = {}
+    by_key: dict = {}
 
     def finished(outcome: workers.Outcome) -> None:
-        leaflet = by_stem[outcome.stem]
+        leaflet = by_key[outcome.stem]
         peaks[outcome.worker] = max(peaks.get(outcome.worker, 0), outcome.peak_rss_mb)
         if outcome.ok:
             record.entries[outcome.stem] = manifest.Entry(
@@ -169,7 +183,7 @@ def build(project: content.Project, options: Options, paths: list[Path] | None =
     try:
         if brand is not None and people is not None:
             # Workers start importing WeasyPrint now, while this process validates.
-            renderer.start(len(to_validate))
+            renderer.start(sum(len(wanted[Path(p).stem]) for p in to_validate))
         broken = [name for name, problems in (("brand.yaml", brand_problems), ("people.yaml", people_problems))
                   if problems]
         for path in to_validate:
@@ -189,45 +203,55 @@ def build(project: content.Project, options: Options, paths: list[Path] | None =
         if paths is None:
             results += _remove_deleted(project, record, out, options.shard, emit)
         for leaflet in leaflets:
-            try:
-                task = _task(catalogue, leaflet, options)
-            except PublisherError as exc:
-                result = Result(leaflet.name, "failed", errors=exc.lines())
-                results.append(result)
-                emit(result)
-                continue
-            by_stem[leaflet.stem] = leaflet
-            renderer.submit(task)
+            for edition in wanted[leaflet.stem]:
+                try:
+                    task = _task(catalogue, leaflet, options, paper, edition)
+                except PublisherError as exc:
+                    result = Result(leaflet.name, "failed", errors=exc.lines())
+                    results.append(result)
+                    emit(result)
+                    continue
+                by_key[task.stem] = leaflet
+                renderer.submit(task)
         renderer.finish()
     finally:
         # Also on Ctrl-C: keep what was finished, so the next build does not redo it.
         record.save()
-    return Report(sorted(results, key=lambda r: r.name), shared_errors, time.perf_counter() - started,
-                  min(options.jobs, max(len(by_stem), 1)), peaks)
+    return Report(sorted(results, key=lambda r: (r.name, r.output or "")), shared_errors,
+                  time.perf_counter() - started, min(options.jobs, max(len(by_key), 1)), peaks)
 
 
-def _task(catalogue: content.Catalogue, leaflet: content.Leaflet, options: Options) -> workers.Task:
+_PAPER_NAMES = {"a4": "A4", "letter": "US Letter", "a5": "A5"}
+
+
+def _task(catalogue: content.Catalogue, leaflet: content.Leaflet, options: Options, paper: str,
+          edition: str) -> workers.Task:
     project = catalogue.project
     out = Path(options.out)
+    key = output_key(leaflet.stem, edition)
     preview = None
     if options.write_html:
         # The preview opens from the output folder, so point relative URLs back at the project.
-        preview = html.render_html(catalogue, leaflet, options.paper).replace(
+        preview = html.render_html(catalogue, leaflet, paper, edition=edition, marks=options.marks).replace(
             "<head>", f'<head>\n<base href="{project.root.as_uri()}/">', 1)
+    limit = leaflet.data.get("max_pages")
+    if isinstance(limit, dict):
+        limit = limit.get(edition)
     return workers.Task(
-        name=leaflet.name, stem=leaflet.stem,
-        html=html.render_html(catalogue, leaflet, options.paper, link_styles=False),
-        paper=options.paper, target=str(out / output_name(leaflet.stem)),
+        name=leaflet.name, stem=key,
+        html=html.render_html(catalogue, leaflet, paper, link_styles=False, edition=edition, marks=options.marks),
+        styles=tuple(html.stylesheets(paper, edition, options.marks)), target=str(out / output_name(key)),
         extra_roots=[str(leaflet.path.parent)] if project.contains(leaflet.path.parent) else [],
         strict=options.strict, preview=preview, max_pages=options.max_pages, timeout=options.timeout,
-        preview_target=str(out / f"{leaflet.stem}.html") if preview else None)
+        preview_target=str(out / f"{key}.html") if preview else None, variant=options.variant,
+        fit_pages=limit, fit_label=f"{_PAPER_NAMES[paper]}, {edition.replace('-', ' ')} edition")
 
 
 def _remove_deleted(project: content.Project, record: manifest.Manifest, out: Path, shard, emit) -> list:
     """Remove the PDFs we made for leaflets that no longer exist (only ours, only this shard's)."""
     removed = []
     for stem, entry in sorted(record.entries.items()):
-        if (project.root / entry.source).exists() or not in_shard(stem, shard):
+        if (project.root / entry.source).exists() or not in_shard(Path(entry.source).stem, shard):
             continue
         for suffix in (".pdf", ".html"):
             try:

@@ -7,7 +7,7 @@ import os
 import sys
 from pathlib import Path
 
-from . import batch, content, pdf, progress, reports
+from . import batch, content, html, pdf, progress, reports
 from .errors import PublisherError, UsageError
 
 HERE = Path(__file__).resolve().parent.parent
@@ -57,6 +57,15 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--strict", action=argparse.BooleanOptionalAction,
                         default=os.environ.get("CI", "").lower() == "true",
                         help="treat WeasyPrint warnings as errors (default: on when CI=true)")
+    parser.add_argument("--paper", choices=html.PAPERS, default=None,
+                        help="paper size (default: the brand's, else a4)")
+    parser.add_argument("--edition", choices=html.EDITIONS, action="append", default=None,
+                        help="build this edition; repeat for both (default: the brand's editions, else standard); "
+                             "large print goes to dist/<stem>.large-print.pdf")
+    parser.add_argument("--print-marks", action="store_true",
+                        help="add 3 mm bleed and crop marks for a print shop")
+    parser.add_argument("--pdf-variant", choices=pdf.VARIANTS, default=pdf.DEFAULT_VARIANT,
+                        help="PDF flavour: tagged, accessible PDF/UA-1 (default) or PDF/A-3u for archives")
     parser.add_argument("--max-pages", type=_positive, default=pdf.MAX_PAGES, metavar="N",
                         help="fail a leaflet that runs past N pages (default: %(default)s)")
     parser.add_argument("--timeout", type=_positive, default=int(pdf.TIMEOUT), metavar="SECONDS",
@@ -145,7 +154,9 @@ def run_build(args) -> int:
     paths = _leaflet_paths(project, args.paths)
     options = batch.Options(out=args.out or project.root / "dist", jobs=args.jobs, force=args.force,
                             write_html=args.html, strict=args.strict, shard=_shard(args),
-                            max_pages=args.max_pages, timeout=args.timeout)
+                            max_pages=args.max_pages, timeout=args.timeout, paper=args.paper,
+                            editions=tuple(dict.fromkeys(args.edition)) if args.edition else None,
+                            marks=args.print_marks, variant=args.pdf_variant)
     if args.quiet or not sys.stdout.isatty():
         display = progress.Plain(project.relative, quiet=args.quiet)
     else:

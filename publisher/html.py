@@ -7,13 +7,35 @@ import datetime
 import re
 
 import jinja2
+import markupsafe
 
 from . import markdown
 from .content import Catalogue, Leaflet, Project
 from .errors import RenderError
 
-PAPERS = ("a4",)
+PAPERS = ("a4", "letter", "a5")
 DEFAULT_PAPER = "a4"
+EDITIONS = ("standard", "large-print")
+
+
+def stylesheets(paper: str, edition: str = "standard", marks: bool = False) -> list[str]:
+    """The project stylesheets, in cascade order, for one paper size, edition and print option."""
+    return ([f"styles/{paper}.css"] + (["styles/large-print.css"] if edition == "large-print" else [])
+            + (["styles/print-marks.css"] if marks else []))
+
+
+def qr_code(url: str) -> Markup:
+    """A QR code for a link, as an <img> of vector SVG made here (no network), with the URL as alt text."""
+    import base64
+    import io
+
+    import segno
+    buffer = io.BytesIO()
+    segno.make(url, error="m", micro=False).save(buffer, kind="svg", border=0, xmldecl=False, svgns=True,
+                                                 omitsize=False, scale=4)
+    data = base64.b64encode(buffer.getvalue()).decode("ascii")
+    return markupsafe.Markup(f'<img class="qr-code" src="data:image/svg+xml;base64,{data}" '
+                  f'alt="QR code for {markupsafe.escape(displayurl(url))}">')
 
 _MONTHS = ("January", "February", "March", "April", "May", "June", "July",
            "August", "September", "October", "November", "December")
@@ -42,7 +64,7 @@ def environment(project: Project) -> jinja2.Environment:
             keep_trailing_newline=True,
         )
         env.filters.update(md=markdown.to_html, text=markdown.inline_html, plain=markdown.plain,
-                           longdate=longdate, displayurl=displayurl)
+                           longdate=longdate, displayurl=displayurl, qr=qr_code)
         _environments[project.templates] = env
     return _environments[project.templates]
 
@@ -72,6 +94,9 @@ def view(project: Project, leaflet: Leaflet) -> dict:
             section["image"]["url"] = project.relative(leaflet.path.parent / section["image"]["file"])
         for callout in section["callouts"]:
             callout.setdefault("heading", _CALLOUT_LABELS[callout["kind"]])
+            # Paper cannot be clicked: a call to action's web links also print as QR codes.
+            callout["web_links"] = [url for url in markdown.links(callout["body"]) if url.startswith(("https://", "http://"))] \
+                if callout["kind"] == "action" else []
     for link in data["further_reading"]:
         link.setdefault("url", None)
         link.setdefault("note", None)
@@ -99,11 +124,12 @@ def _brand(brand: dict) -> dict:
     return brand
 
 
-def render_html(catalogue: Catalogue, leaflet: Leaflet, paper: str = DEFAULT_PAPER, link_styles: bool = True) -> str:
+def render_html(catalogue: Catalogue, leaflet: Leaflet, paper: str = DEFAULT_PAPER, link_styles: bool = True,
+                edition: str = "standard", marks: bool = False) -> str:
     """The leaflet as one HTML document; URLs in it are relative to the project root.
 
-    Without `link_styles` the stylesheet link is left out, for an engine that
-    applies the already-parsed stylesheet itself.
+    Without `link_styles` the stylesheet links are left out, for an engine that
+    applies the already-parsed stylesheets itself.
     """
     project = catalogue.project
     try:
@@ -115,7 +141,8 @@ def render_html(catalogue: Catalogue, leaflet: Leaflet, paper: str = DEFAULT_PAP
             + [("Reviewed by", p) for p in _people(leaflet.reviewers)],
             brand=_brand(catalogue.brand),
             logo=project.relative(project.brand_file.parent / catalogue.brand["logo"]),
-            stylesheet=f"styles/{paper}.css" if link_styles else None,
+            stylesheets=stylesheets(paper, edition, marks) if link_styles else [],
+            edition=edition,
         )
     except jinja2.TemplateSyntaxError as exc:
         raise RenderError(leaflet.name, f"template {exc.filename and project.relative(exc.filename)}:{exc.lineno}: {exc.message}")

@@ -44,6 +44,11 @@ def _walk(tokens):
             yield from _walk(token.children)
 
 
+def links(text: str) -> list[str]:
+    """Every link target in `text`, in order, without repeats."""
+    return list(dict.fromkeys(t.attrGet("href") for t in _walk(_md.parse(text)) if t.type == "link_open"))
+
+
 def to_html(text: str) -> Markup:
     """Render a validated text field to HTML."""
     tokens = _md.parse(text)

@@ -19,6 +19,8 @@ from .errors import RenderError
 
 MAX_DATA_URI = 2_000_000
 MAX_PAGES = 40  # a patient leaflet; far more means something went wrong
+DEFAULT_VARIANT = "pdf/ua-1"  # tagged, accessible PDF
+VARIANTS = ("pdf/ua-1", "pdf/a-3u")
 TIMEOUT = 60.0  # seconds per leaflet; a real one takes one or two
 
 # mkstemp makes files readable by their owner only; outputs get the usual permissions.
@@ -108,36 +110,37 @@ class Engine:
         self.image_cache: dict = {}
         self._stylesheets: dict = {}
 
-    def stylesheet(self, paper: str):
-        """The parsed stylesheet for a paper size, parsed on first use."""
-        if paper not in self._stylesheets:
+    def stylesheets(self, files: tuple) -> tuple:
+        """The parsed stylesheets (project-relative paths, in cascade order), parsed once per process."""
+        if files not in self._stylesheets:
             weasyprint = _weasyprint()
             fetcher = _fetcher_class()([self.project.styles])
             with captured_warnings() as warnings:
-                css = weasyprint.CSS(filename=str(self.project.styles / f"{paper}.css"), url_fetcher=fetcher,
-                                     font_config=self.font_config)
-            self._stylesheets[paper] = (css, list(warnings))
-        return self._stylesheets[paper]
+                parsed = [weasyprint.CSS(filename=str(self.project.root / f), url_fetcher=fetcher,
+                                         font_config=self.font_config) for f in files]
+            self._stylesheets[files] = (parsed, list(warnings))
+        return self._stylesheets[files]
 
-    def render(self, name: str, html: str, paper: str | None, extra_roots: list[Path] = (),
-               max_pages: int = MAX_PAGES, timeout: float = TIMEOUT) -> Rendered:
+    def render(self, name: str, html: str, styles: tuple = (), extra_roots: list[Path] = (),
+               max_pages: int = MAX_PAGES, timeout: float = TIMEOUT, variant: str | None = DEFAULT_VARIANT) -> Rendered:
         """Turn a leaflet's HTML into PDF bytes, refusing anything outside the project.
 
-        With a paper size, the HTML carries no stylesheet link and the parsed
-        stylesheet is reused; with None, the HTML's own links are loaded.
-        A render stops with an error past `max_pages` pages or `timeout` seconds.
+        `styles` are applied from parsed stylesheets kept across renders, for
+        HTML that carries no stylesheet links; with none, the HTML's own links
+        are loaded. A render stops with an error past `max_pages` pages or
+        `timeout` seconds. `variant` is WeasyPrint's pdf_variant (tagged PDF/UA-1 by default).
         """
         weasyprint = _weasyprint()
         project = self.project
-        css, css_warnings = self.stylesheet(paper) if paper else (None, [])
+        css, css_warnings = self.stylesheets(tuple(styles)) if styles else (None, [])
         fetcher = _fetcher_class()([project.templates, project.styles, project.handouts, *extra_roots])
         with captured_warnings() as warnings, _limits(max_pages, timeout):
             try:
                 document = weasyprint.HTML(string=html, base_url=project.root.as_uri() + "/", url_fetcher=fetcher).render(
-                    stylesheets=[css] if css else None, font_config=self.font_config, cache=self.image_cache)
+                    stylesheets=css, font_config=self.font_config, cache=self.image_cache, pdf_tags=True)
                 # A fixed identifier derived from the content keeps builds byte-identical.
                 identifier = hashlib.sha256(html.encode()).hexdigest()[:32].encode()
-                pdf = document.write_pdf(pdf_identifier=identifier)
+                pdf = document.write_pdf(pdf_identifier=identifier, pdf_variant=variant, pdf_tags=True)
             except weasyprint.urls.FatalURLFetchingError:
                 raise RenderError(name, "; ".join(fetcher.refused))
             except _TooManyPages:
@@ -201,7 +204,7 @@ def _limits(max_pages: int, timeout: float):
 
 def render_pdf(project: Project, name: str, html: str, extra_roots: list[Path] = ()) -> Rendered:
     """Render one complete HTML document (stylesheet links included), sandboxed."""
-    return Engine(project).render(name, html, None, extra_roots)
+    return Engine(project).render(name, html, (), extra_roots)
 
 
 def write_atomic(target: Path, data: bytes) -> None:

@@ -21,9 +21,9 @@ class Task:
     """One leaflet to render: everything a worker needs, and nothing it must look up."""
 
     name: str  # the leaflet file as shown to users
-    stem: str
-    html: str  # without a stylesheet link; the worker applies the parsed stylesheet
-    paper: str
+    stem: str  # the output's name without .pdf, e.g. 'x' or 'x.large-print'
+    html: str  # without stylesheet links; the worker applies the parsed stylesheets
+    styles: tuple  # project-relative stylesheet paths, in cascade order
     target: str  # the PDF path
     extra_roots: list  # folders besides the project's own that images may come from
     strict: bool
@@ -31,6 +31,9 @@ class Task:
     preview_target: str | None = None
     max_pages: int = pdf.MAX_PAGES
     timeout: float = pdf.TIMEOUT
+    variant: str | None = pdf.DEFAULT_VARIANT
+    fit_pages: int | None = None  # the leaflet's own max_pages for this edition
+    fit_label: str = ""  # e.g. "A4, standard edition", for the fit message
 
 
 @dataclasses.dataclass
@@ -63,10 +66,13 @@ def render(task: Task) -> Outcome:
     started = time.perf_counter()
     outcome = Outcome(task.name, task.stem, ok=False, worker=os.getpid())
     try:
-        rendered = _engine.render(task.name, task.html, task.paper, [Path(p) for p in task.extra_roots],
-                                  max_pages=task.max_pages, timeout=task.timeout)
+        rendered = _engine.render(task.name, task.html, task.styles, [Path(p) for p in task.extra_roots],
+                                  max_pages=task.max_pages, timeout=task.timeout, variant=task.variant)
         outcome.warnings = [f"{task.name}: warning: {w}" for w in rendered.warnings]
-        if task.strict and rendered.warnings:
+        if task.fit_pages and rendered.pages > task.fit_pages:
+            outcome.errors = [f"{task.name}: max_pages: {rendered.pages} pages ({task.fit_label}), more than its "
+                              f"limit of {task.fit_pages} - shorten the text or raise max_pages"]
+        elif task.strict and rendered.warnings:
             outcome.errors = [f"{task.name}: error: {w} (--strict turns WeasyPrint warnings into errors)"
                               for w in rendered.warnings]
         else:

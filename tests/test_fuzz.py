@@ -9,7 +9,7 @@ import shutil
 import tempfile
 from pathlib import Path
 
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, event, given, settings
 from hypothesis import strategies as st
 
 from conftest import MINIMAL, REPO, Project
@@ -101,14 +101,17 @@ def test_random_text_validates_or_fails_cleanly(text):
 def test_mutated_leaflets_that_validate_render_to_a_pdf_or_a_clean_error(text):
     leaflet = load(text)
     if leaflet is None:
+        event("refused at validation")
         return
     proj = project()
     brand, problems = content.load_brand(proj)
     catalogue = content.Catalogue(proj, brand, None, [leaflet], {}, [])
     try:
         rendered = pdf.Engine(proj).render(leaflet.name, html.render_html(catalogue, leaflet, link_styles=False),
-                                           "a4", max_pages=40, timeout=30)
+                                           tuple(html.stylesheets("a4")), max_pages=40, timeout=30)
     except PublisherError as exc:
+        event("render refused with a clean error")
         assert str(exc).startswith("handouts/fuzzed.yaml: ")
     else:
+        event("rendered to PDF")
         assert rendered.pdf.startswith(b"%PDF-") and rendered.pages >= 1
