@@ -172,7 +172,7 @@ def build(project: content.Project, options: Options, paths: list[Path] | None =
                 brand=brand_digest, shared=shared, pdf=outcome.digest, pages=outcome.pages, bytes=outcome.bytes,
                 html=options.write_html)
             result = Result(leaflet.name, "built", str(out / output_name(outcome.stem)), outcome.pages,
-                            outcome.bytes, outcome.seconds, warnings=outcome.warnings)
+                            outcome.bytes, outcome.seconds, warnings=leaflet.warnings + outcome.warnings)
         else:
             result = Result(leaflet.name, "failed", seconds=outcome.seconds, errors=outcome.errors,
                             warnings=outcome.warnings)
@@ -188,6 +188,8 @@ def build(project: content.Project, options: Options, paths: list[Path] | None =
                   if problems]
         for path in to_validate:
             leaflet, problems = content.load_leaflet(project, path, people)
+            if leaflet and options.strict and leaflet.warnings:
+                leaflet, problems = None, [_Strict(w) for w in leaflet.warnings]
             if leaflet and brand is not None:
                 leaflets.append(leaflet)
             else:
@@ -219,6 +221,14 @@ def build(project: content.Project, options: Options, paths: list[Path] | None =
         record.save()
     return Report(sorted(results, key=lambda r: (r.name, r.output or "")), shared_errors,
                   time.perf_counter() - started, min(options.jobs, max(len(by_key), 1)), peaks)
+
+
+class _Strict(str):
+    """A validation warning that --strict turned into an error; prints as itself."""
+
+    def __new__(cls, warning: str):
+        return super().__new__(cls, warning.replace(": warning: ", ": error: ", 1)
+                               + " (--strict turns warnings into errors)")
 
 
 _PAPER_NAMES = {"a4": "A4", "letter": "US Letter", "a5": "A5"}

@@ -135,7 +135,11 @@ def _summary(report: batch.Report, verb: str) -> str:
 
 
 def run_check(args) -> int:
-    report = batch.check(_load(args))
+    catalogue = _load(args)
+    for leaflet in catalogue.leaflets:
+        for line in leaflet.warnings:
+            print(line, file=sys.stderr)
+    report = batch.check(catalogue)
     print(_summary(report, "valid"), file=sys.stderr if not report.ok else sys.stdout)
     return 0 if report.ok else 1
 

@@ -64,6 +64,7 @@ class Leaflet:
     authors: list
     reviewers: list
     digest: str = ""  # of the file's bytes
+    warnings: list = dataclasses.field(default_factory=list)  # of str, e.g. characters the fonts lack
 
     def people_ids(self) -> list[str]:
         """Everyone credited, authors first."""
@@ -264,6 +265,9 @@ def _explain(source: yamlsource.Source, error) -> list[Problem]:
         seen = set()
         dupes = [v for v in value if repr(v) in seen or seen.add(repr(v))]
         return [source.problem(path, f"lists {dupes[0]!r} more than once - remove the repeat")]
+    if kind == "oneOf" and path == ("max_pages",):
+        return [source.problem(path, f"expected a whole number of pages, or one per edition such as "
+                                     "{standard: 2, large-print: 4}, got " + _describe(value))]
     if kind == "anyOf" and not path:
         return [source.problem(path, "missing 'sources' - list the evidence, or say why there is none in 'sources_note:'")]
     if kind == "anyOf" and path and path[0] == "sections":
@@ -333,7 +337,44 @@ def load_brand(project: Project):
     source, problems = _load_shared(project, project.brand_file, BRAND_SCHEMA)
     if source and not problems:
         _check_asset(project, source, project.brand_file.parent, ("logo",), source.data["logo"], problems)
+        problems += _contrast_problems(source)
     return (source.data if source and not problems else None), problems
+
+
+def contrast(first: str, second: str) -> float:
+    """WCAG 2 contrast ratio of two #rrggbb colours, from 1 to 21."""
+    def luminance(colour):
+        channels = [int(colour[i:i + 2], 16) / 255 for i in (1, 3, 5)]
+        linear = [c / 12.92 if c <= 0.04045 else ((c + 0.055) / 1.055) ** 2.4 for c in channels]
+        return 0.2126 * linear[0] + 0.7152 * linear[1] + 0.0722 * linear[2]
+    high, low = sorted((luminance(first), luminance(second)), reverse=True)
+    return (high + 0.05) / (low + 0.05)
+
+
+# (colour, background, minimum ratio, what needs it). Body-size text needs 4.5:1;
+# large text (18 pt, or 14 pt bold, like the callout labels) needs 3:1.
+_CONTRAST_RULES = (
+    ("text", "#ffffff", 4.5, "body text on white"),
+    ("text", "tint", 4.5, "body text on the tinted panels"),
+    ("primary", "#ffffff", 4.5, "links and headings on white, and white text on the brand band"),
+    ("urgent", "#ffffff", 3.0, "the bold 'Get help now' labels (large text)"),
+)
+
+
+def _contrast_problems(source: yamlsource.Source) -> list[Problem]:
+    colours = source.data["colours"]
+    found = []
+    for name, background, need, what in _CONTRAST_RULES:
+        if name not in colours:
+            continue
+        back = colours.get(background, background)
+        ratio = contrast(colours[name], back)
+        if ratio < need:
+            on = "white" if back.lower() == "#ffffff" else f"the tint {back}"
+            found.append(source.problem(("colours", name), f"'{colours[name]}' on {on} has a contrast of "
+                                        f"{ratio:.1f}:1, below the {need:g}:1 that {what} needs - choose a "
+                                        f"{'darker' if name != 'tint' else 'lighter'} colour"))
+    return found
 
 
 def load_people(project: Project):
@@ -374,7 +415,46 @@ def load_leaflet(project: Project, path: Path, people: dict | None):
     if problems or people is None:
         return None, problems
     return Leaflet(Path(path), source.path, Path(path).stem, data, resolved["authors"], resolved["reviewers"],
-                   source.digest), []
+                   source.digest, _font_warnings(project, source)), []
+
+
+_covered: dict = {}
+# Printed differently on purpose (see markdown.py), so never a fallback.
+_SUBSTITUTED = {"\u2011"}
+
+
+def covered_characters(project: Project) -> set:
+    """Every character the project's own fonts (styles/fonts/) can print."""
+    if project.styles not in _covered:
+        from fontTools.ttLib import TTFont
+        chars = set()
+        for font in sorted((project.styles / "fonts").glob("*.[ot]tf")):
+            chars |= {chr(code) for code in TTFont(font, lazy=True).getBestCmap()}
+        _covered[project.styles] = chars
+    return _covered[project.styles]
+
+
+def _font_warnings(project: Project, source: yamlsource.Source) -> list[str]:
+    """A warning for each character of the leaflet that would print in a font the project does not ship."""
+    fonts = covered_characters(project)
+    seen, warnings = set(), []
+
+    def walk(value, path):
+        if isinstance(value, dict):
+            for key, item in value.items():
+                walk(item, path + (key,))
+        elif isinstance(value, list):
+            for i, item in enumerate(value):
+                walk(item, path + (i,))
+        elif isinstance(value, str):
+            for char in value:
+                if char not in fonts and char not in seen and char not in _SUBSTITUTED and not char.isspace():
+                    seen.add(char)
+                    problem = source.problem(path, f"warning: '{char}' (U+{ord(char):04X}) is not in the project's "
+                                                   "fonts, so it would print in another font - replace it")
+                    warnings.append(str(problem))
+    walk(source.data, ())
+    return warnings
 
 
 def load_catalogue(project: Project, paths: list[Path] | None = None) -> Catalogue:

@@ -1,0 +1,201 @@
+"""Print-ready and accessible: paper sizes, large print, print marks, QR codes, PDF/UA, fit and contrast checks."""
+
+import re
+import statistics
+
+import pdfplumber
+import pypdf
+import pypdfium2
+import pytest
+import zxingcpp
+
+from conftest import MINIMAL
+from pdfutil import char_boxes, fonts, page_texts
+
+SIZES = {"a4": (595.3, 841.9), "letter": (612.0, 792.0), "a5": (419.5, 595.3)}
+
+
+def size(box):
+    return round(float(box.width), 1), round(float(box.height), 1)
+
+
+@pytest.mark.parametrize("paper", SIZES)
+def test_page_size_for_each_paper(project, capsys, paper):
+    project.leaflet("ankle")
+    code, out, err = project.run("--paper", paper, capsys=capsys)
+    assert code == 0 and err == ""
+    for page in pypdf.PdfReader(project.root / "dist" / "ankle.pdf").pages:
+        assert size(page.mediabox) == SIZES[paper]
+
+
+def test_print_marks_add_bleed_and_the_band_runs_into_it(project, capsys):
+    project.leaflet("ankle")
+    assert project.run("--print-marks", capsys=capsys)[0] == 0
+    page = pypdf.PdfReader(project.root / "dist" / "ankle.pdf").pages[0]
+    bleed = 3 / 25.4 * 72
+    assert size(page.mediabox) == (round(595.2756 + 2 * bleed, 1), round(841.8898 + 2 * bleed, 1))
+    assert size(page.trimbox) == SIZES["a4"]
+    # The brand colour reaches the very edge of the bleed, top left.
+    image = pypdfium2.PdfDocument(str(project.root / "dist" / "ankle.pdf"))[0].render(scale=1).to_pil().convert("RGB")
+    assert image.getpixel((1, 1)) == (0x1d, 0x5c, 0x63)
+
+
+def test_large_print_is_never_below_16_pt_and_body_is_18(shipped):
+    with pdfplumber.open(shipped["adhd-neurotransmitter-imaging.large-print"].output) as pdf:
+        sizes = [round(c["size"], 1) for page in pdf.pages for c in page.chars if c["text"].strip()]
+    assert min(sizes) >= 16
+    assert statistics.mode(sizes) == 18
+
+
+def test_standard_edition_is_never_below_12_pt(shipped):
+    with pdfplumber.open(shipped["adhd-neurotransmitter-imaging"].output) as pdf:
+        sizes = [round(c["size"], 1) for page in pdf.pages for c in page.chars if c["text"].strip()]
+    assert min(sizes) >= 12
+    assert statistics.mode(sizes) == 12
+
+
+def test_large_print_has_the_same_words(shipped):
+    def words(stem):
+        return re.findall(r"[A-Za-z]+", " ".join(page_texts(shipped[stem].output)))
+    standard, large = words("adhd-neurotransmitter-imaging"), words("adhd-neurotransmitter-imaging.large-print")
+    # Same content, reflowed: only the footer (once per page) and contents page numbers differ.
+    assert set(standard) == set(large)
+
+
+def test_paragraphs_are_ragged_right_not_justified(shipped):
+    """Lines of the long opening paragraph end at different places: left-aligned, never justified."""
+    rights = {}
+    for page, char, left, bottom, right, top in char_boxes(shipped["adhd-neurotransmitter-imaging"].output):
+        if page == 0:
+            rights[round(bottom)] = max(rights.get(round(bottom), 0), right)
+    ends = sorted(rights.items())[5:18]  # body lines of page one
+    assert statistics.pstdev([right for _, right in ends]) > 8
+
+
+@pytest.mark.parametrize("stem", ["adhd-neurotransmitter-imaging", "adhd-neurotransmitter-imaging.large-print",
+                                  "looking-after-your-back", "looking-after-your-back.large-print"])
+def test_only_the_project_fonts_are_embedded(shipped, stem):
+    assert fonts(shipped[stem].output) == {"Atkinson-Hyperlegible", "Atkinson-Hyperlegible-Bold"}
+
+
+def decoded(path, dpi=150):
+    """Every QR code on every page, read back from the rendered pixels."""
+    found = []
+    for page in pypdfium2.PdfDocument(str(path)):
+        image = page.render(scale=dpi / 72).to_pil()
+        found += [barcode.text for barcode in zxingcpp.read_barcodes(image)]
+    return found
+
+
+def test_every_qr_code_decodes_to_its_link(shipped):
+    for stem in ("looking-after-your-back", "looking-after-your-back.large-print",
+                 "managing-type-2-diabetes-day-to-day"):
+        links = set()
+        text = " ".join(page_texts(shipped[stem].output))
+        for url in decoded(shipped[stem].output):
+            links.add(url)
+            assert re.sub(r"^https?://", "", url).rstrip("/") in text  # the readable URL is printed too
+        assert links and all(url.startswith("https://") for url in links)
+    assert set(decoded(shipped["looking-after-your-back"].output)) == {"https://www.nhs.uk/conditions/back-pain/"}
+
+
+def test_call_to_action_links_get_qr_codes(project, capsys):
+    project.leaflet("ankle", MINIMAL.replace("    body: Rest", "    callouts:\n      - kind: action\n        body: "
+                                             "Book at [our clinic](https://example.org/book?ref=leaflet).\n    body: Rest"))
+    assert project.run(capsys=capsys)[0] == 0
+    assert decoded(project.root / "dist" / "ankle.pdf") == ["https://example.org/book?ref=leaflet"]
+    reader = pypdf.PdfReader(project.root / "dist" / "ankle.pdf")
+    uris = [a.get_object()["/A"]["/URI"] for page in reader.pages for a in page.get("/Annots", [])
+            if "/URI" in a.get_object().get("/A", {})]
+    assert "https://example.org/book?ref=leaflet" in uris  # still clickable
+
+
+def test_tagged_pdf_ua_by_default(shipped):
+    reader = pypdf.PdfReader(shipped["adhd-neurotransmitter-imaging"].output)
+    root = reader.trailer["/Root"]
+    assert "/StructTreeRoot" in root
+    assert bool(root["/MarkInfo"]["/Marked"])
+    assert root["/Lang"] == "en-GB"
+    xmp = root["/Metadata"].get_object().get_data().decode()
+    assert 'pdfuaid:part="1"' in xmp or "<pdfuaid:part>1</pdfuaid:part>" in xmp
+    assert reader.metadata.title == "Does ADHD Show Neurotransmitter Imbalance in Imaging?"
+
+
+def test_pdf_a_for_archives(project, capsys):
+    project.leaflet("ankle")
+    assert project.run("--pdf-variant", "pdf/a-3u", capsys=capsys)[0] == 0
+    xmp = pypdf.PdfReader(project.root / "dist" / "ankle.pdf").trailer["/Root"]["/Metadata"].get_object().get_data()
+    assert b'pdfaid:part="3"' in xmp and b'pdfaid:conformance="U"' in xmp
+
+
+def test_large_print_edition_on_request(project, capsys):
+    project.leaflet("ankle")
+    code, out, err = project.run("--edition", "large-print", capsys=capsys)
+    assert code == 0
+    assert sorted(p.name for p in (project.root / "dist").glob("*.pdf")) == ["ankle.large-print.pdf"]
+
+
+def test_brand_can_build_both_editions_by_default(project, capsys):
+    brand = project.root / "brand.yaml"
+    brand.write_text(brand.read_text() + "editions: [standard, large-print]\n")
+    project.leaflet("ankle")
+    assert project.run(capsys=capsys)[0] == 0
+    assert sorted(p.name for p in (project.root / "dist").glob("*.pdf")) == ["ankle.large-print.pdf", "ankle.pdf"]
+
+
+def test_max_pages_overflow_fails_in_every_edition_and_keeps_the_last_pdf(project, capsys):
+    project.leaflet("ankle", MINIMAL + "max_pages: 1\n")
+    code, out, err = project.run("--edition", "standard", "--edition", "large-print", capsys=capsys)
+    assert code == 1
+    assert err.splitlines()[2] == "built 0, unchanged 0, removed 0, failed 2 (2 errors) in T s"
+    assert sorted(err.splitlines()[:2]) == sorted([
+        "handouts/ankle.yaml: max_pages: 2 pages (A4, standard edition), more than its limit of 1 - "
+        "shorten the text or raise max_pages",
+        "handouts/ankle.yaml: max_pages: 3 pages (A4, large print edition), more than its limit of 1 - "
+        "shorten the text or raise max_pages"])
+    assert not list((project.root / "dist").glob("*.pdf"))
+
+
+def test_max_pages_per_edition(project, capsys):
+    project.leaflet("ankle", MINIMAL + "max_pages: {standard: 5, large-print: 2}\n")
+    code, out, err = project.run("--edition", "standard", "--edition", "large-print", "--paper", "a5", capsys=capsys)
+    assert code == 1
+    assert err.splitlines()[0].startswith("handouts/ankle.yaml: max_pages: ")
+    assert "(A5, large print edition), more than its limit of 2" in err
+    assert (project.root / "dist" / "ankle.pdf").exists()
+
+
+def test_max_pages_must_be_a_number(project, capsys):
+    project.leaflet("ankle", MINIMAL + "max_pages: two\n")
+    code, out, err = project.run("check", capsys=capsys)
+    assert err.splitlines()[0] == ("handouts/ankle.yaml:18:12: max_pages: expected a whole number of pages, or one per "
+                                   "edition such as {standard: 2, large-print: 4}, got 'two'")
+
+
+def test_a_character_missing_from_the_fonts_is_a_warning(project, capsys):
+    project.leaflet("ankle", MINIMAL.replace("Rest your ankle", "Rest → your ankle"))
+    code, out, err = project.run(capsys=capsys)
+    assert code == 0
+    assert err.splitlines()[0] == ("handouts/ankle.yaml:15:11: sections[0].body: warning: '→' (U+2192) is not in the "
+                                   "project's fonts, so it would print in another font - replace it")
+    code, out, err = project.run("--strict", "--force", capsys=capsys)
+    assert code == 1
+    assert err.splitlines()[0] == ("handouts/ankle.yaml:15:11: sections[0].body: error: '→' (U+2192) is not in the "
+                                   "project's fonts, so it would print in another font - replace it "
+                                   "(--strict turns warnings into errors)")
+
+
+@pytest.mark.parametrize("field, colour, message", [
+    ("primary", "#88ccdd", "brand.yaml:3:20: colours.primary: '#88ccdd' on white has a contrast of 1.8:1, below the "
+                           "4.5:1 that links and headings on white, and white text on the brand band needs - choose a "
+                           "darker colour"),
+    ("text", "#999999", "brand.yaml:3:54: colours.text: '#999999' on white has a contrast of 2.8:1, below the 4.5:1 "
+                        "that body text on white needs - choose a darker colour"),
+])
+def test_brand_colours_are_checked_for_contrast(project, capsys, field, colour, message):
+    brand = project.root / "brand.yaml"
+    old = {"primary": '"#1d5c63"', "text": '"#1f2328"'}[field]
+    brand.write_text(brand.read_text().replace(f"{field}: {old}", f'{field}: "{colour}"'))
+    code, out, err = project.run("check", capsys=capsys)
+    assert code == 1
+    assert err.splitlines()[0] == message
