@@ -11,6 +11,7 @@ from pathlib import Path
 
 from hypothesis import HealthCheck, event, given, settings
 from hypothesis import strategies as st
+import yaml
 
 from conftest import MINIMAL, REPO, Project
 from publisher import content, html, pdf
@@ -64,6 +65,35 @@ def mutated(draw):
     return text
 
 
+@st.composite
+def hostile_content(draw):
+    """A valid leaflet whose text fields are replaced with random and hostile text: it gets past the
+    structure checks, so the Markdown renderer, the templates and WeasyPrint all see it."""
+    data = yaml.safe_load(draw(st.sampled_from(SEEDS)))
+    data["dates"] = {k: str(v) for k, v in data["dates"].items()}
+    leaves = []
+
+    def collect(value, path):
+        if isinstance(value, dict):
+            for key, item in value.items():
+                if key not in ("dates", "credits", "language", "reference", "version", "kind", "url", "file"):
+                    collect(item, path + [key])
+        elif isinstance(value, list):
+            for i, item in enumerate(value):
+                collect(item, path + [i])
+        elif isinstance(value, str):
+            leaves.append(path)
+    collect(data, [])
+    for _ in range(draw(st.integers(1, 6))):
+        path = draw(st.sampled_from(leaves))
+        target = data
+        for part in path[:-1]:
+            target = target[part]
+        pieces = draw(st.lists(st.one_of(st.sampled_from(NASTY), st.text(min_size=1, max_size=20)), min_size=1, max_size=6))
+        target[path[-1]] = "".join(pieces).replace("\x00", "") or "x"
+    return yaml.safe_dump(data, allow_unicode=True, sort_keys=False)
+
+
 def load(text: str):
     """Write the text as a leaflet and validate it; every problem must be a located Problem."""
     proj = project()
@@ -97,8 +127,8 @@ def test_random_text_validates_or_fails_cleanly(text):
 
 
 @settings(FUZZ, max_examples=RENDER_EXAMPLES)
-@given(mutated())
-def test_mutated_leaflets_that_validate_render_to_a_pdf_or_a_clean_error(text):
+@given(st.one_of(mutated(), hostile_content(), hostile_content()))
+def test_fuzzed_leaflets_that_validate_render_to_a_pdf_or_a_clean_error(text):
     leaflet = load(text)
     if leaflet is None:
         event("refused at validation")
