@@ -56,7 +56,8 @@ def build_parser() -> argparse.ArgumentParser:
                         help="write a JUnit XML report, one test case per leaflet")
     parser.add_argument("--strict", action=argparse.BooleanOptionalAction,
                         default=os.environ.get("CI", "").lower() == "true",
-                        help="treat WeasyPrint warnings as errors (default: on when CI=true)")
+                        help="treat warnings (from WeasyPrint, or characters the fonts lack) as errors "
+                             "(default: on when CI=true)")
     parser.add_argument("--paper", choices=html.PAPERS, default=None,
                         help="paper size (default: the brand's, else a4)")
     parser.add_argument("--edition", choices=html.EDITIONS, action="append", default=None,

@@ -196,3 +196,28 @@ class _nothing:
 
     def __exit__(self, *exc):
         return False
+
+
+def long_leaflet(paragraphs: int) -> str:
+    body = "\n\n".join(f"Paragraph {i}: rest, raise and protect the joint for a few days." for i in range(paragraphs))
+    return MINIMAL.replace("    body: Rest your ankle and keep it raised when you can.",
+                           "    body: |\n" + "\n".join("      " + line for line in body.splitlines()))
+
+
+def test_page_limit_stops_a_runaway_leaflet(project, capsys):
+    project.leaflet("runaway", long_leaflet(400))
+    project.leaflet("good")
+    code, out, err = project.run("--max-pages", "3", capsys=capsys)
+    assert code == 1
+    assert err.splitlines() == [
+        "handouts/runaway.yaml: runs to more than 3 pages, the limit - split the leaflet, or raise the limit with --max-pages",
+        "built 1, unchanged 0, removed 0, failed 1 (1 error) in T s"]
+    assert sorted(p.name for p in (project.root / "dist").glob("*.pdf")) == ["good.pdf"]
+
+
+def test_time_limit_stops_a_slow_leaflet(project, capsys):
+    project.leaflet("slow", long_leaflet(6000))
+    code, out, err = project.run("--timeout", "1", "--max-pages", "10000", capsys=capsys)
+    assert code == 1
+    assert err.splitlines()[0] == ("handouts/slow.yaml: took more than 1 s to render, the limit - shorten the leaflet, "
+                                   "or raise the limit with --timeout")
