@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import dataclasses
+import datetime
 import hashlib
 import os
 import re
 import time
 from pathlib import Path
 
-from . import content, html, manifest, pdf, workers
+from . import content, governance, html, manifest, pdf, workers
 from .errors import Problem, PublisherError, UsageError
 
 
@@ -65,6 +66,8 @@ class Options:
     variant: str = pdf.DEFAULT_VARIANT
     max_pages: int = pdf.MAX_PAGES
     timeout: float = pdf.TIMEOUT
+    today: datetime.date = dataclasses.field(default_factory=datetime.date.today)
+    allow_expired: bool = False  # build overdue leaflets, marked as overdue
 
 
 def output_key(stem: str, edition: str) -> str:
@@ -128,7 +131,8 @@ def build(project: content.Project, options: Options, paths: list[Path] | None =
 
     brand, brand_problems = content.load_brand(project)
     people, people_problems = content.load_people(project)
-    shared_errors = [str(p) for p in brand_problems + people_problems]
+    style_findings = governance.check_styles(project)
+    shared_errors = [str(p) for p in brand_problems + people_problems] + [str(f) for f in style_findings]
     if on_shared and shared_errors:
         on_shared(shared_errors)
     record = manifest.Manifest.load(out)
@@ -145,16 +149,26 @@ def build(project: content.Project, options: Options, paths: list[Path] | None =
                                             "rename the file using letters, digits, '-', '_' and '.'")]
             continue
         wanted[stem] = list(editions)
-        if brand is not None and people is not None and not options.force:
+        if brand is not None and people is not None and not style_findings and not options.force:
             digest = manifest.digest_file(path) or ""
             for edition in editions:
                 key = output_key(stem, edition)
                 entry = record.unchanged(key, digest, people, brand_digest, shared, project, options.write_html)
-                if entry:
+                due = datetime.date.fromisoformat(entry.next_review) if entry else None
+                if entry and (due >= options.today or (options.allow_expired and entry.overdue)):
                     wanted[stem].remove(edition)
-                    results.append(Result(project.relative(path), "unchanged", str(out / f"{key}.pdf"),
-                                          entry.pages, entry.bytes))
-                    emit(results[-1])
+                    # The calendar moves on even when the leaflet does not.
+                    warnings = []
+                    governance.add_date_findings(lambda rule, message: warnings.append(
+                        f"{project.relative(path)}: warning: {rule}: {message}"), due, options.today)
+                    warnings = [w for w in warnings if ": review-due-soon: " in w]
+                    result = Result(project.relative(path), "unchanged", str(out / f"{key}.pdf"),
+                                    entry.pages, entry.bytes, warnings=warnings)
+                    if warnings and options.strict:
+                        result = Result(project.relative(path), "failed", errors=[
+                            str(_Strict(w)) for w in warnings])
+                    results.append(result)
+                    emit(result)
         if wanted[stem]:
             to_validate.append(path)
 
@@ -166,7 +180,8 @@ def build(project: content.Project, options: Options, paths: list[Path] | None =
         peaks[outcome.worker] = max(peaks.get(outcome.worker, 0), outcome.peak_rss_mb)
         if outcome.ok:
             record.entries[outcome.stem] = manifest.Entry(
-                source=leaflet.name, leaflet=leaflet.digest,
+                source=leaflet.name, leaflet=leaflet.digest, next_review=leaflet.data["dates"]["next_review"],
+                overdue=leaflet.overdue,
                 people={pid: manifest.digest_json(people[pid]) for pid in leaflet.people_ids()},
                 images={image: manifest.digest_file(project.root / image) for image in leaflet.images(project)},
                 brand=brand_digest, shared=shared, pdf=outcome.digest, pages=outcome.pages, bytes=outcome.bytes,
@@ -184,12 +199,12 @@ def build(project: content.Project, options: Options, paths: list[Path] | None =
         if brand is not None and people is not None:
             # Workers start importing WeasyPrint now, while this process validates.
             renderer.start(sum(len(wanted[Path(p).stem]) for p in to_validate))
-        broken = [name for name, problems in (("brand.yaml", brand_problems), ("people.yaml", people_problems))
-                  if problems]
+        broken = [name for name, problems in (("brand.yaml", brand_problems), ("people.yaml", people_problems),
+                                              ("styles/", style_findings)) if problems]
         for path in to_validate:
             leaflet, problems = content.load_leaflet(project, path, people)
-            if leaflet and options.strict and leaflet.warnings:
-                leaflet, problems = None, [_Strict(w) for w in leaflet.warnings]
+            if leaflet:
+                leaflet, problems = _govern(leaflet, brand, options)
             if leaflet and brand is not None:
                 leaflets.append(leaflet)
             else:
@@ -221,6 +236,23 @@ def build(project: content.Project, options: Options, paths: list[Path] | None =
         record.save()
     return Report(sorted(results, key=lambda r: (r.name, r.output or "")), shared_errors,
                   time.perf_counter() - started, min(options.jobs, max(len(by_key), 1)), peaks)
+
+
+def _govern(leaflet: content.Leaflet, brand: dict | None, options: Options):
+    """Apply the governance rules before rendering: (leaflet or None, problems)."""
+    review = governance.review(leaflet, brand, options.today)
+    errors = [f for f in review.findings if f.level == "error"]
+    if options.allow_expired and any(f.rule == "review-overdue" for f in errors):
+        leaflet.overdue = True
+        leaflet.warnings.append(str(next(dataclasses.replace(f, level="warning") for f in errors
+                                         if f.rule == "review-overdue")))
+        errors = [f for f in errors if f.rule != "review-overdue"]
+    if errors:
+        return None, [str(f) for f in errors]
+    leaflet.warnings += [str(f) for f in review.findings if f.level == "warning"]
+    if options.strict and leaflet.warnings:
+        return None, [_Strict(w) for w in leaflet.warnings]
+    return leaflet, []
 
 
 class _Strict(str):

@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import argparse
+import datetime
+import json
 import os
 import sys
 from pathlib import Path
 
-from . import batch, content, html, pdf, progress, reports
+from . import batch, checks, content, html, pdf, progress, reports
 from .errors import PublisherError, UsageError
 
 HERE = Path(__file__).resolve().parent.parent
@@ -58,6 +60,7 @@ def build_parser() -> argparse.ArgumentParser:
                         default=os.environ.get("CI", "").lower() == "true",
                         help="treat warnings (from WeasyPrint, or characters the fonts lack) as errors "
                              "(default: on when CI=true)")
+    _governance_options(parser)
     parser.add_argument("--paper", choices=html.PAPERS, default=None,
                         help="paper size (default: the brand's, else a4)")
     parser.add_argument("--edition", choices=html.EDITIONS, action="append", default=None,
@@ -86,9 +89,31 @@ def _positive(text: str) -> int:
 
 
 def check_parser() -> argparse.ArgumentParser:
-    parser = _Parser(prog="build.py check", description="Validate leaflets, people.yaml and brand.yaml without rendering; report every problem.")
+    parser = _Parser(prog="build.py check", description="Validate leaflets, people.yaml and brand.yaml and run the "
+                     "governance rules (review dates, sources, readability, clear print) without rendering; "
+                     "report every problem.")
     _common(parser)
+    _governance_options(parser)
+    parser.add_argument("--strict", action="store_true", help="treat warnings as errors")
+    parser.add_argument("--format", choices=("text", "json"), default="text", help="output format (default: text)")
+    parser.add_argument("--summary", action="store_true",
+                        help="also print a table of the catalogue: reference, title, pages, reading ease, "
+                             "reading age, next review, findings")
     return parser
+
+
+def _date(text: str) -> datetime.date:
+    try:
+        return datetime.date.fromisoformat(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"'{text}' is not a date - use YYYY-MM-DD")
+
+
+def _governance_options(parser) -> None:
+    parser.add_argument("--today", type=_date, default=datetime.date.today(), metavar="YYYY-MM-DD",
+                        help="the date review rules are checked against (default: today), for reproducible checks")
+    parser.add_argument("--allow-expired", action="store_true",
+                        help="build leaflets past their review date anyway, marked 'review overdue'")
 
 
 def _leaflet_paths(project: content.Project, paths: list[Path]) -> list[Path] | None:
@@ -114,35 +139,19 @@ def _leaflet_paths(project: content.Project, paths: list[Path]) -> list[Path] | 
     return list(dict.fromkeys(p.resolve() for p in found))
 
 
-def _load(args) -> content.Catalogue:
-    """Load and validate everything first, and show every problem found, before any rendering."""
+def run_check(args) -> int:
     project = content.Project(args.project)
     catalogue = content.load_catalogue(project, _leaflet_paths(project, args.paths))
-    for problem in catalogue.shared_problems:
-        print(problem, file=sys.stderr)
-    for result in batch.invalid(catalogue):
-        for line in result.errors:
-            print(line, file=sys.stderr)
-    return catalogue
-
-
-def _summary(report: batch.Report, verb: str) -> str:
-    good = [r for r in report.results if r.status != "failed"]
-    errors = sum(len(r.errors) for r in report.failed) + len(report.shared_errors)
-    line = f"{len(good)} leaflet{'s' if len(good) != 1 else ''} {verb}"
-    if report.failed or report.shared_errors:
-        line += f", {len(report.failed)} failed with {errors} error{'s' if errors != 1 else ''}"
-    return line + "."
-
-
-def run_check(args) -> int:
-    catalogue = _load(args)
-    for leaflet in catalogue.leaflets:
-        for line in leaflet.warnings:
-            print(line, file=sys.stderr)
-    report = batch.check(catalogue)
-    print(_summary(report, "valid"), file=sys.stderr if not report.ok else sys.stdout)
-    return 0 if report.ok else 1
+    report = checks.run(catalogue, args.today, strict=args.strict, allow_expired=args.allow_expired)
+    if args.format == "json":
+        print(json.dumps(report.as_dict(), indent=2))
+    else:
+        for line in report.lines():
+            print(line, file=sys.stderr if report.errors else sys.stdout)
+        if args.summary:
+            print(report.table())
+        print(report.closing(), file=sys.stderr if report.errors else sys.stdout)
+    return 1 if report.errors else 0
 
 
 def _shard(args):
@@ -161,7 +170,8 @@ def run_build(args) -> int:
                             write_html=args.html, strict=args.strict, shard=_shard(args),
                             max_pages=args.max_pages, timeout=args.timeout, paper=args.paper,
                             editions=tuple(dict.fromkeys(args.edition)) if args.edition else None,
-                            marks=args.print_marks, variant=args.pdf_variant)
+                            marks=args.print_marks, variant=args.pdf_variant, today=args.today,
+                            allow_expired=args.allow_expired)
     if args.quiet or not sys.stdout.isatty():
         display = progress.Plain(project.relative, quiet=args.quiet)
     else:

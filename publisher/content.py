@@ -65,6 +65,8 @@ class Leaflet:
     reviewers: list
     digest: str = ""  # of the file's bytes
     warnings: list = dataclasses.field(default_factory=list)  # of str, e.g. characters the fonts lack
+    source: yamlsource.Source | None = None  # where each value was written, for governance findings
+    overdue: bool = False  # past its review date, built anyway with --allow-expired and marked so
 
     def people_ids(self) -> list[str]:
         """Everyone credited, authors first."""
@@ -218,6 +220,10 @@ def _explain(source: yamlsource.Source, error) -> list[Problem]:
     path = tuple(error.absolute_path)
     kind = error.validator
     value = error.instance
+    if "propertyNames" in error.relative_schema_path and path[-1:] == ("waivers",):
+        from .governance import RULES
+        return [source.problem(path + (value,), f"unknown rule '{value}' - rules that can be waived: "
+                                                f"{', '.join(sorted(RULES))}", at_key=True)]
     if "propertyNames" in error.relative_schema_path:
         return [source.problem(path + (value,), f"'{value}' {_PATTERN_HINTS['person_id']}", at_key=True)]
     if kind == "additionalProperties" and error.validator_value is False:
@@ -415,7 +421,7 @@ def load_leaflet(project: Project, path: Path, people: dict | None):
     if problems or people is None:
         return None, problems
     return Leaflet(Path(path), source.path, Path(path).stem, data, resolved["authors"], resolved["reviewers"],
-                   source.digest, _font_warnings(project, source)), []
+                   source.digest, _font_warnings(project, source), source), []
 
 
 _covered: dict = {}

@@ -143,6 +143,7 @@ def render_html(catalogue: Catalogue, leaflet: Leaflet, paper: str = DEFAULT_PAP
             logo=project.relative(project.brand_file.parent / catalogue.brand["logo"]),
             stylesheets=stylesheets(paper, edition, marks) if link_styles else [],
             edition=edition,
+            overdue=leaflet.overdue,
         )
     except jinja2.TemplateSyntaxError as exc:
         raise RenderError(leaflet.name, f"template {exc.filename and project.relative(exc.filename)}:{exc.lineno}: {exc.message}")

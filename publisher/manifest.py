@@ -13,7 +13,7 @@ from . import __version__
 from .content import Project
 
 NAME = ".manifest.json"
-FORMAT = 1
+FORMAT = 2
 TOOL_CODE = Path(__file__).resolve().parent
 
 
@@ -73,6 +73,8 @@ class Entry:
     pages: int
     bytes: int
     html: bool  # whether an HTML preview was written too
+    next_review: str = "9999-12-31"  # the leaflet's review date: an unchanged leaflet can still fall due
+    overdue: bool = False  # built with the "review overdue" mark
 
 
 class Manifest:

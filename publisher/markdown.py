@@ -74,3 +74,12 @@ def plain(text: str) -> str:
         elif token.type in ("softbreak", "hardbreak", "paragraph_close"):
             out.append(" ")
     return re.sub(r"\s+", " ", "".join(out)).strip()
+
+
+def blocks(text: str) -> list[str]:
+    """Plain text of each paragraph and list item, without Markdown syntax, for readability checks."""
+    found = []
+    for token in _md.parse(text):
+        if token.type == "inline":
+            found.append(" ".join(child.content for child in token.children if child.type == "text").strip())
+    return [block for block in found if block]

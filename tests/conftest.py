@@ -62,6 +62,8 @@ class Project:
         args[where:where] = ["--project", str(self.root)]
         if not where and not any(a.startswith(("-j", "--jobs")) for a in args):
             args.append("-j1")
+        if "--help" not in args and not any(a.startswith("--today") for a in args):
+            args.append("--today=2026-11-25")  # review rules checked against a fixed day
         code = cli.main(args)
         out, err = capsys.readouterr()
         return code, seconds(out), seconds(err)

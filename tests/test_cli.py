@@ -22,7 +22,7 @@ def test_help_reads_well():
 def test_check_help():
     run = subprocess.run([sys.executable, "build.py", "check", "--help"], cwd=REPO, capture_output=True, text=True)
     assert run.returncode == 0
-    assert run.stdout.startswith("usage: build.py check [-h] [--project DIR] [PATH ...]")
+    assert run.stdout.startswith("usage: build.py check [-h] [--project DIR] [--today YYYY-MM-DD]")
 
 
 def test_usage_error_exits_2_with_hint():
@@ -52,7 +52,7 @@ def test_out_and_html(project, capsys, tmp_path):
 
 def test_check_valid(project, capsys):
     project.leaflet("ankle")
-    assert project.run("check", capsys=capsys) == (0, "1 leaflet valid.\n", "")
+    assert project.run("check", capsys=capsys) == (0, "1 leaflet checked, 1 valid: 0 errors, 0 warnings, 0 waived.\n", "")
 
 
 def test_yaml_11_traps_keep_their_text(project, capsys):

@@ -1,0 +1,143 @@
+"""The `check` command's report: validation problems and governance findings, grouped by leaflet."""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime
+import re
+from pathlib import Path
+
+from . import governance, manifest
+from .content import Catalogue
+
+
+def _plural(n: int, word: str) -> str:
+    return f"{n} {word}{'s' if n != 1 else ''}"
+
+
+@dataclasses.dataclass
+class Entry:
+    """One leaflet in the report."""
+
+    source: str
+    lines: list  # what to print, in order
+    findings: list  # governance.Finding
+    problems: list  # validation problems, as text
+    review: governance.Review | None
+    pages: int | None
+    blocked: bool = False
+
+
+@dataclasses.dataclass
+class CheckReport:
+    """Everything `check` found."""
+
+    shared: list  # problems in people.yaml, brand.yaml and the styles, as text
+    entries: list
+    strict: bool
+
+    @property
+    def errors(self) -> int:
+        levels = ("error", "warning") if self.strict else ("error",)
+        return (len(self.shared) + sum(len(e.problems) for e in self.entries)
+                + sum(f.level in levels for e in self.entries for f in e.findings))
+
+    def lines(self) -> list[str]:
+        return self.shared + [line for entry in self.entries for line in entry.lines]
+
+    def count(self, level: str) -> int:
+        return sum(f.level == level for e in self.entries for f in e.findings)
+
+    def closing(self) -> str:
+        """The last line, e.g. '3 leaflets checked, 3 valid: 0 errors, 1 warning, 5 waived.'"""
+        valid = sum(1 for e in self.entries if not e.problems and not e.blocked)
+        errors = self.count("error") + sum(len(e.problems) for e in self.entries) + len(self.shared)
+        return (f"{_plural(len(self.entries), 'leaflet')} checked, {valid} valid: {_plural(errors, 'error')}, "
+                f"{_plural(self.count('warning'), 'warning')}, {self.count('waived')} waived.")
+
+    def rows(self) -> list[dict]:
+        """The summary table as data: one row a leaflet."""
+        rows = []
+        for entry in self.entries:
+            data = entry.review.leaflet.data if entry.review else {}
+            rows.append({
+                "source": entry.source,
+                "reference": data.get("reference"),
+                "title": data.get("title"),
+                "pages": entry.pages,
+                "reading_ease": round(entry.review.reading_ease, 1) if entry.review else None,
+                "reading_age": round(entry.review.reading_age, 1) if entry.review else None,
+                "next_review": data.get("dates", {}).get("next_review"),
+                "errors": len(entry.problems) + sum(f.level == "error" for f in entry.findings),
+                "warnings": sum(f.level == "warning" for f in entry.findings),
+                "waived": sorted({f.rule for f in entry.findings if f.level == "waived"}),
+            })
+        return rows
+
+    def table(self) -> str:
+        """The summary table as text."""
+        header = ("Reference", "Title", "Pages", "Ease", "Age", "Next review", "Findings")
+        body = []
+        for row in self.rows():
+            findings = f"{row['errors']} errors, {row['warnings']} warnings"
+            if row["waived"]:
+                findings += f", waived: {', '.join(row['waived'])}"
+            title = row["title"] or row["source"]
+            body.append((row["reference"] or "-", title if len(title) <= 40 else title[:39] + "…",
+                         str(row["pages"]) if row["pages"] else "-",
+                         f"{row['reading_ease']:.0f}" if row["reading_ease"] is not None else "-",
+                         f"{row['reading_age']:.0f}" if row["reading_age"] is not None else "-",
+                         row["next_review"] or "-", findings))
+        widths = [max(len(r[i]) for r in [header] + body) for i in range(len(header))]
+        return "\n".join("  ".join(cell.ljust(widths[i]) for i, cell in enumerate(r)).rstrip()
+                         for r in [header, tuple("-" * w for w in widths)] + body)
+
+    def as_dict(self) -> dict:
+        return {
+            "summary": {"leaflets": len(self.entries), "errors": self.errors, "warnings": self.count("warning"),
+                        "waived": self.count("waived"), "strict": self.strict},
+            "project": self.shared,
+            "leaflets": [{**row, "problems": entry.problems,
+                          "findings": [dataclasses.asdict(f) for f in entry.findings]}
+                         for row, entry in zip(self.rows(), self.entries)],
+        }
+
+
+_FONT_WARNING = re.compile(r"^(.*?):(\d+):(\d+): (.*?): warning: (.*)$")
+
+
+def _font_finding(warning: str) -> governance.Finding:
+    """A validation warning (a character the fonts lack) as a finding of rule 'font'."""
+    path, line, column, field, message = _FONT_WARNING.match(warning).groups()
+    return governance.Finding(path, int(line), int(column), "warning", "font", f"{field}: {message}")
+
+
+def run(catalogue: Catalogue, today: datetime.date, strict: bool = False, allow_expired: bool = False) -> CheckReport:
+    """Validate and review every leaflet of a loaded catalogue."""
+    project = catalogue.project
+    shared = [str(p) for p in catalogue.shared_problems] + [str(f) for f in governance.check_styles(project)]
+    built = manifest.Manifest.load(project.root / "dist").entries
+    entries = []
+    broken = " and ".join(sorted({p.path for p in catalogue.shared_problems}))
+    for path, problems in catalogue.failures.items():
+        if problems:
+            lines = [str(p) for p in problems]
+            entries.append(Entry(project.relative(path), lines, [], lines, None, None))
+        else:  # blocked by a broken shared file, whose errors are counted once, there
+            entries.append(Entry(project.relative(path), [f"{project.relative(path)}: not checked until {broken} "
+                                                          "is fixed"], [], [], None, None, blocked=True))
+    for leaflet in catalogue.leaflets:
+        review = governance.review(leaflet, catalogue.brand, today)
+        findings = sorted(review.findings + [_font_finding(w) for w in leaflet.warnings],
+                          key=lambda f: (f.line, f.column, f.rule))
+        if allow_expired:
+            findings = [dataclasses.replace(f, level="warning") if f.rule == "review-overdue" else f for f in findings]
+        if strict:
+            findings = [dataclasses.replace(f, level="error") if f.level == "warning" else f for f in findings]
+        review.findings = findings
+        lines = [str(f) for f in findings]
+        entry = built.get(leaflet.stem)
+        entries.append(Entry(leaflet.name, lines, findings, [], review,
+                             entry.pages if entry and Path(project.root / entry.source) == leaflet.path else None))
+    entries.sort(key=lambda e: e.source)
+    return CheckReport(shared, entries, strict)

@@ -1,0 +1,221 @@
+"""Clinical governance: the checkable rules of ../shared/leaflet-standards.md, run by `check` and before every build."""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime
+import re
+from pathlib import Path
+
+from . import markdown, readability
+from .content import Leaflet, Project
+
+DUE_SOON_DAYS = 90
+MAX_REVIEW_YEARS = 3
+DEFAULT_THRESHOLDS = {"reading_ease": 60, "reading_age": 11, "sentence_words": 25}
+
+# name -> (level, what it checks). Every rule but clear-print can be waived by a leaflet, with a reason.
+RULES = {
+    "review-dates": ("error", "published, last reviewed and next review dates are in order"),
+    "review-interval": ("error", f"the next review is at most {MAX_REVIEW_YEARS} years after the last"),
+    "review-overdue": ("error", "the next review date has not passed"),
+    "review-due-soon": ("warning", f"the next review is more than {DUE_SOON_DAYS} days away"),
+    "sources": ("error", "at least one source is listed"),
+    "reading-ease": ("warning", "Flesch reading ease at or above the brand's threshold, per leaflet and per section"),
+    "reading-age": ("warning", "approximate reading age at or below the brand's threshold, per leaflet and per section"),
+    "long-sentence": ("warning", "no sentence longer than the brand's limit (25 words by default)"),
+    "all-caps": ("warning", "no runs of words in capitals"),
+    "sentence-case": ("warning", "the title and headings are in sentence case"),
+}
+PROJECT_RULES = {"clear-print": ("error", "styles keep body text at 12 pt or more, never justify, never hyphenate")}
+
+
+@dataclasses.dataclass(frozen=True)
+class Finding:
+    """One rule broken (or waived) at one place."""
+
+    path: str
+    line: int
+    column: int
+    level: str  # "error", "warning" or "waived"
+    rule: str
+    message: str
+
+    def __str__(self) -> str:
+        return f"{self.path}:{self.line}:{self.column}: {self.level}: {self.rule}: {self.message}"
+
+
+@dataclasses.dataclass
+class Review:
+    """Everything `check` says about one leaflet."""
+
+    leaflet: Leaflet
+    findings: list
+    reading_ease: float
+    reading_age: float
+
+    def count(self, level: str) -> int:
+        return sum(f.level == level for f in self.findings)
+
+
+def thresholds(brand: dict | None) -> dict:
+    return {**DEFAULT_THRESHOLDS, **((brand or {}).get("readability") or {})}
+
+
+def review(leaflet: Leaflet, brand: dict | None, today: datetime.date) -> Review:
+    """Run every leaflet rule; waived findings stay in the list, marked as waived."""
+    data, source = leaflet.data, leaflet.source
+    limits = thresholds(brand)
+    found: list[Finding] = []
+
+    def add(rule, path, message):
+        mark = source.mark(path)
+        found.append(Finding(leaflet.name, mark.line, mark.column, RULES[rule][0], rule, message))
+
+    dates = {k: datetime.date.fromisoformat(v) for k, v in data["dates"].items()}
+    if not dates["published"] <= dates["last_reviewed"] <= dates["next_review"]:
+        add("review-dates", ("dates",), f"published {dates['published']}, last reviewed {dates['last_reviewed']} and "
+                                        f"next review {dates['next_review']} must come in that order - correct them")
+    limit = _add_years(dates["last_reviewed"], MAX_REVIEW_YEARS)
+    if dates["next_review"] > limit:
+        add("review-interval", ("dates", "next_review"), f"next review {dates['next_review']} is more than "
+                                                         f"{MAX_REVIEW_YEARS} years after the last review - set it "
+                                                         f"to {limit} or earlier")
+    add_date_findings(lambda rule, message: add(rule, ("dates", "next_review"), message), dates["next_review"], today)
+    if not data.get("sources"):
+        add("sources", ("sources_note",) if "sources_note" in data else (), "no sources are listed - "
+                                                                            "list the evidence under 'sources:'")
+
+    texts = _texts(data)
+    overall = readability.score([t for _, t in texts])
+    _readability(add, (), "the leaflet", overall, limits)
+    for i, section in enumerate(data["sections"]):
+        section_texts = [t for path, t in texts if path[:2] == ("sections", i)]
+        if len(section_texts) and sum(len(readability.words(t)) for t in section_texts) >= 40:
+            name = f"section '{section['heading']}'" if section.get("heading") else f"section {i + 1}"
+            _readability(add, ("sections", i), name, readability.score(section_texts), limits)
+    for path, text in texts:
+        for sentence in readability.sentences(text):
+            count = len(readability.words(sentence))
+            if count > limits["sentence_words"]:
+                add("long-sentence", path, f"{count} words, more than {limits['sentence_words']}: "
+                                           f"\"{_quote(sentence)}\" - split it")
+        for run in _CAPS.findall(text):
+            add("all-caps", path, f"\"{run}\" is in capitals, which is harder to read - use bold for emphasis")
+    for path, heading in _headings(data):
+        if _title_case(heading):
+            add("sentence-case", path, f"\"{heading}\" is in title case - capitalise only the first word and "
+                                       "names, e.g. \"" + _to_sentence_case(heading) + "\"")
+
+    waivers = data.get("waivers", {})
+    final = []
+    for finding in found:
+        if finding.rule in waivers:
+            finding = dataclasses.replace(finding, level="waived", message=f"{finding.message} [waived: {waivers[finding.rule]}]")
+        final.append(finding)
+    final.sort(key=lambda f: (f.line, f.column, f.rule))
+    return Review(leaflet, final, overall.reading_ease, overall.reading_age)
+
+
+def add_date_findings(add, next_review: datetime.date, today: datetime.date) -> None:
+    """The two rules that change with the calendar (also run for leaflets a build finds unchanged)."""
+    if next_review < today:
+        add("review-overdue", f"the review was due on {next_review} and is overdue - review the leaflet and "
+                              "update its dates (or build with --allow-expired to mark it overdue)")
+    elif (next_review - today).days <= DUE_SOON_DAYS:
+        add("review-due-soon", f"the review is due on {next_review}, in {(next_review - today).days} days - "
+                               "start the review")
+
+
+def _add_years(day: datetime.date, years: int) -> datetime.date:
+    try:
+        return day.replace(year=day.year + years)
+    except ValueError:  # 29 February
+        return day.replace(year=day.year + years, day=28)
+
+
+def _readability(add, path, name, scores, limits) -> None:
+    if scores.reading_ease < limits["reading_ease"]:
+        add("reading-ease", path, f"{name} has a Flesch reading ease of {scores.reading_ease:.0f}, below "
+                                  f"{limits['reading_ease']} - use shorter sentences and words")
+    if scores.reading_age > limits["reading_age"]:
+        add("reading-age", path, f"{name} needs a reading age of about {scores.reading_age:.0f}, above "
+                                 f"{limits['reading_age']} - use shorter sentences and words")
+
+
+def _texts(data) -> list:
+    """(path, plain text) of every Markdown field a reader reads as running text."""
+    found = [(("summary",), b) for b in markdown.blocks(data["summary"])]
+    for i, section in enumerate(data["sections"]):
+        if section.get("body"):
+            found += [(("sections", i, "body"), b) for b in markdown.blocks(section["body"])]
+        for j, card in enumerate(section.get("cards", [])):
+            found += [(("sections", i, "cards", j, "body"), b) for b in markdown.blocks(card["body"])]
+        for j, callout in enumerate(section.get("callouts", [])):
+            found += [(("sections", i, "callouts", j, "body"), b) for b in markdown.blocks(callout["body"])]
+    return found
+
+
+def _headings(data) -> list:
+    found = [(("title",), data["title"])]
+    for i, section in enumerate(data["sections"]):
+        if section.get("heading"):
+            found.append((("sections", i, "heading"), section["heading"]))
+        for j, card in enumerate(section.get("cards", [])):
+            found.append((("sections", i, "cards", j, "heading"), card["heading"]))
+        for j, callout in enumerate(section.get("callouts", [])):
+            if callout.get("heading"):
+                found.append((("sections", i, "callouts", j, "heading"), callout["heading"]))
+    return found
+
+
+# Two or more capitalised words in a row ("DO NOT STOP"); a single acronym (NHS, ADHD) is fine.
+_CAPS = re.compile(r"\b[A-Z]{2,}(?: [A-Z]{2,})+\b")
+_SMALL = {"a", "an", "and", "as", "at", "but", "by", "for", "from", "if", "in", "into", "of", "on", "or", "the",
+          "to", "with", "your", "you", "is", "are", "can", "do", "not", "how", "what", "when", "why"}
+
+
+def _title_case(heading: str) -> bool:
+    """Whether most words after the first start with a capital (acronyms and short words aside)."""
+    words = [w for w in re.findall(r"[A-Za-z][A-Za-z'’-]*", heading)[1:] if not w.isupper()]
+    words = [w for w in words if w.lower() not in _SMALL or w[0].isupper()]
+    long_words = [w for w in words if len(w) > 3]
+    return len(long_words) >= 2 and sum(w[0].isupper() for w in long_words) / len(long_words) >= 0.75
+
+
+def _to_sentence_case(heading: str) -> str:
+    words = heading.split(" ")
+    return " ".join([words[0]] + [w if w.isupper() else w.lower() for w in words[1:]])
+
+
+def _quote(sentence: str, limit: int = 70) -> str:
+    return sentence if len(sentence) <= limit else sentence[:limit].rsplit(" ", 1)[0] + " ..."
+
+
+def check_styles(project: Project) -> list[Finding]:
+    """Clear-print rules on the project's stylesheets: found once per run, not per leaflet."""
+    found = []
+    for css in sorted(project.styles.glob("*.css")):
+        text = css.read_text(encoding="utf-8")
+        name = project.relative(css)
+        minimum = 16 if "large-print" in css.name else 12
+        for pattern, message in (
+            (r"text-align\s*:\s*justify", "justified text leaves uneven gaps between words - use text-align: left"),
+            (r"hyphens\s*:\s*auto", "automatic hyphenation splits words across lines - use hyphens: none"),
+            (r"--body-size\s*:\s*([0-9.]+)pt", None),
+        ):
+            for match in re.finditer(pattern, _without_comments(text)):
+                what = message
+                if what is None:
+                    if float(match.group(1)) >= minimum:
+                        continue
+                    what = f"body text of {match.group(1)} pt is below {minimum} pt - make it {minimum} pt or more"
+                line = text.count("\n", 0, match.start()) + 1
+                column = match.start() - text.rfind("\n", 0, match.start())
+                found.append(Finding(name, line, column, "error", "clear-print", what))
+    return found
+
+
+def _without_comments(css: str) -> str:
+    # Same length, so positions still point at the right line and column.
+    return re.sub(r"/\*.*?\*/", lambda m: re.sub(r"[^\n]", " ", m.group(0)), css, flags=re.S)
