@@ -9,7 +9,7 @@ import os
 import sys
 from pathlib import Path
 
-from . import batch, checks, content, html, pdf, progress, reports
+from . import batch, checks, content, html, mail, pdf, progress, reports
 from .errors import PublisherError, UsageError
 
 HERE = Path(__file__).resolve().parent.parent
@@ -20,6 +20,7 @@ Build printable patient-information leaflets (PDF) from the YAML files in handou
   python build.py                     build every leaflet into dist/
   python build.py handouts/x.yaml     build only the leaflets named
   python build.py check [PATH ...]    validate without rendering
+  python build.py email LEAFLET --to ADDRESS    send a leaflet's PDF by email
 
 Exit status: 0 all well, 1 a leaflet failed (the others are still built), 2 usage error."""
 
@@ -100,6 +101,96 @@ def check_parser() -> argparse.ArgumentParser:
                         help="also print a table of the catalogue: reference, title, pages, reading ease, "
                              "reading age, next review, findings")
     return parser
+
+
+def email_parser() -> argparse.ArgumentParser:
+    parser = _Parser(prog="build.py email", formatter_class=argparse.RawDescriptionHelpFormatter,
+                     description="Email a leaflet's PDF, one message per recipient, building it first if it is "
+                     "missing or out of date.\n\nSMTP settings come from SMTP_HOST, SMTP_PORT, SMTP_SECURITY "
+                     "(starttls, tls, none), SMTP_USERNAME, SMTP_PASSWORD, SMTP_FROM (and SMTP_TIMEOUT, "
+                     "SMTP_CA_FILE),\nor from an [smtp] section in smtp.ini in the project (never committed). "
+                     "Passwords are never taken from the command line.")
+    parser.add_argument("leaflet", metavar="LEAFLET", help="a leaflet file, or its stem (e.g. looking-after-your-back)")
+    parser.add_argument("--to", action="append", required=True, metavar="ADDRESS",
+                        help="a recipient; repeat for more (each gets a separate message)")
+    parser.add_argument("--project", type=Path, default=HERE, metavar="DIR", help=argparse.SUPPRESS)
+    parser.add_argument("--edition", choices=html.EDITIONS, default="standard",
+                        help="attach this edition (default: standard)")
+    parser.add_argument("--dry-run", type=Path, metavar="DIR", help="write one .eml file per recipient to DIR "
+                                                                     "instead of sending")
+    parser.add_argument("--secure-subject", action="store_true",
+                        help=f"start the subject with {mail.SECURE_MARKER}, for encrypting gateways such as NHSmail")
+    parser.add_argument("--max-size", type=_megabytes, default=mail.DEFAULT_MAX_MB, metavar="MB",
+                        help="refuse to attach a PDF larger than this (default: %(default)s MB)")
+    parser.add_argument("--today", type=_date, default=datetime.date.today(), metavar="YYYY-MM-DD",
+                        help=argparse.SUPPRESS)
+    return parser
+
+
+def _megabytes(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        value = 0
+    if value <= 0:
+        raise argparse.ArgumentTypeError(f"'{text}' is not a size in MB - use a number above 0, e.g. 10")
+    return value
+
+
+def run_email(args) -> int:
+    project = content.Project(args.project)
+    path = Path(args.leaflet)
+    if not path.suffix and not path.exists():
+        path = project.handouts / f"{args.leaflet}.yaml"
+    paths = _leaflet_paths(project, [path])
+    # Build it if missing or out of date: the manifest makes this a no-op otherwise.
+    out = project.root / "dist"
+    options = batch.Options(out=out, jobs=1, editions=(args.edition,), today=args.today)
+    report = batch.build(project, options, paths)
+    for result in report.failed:
+        for line in result.errors:
+            print(line, file=sys.stderr)
+    for line in report.shared_errors:
+        print(line, file=sys.stderr)
+    if not report.ok:
+        print(f"Error: {project.relative(paths[0])} could not be built, so nothing was sent.", file=sys.stderr)
+        return 1
+    people, _ = content.load_people(project)
+    brand, _ = content.load_brand(project)
+    leaflet, _ = content.load_leaflet(project, paths[0], people)
+    output_stem = batch.output_key(leaflet.stem, args.edition)
+    pdf_path = out / f"{output_stem}.pdf"
+    data = pdf_path.read_bytes()
+    if len(data) > args.max_size * 1024 * 1024:
+        raise mail.MailError(f"Error: {project.relative(pdf_path)} is {len(data) / 1024 / 1024:.1f} MB, more than "
+                             f"the {args.max_size:g} MB limit for attachments - nothing was sent")
+    recipients = mail.check_addresses(args.to)
+    config = mail.settings(project)
+    sender = config.sender or (brand["contact"].get("email") if brand else None)
+    if not sender:
+        raise mail.MailError("Error: SMTP_FROM is not set - set it to the address messages come from")
+    messages = [mail.compose(project, leaflet, brand, data, recipient, sender, args.secure_subject, output_stem)
+                for recipient in recipients]
+    total = len(messages)
+    name = mail.attachment_name(leaflet, output_stem)
+    if args.dry_run:
+        written = mail.write_dry_run(messages, args.dry_run, leaflet.stem)
+        print(f"wrote {total} message{'s' if total != 1 else ''} ({name}, {len(data) // 1024} KB) to {args.dry_run}: "
+              + ", ".join(p.name for p in written))
+        return 0
+    deliveries = mail.send(messages, config)
+    for delivery in deliveries:
+        if delivery.sent:
+            print(f"recipient {delivery.position} of {total}: sent")
+        else:
+            print(f"recipient {delivery.position} of {total}: not sent: {delivery.reason}", file=sys.stderr)
+    sent = [d.position for d in deliveries if d.sent]
+    if len(sent) == total:
+        print(f"sent {name} ({len(data) // 1024} KB) to {total} recipient{'s' if total != 1 else ''}.")
+        return 0
+    print(f"Error: sent to {len(sent)} of {total} recipients"
+          + (f" ({', '.join(map(str, sent))})" if sent else "") + "; see above for the others.", file=sys.stderr)
+    return 1
 
 
 def _date(text: str) -> datetime.date:
@@ -190,6 +281,8 @@ def main(argv: list[str] | None = None) -> int:
     argv = sys.argv[1:] if argv is None else argv
     if argv[:1] == ["check"]:
         parser, runner, argv = check_parser(), run_check, argv[1:]
+    elif argv[:1] == ["email"]:
+        parser, runner, argv = email_parser(), run_email, argv[1:]
     else:
         parser, runner = build_parser(), run_build
     args = parser.parse_args(argv)

@@ -1,0 +1,246 @@
+"""Email a leaflet's PDF to patients: one message per recipient, over SMTP, or written as .eml files.
+
+Recipient addresses are personal data: they go into the messages and the
+dry-run files and nowhere else. Everything this module says about a
+recipient names them by position ("recipient 2 of 3").
+"""
+
+from __future__ import annotations
+
+import configparser
+import dataclasses
+import email.policy
+import email.utils
+import os
+import smtplib
+import socket
+import ssl
+from email.message import EmailMessage
+from pathlib import Path
+
+import jinja2
+
+from . import html as html_stage
+from . import markdown
+from .content import Leaflet, Project
+from .errors import PublisherError
+
+DEFAULT_MAX_MB = 10
+SECURE_MARKER = "[secure]"
+DEFAULT_SUBJECT = "{title} - information from {organisation}"
+CONFIG_FILE = "smtp.ini"  # in the project folder, never committed (.gitignore)
+
+
+class MailError(PublisherError):
+    """The email could not be prepared or sent; nothing about recipients beyond their position."""
+
+
+@dataclasses.dataclass
+class Settings:
+    """How to reach the SMTP server, from SMTP_* variables or smtp.ini."""
+
+    host: str | None
+    port: int
+    security: str  # "starttls", "tls" or "none"
+    username: str | None
+    password: str | None
+    sender: str | None
+    timeout: float
+    ca_file: str | None  # an extra certificate authority to trust (e.g. an organisation's own)
+
+
+def settings(project: Project, environ=os.environ) -> Settings:
+    """SMTP settings: environment variables first, then [smtp] in smtp.ini."""
+    config = configparser.ConfigParser()
+    path = project.root / CONFIG_FILE
+    if path.exists():
+        config.read(path, encoding="utf-8")
+    section = config["smtp"] if config.has_section("smtp") else {}
+
+    def get(name, key):
+        return environ.get(name) or section.get(key) or None
+
+    security = (get("SMTP_SECURITY", "security") or "starttls").lower()
+    if security not in ("starttls", "tls", "none"):
+        raise MailError(f"Error: SMTP_SECURITY is '{security}' - use starttls, tls or none")
+    default_port = {"starttls": 587, "tls": 465, "none": 25}[security]
+    try:
+        port = int(get("SMTP_PORT", "port") or default_port)
+        timeout = float(get("SMTP_TIMEOUT", "timeout") or 30)
+    except ValueError:
+        raise MailError("Error: SMTP_PORT and SMTP_TIMEOUT must be numbers")
+    return Settings(get("SMTP_HOST", "host"), port, security, get("SMTP_USERNAME", "username"),
+                    get("SMTP_PASSWORD", "password"), get("SMTP_FROM", "from"), timeout,
+                    get("SMTP_CA_FILE", "ca_file"))
+
+
+def check_addresses(addresses: list[str]) -> list[str]:
+    """Normalised addresses, or one error listing every bad one by position (syntax only, no DNS)."""
+    import email_validator
+    good, problems = [], []
+    for position, address in enumerate(addresses, start=1):
+        try:
+            good.append(email_validator.validate_email(address, check_deliverability=False).normalized)
+        except email_validator.EmailNotValidError as exc:
+            problems.append(f"Error: recipient {position} of {len(addresses)} is not a valid email address: "
+                            f"{_redact(str(exc), [address])} - check it")
+    if problems:
+        raise MailError("\n".join(problems))
+    return good
+
+
+def attachment_name(leaflet: Leaflet, output_stem: str | None = None) -> str:
+    """<reference>-v<version>-<stem>.pdf, the stem being the PDF's own (x or x.large-print)."""
+    return f"{leaflet.data['reference']}-v{leaflet.data['version']}-{output_stem or leaflet.stem}.pdf"
+
+
+def subject(leaflet: Leaflet, brand: dict, secure: bool) -> str:
+    """The subject, from the brand's template, with the secure marker when asked."""
+    template = (brand.get("email") or {}).get("subject", DEFAULT_SUBJECT)
+    fields = {"title": leaflet.data["title"], "organisation": brand["name"], "reference": leaflet.data["reference"]}
+    try:
+        text = template.format_map(fields)
+    except (KeyError, ValueError, IndexError) as exc:
+        raise MailError(f"Error: brand.yaml: email.subject: '{template}' has an unknown placeholder {exc} - "
+                        f"use {{title}}, {{organisation}} or {{reference}}")
+    return f"{SECURE_MARKER} {text}" if secure else text
+
+
+def _environment(project: Project) -> jinja2.Environment:
+    # Autoescape the HTML part only: the text part is plain text.
+    env = jinja2.Environment(loader=jinja2.FileSystemLoader(project.templates), undefined=jinja2.StrictUndefined,
+                             autoescape=jinja2.select_autoescape(["html"]), keep_trailing_newline=True)
+    env.filters.update(md=markdown.to_html, plain=markdown.plain, longdate=html_stage.longdate)
+    return env
+
+
+def compose(project: Project, leaflet: Leaflet, brand: dict, pdf: bytes, recipient: str, sender: str,
+            secure: bool = False, output_stem: str | None = None) -> EmailMessage:
+    """One message to one recipient: text and HTML bodies from templates/email/, the PDF attached."""
+    env = _environment(project)
+    context = {"leaflet": leaflet.data, "brand": {**brand, "contact": {k: brand["contact"].get(k) for k in
+                                                                       ("phone", "email", "website", "address")}}}
+    # Headers may run to 998 characters (RFC 5322): no folding inside a short subject,
+    # where a gateway looks for the [secure] marker.
+    message = EmailMessage(policy=email.policy.SMTP.clone(max_line_length=998))
+    message["Subject"] = subject(leaflet, brand, secure)
+    message["From"] = sender
+    message["To"] = recipient
+    message["Date"] = email.utils.formatdate(localtime=False, usegmt=True)
+    message["Message-ID"] = email.utils.make_msgid(domain=sender.rsplit("@", 1)[-1])
+    try:
+        message.set_content(env.get_template("email/body.txt").render(**context))
+        message.add_alternative(env.get_template("email/body.html").render(**context), subtype="html")
+    except jinja2.TemplateError as exc:
+        raise MailError(f"Error: email template: {exc} - fix templates/email/")
+    message.add_attachment(pdf, maintype="application", subtype="pdf", filename=attachment_name(leaflet, output_stem))
+    return message
+
+
+@dataclasses.dataclass
+class Delivery:
+    """What happened to the message for one recipient (by position)."""
+
+    position: int
+    sent: bool
+    reason: str = ""
+
+
+def send(messages: list[EmailMessage], config: Settings) -> list[Delivery]:
+    """Send each message; a refusal of one recipient does not stop the others."""
+    if not config.host:
+        raise MailError("Error: SMTP_HOST is not set - set SMTP_HOST (and SMTP_PORT, SMTP_SECURITY, SMTP_FROM) "
+                        f"or write them in {CONFIG_FILE}; or use --dry-run DIR to write .eml files")
+    addresses = [m["To"] for m in messages]
+    deliveries = []
+    try:
+        with _connect(config) as smtp:
+            for position, message in enumerate(messages, start=1):
+                try:
+                    smtp.send_message(message)
+                    deliveries.append(Delivery(position, True))
+                except smtplib.SMTPRecipientsRefused as exc:
+                    code, text = next(iter(exc.recipients.values()))
+                    deliveries.append(Delivery(position, False, f"the server refused the recipient ({code} "
+                                                                f"{_redact(_text(text), addresses)})"))
+                except smtplib.SMTPResponseException as exc:
+                    deliveries.append(Delivery(position, False, f"the server refused the message ({exc.smtp_code} "
+                                                                f"{_redact(_text(exc.smtp_error), addresses)})"))
+    except MailError as exc:
+        return _remaining(deliveries, len(messages), str(exc))
+    except (smtplib.SMTPException, OSError) as exc:
+        return _remaining(deliveries, len(messages), _redact(_describe(exc, config), addresses))
+    return deliveries
+
+
+def _remaining(deliveries, total, reason):
+    done = {d.position for d in deliveries}
+    return deliveries + [Delivery(p, False, reason) for p in range(1, total + 1) if p not in done]
+
+
+def _connect(config: Settings) -> smtplib.SMTP:
+    context = ssl.create_default_context(cafile=config.ca_file) if config.ca_file else ssl.create_default_context()
+    if config.security == "tls":
+        smtp = smtplib.SMTP_SSL(config.host, config.port, timeout=config.timeout, context=context)
+    else:
+        smtp = smtplib.SMTP(config.host, config.port, timeout=config.timeout)
+    try:
+        if config.security == "starttls":
+            smtp.ehlo()
+            if not smtp.has_extn("starttls"):
+                raise MailError("the server does not offer STARTTLS - set SMTP_SECURITY=tls for implicit TLS, "
+                                "or none for a local relay")
+            smtp.starttls(context=context)
+            smtp.ehlo()
+        if config.username:
+            smtp.login(config.username, config.password or "")
+    except BaseException:
+        smtp.close()
+        raise
+    return smtp
+
+
+def _describe(exc: BaseException, config: Settings) -> str:
+    where = f"{config.host}:{config.port}"
+    if isinstance(exc, smtplib.SMTPAuthenticationError):
+        return (f"the server at {where} refused the login ({exc.smtp_code} {_text(exc.smtp_error)}) - "
+                "check SMTP_USERNAME and SMTP_PASSWORD")
+    if isinstance(exc, (socket.timeout, TimeoutError)) or (
+            isinstance(exc, smtplib.SMTPServerDisconnected) and "timed out" in str(exc)):
+        return f"the server at {where} did not answer within {config.timeout:g} s - check SMTP_HOST and SMTP_PORT"
+    if isinstance(exc, ConnectionRefusedError):
+        return f"could not connect to {where} (connection refused) - check SMTP_HOST and SMTP_PORT"
+    if isinstance(exc, ssl.SSLError):
+        return f"the TLS connection to {where} failed ({exc.reason or exc}) - check SMTP_SECURITY and the certificate"
+    if isinstance(exc, smtplib.SMTPServerDisconnected):
+        return f"the server at {where} closed the connection ({exc}) - check SMTP_SECURITY and SMTP_PORT"
+    if isinstance(exc, smtplib.SMTPException):
+        return f"the server at {where} reported an error: {exc}"
+    return f"could not reach {where} ({exc.strerror or exc}) - check SMTP_HOST and SMTP_PORT"
+
+
+def _text(value) -> str:
+    return value.decode("utf-8", "replace") if isinstance(value, bytes) else str(value)
+
+
+def _redact(text: str, addresses: list[str]) -> str:
+    """Server replies and library messages may quote an address; logs must not."""
+    for address in addresses:
+        if address:
+            text = text.replace(address, "<recipient>")
+            local = address.split("@")[0]
+            if len(local) > 2:
+                text = text.replace(local, "<recipient>")
+    return text
+
+
+def write_dry_run(messages: list[EmailMessage], folder: Path, stem: str) -> list[Path]:
+    """One .eml file per recipient (the only file recipients' addresses are ever written to)."""
+    folder = Path(folder)
+    folder.mkdir(parents=True, exist_ok=True)
+    written = []
+    for position, message in enumerate(messages, start=1):
+        path = folder / f"{stem}-recipient-{position}.eml"
+        path.write_bytes(bytes(message))
+        written.append(path)
+    return written
