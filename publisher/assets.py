@@ -32,6 +32,10 @@ def problems(path: Path) -> list[str]:
 
 
 def _svg_problems(data: bytes) -> list[str]:
+    try:
+        data.decode("utf-8")
+    except UnicodeDecodeError:
+        return ["SVG is not saved as UTF-8 - export it again as UTF-8"]
     if b"<!ENTITY" in data or b"<!DOCTYPE" in data:
         return ["SVG declares a DOCTYPE or entities, which could pull in other files - remove the DOCTYPE"]
     try:

@@ -124,10 +124,27 @@ def build(project: content.Project, options: Options, paths: list[Path] | None =
     emit = on_result or (lambda result: None)
     out = Path(options.out)
     out.mkdir(parents=True, exist_ok=True)
+    with manifest.locked(out):
+        return _build(project, options, paths, emit, on_start, on_shared, started)
+
+
+def _stem_problem(path: Path, project: content.Project) -> Problem | None:
+    """Why a leaflet's file name cannot name its PDFs, or None."""
+    stem = Path(path).stem
+    if not _STEM.match(stem) or ".." in stem:
+        return Problem(project.relative(path), 1, 1, "", f"file name '{stem}' cannot name a PDF - rename the file "
+                                                         "using letters, digits, '-', '_' and '.'")
+    for edition in html.EDITIONS[1:]:
+        if stem.endswith(f".{edition}"):
+            return Problem(project.relative(path), 1, 1, "", f"file name '{stem}' would clash with the {edition} "
+                                                             "edition of another leaflet - rename the file")
+    return None
+
+
+def _build(project, options, paths, emit, on_start, on_shared, started) -> Report:
+    out = Path(options.out)
     manifest.remove_stale_temporaries(out)
     files = [p for p in (paths if paths is not None else project.leaflet_files()) if in_shard(Path(p).stem, options.shard)]
-    if on_start:
-        on_start(len(files))
 
     brand, brand_problems = content.load_brand(project)
     people, people_problems = content.load_people(project)
@@ -138,15 +155,17 @@ def build(project: content.Project, options: Options, paths: list[Path] | None =
     record = manifest.Manifest.load(out)
     paper = options.paper or (brand or {}).get("paper", html.DEFAULT_PAPER)
     editions = tuple(options.editions or (brand or {}).get("editions", ["standard"]))
+    if on_start:
+        on_start(len(files) * len(editions))
     shared = manifest.global_digest(project, {"paper": paper, "marks": options.marks, "variant": options.variant})
     brand_digest = manifest.brand_digest(project, brand) if brand else None
 
     results, leaflets, failures, to_validate, wanted = [], [], {}, [], {}
     for path in files:
         stem = Path(path).stem
-        if not _STEM.match(stem) or ".." in stem:
-            failures[Path(path)] = [Problem(project.relative(path), 1, 1, "", f"file name '{stem}' cannot name a PDF - "
-                                            "rename the file using letters, digits, '-', '_' and '.'")]
+        problem = _stem_problem(path, project)
+        if problem:
+            failures[Path(path)] = [problem]
             continue
         wanted[stem] = list(editions)
         if brand is not None and people is not None and not style_findings and not options.force:
@@ -155,18 +174,20 @@ def build(project: content.Project, options: Options, paths: list[Path] | None =
                 key = output_key(stem, edition)
                 entry = record.unchanged(key, digest, people, brand_digest, shared, project, options.write_html)
                 due = datetime.date.fromisoformat(entry.next_review) if entry else None
-                if entry and (due >= options.today or (options.allow_expired and entry.overdue)):
+                if entry and entry.pages <= options.max_pages and (
+                        due >= options.today or (options.allow_expired and entry.overdue)):
                     wanted[stem].remove(edition)
-                    # The calendar moves on even when the leaflet does not.
-                    warnings = []
-                    governance.add_date_findings(lambda rule, message: warnings.append(
-                        f"{project.relative(path)}: warning: {rule}: {message}"), due, options.today)
-                    warnings = [w for w in warnings if ": review-due-soon: " in w]
+                    # Warnings recorded when it was built still stand; and the calendar moves
+                    # on even when the leaflet does not.
+                    warnings = list(entry.warnings)
+                    if "review-due-soon" not in entry.waived:
+                        governance.add_date_findings(lambda rule, message: warnings.append(
+                            f"{project.relative(path)}: warning: {rule}: {message}")
+                            if rule == "review-due-soon" else None, due, options.today)
                     result = Result(project.relative(path), "unchanged", str(out / f"{key}.pdf"),
                                     entry.pages, entry.bytes, warnings=warnings)
                     if warnings and options.strict:
-                        result = Result(project.relative(path), "failed", errors=[
-                            str(_Strict(w)) for w in warnings])
+                        result = Result(project.relative(path), "failed", errors=[str(_Strict(w)) for w in warnings])
                     results.append(result)
                     emit(result)
         if wanted[stem]:
@@ -174,6 +195,7 @@ def build(project: content.Project, options: Options, paths: list[Path] | None =
 
     peaks: dict = {}
     by_key: dict = {}
+    images: dict = {}  # stem -> {image path: digest}
 
     def finished(outcome: workers.Outcome) -> None:
         leaflet = by_key[outcome.stem]
@@ -181,9 +203,9 @@ def build(project: content.Project, options: Options, paths: list[Path] | None =
         if outcome.ok:
             record.entries[outcome.stem] = manifest.Entry(
                 source=leaflet.name, leaflet=leaflet.digest, next_review=leaflet.data["dates"]["next_review"],
-                overdue=leaflet.overdue,
+                overdue=leaflet.overdue, warnings=leaflet.warnings + outcome.warnings, waived=leaflet.waived,
                 people={pid: manifest.digest_json(people[pid]) for pid in leaflet.people_ids()},
-                images={image: manifest.digest_file(project.root / image) for image in leaflet.images(project)},
+                images=images[leaflet.stem],
                 brand=brand_digest, shared=shared, pdf=outcome.digest, pages=outcome.pages, bytes=outcome.bytes,
                 html=options.write_html)
             result = Result(leaflet.name, "built", str(out / output_name(outcome.stem)), outcome.pages,
@@ -205,7 +227,7 @@ def build(project: content.Project, options: Options, paths: list[Path] | None =
             leaflet, problems = content.load_leaflet(project, path, people)
             if leaflet:
                 leaflet, problems = _govern(leaflet, brand, options)
-            if leaflet and brand is not None:
+            if leaflet and brand is not None and not style_findings:
                 leaflets.append(leaflet)
             else:
                 if not problems:  # valid as far as it can be checked, but what it depends on is broken
@@ -229,6 +251,9 @@ def build(project: content.Project, options: Options, paths: list[Path] | None =
                     emit(result)
                     continue
                 by_key[task.stem] = leaflet
+                # Hashed before rendering: an image edited mid-build must not count as built.
+                images.setdefault(leaflet.stem, {image: manifest.digest_file(project.root / image)
+                                                 for image in leaflet.images(project)})
                 renderer.submit(task)
         renderer.finish()
     finally:
@@ -241,6 +266,7 @@ def build(project: content.Project, options: Options, paths: list[Path] | None =
 def _govern(leaflet: content.Leaflet, brand: dict | None, options: Options):
     """Apply the governance rules before rendering: (leaflet or None, problems)."""
     review = governance.review(leaflet, brand, options.today)
+    leaflet.waived = sorted({f.rule for f in review.findings if f.level == "waived"})
     errors = [f for f in review.findings if f.level == "error"]
     if options.allow_expired and any(f.rule == "review-overdue" for f in errors):
         leaflet.overdue = True

@@ -28,7 +28,9 @@ Exit status: 0 all well, 1 a leaflet failed (the others are still built), 2 usag
 class _Parser(argparse.ArgumentParser):
     def error(self, message):
         self.print_usage(sys.stderr)
-        print(f"Error: {message}\nTry 'python build.py --help' for help.", file=sys.stderr)
+        # An email address typed in the wrong place must not end up in a log.
+        print(f"Error: {mail.ADDRESS.sub('<address>', message)}\nTry 'python build.py --help' for help.",
+              file=sys.stderr)
         sys.exit(2)
 
 
@@ -142,6 +144,8 @@ def run_email(args) -> int:
     path = Path(args.leaflet)
     if not path.suffix and not path.exists():
         path = project.handouts / f"{args.leaflet}.yaml"
+    if path.is_dir():
+        raise UsageError(f"Error: '{args.leaflet}' is a folder - name one leaflet file, or its stem")
     paths = _leaflet_paths(project, [path])
     # Build it if missing or out of date: the manifest makes this a no-op otherwise.
     out = project.root / "dist"
@@ -257,6 +261,8 @@ def _shard(args):
 def run_build(args) -> int:
     project = content.Project(args.project)
     paths = _leaflet_paths(project, args.paths)
+    if args.out is not None and args.out.exists() and not args.out.is_dir():
+        raise UsageError(f"Error: --out '{args.out}' is a file - give a folder")
     options = batch.Options(out=args.out or project.root / "dist", jobs=args.jobs, force=args.force,
                             write_html=args.html, strict=args.strict, shard=_shard(args),
                             max_pages=args.max_pages, timeout=args.timeout, paper=args.paper,

@@ -49,8 +49,16 @@ class Project:
         return Path(path).resolve().is_relative_to(self.root)
 
     def leaflet_files(self) -> list[Path]:
-        """Every leaflet in handouts/, in a stable order."""
-        return sorted(self.handouts.glob("*.yaml"))
+        """Every leaflet in handouts/, in a stable order (a symlink out of the project is not one)."""
+        return sorted(p for p in self.handouts.glob("*.yaml") if self.contains(p))
+
+    def asset_roots(self, leaflet_folder: Path | None = None) -> list[Path]:
+        """The folders a render may load files from: the same list for validation and for the sandbox."""
+        roots = [self.templates, self.styles, self.handouts]
+        if leaflet_folder is not None and self.contains(leaflet_folder) \
+                and Path(leaflet_folder).resolve() not in (self.root, *roots):
+            roots.append(Path(leaflet_folder).resolve())
+        return roots
 
 
 @dataclasses.dataclass
@@ -67,6 +75,7 @@ class Leaflet:
     warnings: list = dataclasses.field(default_factory=list)  # of str, e.g. characters the fonts lack
     source: yamlsource.Source | None = None  # where each value was written, for governance findings
     overdue: bool = False  # past its review date, built anyway with --allow-expired and marked so
+    waived: list = dataclasses.field(default_factory=list)  # rules this leaflet waives and breaks
 
     def people_ids(self) -> list[str]:
         """Everyone credited, authors first."""
@@ -186,6 +195,7 @@ _TYPE_NAMES = {
 
 _PATTERN_HINTS = {
     "language": "is not a language tag - use a BCP 47 tag such as en-GB",
+    "title": "contains a line break or control character - write the title on one line",
     "reference": "is not a reference number - use letters, digits and hyphens, e.g. PIL-0123",
     "version": "is not a version - use digits and dots, e.g. 1.0 (quote it: \"1.10\")",
     "url": "is not a link we can print - use a full https:// address, mailto: or tel:",
@@ -221,9 +231,9 @@ def _explain(source: yamlsource.Source, error) -> list[Problem]:
     kind = error.validator
     value = error.instance
     if "propertyNames" in error.relative_schema_path and path[-1:] == ("waivers",):
-        from .governance import RULES
+        from .governance import WAIVABLE
         return [source.problem(path + (value,), f"unknown rule '{value}' - rules that can be waived: "
-                                                f"{', '.join(sorted(RULES))}", at_key=True)]
+                                                f"{', '.join(WAIVABLE)}", at_key=True)]
     if "propertyNames" in error.relative_schema_path:
         return [source.problem(path + (value,), f"'{value}' {_PATTERN_HINTS['person_id']}", at_key=True)]
     if kind == "additionalProperties" and error.validator_value is False:
@@ -254,7 +264,8 @@ def _explain(source: yamlsource.Source, error) -> list[Problem]:
         return [source.problem(path, f"'{value}' is not a real date - use YYYY-MM-DD with a real month and day")]
     if kind == "pattern":
         hint = _pattern_hint(path, error)
-        return [source.problem(path, f"'{value}' {hint}")]
+        shown = value if value.isprintable() else repr(value)[1:-1]  # one line per problem, always
+        return [source.problem(path, f"'{shown}' {hint}")]
     if kind == "enum":
         options = ", ".join(map(str, error.validator_value))
         return [source.problem(path, f"'{value}' is not one of: {options}")]
@@ -270,7 +281,8 @@ def _explain(source: yamlsource.Source, error) -> list[Problem]:
     if kind == "uniqueItems":
         seen = set()
         dupes = [v for v in value if repr(v) in seen or seen.add(repr(v))]
-        return [source.problem(path, f"lists {dupes[0]!r} more than once - remove the repeat")]
+        what = repr(dupes[0]) if dupes else "an item"  # jsonschema's equality is looser than repr's (1 == 1.0)
+        return [source.problem(path, f"lists {what} more than once - remove the repeat")]
     if kind == "oneOf" and path == ("max_pages",):
         return [source.problem(path, f"expected a whole number of pages, or one per edition such as "
                                      "{standard: 2, large-print: 4}, got " + _describe(value))]
@@ -298,7 +310,7 @@ def _pattern_hint(path, error) -> str:
 
 # -- whole-catalogue loading ----------------------------------------------
 
-TEXT_FIELDS = ("summary", "body", "note", "biography", "feedback", "other_formats", "disclaimer")
+TEXT_FIELDS = ("summary", "body", "note", "biography", "feedback", "other_formats", "disclaimer", "sources_note")
 
 
 def _markdown_problems(source: yamlsource.Source, data, path=()) -> list[Problem]:
@@ -328,10 +340,14 @@ def _load_shared(project: Project, path: Path, schema: str):
     return source, problems
 
 
-def _check_asset(project: Project, source, base: Path, path, relative: str, problems: list) -> None:
+def _check_asset(project: Project, source, base: Path, path, relative: str, problems: list,
+                 roots: list[Path] | None = None) -> None:
     target = base / relative
     if not project.contains(target):
         problems.append(source.problem(path, f"'{relative}' is outside the project - keep images inside the project folder"))
+    elif roots and not any(target.resolve().is_relative_to(root.resolve()) for root in roots):
+        shown = ", ".join(project.relative(root) + "/" for root in roots)
+        problems.append(source.problem(path, f"'{relative}' is not in a folder images may come from ({shown}) - move it"))
     elif not target.is_file():
         problems.append(source.problem(path, f"file '{project.relative(target)}' not found - check the name, or add the file"))
     else:
@@ -416,7 +432,8 @@ def load_leaflet(project: Project, path: Path, people: dict | None):
         image = section.get("image") if isinstance(section, dict) else None
         if isinstance(image, dict) and isinstance(image.get("file"), str) \
                 and f"sections[{i}].image.file" not in flagged:
-            _check_asset(project, source, Path(path).parent, ("sections", i, "image", "file"), image["file"], problems)
+            _check_asset(project, source, Path(path).parent, ("sections", i, "image", "file"), image["file"], problems,
+                         project.asset_roots(Path(path).parent))
     problems = sorted(set(problems), key=lambda p: (p.line, p.column, p.field, p.message))
     if problems or people is None:
         return None, problems

@@ -14,7 +14,7 @@ DUE_SOON_DAYS = 90
 MAX_REVIEW_YEARS = 3
 DEFAULT_THRESHOLDS = {"reading_ease": 60, "reading_age": 11, "sentence_words": 25}
 
-# name -> (level, what it checks). Every rule but clear-print can be waived by a leaflet, with a reason.
+# name -> (level, what it checks). A leaflet can waive any of these but review-overdue, with a reason.
 RULES = {
     "review-dates": ("error", "published, last reviewed and next review dates are in order"),
     "review-interval": ("error", f"the next review is at most {MAX_REVIEW_YEARS} years after the last"),
@@ -27,6 +27,8 @@ RULES = {
     "all-caps": ("warning", "no runs of words in capitals"),
     "sentence-case": ("warning", "the title and headings are in sentence case"),
 }
+# An overdue leaflet is handled by --allow-expired, which also prints the notice; a waiver would hide it.
+WAIVABLE = sorted(set(RULES) - {"review-overdue"})
 PROJECT_RULES = {"clear-print": ("error", "styles keep body text at 12 pt or more, never justify, never hyphenate")}
 
 
@@ -110,7 +112,7 @@ def review(leaflet: Leaflet, brand: dict | None, today: datetime.date) -> Review
     waivers = data.get("waivers", {})
     final = []
     for finding in found:
-        if finding.rule in waivers:
+        if finding.rule in waivers and finding.rule in WAIVABLE:
             finding = dataclasses.replace(finding, level="waived", message=f"{finding.message} [waived: {waivers[finding.rule]}]")
         final.append(finding)
     final.sort(key=lambda f: (f.line, f.column, f.rule))

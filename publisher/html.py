@@ -31,7 +31,11 @@ def qr_code(url: str) -> Markup:
 
     import segno
     buffer = io.BytesIO()
-    segno.make(url, error="m", micro=False).save(buffer, kind="svg", border=0, xmldecl=False, svgns=True,
+    try:
+        code = segno.make(url, error="m", micro=False)
+    except segno.DataOverflowError:
+        raise jinja2.TemplateRuntimeError(f"the link {url[:60]}... is too long for a QR code - shorten it")
+    code.save(buffer, kind="svg", border=0, xmldecl=False, svgns=True,
                                                  omitsize=False, scale=4)
     data = base64.b64encode(buffer.getvalue()).decode("ascii")
     return markupsafe.Markup(f'<img class="qr-code" src="data:image/svg+xml;base64,{data}" '

@@ -12,6 +12,7 @@ import dataclasses
 import email.policy
 import email.utils
 import os
+import re
 import smtplib
 import socket
 import ssl
@@ -51,10 +52,14 @@ class Settings:
 
 def settings(project: Project, environ=os.environ) -> Settings:
     """SMTP settings: environment variables first, then [smtp] in smtp.ini."""
-    config = configparser.ConfigParser()
+    config = configparser.ConfigParser(interpolation=None)  # a password may contain '%'
     path = project.root / CONFIG_FILE
     if path.exists():
-        config.read(path, encoding="utf-8")
+        try:
+            config.read(path, encoding="utf-8")
+        except (configparser.Error, UnicodeDecodeError) as exc:
+            raise MailError(f"Error: {CONFIG_FILE}: {str(exc).splitlines()[0]} - it needs an [smtp] section of "
+                            "key = value lines")
     section = config["smtp"] if config.has_section("smtp") else {}
 
     def get(name, key):
@@ -69,6 +74,8 @@ def settings(project: Project, environ=os.environ) -> Settings:
         timeout = float(get("SMTP_TIMEOUT", "timeout") or 30)
     except ValueError:
         raise MailError("Error: SMTP_PORT and SMTP_TIMEOUT must be numbers")
+    if not 0 < port < 65536 or timeout <= 0:
+        raise MailError("Error: SMTP_PORT must be between 1 and 65535 and SMTP_TIMEOUT above 0")
     return Settings(get("SMTP_HOST", "host"), port, security, get("SMTP_USERNAME", "username"),
                     get("SMTP_PASSWORD", "password"), get("SMTP_FROM", "from"), timeout,
                     get("SMTP_CA_FILE", "ca_file"))
@@ -179,7 +186,9 @@ def _remaining(deliveries, total, reason):
 
 
 def _connect(config: Settings) -> smtplib.SMTP:
-    context = ssl.create_default_context(cafile=config.ca_file) if config.ca_file else ssl.create_default_context()
+    context = ssl.create_default_context()  # the system's authorities ...
+    if config.ca_file:
+        context.load_verify_locations(cafile=config.ca_file)  # ... and the organisation's own
     if config.security == "tls":
         smtp = smtplib.SMTP_SSL(config.host, config.port, timeout=config.timeout, context=context)
     else:
@@ -224,14 +233,17 @@ def _text(value) -> str:
 
 
 def _redact(text: str, addresses: list[str]) -> str:
-    """Server replies and library messages may quote an address; logs must not."""
+    """Server replies and library messages may quote an address, in any case; logs must not."""
+    text = ADDRESS.sub("<recipient>", text)
     for address in addresses:
-        if address:
-            text = text.replace(address, "<recipient>")
-            local = address.split("@")[0]
-            if len(local) > 2:
-                text = text.replace(local, "<recipient>")
+        for part in (address, address.split("@")[0]):
+            if len(part) > 2:
+                text = re.sub(re.escape(part), "<recipient>", text, flags=re.IGNORECASE)
     return text
+
+
+# Anything shaped like an address, for messages that may quote one we were not told about.
+ADDRESS = re.compile(r"[^\s<>()\[\],;:\"']+@[^\s<>()\[\],;:\"']+")
 
 
 def write_dry_run(messages: list[EmailMessage], folder: Path, stem: str) -> list[Path]:

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
+import fcntl
 import hashlib
 import importlib.metadata
 import json
@@ -13,7 +15,7 @@ from . import __version__
 from .content import Project
 
 NAME = ".manifest.json"
-FORMAT = 2
+FORMAT = 3
 TOOL_CODE = Path(__file__).resolve().parent
 
 
@@ -75,6 +77,8 @@ class Entry:
     html: bool  # whether an HTML preview was written too
     next_review: str = "9999-12-31"  # the leaflet's review date: an unchanged leaflet can still fall due
     overdue: bool = False  # built with the "review overdue" mark
+    warnings: list = dataclasses.field(default_factory=list)  # shown again (and failed by --strict) when unchanged
+    waived: list = dataclasses.field(default_factory=list)  # governance rules the leaflet waives
 
 
 class Manifest:
@@ -123,9 +127,21 @@ class Manifest:
 
 
 def remove_stale_temporaries(out: Path) -> None:
-    """Delete temporary files an interrupted build left behind (ours start with '.' and end in '.tmp')."""
-    for path in Path(out).glob(".*.tmp"):
+    """Delete the temporary files an interrupted build of ours left behind, and nothing else."""
+    for pattern in (".*.pdf.*.tmp", ".*.html.*.tmp", f".{NAME}.*.tmp"):
+        for path in Path(out).glob(pattern):
+            try:
+                os.unlink(path)
+            except OSError:
+                pass
+
+
+@contextlib.contextmanager
+def locked(out: Path):
+    """Hold the output folder's lock: a second build into it waits instead of racing this one."""
+    with open(Path(out) / ".lock", "w") as handle:
+        fcntl.flock(handle, fcntl.LOCK_EX)
         try:
-            os.unlink(path)
-        except OSError:
-            pass
+            yield
+        finally:
+            fcntl.flock(handle, fcntl.LOCK_UN)

@@ -133,7 +133,7 @@ class Engine:
         weasyprint = _weasyprint()
         project = self.project
         css, css_warnings = self.stylesheets(tuple(styles)) if styles else (None, [])
-        fetcher = _fetcher_class()([project.templates, project.styles, project.handouts, *extra_roots])
+        fetcher = _fetcher_class()(project.asset_roots() + list(extra_roots))
         with captured_warnings() as warnings, _limits(max_pages, timeout):
             try:
                 document = weasyprint.HTML(string=html, base_url=project.root.as_uri() + "/", url_fetcher=fetcher).render(
@@ -156,11 +156,15 @@ class Engine:
         return Rendered(pdf=pdf, pages=len(document.pages), warnings=css_warnings + list(warnings))
 
 
-class _TooManyPages(BaseException):
-    """Raised from inside WeasyPrint's layout; BaseException so no `except Exception` there swallows it."""
+class LimitReached(BaseException):
+    """A page or time limit hit inside WeasyPrint; BaseException so no `except Exception` there swallows it."""
 
 
-class _TooSlow(BaseException):
+class _TooManyPages(LimitReached):
+    """Raised from the progress logger when the layout passes the page limit."""
+
+
+class _TooSlow(LimitReached):
     """Raised by the alarm signal when a render runs out of time."""
 
 

@@ -38,6 +38,7 @@ def as_dict(report: Report, project_root: Path) -> dict:
 
 
 def write_json(report: Report, project_root: Path, path: Path) -> None:
+    Path(path).parent.mkdir(parents=True, exist_ok=True)
     write_atomic(Path(path), (json.dumps(as_dict(report, project_root), indent=2) + "\n").encode("utf-8"))
 
 
@@ -61,4 +62,5 @@ def write_junit(report: Report, path: Path) -> None:
         if result.status in ("unchanged", "removed"):
             ET.SubElement(case, "system-out").text = result.status
     ET.indent(suites)
+    Path(path).parent.mkdir(parents=True, exist_ok=True)
     write_atomic(Path(path), ET.tostring(suites, encoding="utf-8", xml_declaration=True) + b"\n")

@@ -19,6 +19,7 @@ from .errors import Problem
 MAX_NODES = 100_000  # far above any real leaflet; stops alias expansion bombs
 MAX_BYTES = 1_000_000
 MAX_DEPTH = 32  # a leaflet nests about 5 deep
+MAX_TEXT = 2_000_000  # characters of text after aliases are expanded
 
 # C0 and C1 control characters other than tab, line feed and carriage return,
 # and the non-characters U+FFFE/U+FFFF: invisible in an editor, wrong in print.
@@ -114,12 +115,29 @@ def _character_problems(path: str, text: str) -> list[Problem]:
     return problems
 
 
+def _check_depth(path: str, text: str) -> None:
+    """Refuse deep nesting from the event stream, which does not recurse: composing
+    thousands of nested brackets would overflow the C parser's stack."""
+    depth = 0
+    for event in yaml.parse(text, Loader=_LOADER):
+        if isinstance(event, (yaml.MappingStartEvent, yaml.SequenceStartEvent)):
+            depth += 1
+            if depth > MAX_DEPTH:
+                mark = _mark(event.start_mark)
+                raise YAMLProblems([Problem(path, mark.line, mark.column, "",
+                                            f"values are nested more than {MAX_DEPTH} deep - "
+                                            "a leaflet needs far fewer levels")])
+        elif isinstance(event, (yaml.MappingEndEvent, yaml.SequenceEndEvent)):
+            depth -= 1
+
+
 def load(path: str, text: str) -> Source:
     """Parse `text` (the contents of `path`) into a Source, or raise YAMLProblems."""
     problems = _character_problems(path, text)
     if problems:
         raise YAMLProblems(problems)
     try:
+        _check_depth(path, text)
         node = yaml.compose(text, Loader=_LOADER)
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
@@ -135,7 +153,7 @@ def load(path: str, text: str) -> Source:
     if node is None:
         source.data = None
         return source
-    counter = [0]
+    counter = [0, 0]  # values, characters of text
     source.text = text
     source.data = _convert(node, (), source, problems, counter)
     if problems:
@@ -145,11 +163,13 @@ def load(path: str, text: str) -> Source:
 
 def _convert(node, path, source: Source, problems: list, counter: list):
     counter[0] += 1
-    if counter[0] > MAX_NODES or len(path) > MAX_DEPTH:
+    if isinstance(node, yaml.ScalarNode):
+        counter[1] += len(node.value)
+    if counter[0] > MAX_NODES or counter[1] > MAX_TEXT or len(path) > MAX_DEPTH:
         # Named by the top-level field: the full path would be thousands of [i] long.
         mark = _mark(node.start_mark)
-        what = (f"the file expands to more than {MAX_NODES} values (through anchors and aliases?) - "
-                "write the content out plainly" if counter[0] > MAX_NODES else
+        what = (f"the file expands to more than {MAX_NODES} values or {MAX_TEXT} characters (through anchors "
+                "and aliases?) - write the content out plainly" if len(path) <= MAX_DEPTH else
                 f"values are nested more than {MAX_DEPTH} deep - a leaflet needs far fewer levels")
         raise YAMLProblems([Problem(source.path, mark.line, mark.column, format_path(path[:1]), what)])
     source.values[path] = _mark(node.start_mark)

@@ -24,6 +24,8 @@ def install(project, case):
     outside.write_text(f'<svg xmlns="http://www.w3.org/2000/svg" width="10" height="10"><text>{CANARY}</text></svg>')
     images = project.root / "handouts" / "images"
     shutil.copytree(CORPUS / "assets", images)
+    (project.root / "other").mkdir()
+    (project.root / "other" / "pic.svg").write_text('<svg xmlns="http://www.w3.org/2000/svg" width="1" height="1"/>')
     os.symlink(outside, images / "link.svg")
     project.leaflet("good")
     name = case.name[: -len(".yaml")]

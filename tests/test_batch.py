@@ -145,7 +145,7 @@ def test_an_interrupted_build_keeps_what_it_finished(three, capsys, monkeypatch)
     code, out, err = three.run("-j", "1", capsys=capsys)
     assert code == 130
     assert err.splitlines()[-1].startswith("Interrupted: finished PDFs are kept and recorded")
-    assert sorted(p.name for p in (three.root / "dist").iterdir()) == [".manifest.json", "alpha.pdf"]
+    assert sorted(p.name for p in (three.root / "dist").iterdir()) == [".lock", ".manifest.json", "alpha.pdf"]
     manifest = json.loads((three.root / "dist" / ".manifest.json").read_text())
     assert sorted(manifest["leaflets"]) == ["alpha"]
 

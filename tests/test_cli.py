@@ -36,7 +36,7 @@ def test_build_only_the_paths_given(project, capsys):
     project.leaflet("two")
     code, out, err = project.run(str(project.root / "handouts" / "two.yaml"), capsys=capsys)
     assert code == 0, err
-    assert sorted(p.name for p in (project.root / "dist").iterdir()) == [".manifest.json", "two.pdf"]
+    assert sorted(p.name for p in (project.root / "dist").iterdir()) == [".lock", ".manifest.json", "two.pdf"]
     assert out.splitlines()[-1] == "built 1, unchanged 0, removed 0, failed 0 in T s"
 
 
@@ -44,7 +44,7 @@ def test_out_and_html(project, capsys, tmp_path):
     project.leaflet("ankle")
     code, out, err = project.run("--out", str(tmp_path / "elsewhere"), "--html", capsys=capsys)
     assert code == 0, err
-    assert sorted(p.name for p in (tmp_path / "elsewhere").iterdir()) == [".manifest.json", "ankle.html", "ankle.pdf"]
+    assert sorted(p.name for p in (tmp_path / "elsewhere").iterdir()) == [".lock", ".manifest.json", "ankle.html", "ankle.pdf"]
     preview = (tmp_path / "elsewhere" / "ankle.html").read_text()
     assert f'<base href="{project.root.as_uri()}/">' in preview
     assert not (project.root / "dist").exists()

@@ -258,3 +258,16 @@ def test_unknown_leaflet_is_a_usage_error(clinic, capsys):
     code, out, err = clinic.run("email", "no-such-leaflet", "--to", PATIENTS[0], capsys=capsys)
     assert code == 2
     assert "Error: 'no-such-leaflet' does not exist" in err or "does not exist" in err
+
+
+def test_an_address_in_the_wrong_place_is_not_echoed(clinic, capsys):
+    with pytest.raises(SystemExit):
+        clinic.run("email", "ankle", "--to", PATIENTS[0], PATIENTS[2], capsys=capsys)
+    err = capsys.readouterr().err
+    assert "Error: unrecognized arguments: <address>" in err
+    assert no_addresses(err)
+
+
+def test_redaction_ignores_case():
+    from publisher import mail
+    assert mail._redact("550 <ALICE.Smith@Example.org> unknown", ["alice.smith@example.org"]) == "550 <<recipient>> unknown"

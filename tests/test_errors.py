@@ -126,7 +126,7 @@ def test_a_broken_leaflet_keeps_its_last_good_pdf(project, capsys):
     code, out, err = project.run(capsys=capsys)
     assert code == 1
     assert (project.root / "dist" / "ankle.pdf").read_bytes() == good
-    assert sorted(p.name for p in (project.root / "dist").iterdir()) == [".manifest.json", "ankle.pdf"]  # no temporary left
+    assert sorted(p.name for p in (project.root / "dist").iterdir()) == [".lock", ".manifest.json", "ankle.pdf"]  # no temporary left
 
 
 def test_a_render_failure_keeps_the_last_good_pdf(project, capsys):

@@ -83,6 +83,17 @@ CASES = {
     "contents-yes": v("language: en-GB", "language: en-GB\ncontents: yes"),
     "empty-section": v("  - heading: What to do\n    body: Rest your ankle and keep it raised when you can.", "  - {}"),
     "bad name": MINIMAL,
+    # Found in review: each of these once crashed or slipped through.
+    "nesting-bomb": v("sources:", "keywords: " + "[" * 30000 + "]" * 30000 + "\nsources:"),
+    "alias-text-bomb": v("sources:", "x0: &t \"" + "words " * 100000 + "\"\nkeywords: [*t, *t, *t, *t]\nsources:"),
+    "equal-but-different-items": v("language: en-GB", "language: en-GB\nkeywords: [[1], [1.0]]"),
+    "url-too-long-for-a-qr-code": v("sources:", "further_reading:\n  - {title: Long, url: \"https://example.org/"
+                                    + "a" * 600 + "\"}\nsources:"),
+    "title-with-line-break": v("title: Looking after a sprained ankle", "title: \"Looking after\\na sprained ankle\""),
+    "x.large-print": MINIMAL,
+    "image-outside-asset-folders": img("../other/pic.svg"),
+    "svg-utf16": img("images/utf16.svg"),
+    "sources-note-italics": v("sources:\n  - citation: Example source for tests.\n", "sources_note: None *yet*.\n"),
 }
 
 BYTES = {
@@ -133,6 +144,8 @@ def main():
     (HERE / "assets").mkdir(exist_ok=True)
     for name, text in ASSETS.items():
         (HERE / "assets" / name).write_text(text, encoding="utf-8")
+    (HERE / "assets" / "utf16.svg").write_bytes(ASSETS["entities.svg"].replace('<?xml version="1.0"?>',
+                                                '<?xml version="1.0" encoding="UTF-16"?>').encode("utf-16"))
     print(len(CASES) + len(BYTES) + len(SHARED), "cases")
 
 
