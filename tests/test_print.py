@@ -199,3 +199,16 @@ def test_brand_colours_are_checked_for_contrast(project, capsys, field, colour, 
     code, out, err = project.run("check", capsys=capsys)
     assert code == 1
     assert err.splitlines()[0] == message
+
+
+@pytest.mark.parametrize("paper", SIZES)
+def test_title_and_summary_start_on_page_one_in_large_print(tmp_path, capsys, paper):
+    """A long summary in large print on a small page once pushed the title off page one."""
+    from conftest import REPO
+    from publisher import cli
+    code = cli.main([str(REPO / "handouts" / "adhd-neurotransmitter-imaging.yaml"), "--out", str(tmp_path),
+                     "--paper", paper, "--edition", "large-print", "-j1", "--today", "2026-11-25"])
+    assert code == 0, capsys.readouterr().err
+    first = " ".join(page_texts(tmp_path / "adhd-neurotransmitter-imaging.large-print.pdf")[0].split())
+    assert "Does ADHD Show Neurotransmitter Imbalance in Imaging?" in first
+    assert "Yes, evidence from brain imaging" in first
