@@ -158,3 +158,10 @@ def test_shipped_leaflets_pass_strict_on_their_publication_date():
                              cwd=REPO, capture_output=True, text=True)
         assert run.returncode == 0, run.stderr
         assert run.stdout.splitlines()[-1].startswith("1 leaflet checked, 1 valid: 0 errors, 0 warnings")
+
+
+def test_the_schema_lists_exactly_the_waivable_rules():
+    import json as _json
+    from publisher import governance
+    schema = _json.loads((REPO / "schema" / "leaflet.schema.json").read_text())
+    assert schema["properties"]["waivers"]["propertyNames"]["enum"] == governance.WAIVABLE
