@@ -284,7 +284,7 @@ def _explain(source: yamlsource.Source, error) -> list[Problem]:
         what = repr(dupes[0]) if dupes else "an item"  # jsonschema's equality is looser than repr's (1 == 1.0)
         return [source.problem(path, f"lists {what} more than once - remove the repeat")]
     if kind == "oneOf" and path == ("max_pages",):
-        return [source.problem(path, f"expected a whole number of pages, or one per edition such as "
+        return [source.problem(path, "expected a whole number of pages, or one per edition such as "
                                      "{standard: 2, large-print: 4}, got " + _describe(value))]
     if kind == "anyOf" and not path:
         return [source.problem(path, "missing 'sources' - list the evidence, or say why there is none in 'sources_note:'")]

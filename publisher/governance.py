@@ -5,7 +5,6 @@ from __future__ import annotations
 import dataclasses
 import datetime
 import re
-from pathlib import Path
 
 from . import markdown, readability
 from .content import Leaflet, Project

@@ -24,7 +24,7 @@ def stylesheets(paper: str, edition: str = "standard", marks: bool = False) -> l
             + (["styles/print-marks.css"] if marks else []))
 
 
-def qr_code(url: str) -> Markup:
+def qr_code(url: str) -> markupsafe.Markup:
     """A QR code for a link, as an <img> of vector SVG made here (no network), with the URL as alt text."""
     import base64
     import io
@@ -58,6 +58,12 @@ def displayurl(url: str) -> str:
     return re.sub(r"^(https?://|mailto:|tel:)", "", url).rstrip("/")
 
 
+def filters() -> dict:
+    """The filters every template may use (leaflets and emails alike)."""
+    return dict(md=markdown.to_html, text=markdown.inline_html, plain=markdown.plain, longdate=longdate,
+                displayurl=displayurl, qr=qr_code)
+
+
 def environment(project: Project) -> jinja2.Environment:
     """The project's Jinja2 environment (autoescaping, strict), made once per process."""
     if project.templates not in _environments:
@@ -67,8 +73,7 @@ def environment(project: Project) -> jinja2.Environment:
             undefined=jinja2.StrictUndefined,
             keep_trailing_newline=True,
         )
-        env.filters.update(md=markdown.to_html, text=markdown.inline_html, plain=markdown.plain,
-                           longdate=longdate, displayurl=displayurl, qr=qr_code)
+        env.filters.update(filters())
         _environments[project.templates] = env
     return _environments[project.templates]
 

@@ -22,7 +22,6 @@ from pathlib import Path
 import jinja2
 
 from . import html as html_stage
-from . import markdown
 from .content import Leaflet, Project
 from .errors import PublisherError
 
@@ -117,7 +116,7 @@ def _environment(project: Project) -> jinja2.Environment:
     # Autoescape the HTML part only: the text part is plain text.
     env = jinja2.Environment(loader=jinja2.FileSystemLoader(project.templates), undefined=jinja2.StrictUndefined,
                              autoescape=jinja2.select_autoescape(["html"]), keep_trailing_newline=True)
-    env.filters.update(md=markdown.to_html, plain=markdown.plain, longdate=html_stage.longdate)
+    env.filters.update(html_stage.filters())
     return env
 
 

@@ -84,7 +84,7 @@ def render(task: Task) -> Outcome:
             outcome.digest = hashlib.sha256(rendered.pdf).hexdigest()
     except PublisherError as exc:
         outcome.errors = exc.lines()
-    except (pdf.LimitReached) as exc:  # an alarm that fired just as the render finished
+    except pdf.LimitReached:  # an alarm that fired just as the render finished
         outcome.errors = [f"{task.name}: took more than {task.timeout:g} s to render, the limit - shorten the "
                           "leaflet, or raise the limit with --timeout"]
     except Exception as exc:  # a WeasyPrint bug on odd input must not take the batch down

@@ -7,7 +7,7 @@ import xml.etree.ElementTree as ET
 import pytest
 
 from conftest import MINIMAL
-from publisher import batch, content, pdf
+from publisher import batch, pdf
 
 
 def stamps(folder):

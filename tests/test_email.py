@@ -11,7 +11,6 @@ import trustme
 from aiosmtpd.controller import Controller
 from aiosmtpd.smtp import AuthResult, LoginPassword
 
-from conftest import MINIMAL
 
 PATIENTS = ["pat.one@example.org", "nobody@example.org", "pat.three@example.net"]
 

@@ -5,7 +5,6 @@ CI runs a few hundred inputs; a long campaign runs on demand:
 """
 
 import os
-import shutil
 import tempfile
 from pathlib import Path
 

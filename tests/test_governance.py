@@ -4,7 +4,6 @@ import json
 import subprocess
 import sys
 
-import pypdf
 import pytest
 
 from conftest import MINIMAL, REPO
