@@ -19,7 +19,7 @@ class Result:
     """What happened to one leaflet."""
 
     name: str  # the leaflet file as shown to users
-    status: str  # "built", "unchanged", "removed", "valid" or "failed"
+    status: str  # "built", "unchanged", "removed" or "failed"
     output: str | None = None
     pages: int = 0
     bytes: int = 0
@@ -73,12 +73,6 @@ class Options:
 def output_key(stem: str, edition: str) -> str:
     """The output file name without .pdf: 'x' for the standard edition, 'x.large-print' for the other."""
     return stem if edition == "standard" else f"{stem}.{edition}"
-
-
-def check(catalogue: content.Catalogue) -> Report:
-    """The validation outcome of a loaded catalogue, without rendering."""
-    return Report(sorted([Result(leaflet.name, "valid") for leaflet in catalogue.leaflets] + invalid(catalogue),
-                         key=lambda r: r.name), [str(p) for p in catalogue.shared_problems])
 
 
 def invalid(catalogue: content.Catalogue) -> list:
@@ -179,11 +173,12 @@ def _build(project, options, paths, emit, on_start, on_shared, started) -> Repor
                     wanted[stem].remove(edition)
                     # Warnings recorded when it was built still stand; and the calendar moves
                     # on even when the leaflet does not.
-                    warnings = list(entry.warnings)
-                    if "review-due-soon" not in entry.waived:
-                        governance.add_date_findings(lambda rule, message: warnings.append(
-                            f"{project.relative(path)}: warning: {rule}: {message}")
-                            if rule == "review-due-soon" else None, due, options.today)
+                    dated = []
+                    governance.add_date_findings(lambda rule, message: dated.append((rule, message)),
+                                                 due, options.today)
+                    warnings = list(entry.warnings) + [
+                        f"{project.relative(path)}: warning: {rule}: {message}" for rule, message in dated
+                        if rule == "review-due-soon" and rule not in entry.waived]
                     result = Result(project.relative(path), "unchanged", str(out / f"{key}.pdf"),
                                     entry.pages, entry.bytes, warnings=warnings)
                     if warnings and options.strict:
@@ -309,7 +304,7 @@ def _task(catalogue: content.Catalogue, leaflet: content.Leaflet, options: Optio
         name=leaflet.name, stem=key,
         html=html.render_html(catalogue, leaflet, paper, link_styles=False, edition=edition, marks=options.marks),
         styles=tuple(html.stylesheets(paper, edition, options.marks)), target=str(out / output_name(key)),
-        extra_roots=[str(leaflet.path.parent)] if project.contains(leaflet.path.parent) else [],
+        leaflet_folder=str(leaflet.path.parent),
         strict=options.strict, preview=preview, max_pages=options.max_pages, timeout=options.timeout,
         preview_target=str(out / f"{key}.html") if preview else None, variant=options.variant,
         fit_pages=limit, fit_label=f"{_PAPER_NAMES[paper]}, {edition.replace('-', ' ')} edition")

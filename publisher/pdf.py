@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import dataclasses
+import functools
 import hashlib
 import logging
 import os
@@ -45,6 +46,7 @@ class Rendered:
     warnings: list  # of str
 
 
+@functools.cache
 def _fetcher_class():
     weasyprint = _weasyprint()
 
@@ -121,7 +123,7 @@ class Engine:
             self._stylesheets[files] = (parsed, list(warnings))
         return self._stylesheets[files]
 
-    def render(self, name: str, html: str, styles: tuple = (), extra_roots: list[Path] = (),
+    def render(self, name: str, html: str, styles: tuple = (), leaflet_folder: Path | None = None,
                max_pages: int = MAX_PAGES, timeout: float = TIMEOUT, variant: str | None = DEFAULT_VARIANT) -> Rendered:
         """Turn a leaflet's HTML into PDF bytes, refusing anything outside the project.
 
@@ -133,7 +135,7 @@ class Engine:
         weasyprint = _weasyprint()
         project = self.project
         css, css_warnings = self.stylesheets(tuple(styles)) if styles else (None, [])
-        fetcher = _fetcher_class()(project.asset_roots() + list(extra_roots))
+        fetcher = _fetcher_class()(project.asset_roots(leaflet_folder))
         with captured_warnings() as warnings, _limits(max_pages, timeout):
             try:
                 document = weasyprint.HTML(string=html, base_url=project.root.as_uri() + "/", url_fetcher=fetcher).render(
@@ -206,9 +208,9 @@ def _limits(max_pages: int, timeout: float):
         progress.propagate = saved[1]
 
 
-def render_pdf(project: Project, name: str, html: str, extra_roots: list[Path] = ()) -> Rendered:
+def render_pdf(project: Project, name: str, html: str, leaflet_folder: Path | None = None) -> Rendered:
     """Render one complete HTML document (stylesheet links included), sandboxed."""
-    return Engine(project).render(name, html, (), extra_roots)
+    return Engine(project).render(name, html, (), leaflet_folder)
 
 
 def write_atomic(target: Path, data: bytes) -> None:

@@ -25,7 +25,7 @@ class Task:
     html: str  # without stylesheet links; the worker applies the parsed stylesheets
     styles: tuple  # project-relative stylesheet paths, in cascade order
     target: str  # the PDF path
-    extra_roots: list  # folders besides the project's own that images may come from
+    leaflet_folder: str  # images may also come from here (Project.asset_roots decides)
     strict: bool
     preview: str | None = None  # HTML to write beside the PDF, with --html
     preview_target: str | None = None
@@ -66,7 +66,7 @@ def render(task: Task) -> Outcome:
     started = time.perf_counter()
     outcome = Outcome(task.name, task.stem, ok=False, worker=os.getpid())
     try:
-        rendered = _engine.render(task.name, task.html, task.styles, [Path(p) for p in task.extra_roots],
+        rendered = _engine.render(task.name, task.html, task.styles, Path(task.leaflet_folder),
                                   max_pages=task.max_pages, timeout=task.timeout, variant=task.variant)
         outcome.warnings = [f"{task.name}: warning: {w}" for w in rendered.warnings]
         if task.fit_pages and rendered.pages > task.fit_pages:
