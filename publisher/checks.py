@@ -107,9 +107,10 @@ _FONT_WARNING = re.compile(r"^(.*?):(\d+):(\d+): (.*?): warning: (.*)$")
 
 
 def _font_finding(warning: str) -> governance.Finding:
-    """A validation warning (a character the fonts lack) as a finding of rule 'font'."""
+    """A validation warning as a finding: rule 'font' for a character the fonts lack, else 'markdown'."""
     path, line, column, field, message = _FONT_WARNING.match(warning).groups()
-    return governance.Finding(path, int(line), int(column), "warning", "font", f"{field}: {message}")
+    rule = "font" if "font" in message else "markdown"
+    return governance.Finding(path, int(line), int(column), "warning", rule, f"{field}: {message}")
 
 
 def run(catalogue: Catalogue, today: datetime.date, strict: bool = False, allow_expired: bool = False) -> CheckReport:

@@ -289,7 +289,7 @@ def _explain(source: yamlsource.Source, error) -> list[Problem]:
     if kind == "anyOf" and not path:
         return [source.problem(path, "missing 'sources' - list the evidence, or say why there is none in 'sources_note:'")]
     if kind == "anyOf" and path and path[0] == "sections":
-        return [source.problem(path, "a section needs a heading, a body, or both - add 'heading:' or 'body:'")]
+        return [source.problem(path, "a section needs a heading, a body or a callout - add 'heading:', 'body:' or 'callouts:'")]
     return [source.problem(path, error.message)]
 
 
@@ -313,19 +313,37 @@ def _pattern_hint(path, error) -> str:
 TEXT_FIELDS = ("summary", "body", "note", "biography", "feedback", "other_formats", "disclaimer", "sources_note")
 
 
-def _markdown_problems(source: yamlsource.Source, data, path=()) -> list[Problem]:
-    """Check every Markdown field under `data` against the allowed subset."""
+def _markdown_problems(source: yamlsource.Source, data, path=(), level: str = "error") -> list[Problem]:
+    """Check every Markdown field under `data` against the allowed subset: its errors, or its warnings."""
     out = []
     if isinstance(data, dict):
         for key, value in data.items():
             if key in TEXT_FIELDS and isinstance(value, str):
-                out += [source.problem(path + (key,), msg) for msg in markdown.problems(value)]
+                # Sub-headings belong to a section's body; elsewhere they would outrank the section's own heading.
+                headings = key == "body" and len(path) == 2 and path[0] == "sections"
+                for finding in markdown.findings(value, headings):
+                    if finding.level == level:
+                        message = finding.message if level == "error" else f"{level}: {finding.message}"
+                        out.append(_text_problem(source, path + (key,), finding.line, message))
             else:
-                out += _markdown_problems(source, value, path + (key,))
+                out += _markdown_problems(source, value, path + (key,), level)
     elif isinstance(data, list):
         for i, item in enumerate(data):
-            out += _markdown_problems(source, item, path + (i,))
+            out += _markdown_problems(source, item, path + (i,), level)
     return out
+
+
+def _text_problem(source: yamlsource.Source, path, line: int | None, message: str) -> Problem:
+    """A problem on one line of a text field: exact inside a literal ('|') block, else at the field."""
+    mark = source.mark(path)
+    if line is not None and source.text:
+        lines = source.text.split("\n")
+        written = lines[mark.line - 1][mark.column - 1:] if mark.line <= len(lines) else ""
+        if written.startswith("|") and mark.line + line < len(lines):
+            text = lines[mark.line + line]  # block lines follow the indicator line one for one
+            column = len(text) - len(text.lstrip(" ")) + 1
+            return Problem(source.path, mark.line + 1 + line, column, yamlsource.format_path(path), message)
+    return source.problem(path, message)
 
 
 def _load_shared(project: Project, path: Path, schema: str):
@@ -437,8 +455,9 @@ def load_leaflet(project: Project, path: Path, people: dict | None):
     problems = sorted(set(problems), key=lambda p: (p.line, p.column, p.field, p.message))
     if problems or people is None:
         return None, problems
+    warnings = [str(p) for p in _markdown_problems(source, data, level="warning")]
     return Leaflet(Path(path), source.path, Path(path).stem, data, resolved["authors"], resolved["reviewers"],
-                   source.digest, _font_warnings(project, source), source), []
+                   source.digest, _font_warnings(project, source) + warnings, source), []
 
 
 _covered: dict = {}

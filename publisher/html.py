@@ -58,9 +58,34 @@ def displayurl(url: str) -> str:
     return re.sub(r"^(https?://|mailto:|tel:)", "", url).rstrip("/")
 
 
+# The text block's width on each paper and the body size of each edition, as
+# the stylesheets set them (a4.css, a5.css, letter.css, large-print.css): a
+# table is laid out in columns only where its longest words fit.
+_TEXT_WIDTH_MM = {"a4": 210 - 2 * 18, "letter": 215.9 - 2 * 18, "a5": 148 - 2 * 14}
+_BODY_PT = {"standard": 12, "large-print": 18}
+_PT_PER_MM = 72 / 25.4
+
+
+def layouts(paper: str, edition: str) -> dict:
+    """Where a text field may sit, and how wide it is there: the page's text block, a callout and a card."""
+    width = _TEXT_WIDTH_MM[paper]
+    size = _BODY_PT[edition]
+    one_column = paper == "a5" or edition == "large-print"  # cards stack there (a5.css, large-print.css)
+    card = width - 10 if one_column else (width - 6) / 2 - 10
+    return {name: markdown.Layout(mm * _PT_PER_MM, size)
+            for name, mm in (("page", width), ("callout", width - 14), ("card", card))}
+
+
+@jinja2.pass_context
+def _md(context, text: str, where: str = "page") -> markupsafe.Markup:
+    """Markdown to HTML, stacking tables that the leaflet's layout (if any) has no room for."""
+    layout = context.get("layouts")
+    return markdown.to_html(text, layout[where] if layout else None)
+
+
 def filters() -> dict:
     """The filters every template may use (leaflets and emails alike)."""
-    return dict(md=markdown.to_html, text=markdown.inline_html, plain=markdown.plain, longdate=longdate,
+    return dict(md=_md, text=markdown.inline_html, plain=markdown.plain, longdate=longdate,
                 displayurl=displayurl, qr=qr_code)
 
 
@@ -94,15 +119,23 @@ def view(project: Project, leaflet: Leaflet) -> dict:
             section.setdefault(key, None)
         section.setdefault("cards", [])
         section.setdefault("callouts", [])
+        for callout in section["callouts"]:
+            callout.setdefault("heading", _CALLOUT_LABELS[callout["kind"]])
+            callout["standalone"] = False
+        # A section that is only a callout ("When to get help now") is headed by the
+        # callout's label, so it is listed in the contents and bookmarked like any other.
+        if not section["heading"] and not section["body"] and section["callouts"]:
+            section["callouts"][0]["standalone"] = True
+        section["toc"] = section["heading"] or (section["callouts"][0]["heading"]
+                                                if section["callouts"] and section["callouts"][0]["standalone"] else None)
         section["anchor"] = None
-        if section["heading"]:
+        if section["toc"]:
             headed += 1
             section["anchor"] = f"section-{headed}"
         if section["image"]:
             section["image"].setdefault("caption", None)
             section["image"]["url"] = project.relative(leaflet.path.parent / section["image"]["file"])
         for callout in section["callouts"]:
-            callout.setdefault("heading", _CALLOUT_LABELS[callout["kind"]])
             # Paper cannot be clicked: a call to action's web links also print as QR codes.
             callout["web_links"] = [url for url in markdown.links(callout["body"]) if url.startswith(("https://", "http://"))] \
                 if callout["kind"] == "action" else []
@@ -152,6 +185,7 @@ def render_html(catalogue: Catalogue, leaflet: Leaflet, paper: str = DEFAULT_PAP
             logo=project.relative(project.brand_file.parent / catalogue.brand["logo"]),
             stylesheets=stylesheets(paper, edition, marks) if link_styles else [],
             edition=edition,
+            layouts=layouts(paper, edition),
             overdue=leaflet.overdue,
         )
     except jinja2.TemplateSyntaxError as exc:

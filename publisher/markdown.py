@@ -1,7 +1,8 @@
-"""The Markdown subset allowed in text fields: paragraphs, bold, links and lists."""
+"""The Markdown subset allowed in text fields: paragraphs, bold, links, lists, pipe tables and ### sub-headings."""
 
 from __future__ import annotations
 
+import dataclasses
 import html
 import re
 
@@ -10,7 +11,7 @@ from markupsafe import Markup
 
 # Raw HTML is off: anything that looks like a tag prints as text.
 _md = MarkdownIt("zero", {"html": False, "typographer": False}).enable(
-    ["list", "emphasis", "link", "escape", "newline"]
+    ["list", "emphasis", "link", "escape", "newline", "table", "heading"]
 )
 # We check every link against our own allow-list below, so let markdown-it
 # tokenise them all instead of silently printing refused ones as text.
@@ -23,18 +24,132 @@ ALLOWED_LINK = re.compile(r"(https?://\S+|mailto:[^\s@]+@\S+|tel:[0-9+() -]+)\Z"
 _NB_HYPHEN = "\u2011"
 _NB_HYPHEN_HTML = '<span class="nobreak">-</span>'
 
+# A line that is all pipe-separated cells, and the line under a table's header.
+_PIPE_ROW = re.compile(r"^ {0,3}\|.*\|[ \t]*\Z")
+_DELIMITER_ROW = re.compile(r"^ {0,3}\|?[ \t]*:?-+:?[ \t]*(\|[ \t]*:?-+:?[ \t]*)*\|?[ \t]*\Z")
+_CELL_SPLIT = re.compile(r"(?<!\\)\|")
+_ITEM_START = re.compile(r"^( *)([-*+]|[0-9]{1,9}[.)])( +|\Z)")
+_LIST_LINE = re.compile(r"^ *([-*+]|[0-9]{1,9}[.)])( |\Z)")
 
-def problems(text: str) -> list[str]:
-    """What in `text` falls outside the allowed subset, as messages."""
-    found = []
-    for token in _walk(_md.parse(text)):
+
+@dataclasses.dataclass(frozen=True)
+class Finding:
+    """Something wrong in a text field; `line` counts from 0 within the text, None for the whole field."""
+
+    message: str
+    line: int | None = None
+    level: str = "error"  # or "warning"
+
+
+@dataclasses.dataclass(frozen=True)
+class Layout:
+    """How wide the text block is and how big the text, so a table too wide for it can be stacked."""
+
+    width_pt: float
+    size_pt: float
+
+
+def problems(text: str, headings: bool = False) -> list[str]:
+    """What in `text` is wrong (errors only), as messages; `headings` allows ### sub-headings."""
+    return [f.message for f in findings(text, headings) if f.level == "error"]
+
+
+def findings(text: str, headings: bool = False) -> list[Finding]:
+    """Everything in `text` that falls outside the subset (errors) or is probably not meant (warnings)."""
+    tokens = _md.parse(text)
+    lines = text.split("\n")
+    found: list[Finding] = []
+    for token in _walk(tokens):
         if token.type == "em_open" and token.markup in ("*", "_"):
-            found.append(f"italics ('{token.markup}text{token.markup}') are hard to read in print - use **bold** for emphasis")
+            found.append(Finding(f"italics ('{token.markup}text{token.markup}') are hard to read in print - "
+                                 "use **bold** for emphasis"))
         elif token.type == "link_open":
             href = token.attrGet("href") or ""
             if not ALLOWED_LINK.match(href):
-                found.append(f"link target '{href}' is not allowed - use a full https:// address, mailto: or tel:")
+                found.append(Finding(f"link target '{href}' is not allowed - use a full https:// address, "
+                                     "mailto: or tel:"))
+        elif token.type == "heading_open" and (finding := _heading_finding(token, headings)):
+            found.append(finding)
+    found += _table_findings(tokens, lines)
+    found += _lazy_line_findings(tokens, lines)
     return list(dict.fromkeys(found))
+
+
+def _heading_finding(token, headings: bool) -> Finding | None:
+    line = token.map[0] if token.map else None
+    level = len(token.markup)
+    if not headings:
+        return Finding(f"'{token.markup} ' starts a heading, which only a section's body may have - "
+                       "remove the '#' signs, or move the text into a section", line)
+    if level < 3:
+        return Finding(f"'{token.markup} ' makes a level-{level} heading - write '### ' for a sub-heading, "
+                       "or start a new section for a main heading", line)
+    if level > 3:
+        return Finding(f"'{token.markup} ' makes a level-{level} heading, deeper than a leaflet should go - "
+                       "use '### ' for a sub-heading", line)
+    return None
+
+
+def _cells(line: str) -> int:
+    """How many cells a pipe-table row has."""
+    inner = line.strip()
+    inner = inner[1:] if inner.startswith("|") else inner
+    inner = inner[:-1] if inner.endswith("|") and not inner.endswith("\\|") else inner
+    return len(_CELL_SPLIT.split(inner))
+
+
+def _table_findings(tokens, lines: list[str]) -> list[Finding]:
+    """Rows with the wrong number of cells, and pipe rows that never became a table."""
+    found = []
+    for token in tokens:
+        if token.type == "table_open" and token.map:
+            start, end = token.map
+            width = _cells(lines[start])
+            for number in range(start + 2, end):
+                count = _cells(lines[number])
+                if count != width:
+                    found.append(Finding(f"this table row has {count} cell{'s' if count != 1 else ''} but the "
+                                         f"header has {width} - give every row {width} cells (an empty cell "
+                                         "is '| |')", number))
+        elif token.type == "paragraph_open" and token.map:
+            start, end = token.map
+            rows = [n for n in range(start, end) if _PIPE_ROW.match(lines[n])]
+            if not rows:
+                continue
+            first = rows[0]
+            below = lines[first + 1] if first + 1 < end else ""
+            if _DELIMITER_ROW.match(below) and "-" in below:
+                found.append(Finding(f"the line under this table's header has {_cells(below)} columns but the "
+                                     f"header has {_cells(lines[first])} - give them the same number of columns",
+                                     first + 1))
+            else:
+                found.append(Finding("this looks like a table but has no header row - write the header row "
+                                     "first, then a line such as '| --- | --- |' under it (one '---' a column)",
+                                     first))
+    return found
+
+
+def _lazy_line_findings(tokens, lines: list[str]) -> list[Finding]:
+    """A line written straight after a list item, not indented: Markdown joins it to the item."""
+    found = []
+    item_indent = None
+    for token in tokens:
+        if token.type == "list_item_open" and token.map:
+            match = _ITEM_START.match(lines[token.map[0]])
+            item_indent = len(match.group(0)) if match else None
+        elif token.type == "paragraph_open" and token.map and item_indent is not None and token.level > 0:
+            start, end = token.map
+            for number in range(start + 1, end):
+                line = lines[number]
+                indent = len(line) - len(line.lstrip(" "))
+                if line.strip() and indent < item_indent and not _LIST_LINE.match(line):
+                    found.append(Finding("this line runs on from the list item above, so it prints as part of "
+                                         "that item - leave a blank line before it to start a new paragraph, or "
+                                         "indent it to line up with the item's text", number, "warning"))
+                    break
+        elif token.type in ("bullet_list_close", "ordered_list_close") and token.level == 0:
+            item_indent = None
+    return found
 
 
 def _walk(tokens):
@@ -49,15 +164,81 @@ def links(text: str) -> list[str]:
     return list(dict.fromkeys(t.attrGet("href") for t in _walk(_md.parse(text)) if t.type == "link_open"))
 
 
-def to_html(text: str) -> Markup:
-    """Render a validated text field to HTML."""
+def to_html(text: str, layout: Layout | None = None) -> Markup:
+    """Render a validated text field to HTML; tables too wide for `layout` are stacked, one block a row."""
     tokens = _md.parse(text)
     for token in _walk(tokens):
         if token.type == "link_open" and not ALLOWED_LINK.match(token.attrGet("href") or ""):
             # Validation refuses these; never let one through if it is skipped.
             token.attrSet("href", "")
-    rendered = _md.renderer.render(tokens, _md.options, {})
-    return Markup(rendered.replace(_NB_HYPHEN, _NB_HYPHEN_HTML))
+        elif token.type == "th_open":
+            token.attrSet("scope", "col")
+        elif token.type == "table_open":
+            token.attrSet("class", "table")
+    parts, start = [], 0
+    for index, token in enumerate(tokens):
+        if token.type == "table_open":
+            end = next(i for i in range(index, len(tokens)) if tokens[i].type == "table_close") + 1
+            parts.append(_md.renderer.render(tokens[start:index], _md.options, {}))
+            table = tokens[index:end]
+            if layout is not None and not _fits(table, layout):
+                parts.append(_stacked(table))
+            else:
+                parts.append(_md.renderer.render(table, _md.options, {}))
+            start = end
+    parts.append(_md.renderer.render(tokens[start:], _md.options, {}))
+    return Markup("".join(parts).replace(_NB_HYPHEN, _NB_HYPHEN_HTML))
+
+
+def _rows(table) -> list[list]:
+    """The inline token of each cell, row by row, the header row first."""
+    rows: list[list] = []
+    for token in table:
+        if token.type == "tr_open":
+            rows.append([])
+        elif token.type == "inline":
+            rows[-1].append(token)
+    return rows
+
+
+# Cells have 2.5 mm of padding each side (base.css); a column narrower than
+# about four letters' width at the edition's size leaves words one a line.
+_CELL_PADDING_PT = 2 * 2.5 * 72 / 25.4
+_MIN_COLUMN_EM = 4.0
+_EM_PER_CHARACTER = 0.58  # an average bold letter is about 0.55 em wide: slightly generous
+
+
+def _fits(table, layout: Layout) -> bool:
+    """Whether every column gets room for its longest word at the edition's size on this paper."""
+    rows = _rows(table)
+    columns = max(len(row) for row in rows)
+    need = 0.0
+    for column in range(columns):
+        words = [word for row in rows if column < len(row) for word in _plain(row[column]).split()]
+        longest = max((len(word) for word in words), default=0) * _EM_PER_CHARACTER
+        need += max(longest, _MIN_COLUMN_EM) * layout.size_pt + _CELL_PADDING_PT
+    return need <= layout.width_pt
+
+
+def _plain(inline) -> str:
+    return "".join(child.content for child in inline.children or () if child.type in ("text", "code_inline"))
+
+
+def _stacked(table) -> str:
+    """A table as one block a row of 'header: value' lines, for a page too narrow for its columns."""
+    rows = _rows(table)
+    header, body = rows[0], rows[1:]
+    out = ['<ul class="table-stacked">\n']
+    for row in body:
+        out.append("<li>")
+        for column, cell in enumerate(row):
+            name = _md.renderer.renderInline(header[column].children, _md.options, {}) if column < len(header) else ""
+            value = _md.renderer.renderInline(cell.children, _md.options, {})
+            out.append(f'<p><strong class="table-label">{name}:</strong> {value}</p>' if name
+                       else f"<p>{value}</p>")
+        out.append("</li>\n")
+    out.append("</ul>\n")
+    return "".join(out)
 
 
 def inline_html(text: str) -> Markup:
@@ -71,15 +252,24 @@ def plain(text: str) -> str:
     for token in _walk(_md.parse(text)):
         if token.type == "text":
             out.append(token.content)
-        elif token.type in ("softbreak", "hardbreak", "paragraph_close"):
+        elif token.type in ("softbreak", "hardbreak", "paragraph_close", "heading_close", "th_close", "td_close"):
             out.append(" ")
     return re.sub(r"\s+", " ", "".join(out)).strip()
 
 
 def blocks(text: str) -> list[str]:
-    """Plain text of each paragraph and list item, without Markdown syntax, for readability checks."""
+    """Plain text of each paragraph, list item, sub-heading and table cell, without Markdown syntax, for readability checks."""
     found = []
     for token in _md.parse(text):
         if token.type == "inline":
-            found.append(" ".join(child.content for child in token.children if child.type == "text").strip())
+            words, in_link = [], False
+            for child in token.children:
+                in_link = child.type == "link_open" or (in_link and child.type != "link_close")
+                # A web address printed as a link's text is not a word to read aloud or count.
+                if child.type == "text" and not (in_link and _ADDRESS.fullmatch(child.content.strip())):
+                    words.append(child.content)
+            found.append(" ".join(words).strip())
     return [block for block in found if block]
+
+
+_ADDRESS = re.compile(r"\S*[./@]\S*")

@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
+import ctypes
+import dataclasses
+
 import pypdf
 import pypdfium2
+import pypdfium2.raw as pdfium_c
 
 
 def page_texts(path) -> list[str]:
@@ -47,3 +51,88 @@ def char_boxes(path):
                     yield (index, char, *text.get_charbox(i))
     finally:
         document.close()
+
+
+MM = 72 / 25.4
+# Side and bottom margins in mm, as the stylesheets set them: (paper, edition) -> (side, bottom).
+MARGINS = {("a4", "standard"): (18, 24), ("letter", "standard"): (18, 24), ("a5", "standard"): (14, 26),
+           ("a4", "large-print"): (18, 34), ("letter", "large-print"): (18, 34), ("a5", "large-print"): (14, 34)}
+TOP_MM = {"a4": 18, "letter": 18, "a5": 14}
+HEADING_PT = {"standard": 14, "large-print": 21}  # h3, the smallest heading size
+
+
+@dataclasses.dataclass
+class Page:
+    """What a reader sees on one page: glyphs outside the margins, the last line of text, the empty share."""
+
+    number: int
+    chars: int
+    outside: list  # (character, left, right) in points
+    last_line: str  # the lowest line of body text (the footer excluded)
+    last_size: float  # its largest font size, in points
+    blank: float  # share of the text block's height left empty below the last line
+
+
+def pages(path, paper: str, edition: str) -> list[Page]:
+    """Per-page layout facts for a PDF of a known paper and edition."""
+    side, bottom = (m * MM for m in MARGINS[(paper, edition)])
+    top = TOP_MM[paper] * MM
+    document = pypdfium2.PdfDocument(str(path))
+    out = []
+    try:
+        for index, page in enumerate(document):
+            width, height = page.get_size()
+            text = page.get_textpage()
+            chars, outside, lines = 0, [], {}
+            for i in range(text.count_chars()):
+                char = text.get_text_range(i, 1)
+                if not char.strip():
+                    continue
+                left, low, right, high = text.get_charbox(i)
+                chars += 1
+                if left < side - 1.5 or right > width - side + 1.5:  # a glyph's ink may overhang its box a little
+                    outside.append((char, round(left), round(right)))
+                if high > bottom:  # body text; the footer lives in the bottom margin
+                    x, y = ctypes.c_double(), ctypes.c_double()
+                    pdfium_c.FPDFText_GetCharOrigin(text.raw, i, x, y)
+                    # WeasyPrint draws in CSS px scaled by 0.75: the size PDFium reports is in px.
+                    size = pdfium_c.FPDFText_GetFontSize(text.raw, i) * 0.75
+                    line = lines.setdefault(round(y.value), ["", 0.0, low])
+                    line[0] += char
+                    line[1] = max(line[1], size)
+                    line[2] = min(line[2], low)
+            baseline = min(lines) if lines else height
+            last = lines.get(baseline, ["", 0.0, height])
+            area = height - top - bottom
+            out.append(Page(index + 1, chars, outside, last[0], last[1], max(0.0, (last[2] - bottom) / area)))
+    finally:
+        document.close()
+    return out
+
+
+def structure(path) -> list[tuple]:
+    """The PDF's structure tree, depth first, as (depth, tag, attributes dict) for each element."""
+    reader = pypdf.PdfReader(str(path))
+    out: list[tuple] = []
+
+    def walk(node, depth):
+        node = node.get_object()
+        if not isinstance(node, dict) or "/S" not in node:
+            return
+        attributes = node.get("/A")
+        attributes = attributes.get_object() if attributes is not None else {}
+        if isinstance(attributes, list):
+            merged = {}
+            for item in attributes:
+                merged.update(item.get_object())
+            attributes = merged
+        out.append((depth, str(node["/S"]).lstrip("/"), dict(attributes)))
+        kids = node.get("/K")
+        for kid in kids if isinstance(kids, list) else [kids] if kids is not None else []:
+            if hasattr(kid, "get_object"):
+                walk(kid, depth + 1)
+
+    kids = reader.trailer["/Root"]["/StructTreeRoot"]["/K"]
+    for kid in kids if isinstance(kids, list) else [kids]:
+        walk(kid, 0)
+    return out

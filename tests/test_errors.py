@@ -75,7 +75,7 @@ CASES = {
         ["handouts/bad.yaml:1:8: title: YAML tag 'tag:yaml.org,2002:python/object:os.system' is not allowed - remove it"]),
     "empty section": (
         variant("  - heading: What to do\n    body: Rest your ankle and keep it raised when you can.", "  - {}"),
-        ["handouts/bad.yaml:14:5: sections[0]: a section needs a heading, a body, or both - add 'heading:' or 'body:'"]),
+        ["handouts/bad.yaml:14:5: sections[0]: a section needs a heading, a body or a callout - add 'heading:', 'body:' or 'callouts:'"]),
     "no sources and no word on why": (
         variant("sources:\n  - citation: Example source for tests.\n", ""),
         ["handouts/bad.yaml:1:1: missing 'sources' - list the evidence, or say why there is none in 'sources_note:'"]),

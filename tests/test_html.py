@@ -44,7 +44,11 @@ def test_markup_in_content_prints_literally(project):
     ("- one\n- two", "<ul>\n<li>one</li>\n<li>two</li>\n</ul>\n"),
     ("1. first\n2. second", "<ol>\n<li>first</li>\n<li>second</li>\n</ol>\n"),
     ("[NHS](https://www.nhs.uk/)", '<p><a href="https://www.nhs.uk/">NHS</a></p>\n'),
-    ("# Not a heading", "<p># Not a heading</p>\n"),
+    ("#hashtag", "<p>#hashtag</p>\n"),
+    ("### Sub-heading", "<h3>Sub-heading</h3>\n"),
+    ("| A | B |\n| - | - |\n| 1 | 2 |",
+     '<table class="table">\n<thead>\n<tr>\n<th scope="col">A</th>\n<th scope="col">B</th>\n</tr>\n</thead>\n'
+     "<tbody>\n<tr>\n<td>1</td>\n<td>2</td>\n</tr>\n</tbody>\n</table>\n"),
     ("![x](https://example.org/x.png)", '<p>!<a href="https://example.org/x.png">x</a></p>\n'),
     ("reward\u2011driven", '<p>reward<span class="nobreak">-</span>driven</p>\n'),
 ])
