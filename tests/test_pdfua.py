@@ -5,6 +5,7 @@ from __future__ import annotations
 import collections
 import datetime
 import functools
+import itertools
 import re
 import shutil
 from pathlib import Path
@@ -45,7 +46,7 @@ def example(tmp_path_factory) -> dict[str, Path]:
     project = Project(tmp_path_factory.mktemp("example") / "proj")
     shutil.copy(REPO / "people.yaml", project.root / "people.yaml")  # the people the example credits
     text = (REPO / "docs" / "example-leaflet.yaml").read_text(encoding="utf-8")
-    text = re.sub(r"^max_pages:.*\n", "", text, flags=re.M)  # the pictures make it longer
+    text = re.sub(r"^max_pages:.*\n", "", text, flags=re.MULTILINE)  # the pictures make it longer
     for anchor, (file, alt, caption) in PICTURES.items():
         assert anchor in text
         image = f"    image:\n      file: {file}\n      alt: {alt}\n" + (f"      caption: {caption}\n" if caption else "")
@@ -66,6 +67,7 @@ def example(tmp_path_factory) -> dict[str, Path]:
 
 
 def every_pdf(shipped, example) -> dict[str, Path]:
+    """The shipped PDFs and the example's, by name."""
     return {**{stem: Path(r.output) for stem, r in shipped.items()}, **example}
 
 
@@ -102,15 +104,17 @@ def test_example_with_every_feature_passes_both_checkers(example):
 def test_the_checkers_catch_an_untitled_figure(project, capsys):
     """The checkers are not blind to what we fixed: an inline <svg> without a title is reported by both."""
     callout = project.root / "templates" / "partials" / "callout.html"
-    callout.write_text(callout.read_text().replace(
-        '<p class="callout-label">', '<p class="callout-label"><svg width="9" height="9"><circle r="4"/></svg>'))
+    template = callout.read_text()
+    assert 'class="callout-label">' in template
+    callout.write_text(template.replace('class="callout-label">',
+                                        'class="callout-label"><svg width="9" height="9"><circle r="4"/></svg>'))
     project.leaflet("ankle", MINIMAL.replace("    body: Rest", "    callouts:\n      - kind: note\n"
                                              "        body: Keep it raised.\n    body: Rest"))
     assert project.run(capsys=capsys)[0] == 0
     pdf = project.root / "dist" / "ankle.pdf"
     assert [p.split(":")[0] for p in pdfua_problems(pdf)] == ["pdfua UA-13-004 page 1 /Figure /StructTreeRoot"]
-    assert page_problems(pdf) == ["page PDFUA1-FIGURE-ALTERNATIVE-TEXT-001: a Figure structure element has "
-                                  "neither a non-empty /Alt nor an /ActualText string"]
+    assert page_problems(pdf) == [("page PDFUA1-FIGURE-ALTERNATIVE-TEXT-001: a Figure structure element has "
+                                   "neither a non-empty /Alt nor an /ActualText string")]
 
 
 # -- Our own reading of the tags ----------------------------------------------
@@ -252,7 +256,7 @@ def test_headings_are_in_order(shipped, example):
         headings = [(int(tags.role(e)[1]), tags.text(e)) for e, _ in tags.elements()
                     if tags.role(e) in ("H1", "H2", "H3", "H4", "H5", "H6")]
         assert headings[0][0] == 1 and [level for level, _ in headings].count(1) == 1, name
-        for (before, _), (level, text) in zip(headings, headings[1:]):
+        for (before, _), (level, text) in itertools.pairwise(headings):
             assert level <= before + 1, (name, text)  # no level skipped on the way down
         assert all(text for _, text in headings), name
 
