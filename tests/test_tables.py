@@ -37,9 +37,12 @@ def test_a_table_is_a_tagged_table_with_header_cells(project, capsys):
     assert (code, err) == (0, "")
     html = (project.root / "dist" / "doses.html").read_text()
     assert html.count('<th scope="col">') == 4
-    tags = [tag for depth, tag, attributes in structure(project.root / "dist" / "doses.pdf")]
+    tree = structure(project.root / "dist" / "doses.pdf")
+    tags = [tag for depth, tag, attributes in tree]
     assert tags.count("Table") == 1 and tags.count("TR") == 3
     assert tags.count("TH") == 4 and tags.count("TD") == 8
+    assert [a.get("/Scope") for d, tag, a in tree if tag == "TH"] == ["/Column"] * 4
+    assert all(len(a.get("/Headers", [])) == 1 for d, tag, a in tree if tag == "TD")
     text = normalise(" ".join(page_texts(project.root / "dist" / "doses.pdf")))
     assert "Inhaler Colour When to use it Puffs Preventer Brown Every morning and evening 2" in text
 
