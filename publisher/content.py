@@ -5,9 +5,11 @@ from __future__ import annotations
 import dataclasses
 import datetime
 import difflib
+import functools
 import hashlib
 import json
 import os
+import re
 from pathlib import Path
 
 import jsonschema
@@ -108,9 +110,36 @@ def validator(project: Project, name: str) -> jsonschema.protocols.Validator:
     path = project.schemas / name
     if path not in _validators:
         schema = json.loads(path.read_text(encoding="utf-8"))
-        cls = jsonschema.validators.validator_for(schema)
+        cls = jsonschema.validators.extend(jsonschema.validators.validator_for(schema), {"pattern": _pattern})
         _validators[path] = cls(schema, format_checker=_FORMATS)
     return _validators[path]
+
+
+def _pattern(validator, pattern, instance, schema):
+    """JSON Schema's `pattern`, with `$` meaning the end of the text as in ECMA 262."""
+    # jsonschema runs patterns with Python's re.search, where `$` also matches before
+    # a final newline: "2029-11-25\n" would pass `^...$` and crash a later step.
+    if validator.is_type(instance, "string") and not _compiled(pattern).search(instance):
+        yield jsonschema.ValidationError(f"{instance!r} does not match {pattern!r}")
+
+
+@functools.cache
+def _compiled(pattern: str) -> re.Pattern:
+    # Every unescaped `$` outside a character class becomes `\Z`.
+    out, escaped, in_class = [], False, False
+    for char in pattern:
+        if escaped:
+            escaped = False
+        elif char == "\\":
+            escaped = True
+        elif char == "[":
+            in_class = True
+        elif char == "]":
+            in_class = False
+        elif char == "$" and not in_class:
+            char = r"\Z"
+        out.append(char)
+    return re.compile("".join(out))
 
 
 _FORMATS = jsonschema.FormatChecker(formats=())
