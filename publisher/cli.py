@@ -141,6 +141,10 @@ def _megabytes(text: str) -> float:
 
 def run_email(args) -> int:
     project = content.Project(args.project)
+    if mail.ADDRESS.search(args.leaflet):
+        # Most likely a recipient typed first; an address must not reach a log, even in an error.
+        raise UsageError("Error: LEAFLET looks like an email address - name the leaflet first (a file or its stem), "
+                         "then each recipient with --to")
     path = Path(args.leaflet)
     if not path.suffix and not path.exists():
         path = project.handouts / f"{args.leaflet}.yaml"
