@@ -10,6 +10,7 @@ import hashlib
 import json
 import os
 import re
+import stat
 from pathlib import Path
 
 import jsonschema
@@ -156,17 +157,43 @@ def _is_date(value) -> bool:
 # -- reading files ---------------------------------------------------------
 
 
+class NotARegularFile(OSError):
+    """A FIFO, device or socket where a file was expected: reading it could block for ever."""
+
+
+def read_limited(path: Path, limit: int) -> bytes:
+    """At most `limit` bytes of a regular file, without ever blocking on a pipe or a device."""
+    fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK | os.O_CLOEXEC)
+    try:
+        if not stat.S_ISREG(os.fstat(fd).st_mode):
+            raise NotARegularFile(path)
+        chunks, left = [], limit
+        while left > 0:
+            chunk = os.read(fd, min(left, 1 << 20))
+            if not chunk:
+                break
+            chunks.append(chunk)
+            left -= len(chunk)
+        return b"".join(chunks)
+    finally:
+        os.close(fd)
+
+
 def read_source(project: Project, path: Path) -> yamlsource.Source:
     """Read and parse one YAML file, or raise YAMLProblems."""
     name = project.relative(path)
     try:
-        raw = Path(path).read_bytes()
+        raw = read_limited(path, yamlsource.MAX_BYTES + 1)
     except FileNotFoundError:
         raise yamlsource.YAMLProblems([Problem(name, 1, 1, "", "file not found - check the path")])
+    except NotARegularFile:
+        raise yamlsource.YAMLProblems([Problem(name, 1, 1, "", "not a regular file (a pipe, device or socket?) - "
+                                                               "leaflets must be ordinary files")])
     except OSError as exc:
         raise yamlsource.YAMLProblems([Problem(name, 1, 1, "", f"cannot read file: {exc.strerror}")])
     if len(raw) > yamlsource.MAX_BYTES:
-        raise yamlsource.YAMLProblems([Problem(name, 1, 1, "", f"file is {len(raw)} bytes, more than the limit of {yamlsource.MAX_BYTES} - split it")])
+        raise yamlsource.YAMLProblems([Problem(name, 1, 1, "", f"file is {os.stat(path).st_size} bytes, more than the "
+                                                               f"limit of {yamlsource.MAX_BYTES} - split it")])
     try:
         text = raw.decode("utf-8")
     except UnicodeDecodeError as exc:
