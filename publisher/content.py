@@ -414,9 +414,28 @@ def load_brand(project: Project):
     """The brand file: (data or None, problems)."""
     source, problems = _load_shared(project, project.brand_file, BRAND_SCHEMA)
     if source and not problems:
-        _check_asset(project, source, project.brand_file.parent, ("logo",), source.data["logo"], problems)
-        problems += _contrast_problems(source)
+        # The logo is drawn by the sandboxed render, so it must come from a folder the sandbox serves.
+        _check_asset(project, source, project.brand_file.parent, ("logo",), source.data["logo"], problems,
+                     project.asset_roots())
+        problems += _contrast_problems(source) + _subject_problems(source)
     return (source.data if source and not problems else None), problems
+
+
+SUBJECT_FIELDS = ("title", "organisation", "reference")
+
+
+def _subject_problems(source: yamlsource.Source) -> list[Problem]:
+    """An email subject template whose placeholders the mail step could not fill."""
+    template = (source.data.get("email") or {}).get("subject")
+    if template is None:
+        return []
+    try:
+        template.format_map({name: "" for name in SUBJECT_FIELDS})
+    except (KeyError, ValueError, IndexError, AttributeError) as exc:
+        what = f"unknown placeholder {exc}" if isinstance(exc, KeyError) else "a stray '{' or '}'"
+        return [source.problem(("email", "subject"), f"has {what} - use {{title}}, {{organisation}} or "
+                                                     "{reference}, and write a brace as {{ or }}")]
+    return []
 
 
 def contrast(first: str, second: str) -> float:

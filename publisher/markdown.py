@@ -24,10 +24,31 @@ _NB_HYPHEN = "\u2011"
 _NB_HYPHEN_HTML = '<span class="nobreak">-</span>'
 
 
+# Lists and emphasis inside one another; far past any real leaflet, and far below the depth
+# at which WeasyPrint's layout recurses out of stack (20,000 nested '**' did).
+MAX_NESTING = 32
+
+
+def _depth(tokens) -> int:
+    """How deeply the blocks and inline markup of a parsed text nest."""
+    deepest = depth = 0
+    for token in tokens:
+        depth += token.nesting
+        inner = 0
+        for child in token.children or ():
+            inner += child.nesting
+            deepest = max(deepest, depth + inner)
+        deepest = max(deepest, depth)
+    return deepest
+
+
 def problems(text: str) -> list[str]:
     """What in `text` falls outside the allowed subset, as messages."""
+    tokens = _md.parse(text)
+    if _depth(tokens) > MAX_NESTING:
+        return [f"bold, links and lists are nested more than {MAX_NESTING} deep - a leaflet needs far fewer levels"]
     found = []
-    for token in _walk(_md.parse(text)):
+    for token in _walk(tokens):
         if token.type == "em_open" and token.markup in ("*", "_"):
             found.append(f"italics ('{token.markup}text{token.markup}') are hard to read in print - use **bold** for emphasis")
         elif token.type == "link_open":

@@ -142,3 +142,12 @@ def test_parsed_eml_policy_is_strict_enough():
     raw = b"Subject: a\r\nBcc: x@example.org\r\nTo: y@example.org\r\n\r\nbody\r\n"
     assert email.message_from_bytes(raw, policy=email.policy.default)["Bcc"] == "x@example.org"
     assert header_names(raw) == ["Subject", "Bcc", "To"]
+
+
+def test_the_documented_email_subject_in_brand_yaml_is_accepted_and_used(clinic, capsys, monkeypatch,  # noqa: F811
+                                                                         tmp_path):
+    monkeypatch.delenv("SMTP_HOST")
+    brand = clinic.root / "brand.yaml"
+    brand.write_text(brand.read_text() + 'email:\n  subject: "{reference}: {title} ({organisation})"\n')
+    message = assert_intact(dry_run(clinic, capsys, tmp_path))
+    assert str(message["Subject"]) == "TST-0001: Looking after a sprained ankle (Test Health Trust)"
