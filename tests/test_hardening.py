@@ -151,3 +151,65 @@ def test_the_documented_email_subject_in_brand_yaml_is_accepted_and_used(clinic,
     brand.write_text(brand.read_text() + 'email:\n  subject: "{reference}: {title} ({organisation})"\n')
     message = assert_intact(dry_run(clinic, capsys, tmp_path))
     assert str(message["Subject"]) == "TST-0001: Looking after a sprained ankle (Test Health Trust)"
+
+
+# -- a leaflet that passes validation never raises later ----------------------------------------------------------
+
+from hypothesis import event, given, settings  # noqa: E402
+from hypothesis import strategies as st  # noqa: E402
+
+import test_fuzz  # noqa: E402
+from publisher import checks, content, governance, mail  # noqa: E402
+
+# Values that once passed validation and raised later, and their neighbours.
+HOSTILE_VALUES = ["2029-11-25\n", "9998-01-01", "9999-12-31", "0001-01-01", "2028-02-29", "2028-02-30", "1" * 5000,
+                  "1.0\n", "TST-0001\n", "Back pain\u2028Bcc: x@example.org", "=?utf-8?q?a=0D=0ABcc:_x@example.org?=",
+                  "a\r\nBcc: x@example.org", "\u202eevil", "x\u0085y", "**" * 200 + "x" + "**" * 200, "1e400", "-.inf",
+                  "{title}", "%s%s", "\ufeff", "\u2029", "a\n", "\n", " ", "'", '"', "\\", "a" * 300]
+FIELDS = [("title",), ("reference",), ("version",), ("dates", "published"), ("dates", "last_reviewed"),
+          ("dates", "next_review"), ("summary",), ("sections", 0, "heading"), ("sections", 0, "body")]
+
+
+@st.composite
+def hostile_fields(draw):
+    """The minimal leaflet with the fields that reach dates, headers and file names set to hostile values."""
+    import yaml
+    data = yaml.safe_load(MINIMAL)
+    data["dates"] = {k: str(v) for k, v in data["dates"].items()}
+    for _ in range(draw(st.integers(1, 3))):
+        path = draw(st.sampled_from(FIELDS))
+        target = data
+        for part in path[:-1]:
+            target = target[part]
+        value = draw(st.one_of(st.sampled_from(HOSTILE_VALUES), st.text(max_size=12)))
+        target[path[-1]] = int(value) if value.isdigit() and len(value) > 4300 else value
+    return yaml.safe_dump(data, allow_unicode=True, sort_keys=False, width=10_000) if draw(st.booleans()) else \
+        yaml.safe_dump(data, sort_keys=False)
+
+
+@settings(test_fuzz.FUZZ, max_examples=max(50, test_fuzz.EXAMPLES // 2))
+@given(st.one_of(test_fuzz.mutated(), test_fuzz.hostile_content(), hostile_fields()))
+def test_a_leaflet_that_validates_never_raises_in_governance_or_email(text):
+    leaflet = test_fuzz.load(text)
+    if leaflet is None:
+        event("refused at validation")
+        return
+    event("valid")
+    proj = test_fuzz.project()
+    brand, problems = content.load_brand(proj)
+    assert not problems
+    for today in ("2026-11-25", "0001-01-01", "9999-12-31"):
+        day = __import__("datetime").date.fromisoformat(today)
+        review = governance.review(leaflet, brand, day)
+        assert all(f.rule in governance.RULES for f in review.findings)
+        catalogue = content.Catalogue(proj, brand, {}, [leaflet], {}, [])
+        report = checks.run(catalogue, day, strict=True, allow_expired=True)
+        report.as_dict(), report.table(), report.closing()
+    for secure in (False, True):
+        message = mail.compose(proj, leaflet, brand, b"%PDF-1.7 test", "pat@example.org",
+                               "Clinic <leaflets@example.org>", secure, leaflet.stem)
+        raw = bytes(message)
+        head = raw.split(b"\r\n\r\n", 1)[0].decode("ascii")
+        names = [line.split(":", 1)[0] for line in head.split("\r\n") if line and not line[0].isspace()]
+        assert sorted(names) == ["Content-Type", "Date", "From", "MIME-Version", "Message-ID", "Subject", "To"]
+        assert "=?" not in mail.subject(leaflet, brand, secure)
