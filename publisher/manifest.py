@@ -230,7 +230,8 @@ def locked(out: Path, timeout: float | None = None, on_wait=None):
                     told = True
                 if timeout is not None and time.monotonic() - started >= timeout:
                     raise LockTimeout(f"Error: the output folder {out} is still in use by {holder} after "
-                                      f"{timeout:g} s - wait for that build to finish, or raise --lock-timeout")
+                                      f"{timeout:g} s - wait for that build to finish, or raise --lock-timeout"
+                                      ) from None
                 time.sleep(0.05)
         os.ftruncate(fd, 0)
         os.pwrite(fd, f"{os.getpid()}\n".encode(), 0)

@@ -185,7 +185,7 @@ class Renderer:
             for worker in list(self.workers):
                 self._check(worker)
 
-    def _check(self, worker: "_Worker") -> None:
+    def _check(self, worker: _Worker) -> None:
         """Take a worker's answer, or notice that it died or overran, and replace it then."""
         message = worker.receive()
         if message == "ready":

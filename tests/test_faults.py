@@ -18,8 +18,8 @@ import time
 from pathlib import Path
 
 import pytest
-
 from conftest import MINIMAL, REPO, Project
+
 from publisher import manifest
 
 RUNS = int(os.environ.get("FAULT_RUNS", "3"))
@@ -98,7 +98,7 @@ def complete_pdfs(out: Path) -> None:
 
 @pytest.fixture
 def catalogue(project, tmp_path):
-    for stem in ("alpha", "beta", "gamma", "delta"):
+    for stem in ("alpha", "beta", "gamma"):
         project.leaflet(stem)
     return Build(project, tmp_path / "out", tmp_path / "tmp")
 
@@ -123,7 +123,7 @@ def test_workers_die_with_a_killed_build_and_the_next_build_runs_at_once(catalog
     assert "Waiting" not in err and time.monotonic() - started < 60
     complete_pdfs(catalogue.out)
     assert sorted(p.name for p in catalogue.out.glob("*.pdf")) == [f"{s}.pdf" for s in
-                                                                   ("alpha", "beta", "delta", "gamma", "slow")]
+                                                                   ("alpha", "beta", "gamma", "slow")]
     assert list(catalogue.temp.iterdir()) == []  # the killed build's temporary folder is gone too
 
 
@@ -174,12 +174,12 @@ def test_the_time_limit_holds_inside_c_code(project, tmp_path):
     project.leaflet("alpha")
     project.leaflet("slow", MINIMAL.replace("Rest your ankle and keep it raised when you can.", SLOW_BODY))
     started = time.monotonic()
-    # 5 s: a normal leaflet stays well inside it even on a busy machine.
-    code, out, err = build.run("-j", "2", "--timeout", "5", timeout=120)
+    # 3 s: a normal leaflet stays well inside it even on a busy machine.
+    code, out, err = build.run("-j", "2", "--timeout", "3", timeout=120)
     took = time.monotonic() - started
     assert code == 1
     assert err.splitlines() == [
-        "handouts/slow.yaml: took more than 5 s to render, the limit - shorten the leaflet, or raise the limit "
+        "handouts/slow.yaml: took more than 3 s to render, the limit - shorten the leaflet, or raise the limit "
         "with --timeout",
         "built 1, unchanged 0, removed 0, failed 1 (1 error) in " + err.split(" in ")[-1].strip()]
     assert took < 40, f"the build took {took:.0f} s"
@@ -256,7 +256,7 @@ def test_a_read_only_or_full_output_folder_is_one_message_and_keeps_the_last_bui
         assert err.splitlines() == [
             "handouts/beta.yaml: could not save beta.pdf: No space left on device - free some space, or fix or "
             "change the output folder (the previous PDF is kept)",
-            "built 0, unchanged 3, removed 0, failed 1 (1 error) in " + err.split(" in ")[-1].strip()]
+            "built 0, unchanged 2, removed 0, failed 1 (1 error) in " + err.split(" in ")[-1].strip()]
     assert after == before
     assert "Traceback" not in err
 
@@ -280,13 +280,13 @@ def test_a_poisoned_manifest_removes_nothing_outside_the_output_folder(catalogue
     data["leaflets"]["/abs"] = {**entry, "source": "handouts/gone.yaml"}
     data["leaflets"]["beta"] = {**entry, "pages": "two", "source": "handouts/beta.yaml"}
     data["leaflets"]["gamma"] = {**data["leaflets"]["gamma"], "next_review": "2029-11-25\n"}
-    data["leaflets"]["delta"] = {**data["leaflets"]["delta"], "source": "../../etc/passwd"}
+    data["leaflets"]["evil"] = {**entry, "source": "../../etc/passwd"}
     path.write_text(json.dumps(data))
     code, out, err = catalogue.run("-j", "1")
     assert code == 0, err
     assert victim.read_text() == "keep me"
-    assert out.splitlines()[-1].startswith("built 3, unchanged 1, removed 0, failed 0 in ")
-    assert sorted(json.loads(path.read_text())["leaflets"]) == ["alpha", "beta", "delta", "gamma"]
+    assert out.splitlines()[-1].startswith("built 2, unchanged 1, removed 0, failed 0 in ")
+    assert sorted(json.loads(path.read_text())["leaflets"]) == ["alpha", "beta", "gamma"]
 
 
 def test_a_fifo_or_device_is_refused_without_hanging(catalogue):
@@ -299,7 +299,7 @@ def test_a_fifo_or_device_is_refused_without_hanging(catalogue):
     assert code == 1
     message = "not a regular file (a pipe, device or socket?) - leaflets must be ordinary files"
     assert err.splitlines()[:-1] == [f"handouts/{name}.yaml:1:1: {message}" for name in names]
-    assert len(list(catalogue.out.glob("*.pdf"))) == 4
+    assert len(list(catalogue.out.glob("*.pdf"))) == 3
 
 
 # -- random fault injection ------------------------------------------------------------------------------------
@@ -309,7 +309,7 @@ def test_a_fifo_or_device_is_refused_without_hanging(catalogue):
 @pytest.mark.parametrize("run", range(RUNS))
 def test_random_kills_never_hang_truncate_or_leak(catalogue, run):
     rng = random.Random(int(os.environ.get("FAULT_SEED", "12")) * 1000 + run)
-    for stem in ("alpha", "beta", "gamma", "delta"):
+    for stem in ("alpha", "beta", "gamma"):
         catalogue.project.leaflet(stem, MINIMAL.replace("Rest your ankle", f"Rest your ankle ({run})"))
     process = catalogue.start("-j", "2", "--force")
     known = {process.pid}
@@ -334,5 +334,5 @@ def test_random_kills_never_hang_truncate_or_leak(catalogue, run):
     code, out, err = catalogue.run("-j", "2", "--lock-timeout", "5")
     assert code == 0, err
     complete_pdfs(catalogue.out)
-    assert sorted(p.name for p in catalogue.out.glob("*.pdf")) == ["alpha.pdf", "beta.pdf", "delta.pdf", "gamma.pdf"]
+    assert sorted(p.name for p in catalogue.out.glob("*.pdf")) == ["alpha.pdf", "beta.pdf", "gamma.pdf"]
     assert list(catalogue.temp.iterdir()) == []

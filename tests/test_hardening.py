@@ -1,15 +1,20 @@
 """Hardening (issue 12): values that reach a mail header, addresses that must never be printed, and
 leaflets that pass validation but could raise later."""
 
+import datetime
 import email
 import email.policy
 import os
 import re
 
 import pytest
-
+import test_fuzz
 from conftest import MINIMAL
+from hypothesis import event, given, settings
+from hypothesis import strategies as st
 from test_email import PATIENTS, clinic, no_addresses, parsed, server  # noqa: F401 (fixtures)
+
+from publisher import checks, content, governance, mail
 
 INJECTED = "=?utf-8?q?Back_pain=0D=0ABcc:_evil@example.org?="
 
@@ -155,11 +160,6 @@ def test_the_documented_email_subject_in_brand_yaml_is_accepted_and_used(clinic,
 
 # -- a leaflet that passes validation never raises later ----------------------------------------------------------
 
-from hypothesis import event, given, settings  # noqa: E402
-from hypothesis import strategies as st  # noqa: E402
-
-import test_fuzz  # noqa: E402
-from publisher import checks, content, governance, mail  # noqa: E402
 
 # Values that once passed validation and raised later, and their neighbours.
 HOSTILE_VALUES = ["2029-11-25\n", "9998-01-01", "9999-12-31", "0001-01-01", "2028-02-29", "2028-02-30", "1" * 5000,
@@ -199,7 +199,7 @@ def test_a_leaflet_that_validates_never_raises_in_governance_or_email(text):
     brand, problems = content.load_brand(proj)
     assert not problems
     for today in ("2026-11-25", "0001-01-01", "9999-12-31"):
-        day = __import__("datetime").date.fromisoformat(today)
+        day = datetime.date.fromisoformat(today)
         review = governance.review(leaflet, brand, day)
         assert all(f.rule in governance.RULES for f in review.findings)
         catalogue = content.Catalogue(proj, brand, {}, [leaflet], {}, [])
