@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import datetime
 import hashlib
@@ -50,6 +51,13 @@ class Report:
         return sum(r.status == status for r in self.results)
 
 
+LOCK_TIMEOUT = 600.0
+
+
+class OutputError(PublisherError):
+    """The output folder cannot be written (read-only, full, not a folder)."""
+
+
 @dataclasses.dataclass
 class Options:
     """How to build."""
@@ -68,6 +76,7 @@ class Options:
     timeout: float = pdf.TIMEOUT
     today: datetime.date = dataclasses.field(default_factory=datetime.date.today)
     allow_expired: bool = False  # build overdue leaflets, marked as overdue
+    lock_timeout: float | None = LOCK_TIMEOUT  # seconds to wait for another build into the same folder
 
 
 def output_key(stem: str, edition: str) -> str:
@@ -108,18 +117,30 @@ def in_shard(stem: str, shard: tuple | None) -> bool:
 
 
 def build(project: content.Project, options: Options, paths: list[Path] | None = None,
-          on_result=None, on_start=None, on_shared=None) -> Report:
+          on_result=None, on_start=None, on_shared=None, on_wait=None) -> Report:
     """Build the catalogue (or `paths`) into options.out.
 
     `on_start` is told how many leaflets this run covers; `on_shared` gets the
-    problems in people.yaml and brand.yaml first; `on_result` sees each Result as it is known.
+    problems in people.yaml and brand.yaml first; `on_result` sees each Result as it is known;
+    `on_wait` is told who holds the output folder when another build is writing there.
     """
     started = time.perf_counter()
     emit = on_result or (lambda result: None)
     out = Path(options.out)
-    out.mkdir(parents=True, exist_ok=True)
-    with manifest.locked(out):
+    with contextlib.ExitStack() as stack:
+        try:
+            out.mkdir(parents=True, exist_ok=True)
+            stack.enter_context(manifest.locked(out, options.lock_timeout, on_wait))
+        except OSError as exc:
+            raise _output_error(project, out, exc, "cannot write to")
         return _build(project, options, paths, emit, on_start, on_shared, started)
+
+
+def _output_error(project: content.Project, out: Path, exc: OSError, what: str) -> OutputError:
+    if isinstance(exc, (FileExistsError, NotADirectoryError)):
+        return OutputError(f"Error: the output folder {project.relative(out)} is a file - give a folder with --out")
+    return OutputError(f"Error: {what} the output folder {project.relative(out)}: {exc.strerror or exc} - choose "
+                       "another --out, or fix its permissions or free some space; the previous PDFs are kept")
 
 
 def _stem_problem(path: Path, project: content.Project) -> Problem | None:
@@ -251,9 +272,17 @@ def _build(project, options, paths, emit, on_start, on_shared, started) -> Repor
                                                  for image in leaflet.images(project)})
                 renderer.submit(task)
         renderer.finish()
-    finally:
-        # Also on Ctrl-C: keep what was finished, so the next build does not redo it.
+    except BaseException:
+        renderer.close()
+        with contextlib.suppress(OSError):  # the first problem is the one to report
+            record.save()
+        raise
+    renderer.close()
+    # Also after failures: keep what was finished, so the next build does not redo it.
+    try:
         record.save()
+    except OSError as exc:
+        raise _output_error(project, out, exc, "could not save the build manifest in")
     return Report(sorted(results, key=lambda r: (r.name, r.output or "")), shared_errors,
                   time.perf_counter() - started, min(options.jobs, max(len(by_key), 1)), peaks)
 
@@ -315,6 +344,8 @@ def _remove_deleted(project: content.Project, record: manifest.Manifest, out: Pa
     removed = []
     for stem, entry in sorted(record.entries.items()):
         if (project.root / entry.source).exists() or not in_shard(Path(entry.source).stem, shard):
+            continue
+        if not manifest.safe_stem(stem):  # Manifest.load drops these; never unlink outside the folder
             continue
         for suffix in (".pdf", ".html"):
             try:

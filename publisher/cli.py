@@ -77,8 +77,21 @@ def build_parser() -> argparse.ArgumentParser:
                         help="fail a leaflet that runs past N pages (default: %(default)s)")
     parser.add_argument("--timeout", type=_positive, default=int(pdf.TIMEOUT), metavar="SECONDS",
                         help="fail a leaflet that takes longer to render (default: %(default)s)")
+    parser.add_argument("--lock-timeout", type=_seconds, default=batch.LOCK_TIMEOUT, metavar="SECONDS",
+                        help="when another build is writing into the same output folder, wait this long for it, "
+                             "then give up (default: %(default)g)")
     parser.add_argument("-q", "--quiet", action="store_true", help="print only problems")
     return parser
+
+
+def _seconds(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        value = -1
+    if not 0 <= value < float("inf"):
+        raise argparse.ArgumentTypeError(f"'{text}' is not a number of seconds - use 0 or more, e.g. 60")
+    return value
 
 
 def _positive(text: str) -> int:
@@ -141,6 +154,10 @@ def _megabytes(text: str) -> float:
 
 def run_email(args) -> int:
     project = content.Project(args.project)
+    if mail.ADDRESS.search(args.leaflet):
+        # Most likely a recipient typed first; an address must not reach a log, even in an error.
+        raise UsageError("Error: LEAFLET looks like an email address - name the leaflet first (a file or its stem), "
+                         "then each recipient with --to")
     path = Path(args.leaflet)
     if not path.suffix and not path.exists():
         path = project.handouts / f"{args.leaflet}.yaml"
@@ -258,6 +275,11 @@ def _shard(args):
     return None
 
 
+def _waiting(options: batch.Options, holder: str) -> None:
+    print(f"Waiting for {options.out}: {holder} is building into it (giving up after {options.lock_timeout:g} s, "
+          "--lock-timeout)", file=sys.stderr, flush=True)
+
+
 def run_build(args) -> int:
     project = content.Project(args.project)
     paths = _leaflet_paths(project, args.paths)
@@ -268,13 +290,13 @@ def run_build(args) -> int:
                             max_pages=args.max_pages, timeout=args.timeout, paper=args.paper,
                             editions=tuple(dict.fromkeys(args.edition)) if args.edition else None,
                             marks=args.print_marks, variant=args.pdf_variant, today=args.today,
-                            allow_expired=args.allow_expired)
+                            allow_expired=args.allow_expired, lock_timeout=args.lock_timeout)
     if args.quiet or not sys.stdout.isatty():
         display = progress.Plain(project.relative, quiet=args.quiet)
     else:
         display = progress.Bar(project.relative)
     report = batch.build(project, options, paths, on_result=display.result, on_start=display.start,
-                         on_shared=display.shared)
+                         on_shared=display.shared, on_wait=lambda holder: _waiting(options, holder))
     display.finish(report)
     if args.report:
         reports.write_json(report, project.root, args.report)

@@ -5,9 +5,12 @@ from __future__ import annotations
 import dataclasses
 import datetime
 import difflib
+import functools
 import hashlib
 import json
 import os
+import re
+import stat
 from pathlib import Path
 
 import jsonschema
@@ -108,9 +111,36 @@ def validator(project: Project, name: str) -> jsonschema.protocols.Validator:
     path = project.schemas / name
     if path not in _validators:
         schema = json.loads(path.read_text(encoding="utf-8"))
-        cls = jsonschema.validators.validator_for(schema)
+        cls = jsonschema.validators.extend(jsonschema.validators.validator_for(schema), {"pattern": _pattern})
         _validators[path] = cls(schema, format_checker=_FORMATS)
     return _validators[path]
+
+
+def _pattern(validator, pattern, instance, schema):
+    """JSON Schema's `pattern`, with `$` meaning the end of the text as in ECMA 262."""
+    # jsonschema runs patterns with Python's re.search, where `$` also matches before
+    # a final newline: "2029-11-25\n" would pass `^...$` and crash a later step.
+    if validator.is_type(instance, "string") and not _compiled(pattern).search(instance):
+        yield jsonschema.ValidationError(f"{instance!r} does not match {pattern!r}")
+
+
+@functools.cache
+def _compiled(pattern: str) -> re.Pattern:
+    # Every unescaped `$` outside a character class becomes `\Z`.
+    out, escaped, in_class = [], False, False
+    for char in pattern:
+        if escaped:
+            escaped = False
+        elif char == "\\":
+            escaped = True
+        elif char == "[":
+            in_class = True
+        elif char == "]":
+            in_class = False
+        elif char == "$" and not in_class:
+            char = r"\Z"
+        out.append(char)
+    return re.compile("".join(out))
 
 
 _FORMATS = jsonschema.FormatChecker(formats=())
@@ -127,17 +157,43 @@ def _is_date(value) -> bool:
 # -- reading files ---------------------------------------------------------
 
 
+class NotARegularFile(OSError):
+    """A FIFO, device or socket where a file was expected: reading it could block for ever."""
+
+
+def read_limited(path: Path, limit: int) -> bytes:
+    """At most `limit` bytes of a regular file, without ever blocking on a pipe or a device."""
+    fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK | os.O_CLOEXEC)
+    try:
+        if not stat.S_ISREG(os.fstat(fd).st_mode):
+            raise NotARegularFile(path)
+        chunks, left = [], limit
+        while left > 0:
+            chunk = os.read(fd, min(left, 1 << 20))
+            if not chunk:
+                break
+            chunks.append(chunk)
+            left -= len(chunk)
+        return b"".join(chunks)
+    finally:
+        os.close(fd)
+
+
 def read_source(project: Project, path: Path) -> yamlsource.Source:
     """Read and parse one YAML file, or raise YAMLProblems."""
     name = project.relative(path)
     try:
-        raw = Path(path).read_bytes()
+        raw = read_limited(path, yamlsource.MAX_BYTES + 1)
     except FileNotFoundError:
         raise yamlsource.YAMLProblems([Problem(name, 1, 1, "", "file not found - check the path")])
+    except NotARegularFile:
+        raise yamlsource.YAMLProblems([Problem(name, 1, 1, "", "not a regular file (a pipe, device or socket?) - "
+                                                               "leaflets must be ordinary files")])
     except OSError as exc:
         raise yamlsource.YAMLProblems([Problem(name, 1, 1, "", f"cannot read file: {exc.strerror}")])
     if len(raw) > yamlsource.MAX_BYTES:
-        raise yamlsource.YAMLProblems([Problem(name, 1, 1, "", f"file is {len(raw)} bytes, more than the limit of {yamlsource.MAX_BYTES} - split it")])
+        raise yamlsource.YAMLProblems([Problem(name, 1, 1, "", f"file is {os.stat(path).st_size} bytes, more than the "
+                                                               f"limit of {yamlsource.MAX_BYTES} - split it")])
     try:
         text = raw.decode("utf-8")
     except UnicodeDecodeError as exc:
@@ -376,9 +432,28 @@ def load_brand(project: Project):
     """The brand file: (data or None, problems)."""
     source, problems = _load_shared(project, project.brand_file, BRAND_SCHEMA)
     if source and not problems:
-        _check_asset(project, source, project.brand_file.parent, ("logo",), source.data["logo"], problems)
-        problems += _contrast_problems(source)
+        # The logo is drawn by the sandboxed render, so it must come from a folder the sandbox serves.
+        _check_asset(project, source, project.brand_file.parent, ("logo",), source.data["logo"], problems,
+                     project.asset_roots())
+        problems += _contrast_problems(source) + _subject_problems(source)
     return (source.data if source and not problems else None), problems
+
+
+SUBJECT_FIELDS = ("title", "organisation", "reference")
+
+
+def _subject_problems(source: yamlsource.Source) -> list[Problem]:
+    """An email subject template whose placeholders the mail step could not fill."""
+    template = (source.data.get("email") or {}).get("subject")
+    if template is None:
+        return []
+    try:
+        template.format_map({name: "" for name in SUBJECT_FIELDS})
+    except (KeyError, ValueError, IndexError, AttributeError) as exc:
+        what = f"unknown placeholder {exc}" if isinstance(exc, KeyError) else "a stray '{' or '}'"
+        return [source.problem(("email", "subject"), f"has {what} - use {{title}}, {{organisation}} or "
+                                                     "{reference}, and write a brace as {{ or }}")]
+    return []
 
 
 def contrast(first: str, second: str) -> float:

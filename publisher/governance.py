@@ -129,6 +129,8 @@ def add_date_findings(add, next_review: datetime.date, today: datetime.date) -> 
 
 
 def _add_years(day: datetime.date, years: int) -> datetime.date:
+    if day.year + years > datetime.MAXYEAR:  # the calendar ends in 9999: no later review date exists anyway
+        return datetime.date.max
     try:
         return day.replace(year=day.year + years)
     except ValueError:  # 29 February

@@ -16,6 +16,8 @@ import re
 import smtplib
 import socket
 import ssl
+from email import errors
+from email.headerregistry import Address
 from email.message import EmailMessage
 from pathlib import Path
 
@@ -95,9 +97,22 @@ def check_addresses(addresses: list[str]) -> list[str]:
     return good
 
 
+# Characters that end, fold or reorder a header line in some program that reads it:
+# C0 and C1 controls (CR, LF, NEL), line and paragraph separators, bidi controls.
+_UNSAFE_IN_HEADER = re.compile("[\x00-\x1f\x7f-\x9f\u2028\u2029\u200e\u200f\u202a-\u202e\u2066-\u2069\ufeff]")
+
+
+def header_text(value: str) -> str:
+    """A value made safe for a mail header whatever the Python version: one line, no encoded words."""
+    text = " ".join(_UNSAFE_IN_HEADER.sub(" ", str(value)).split())
+    # "=?" opens an RFC 2047 encoded word, which Python before 3.11.10 and 3.12.5 decodes
+    # while writing the header, raw CR and LF included (CVE-2024-6923).
+    return text.replace("=?", "= ?")
+
+
 def attachment_name(leaflet: Leaflet, output_stem: str | None = None) -> str:
     """<reference>-v<version>-<stem>.pdf, the stem being the PDF's own (x or x.large-print)."""
-    return f"{leaflet.data['reference']}-v{leaflet.data['version']}-{output_stem or leaflet.stem}.pdf"
+    return header_text(f"{leaflet.data['reference']}-v{leaflet.data['version']}-{output_stem or leaflet.stem}.pdf")
 
 
 def subject(leaflet: Leaflet, brand: dict, secure: bool) -> str:
@@ -109,7 +124,23 @@ def subject(leaflet: Leaflet, brand: dict, secure: bool) -> str:
     except (KeyError, ValueError, IndexError) as exc:
         raise MailError(f"Error: brand.yaml: email.subject: '{template}' has an unknown placeholder {exc} - "
                         f"use {{title}}, {{organisation}} or {{reference}}")
-    return f"{SECURE_MARKER} {text}" if secure else text
+    return header_text(f"{SECURE_MARKER} {text}" if secure else text)
+
+
+def sender_address(sender: str) -> Address:
+    """SMTP_FROM (an address, or 'Name <address>') as a header value with a safe display name."""
+    # Split at the last '<' ourselves: parseaddr is misled by ':' or '@' in a display name.
+    text = header_text(sender)
+    named = re.fullmatch(r"(.*?)\s*<([^<>]*)>", text)
+    name, address = (named[1].strip('" '), named[2].strip()) if named else ("", text)
+    try:
+        result = Address(display_name=name, addr_spec=address)
+        if not result.username or not result.domain:
+            raise ValueError(address)
+        return result
+    except (ValueError, IndexError, errors.HeaderParseError):
+        raise MailError("Error: SMTP_FROM is not an email address - set it to an address such as "
+                        "leaflets@example.org, or 'Name <leaflets@example.org>'")
 
 
 def _environment(project: Project) -> jinja2.Environment:
@@ -130,10 +161,11 @@ def compose(project: Project, leaflet: Leaflet, brand: dict, pdf: bytes, recipie
     # where a gateway looks for the [secure] marker.
     message = EmailMessage(policy=email.policy.SMTP.clone(max_line_length=998))
     message["Subject"] = subject(leaflet, brand, secure)
-    message["From"] = sender
+    sender_header = sender_address(sender)
+    message["From"] = sender_header
     message["To"] = recipient
     message["Date"] = email.utils.formatdate(localtime=False, usegmt=True)
-    message["Message-ID"] = email.utils.make_msgid(domain=sender.rsplit("@", 1)[-1])
+    message["Message-ID"] = email.utils.make_msgid(domain=sender_header.domain)
     try:
         message.set_content(env.get_template("email/body.txt").render(**context))
         message.add_alternative(env.get_template("email/body.html").render(**context), subtype="html")
@@ -165,6 +197,11 @@ def send(messages: list[EmailMessage], config: Settings) -> list[Delivery]:
                 try:
                     smtp.send_message(message)
                     deliveries.append(Delivery(position, True))
+                except smtplib.SMTPNotSupportedError:
+                    # Raised before any command is sent, so the connection still serves the others.
+                    deliveries.append(Delivery(position, False, "the address has non-ASCII characters and the "
+                                                                "server does not accept those (no SMTPUTF8) - "
+                                                                "ask for another address"))
                 except smtplib.SMTPRecipientsRefused as exc:
                     code, text = next(iter(exc.recipients.values()))
                     deliveries.append(Delivery(position, False, f"the server refused the recipient ({code} "
@@ -247,11 +284,19 @@ ADDRESS = re.compile(r"[^\s<>()\[\],;:\"']+@[^\s<>()\[\],;:\"']+")
 
 def write_dry_run(messages: list[EmailMessage], folder: Path, stem: str) -> list[Path]:
     """One .eml file per recipient (the only file recipients' addresses are ever written to)."""
+    from .pdf import write_atomic
     folder = Path(folder)
-    folder.mkdir(parents=True, exist_ok=True)
+    if folder.exists() and not folder.is_dir():
+        raise MailError(f"Error: --dry-run '{folder}' is a file - give a folder")
     written = []
-    for position, message in enumerate(messages, start=1):
-        path = folder / f"{stem}-recipient-{position}.eml"
-        path.write_bytes(bytes(message))
-        written.append(path)
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+        for position, message in enumerate(messages, start=1):
+            path = folder / f"{stem}-recipient-{position}.eml"
+            # Atomic: a full disk or a read-only folder leaves no empty or half-written .eml behind.
+            write_atomic(path, bytes(message))
+            written.append(path)
+    except OSError as exc:
+        raise MailError(f"Error: cannot write to --dry-run folder '{folder}': {exc.strerror or exc} - choose "
+                        f"another folder or free some space ({len(written)} of {len(messages)} written)")
     return written

@@ -4,15 +4,19 @@ from __future__ import annotations
 
 import contextlib
 import dataclasses
+import datetime
 import fcntl
 import hashlib
 import importlib.metadata
 import json
 import os
+import re
+import time
 from pathlib import Path
 
 from . import __version__
-from .content import Project
+from .content import Project, read_limited
+from .errors import PublisherError
 
 NAME = ".manifest.json"
 FORMAT = 3
@@ -24,9 +28,9 @@ def digest_bytes(data: bytes) -> str:
 
 
 def digest_file(path: Path) -> str | None:
-    """The file's SHA-256, or None when it is missing."""
+    """The file's SHA-256, or None when it is missing or not a regular file (a FIFO would block)."""
     try:
-        return digest_bytes(Path(path).read_bytes())
+        return digest_bytes(read_limited(path, 1 << 40))
     except OSError:
         return None
 
@@ -81,6 +85,42 @@ class Entry:
     waived: list = dataclasses.field(default_factory=list)  # governance rules the leaflet waives
 
 
+# A manifest is input too (a CI cache can be poisoned): an entry whose name could
+# point outside the output folder, or whose values have the wrong type, is dropped
+# and its leaflet rebuilt. Names are checked again before anything is removed.
+SAFE_STEM = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]*\Z")
+_TYPES = {f.name: {"str": str, "int": int, "bool": bool, "dict": dict, "list": list}[str(f.type)]
+          for f in dataclasses.fields(Entry)}
+_REQUIRED = {f.name for f in dataclasses.fields(Entry)
+             if f.default is dataclasses.MISSING and f.default_factory is dataclasses.MISSING}
+
+
+def safe_stem(stem) -> bool:
+    """Whether `stem` names a file directly inside the output folder."""
+    return isinstance(stem, str) and bool(SAFE_STEM.match(stem)) and ".." not in stem
+
+
+def _relative(path) -> bool:
+    return isinstance(path, str) and bool(path) and not path.startswith(("/", "\\")) \
+        and ".." not in path.replace("\\", "/").split("/")
+
+
+def _valid(stem, entry) -> bool:
+    """Whether one manifest entry can be trusted as far as its shape goes."""
+    if not safe_stem(stem) or not isinstance(entry, dict) or set(entry) - set(_TYPES) or _REQUIRED - set(entry):
+        return False
+    for name, kind in _TYPES.items():
+        value = entry.get(name)
+        if name in entry and (not isinstance(value, kind) or (kind is int and isinstance(value, bool))):
+            return False
+    try:
+        datetime.date.fromisoformat(entry.get("next_review", "9999-12-31"))
+    except (TypeError, ValueError):
+        return False
+    return (_relative(entry.get("source")) and all(_relative(p) for p in entry.get("images", {}))
+            and all(isinstance(w, str) for w in entry.get("warnings", []) + entry.get("waived", [])))
+
+
 class Manifest:
     """The manifest of one output folder; never claims a PDF that is not there."""
 
@@ -95,7 +135,8 @@ class Manifest:
             data = json.loads((Path(out) / NAME).read_text(encoding="utf-8"))
             if data.get("format") != FORMAT:
                 return cls(out)
-            return cls(out, {stem: Entry(**entry) for stem, entry in data["leaflets"].items()})
+            return cls(out, {stem: Entry(**entry) for stem, entry in data["leaflets"].items()
+                             if _valid(stem, entry)})
         except (OSError, ValueError, TypeError, KeyError, AttributeError):
             return cls(out)
 
@@ -104,8 +145,11 @@ class Manifest:
         from .pdf import write_atomic
         live = {stem: dataclasses.asdict(e) for stem, e in sorted(self.entries.items())
                 if (self.out / f"{stem}.pdf").exists()}
-        text = json.dumps({"format": FORMAT, "leaflets": live}, indent=1, sort_keys=True)
-        write_atomic(self.out / NAME, text.encode("utf-8"))
+        text = json.dumps({"format": FORMAT, "leaflets": live}, indent=1, sort_keys=True).encode("utf-8")
+        with contextlib.suppress(OSError):
+            if (self.out / NAME).read_bytes() == text:
+                return  # nothing changed: a full disk or a read-only folder need not fail the build
+        write_atomic(self.out / NAME, text)
 
     def unchanged(self, stem: str, leaflet_digest: str, people: dict, brand: str, shared: str,
                   project: Project, want_html: bool) -> Entry | None:
@@ -136,12 +180,63 @@ def remove_stale_temporaries(out: Path) -> None:
                 pass
 
 
+LOCK = ".lock"
+_held: set = set()  # descriptors of the locks this process holds
+
+
+def _forget_locks() -> None:
+    # A forked worker must not keep the lock alive after its parent dies: flock belongs to the
+    # open file, shared by every copy of the descriptor. Closing our copy does not unlock it.
+    for fd in _held:
+        with contextlib.suppress(OSError):
+            os.close(fd)
+    _held.clear()
+
+
+os.register_at_fork(after_in_child=_forget_locks)
+
+
+class LockTimeout(PublisherError):
+    """Another build held the output folder for longer than --lock-timeout."""
+
+
+def lock_holder(out: Path) -> str:
+    """Who holds the lock, as recorded in the lock file: 'process 123', or 'another build'."""
+    try:
+        pid = (Path(out) / LOCK).read_text(encoding="ascii").strip()
+    except (OSError, UnicodeDecodeError):
+        pid = ""
+    return f"process {pid}" if pid.isdigit() else "another build"
+
+
 @contextlib.contextmanager
-def locked(out: Path):
-    """Hold the output folder's lock: a second build into it waits instead of racing this one."""
-    with open(Path(out) / ".lock", "w") as handle:
-        fcntl.flock(handle, fcntl.LOCK_EX)
-        try:
-            yield
-        finally:
-            fcntl.flock(handle, fcntl.LOCK_UN)
+def locked(out: Path, timeout: float | None = None, on_wait=None):
+    """Hold the output folder's lock: a second build into it waits, says so, and gives up after `timeout` s.
+
+    The lock is the kernel's (flock), so a lock left by a process that has ended,
+    however it ended, is free again at once; the file only records who holds it.
+    """
+    fd = os.open(Path(out) / LOCK, os.O_RDWR | os.O_CREAT | os.O_CLOEXEC, 0o666)
+    try:
+        started, told = time.monotonic(), False
+        while True:
+            try:
+                fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                break
+            except BlockingIOError:
+                holder = lock_holder(out)
+                if on_wait and not told:
+                    on_wait(holder)
+                    told = True
+                if timeout is not None and time.monotonic() - started >= timeout:
+                    raise LockTimeout(f"Error: the output folder {out} is still in use by {holder} after "
+                                      f"{timeout:g} s - wait for that build to finish, or raise --lock-timeout"
+                                      ) from None
+                time.sleep(0.05)
+        os.ftruncate(fd, 0)
+        os.pwrite(fd, f"{os.getpid()}\n".encode(), 0)
+        _held.add(fd)
+        yield
+    finally:
+        _held.discard(fd)
+        os.close(fd)  # closing releases the lock

@@ -32,6 +32,24 @@ _ITEM_START = re.compile(r"^( *)([-*+]|[0-9]{1,9}[.)])( +|\Z)")
 _LIST_LINE = re.compile(r"^ *([-*+]|[0-9]{1,9}[.)])( |\Z)")
 
 
+# Lists and emphasis inside one another; far past any real leaflet, and far below the depth
+# at which WeasyPrint's layout recurses out of stack (20,000 nested '**' did).
+MAX_NESTING = 32
+
+
+def _depth(tokens) -> int:
+    """How deeply the blocks and inline markup of a parsed text nest."""
+    deepest = depth = 0
+    for token in tokens:
+        depth += token.nesting
+        inner = 0
+        for child in token.children or ():
+            inner += child.nesting
+            deepest = max(deepest, depth + inner)
+        deepest = max(deepest, depth)
+    return deepest
+
+
 @dataclasses.dataclass(frozen=True)
 class Finding:
     """Something wrong in a text field; `line` counts from 0 within the text, None for the whole field."""
@@ -57,6 +75,9 @@ def problems(text: str, headings: bool = False) -> list[str]:
 def findings(text: str, headings: bool = False) -> list[Finding]:
     """Everything in `text` that falls outside the subset (errors) or is probably not meant (warnings)."""
     tokens = _md.parse(text)
+    if _depth(tokens) > MAX_NESTING:
+        return [Finding(f"bold, links and lists are nested more than {MAX_NESTING} deep - "
+                        "a leaflet needs far fewer levels")]
     lines = text.split("\n")
     found: list[Finding] = []
     for token in _walk(tokens):

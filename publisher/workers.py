@@ -1,13 +1,19 @@
-"""Render PDFs in worker processes, each paying WeasyPrint's start-up once."""
+"""Render PDFs in worker processes, each paying WeasyPrint's start-up once, and each watched by this one."""
 
 from __future__ import annotations
 
-import concurrent.futures
+import contextlib
+import ctypes
 import dataclasses
 import hashlib
 import multiprocessing
+import multiprocessing.connection
 import os
 import resource
+import shutil
+import signal
+import tempfile
+import threading
 import time
 from pathlib import Path
 
@@ -76,93 +82,271 @@ def render(task: Task) -> Outcome:
             outcome.errors = [f"{task.name}: error: {w} (--strict turns WeasyPrint warnings into errors)"
                               for w in rendered.warnings]
         else:
-            pdf.write_atomic(Path(task.target), rendered.pdf)
-            if task.preview_target:
-                pdf.write_atomic(Path(task.preview_target), task.preview.encode("utf-8"))
+            try:
+                pdf.write_atomic(Path(task.target), rendered.pdf)
+                if task.preview_target:
+                    pdf.write_atomic(Path(task.preview_target), task.preview.encode("utf-8"))
+            except OSError as exc:
+                outcome.errors = [f"{task.name}: could not save {Path(exc.filename or task.target).name}: "
+                                  f"{exc.strerror or exc} - free some space, or fix or change the output folder "
+                                  "(the previous PDF is kept)"]
+                return _finished(outcome, started)
             outcome.ok = True
             outcome.pages, outcome.bytes = rendered.pages, len(rendered.pdf)
             outcome.digest = hashlib.sha256(rendered.pdf).hexdigest()
     except PublisherError as exc:
         outcome.errors = exc.lines()
     except pdf.LimitReached:  # an alarm that fired just as the render finished
-        outcome.errors = [f"{task.name}: took more than {task.timeout:g} s to render, the limit - shorten the "
-                          "leaflet, or raise the limit with --timeout"]
+        outcome.errors = _timed_out(task)
     except Exception as exc:  # a WeasyPrint bug on odd input must not take the batch down
         outcome.errors = [f"{task.name}: render failed: {type(exc).__name__}: {exc}"]
+    return _finished(outcome, started)
+
+
+def _finished(outcome: Outcome, started: float) -> Outcome:
     outcome.seconds = time.perf_counter() - started
     outcome.peak_rss_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     return outcome
 
 
-def _noop() -> None:
-    """Submitted once so the pool starts its workers (and their WeasyPrint import) straight away."""
+def _timed_out(task: Task) -> list:
+    return [f"{task.name}: took more than {task.timeout:g} s to render, the limit - shorten the leaflet, or raise "
+            "the limit with --timeout"]
+
+
+# The parent stops a worker this long after the worker's own alarm should have fired:
+# time spent inside Pango's C code cannot be interrupted by a signal handler.
+GRACE = 2.0
+TEMP_PREFIX = "publisher-"  # + the building process's id: one temporary folder per build
 
 
 class Renderer:
-    """Renders tasks on worker processes, or in this process when one is enough.
+    """Renders tasks on worker processes, or in this process with one job.
 
     Start it as soon as work is known to be coming, so workers import
     WeasyPrint while this process is still validating; submit tasks as they
-    are ready; `finish` reports every outcome through `on_outcome`.
+    are ready; `finish` reports every outcome through `on_outcome`; `close`
+    stops the workers and removes their temporary files, whatever happened.
     """
 
     def __init__(self, project: Project, jobs: int, on_outcome):
         self.project = project
         self.jobs = jobs
         self.on_outcome = on_outcome
-        self.pool = None
-        self.futures: dict = {}
+        self.workers: list[_Worker] = []
+        self.pending: list[Task] = []
         self.started = False
+        self.in_process = jobs <= 1
+        self.temp: Path | None = None
+        self.failed_starts = 0
 
     def start(self, expected: int) -> None:
         """Get ready for about `expected` tasks."""
         if self.started or expected == 0:
             return
         self.started = True
-        if self.jobs > 1 and expected > 1:
-            self.pool = concurrent.futures.ProcessPoolExecutor(
-                min(self.jobs, expected), mp_context=_context(), initializer=_init, initargs=(str(self.project.root),))
-            self.pool.submit(_noop)
+        remove_stale_temp_folders()
+        # WeasyPrint keeps the fonts of each @font-face in a folder of its own under the
+        # temporary folder, removed only when its font configuration is garbage collected;
+        # a killed worker never gets there. Everything goes into one folder per build instead.
+        self.temp = Path(tempfile.mkdtemp(prefix=f"{TEMP_PREFIX}{os.getpid()}-"))
+        if self.in_process:
+            with _temp_folder(self.temp):
+                _init(str(self.project.root))  # a fresh engine per build: styles may have changed since the last one
         else:
-            _init(str(self.project.root))  # a fresh engine per build: styles may have changed since the last one
+            for _ in range(min(self.jobs, expected)):
+                self.workers.append(_Worker(self.project, self.temp))
 
     def submit(self, task: Task) -> None:
         self.start(1)
-        if self.pool is None:
-            self.on_outcome(render(task))
+        if self.in_process:
+            with _temp_folder(self.temp):
+                self.on_outcome(render(task))
         else:
-            self.futures[self.pool.submit(render, task)] = task
+            self.pending.append(task)
+            self._dispatch()
 
     def finish(self) -> None:
-        """Wait for every task; a crashed worker fails only the leaflet it was rendering."""
-        if self.pool is None:
+        """Wait for every task; a worker that dies or overruns fails only the leaflet it was rendering."""
+        while self.pending or any(w.task for w in self.workers):
+            self._dispatch()
+            busy = [w for w in self.workers if w.task]
+            waiting = [w for w in self.workers if not w.ready]
+            deadlines = [w.deadline for w in busy]
+            timeout = max(0.0, min(deadlines) - time.monotonic()) if deadlines else None
+            objects = [w.conn for w in busy + waiting] + [w.process.sentinel for w in busy + waiting]
+            if not objects:  # every worker failed to start
+                for task in self.pending:
+                    self.on_outcome(Outcome(task.name, task.stem, ok=False, errors=[
+                        f"{task.name}: no worker process could be started to render it - see the errors above"]))
+                self.pending = []
+                break
+            multiprocessing.connection.wait(objects, timeout)
+            for worker in list(self.workers):
+                self._check(worker)
+
+    def _check(self, worker: _Worker) -> None:
+        """Take a worker's answer, or notice that it died or overran, and replace it then."""
+        message = worker.receive()
+        if message == "ready":
             return
-        crashed: list[Task] = []
+        if isinstance(message, Outcome):
+            worker.task = None
+            self.on_outcome(message)
+            return
+        if worker.task and time.monotonic() >= worker.deadline:
+            errors = _timed_out(worker.task)
+        elif not worker.process.is_alive() or message is _DEAD:
+            errors = [f"{worker.task.name}: the worker process rendering it died (killed or crashed) - the previous "
+                      "PDF, if any, is kept"] if worker.task else None
+            if not worker.task and not worker.ready:
+                self.failed_starts += 1
+        else:
+            return
+        task = worker.task
+        worker.stop()
+        if task:
+            _remove_partial(task)
+            self.on_outcome(Outcome(task.name, task.stem, ok=False, errors=errors, worker=worker.process.pid))
+        self.workers.remove(worker)
+        if self.pending and self.failed_starts < 3:
+            self.workers.append(_Worker(self.project, self.temp))
+
+    def _dispatch(self) -> None:
+        for worker in self.workers:
+            if not self.pending:
+                return
+            if worker.ready and worker.task is None:
+                worker.give(self.pending.pop(0))
+
+    def close(self) -> None:
+        """Stop every worker (killing any still rendering) and remove this build's temporary folder."""
+        for worker in self.workers:
+            worker.stop()
+        self.workers = []
+        if self.in_process and self.started:
+            _drop_engine()
+        if self.temp:
+            shutil.rmtree(self.temp, ignore_errors=True)
+
+
+_DEAD = object()
+
+
+class _Worker:
+    """One worker process, its pipe, and the task it is rendering."""
+
+    def __init__(self, project: Project, temp: Path):
+        context = multiprocessing.get_context("fork")  # shares this process's imports; starts in milliseconds
+        self.conn, child = context.Pipe()
+        self.process = context.Process(target=_serve, args=(child, str(project.root), os.getpid(), str(temp)),
+                                       daemon=True)
+        self.process.start()
+        child.close()
+        self.ready = False
+        self.task: Task | None = None
+        self.deadline = 0.0
+
+    def give(self, task: Task) -> None:
+        self.task = task
+        self.deadline = time.monotonic() + (task.timeout + GRACE if task.timeout > 0 else 1e9)
+        self.conn.send(task)
+
+    def receive(self):
+        """The worker's next message, None when it has none yet, or _DEAD when its pipe closed."""
         try:
-            for future in concurrent.futures.as_completed(self.futures):
-                try:
-                    self.on_outcome(future.result())
-                except concurrent.futures.process.BrokenProcessPool:
-                    crashed.append(self.futures[future])
-        finally:
-            self.pool.shutdown(wait=True, cancel_futures=True)
-        # The pool cannot say which leaflet killed a worker (killed, out of memory, a
-        # crash in a C library), so retry the unfinished ones one at a time, each alone.
-        for task in crashed:
-            _run_isolated(self.project, task, self.on_outcome)
+            if not self.conn.poll():
+                return None
+            message = self.conn.recv()
+        except (EOFError, OSError):
+            return _DEAD
+        if message == "ready":
+            self.ready = True
+        return message
+
+    def stop(self) -> None:
+        """Ask an idle worker to leave; kill a busy one, or one that does not leave at once."""
+        with contextlib.suppress(OSError):
+            if self.task is None and self.process.is_alive():
+                self.conn.send(None)
+                self.process.join(1)
+        if self.process.is_alive():
+            self.process.kill()
+        self.process.join()
+        self.conn.close()
 
 
-def _context():
-    # fork: workers share this process's imports and start in milliseconds.
-    return multiprocessing.get_context("fork") if os.name == "posix" else None
-
-
-def _run_isolated(project: Project, task: Task, on_outcome) -> None:
-    with concurrent.futures.ProcessPoolExecutor(1, mp_context=_context(), initializer=_init,
-                                                initargs=(str(project.root),)) as pool:
+def _serve(conn, root: str, parent: int, temp: str) -> None:
+    """A worker's life: render the tasks the parent sends, one at a time, until told to stop or orphaned."""
+    # Ctrl-C reaches the whole process group; the parent decides what happens to workers.
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    _die_with(parent)
+    tempfile.tempdir = temp
+    _init(root)
+    conn.send("ready")
+    while True:
         try:
-            on_outcome(pool.submit(render, task).result())
-        except concurrent.futures.process.BrokenProcessPool:
-            on_outcome(Outcome(task.name, task.stem, ok=False,
-                               errors=[f"{task.name}: the worker process rendering it died (killed or crashed) - "
-                                       "the previous PDF, if any, is kept"]))
+            task = conn.recv()
+        except (EOFError, OSError):
+            return
+        if task is None:
+            return
+        conn.send(render(task))
+
+
+def _die_with(parent: int) -> None:
+    """End this process when the parent ends, however it ends (SIGKILL included)."""
+    with contextlib.suppress(Exception):
+        # Linux: the kernel sends SIGKILL when the parent thread that forked us exits.
+        ctypes.CDLL(None, use_errno=True).prctl(1, signal.SIGKILL)  # PR_SET_PDEATHSIG
+    if os.getppid() != parent:  # the parent died before the line above took effect
+        os._exit(1)
+
+    def watch():
+        # Elsewhere, and as a second line: an orphan is adopted by another process.
+        while os.getppid() == parent:
+            time.sleep(0.2)
+        os._exit(1)
+    threading.Thread(target=watch, daemon=True).start()
+
+
+@contextlib.contextmanager
+def _temp_folder(folder: Path | None):
+    saved = tempfile.tempdir
+    tempfile.tempdir = str(folder) if folder else saved
+    try:
+        yield
+    finally:
+        tempfile.tempdir = saved
+
+
+def _drop_engine() -> None:
+    global _engine
+    _engine = None  # its font folder lies in the build's temporary folder, removed next
+
+
+def _remove_partial(task: Task) -> None:
+    """The temporary files of a worker killed while writing (a later build would remove them too)."""
+    for target in filter(None, (task.target, task.preview_target)):
+        target = Path(target)
+        for path in target.parent.glob(f".{target.name}.*.tmp"):
+            with contextlib.suppress(OSError):
+                path.unlink()
+
+
+def remove_stale_temp_folders() -> None:
+    """Remove the temporary folders of builds whose process has ended (killed, or the machine restarted)."""
+    for folder in Path(tempfile.gettempdir()).glob(f"{TEMP_PREFIX}*-*"):
+        pid = folder.name[len(TEMP_PREFIX):].split("-", 1)[0]
+        if pid.isdigit() and not _alive(int(pid)) and folder.is_dir():
+            shutil.rmtree(folder, ignore_errors=True)
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True

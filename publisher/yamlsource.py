@@ -25,6 +25,11 @@ MAX_TEXT = 2_000_000  # characters of text after aliases are expanded
 # and the non-characters U+FFFE/U+FFFF: invisible in an editor, wrong in print.
 _CONTROL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ufffe\uffff]")
 _TAB_INDENT = re.compile(r"^ *\t", re.MULTILINE)
+# Bidirectional embedding, override and isolate controls: text that prints in another
+# order than it reads (U+202E turns "7 mg" into "gm 7"), and Trojan-source comments.
+_BIDI = re.compile("[\u202a-\u202e\u2066-\u2069]")
+# Python refuses to turn longer digit strings into numbers (CVE-2020-10735).
+MAX_DIGITS = 4300
 
 _LIST_LINE = re.compile(r"^[ \t]*(?:[-*+]|[0-9]{1,2}[.)])[ \t]+\S", re.MULTILINE)
 _INT = re.compile(r"[-+]?[0-9]+\Z")
@@ -112,6 +117,11 @@ def _character_problems(path: str, text: str) -> list[Problem]:
         line = text.count("\n", 0, match.start()) + 1
         column = match.start() - (text.rfind("\n", 0, match.start()) + 1) + 1
         problems.append(Problem(path, line, column, "", f"invisible control character U+{ord(match.group()):04X} - delete it"))
+    for match in _BIDI.finditer(text):
+        line = text.count("\n", 0, match.start()) + 1
+        column = match.start() - (text.rfind("\n", 0, match.start()) + 1) + 1
+        problems.append(Problem(path, line, column, "", f"bidirectional control character U+{ord(match.group()):04X} "
+                                                        "makes text print in another order than it reads - delete it"))
     return problems
 
 
@@ -205,11 +215,18 @@ def _convert(node, path, source: Source, problems: list, counter: list):
         if _LIST_LINE.search(block):
             problems.append(source.problem(path, "this folded ('>') text holds a list, which folding would join into "
                                                  "one paragraph - start the text with '|' instead of '>'"))
-    return _scalar(node, path, source)
+    return _scalar(node, path, source, problems)
 
 
-def _scalar(node, path, source: Source):
+def _scalar(node, path, source: Source, problems: list):
     value = node.value
+    if node.style == '"':
+        # Escapes ("\a", "\u202e", "\N") put characters in the value that the file's text does not show.
+        for pattern, what in ((_CONTROL, "invisible control character"), (_BIDI, "bidirectional control character")):
+            found = pattern.search(value)
+            if found:
+                problems.append(source.problem(path, f"{what} U+{ord(found.group()):04X}, written as an escape - "
+                                                     "delete it"))
     if node.style:  # quoted or block scalar: always text (plain is None, or "" from libyaml)
         return value
     if value in ("", "~", "null", "Null", "NULL"):
@@ -220,6 +237,10 @@ def _scalar(node, path, source: Source):
         return False
     if _INT.match(value):
         source.raw[path] = value
+        if len(value.lstrip("+-")) > MAX_DIGITS:
+            problems.append(source.problem(path, f"a number of {len(value.lstrip('+-'))} digits, more than "
+                                                 f"{MAX_DIGITS} - shorten it, or put it in quotes if it is text"))
+            return None
         return int(value)
     if _FLOAT.match(value):
         source.raw[path] = value
