@@ -11,7 +11,7 @@ import re
 import time
 from pathlib import Path
 
-from . import content, governance, html, manifest, pdf, workers
+from . import content, editions, governance, html, manifest, outputs, pdf, workers
 from .errors import Problem, PublisherError, UsageError
 
 
@@ -65,7 +65,8 @@ class Options:
     out: Path
     jobs: int = 1
     force: bool = False
-    write_html: bool = False
+    formats: tuple | None = None  # output names (see outputs.REGISTRY); None: the brand's formats
+    add_formats: tuple = ()  # made as well, e.g. ("preview",) for --html
     strict: bool = False
     shard: tuple | None = None  # (k, n), 1-based
     paper: str | None = None  # None: the brand's paper
@@ -80,8 +81,13 @@ class Options:
 
 
 def output_key(stem: str, edition: str) -> str:
-    """The output file name without .pdf: 'x' for the standard edition, 'x.large-print' for the other."""
-    return stem if edition == "standard" else f"{stem}.{edition}"
+    """The PDF's file name without its suffix: 'x' for the standard edition, 'x.large-print' for the other."""
+    return outputs.REGISTRY["pdf"].file_name(stem, edition).removesuffix(".pdf")
+
+
+def formats(options: Options, brand: dict | None) -> list:
+    """The outputs this build makes: --format, else the brand's formats, else the PDF alone."""
+    return outputs.chosen(list(options.formats or (brand or {}).get("formats", ["pdf"])) + list(options.add_formats))
 
 
 def invalid(catalogue: content.Catalogue) -> list:
@@ -93,11 +99,11 @@ def invalid(catalogue: content.Catalogue) -> list:
 _STEM = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]*\Z")
 
 
-def output_name(stem: str) -> str:
-    """The PDF file name for a leaflet stem; stems are checked when the catalogue is planned."""
+def output_name(stem: str, edition: str = editions.DEFAULT_EDITION, output: str = "pdf") -> str:
+    """An output's file name for a leaflet stem; stems are checked when the catalogue is planned."""
     if not _STEM.match(stem) or ".." in stem:  # never reached for a planned leaflet; a guard, not a message
         raise ValueError(f"unsafe output name {stem!r}")
-    return f"{stem}.pdf"
+    return outputs.REGISTRY[output].file_name(stem, edition)
 
 
 def parse_shard(text: str) -> tuple:
@@ -149,10 +155,15 @@ def _stem_problem(path: Path, project: content.Project) -> Problem | None:
     if not _STEM.match(stem) or ".." in stem:
         return Problem(project.relative(path), 1, 1, "", f"file name '{stem}' cannot name a PDF - rename the file "
                                                          "using letters, digits, '-', '_' and '.'")
-    for edition in html.EDITIONS[1:]:
-        if stem.endswith(f".{edition}"):
+    for edition in editions.EDITIONS:
+        if edition != editions.DEFAULT_EDITION and stem.endswith(f".{edition}"):
             return Problem(project.relative(path), 1, 1, "", f"file name '{stem}' would clash with the {edition} "
                                                              "edition of another leaflet - rename the file")
+    for output in outputs.REGISTRY.values():
+        inner = output.suffix.rsplit(".", 1)[0]  # ".preview" of ".preview.html"
+        if inner and stem.endswith(inner):
+            return Problem(project.relative(path), 1, 1, "", f"file name '{stem}' would clash with the {output.name} "
+                                                             "output of another leaflet - rename the file")
     return None
 
 
@@ -169,9 +180,12 @@ def _build(project, options, paths, emit, on_start, on_shared, started) -> Repor
         on_shared(shared_errors)
     record = manifest.Manifest.load(out)
     paper = options.paper or (brand or {}).get("paper", html.DEFAULT_PAPER)
-    editions = tuple(options.editions or (brand or {}).get("editions", ["standard"]))
+    wanted_editions = tuple(options.editions or (brand or {}).get("editions", ["standard"]))
+    # Every output this build makes of one leaflet: (format, edition), in a stable order.
+    plan = [(output, edition) for output in formats(options, brand) for edition in wanted_editions
+            if edition in output.editions]
     if on_start:
-        on_start(len(files) * len(editions))
+        on_start(len(files) * len(plan))
     shared = manifest.global_digest(project, {"paper": paper, "marks": options.marks, "variant": options.variant})
     brand_digest = manifest.brand_digest(project, brand) if brand else None
 
@@ -182,16 +196,16 @@ def _build(project, options, paths, emit, on_start, on_shared, started) -> Repor
         if problem:
             failures[Path(path)] = [problem]
             continue
-        wanted[stem] = list(editions)
+        wanted[stem] = list(plan)
         if brand is not None and people is not None and not style_findings and not options.force:
             digest = manifest.digest_file(path) or ""
-            for edition in editions:
-                key = output_key(stem, edition)
-                entry = record.unchanged(key, digest, people, brand_digest, shared, project, options.write_html)
+            for output, edition in plan:
+                key = output.file_name(stem, edition)
+                entry = record.unchanged(key, digest, people, brand_digest, shared, project)
                 due = datetime.date.fromisoformat(entry.next_review) if entry else None
                 if entry and entry.pages <= options.max_pages and (
                         due >= options.today or (options.allow_expired and entry.overdue)):
-                    wanted[stem].remove(edition)
+                    wanted[stem].remove((output, edition))
                     # Warnings recorded when it was built still stand; and the calendar moves
                     # on even when the leaflet does not.
                     dated = []
@@ -200,7 +214,7 @@ def _build(project, options, paths, emit, on_start, on_shared, started) -> Repor
                     warnings = list(entry.warnings) + [
                         f"{project.relative(path)}: warning: {rule}: {message}" for rule, message in dated
                         if rule == "review-due-soon" and rule not in entry.waived]
-                    result = Result(project.relative(path), "unchanged", str(out / f"{key}.pdf"),
+                    result = Result(project.relative(path), "unchanged", str(out / key),
                                     entry.pages, entry.bytes, warnings=warnings)
                     if warnings and options.strict:
                         result = Result(project.relative(path), "failed", errors=[str(_Strict(w)) for w in warnings])
@@ -222,9 +236,8 @@ def _build(project, options, paths, emit, on_start, on_shared, started) -> Repor
                 overdue=leaflet.overdue, warnings=leaflet.warnings + outcome.warnings, waived=leaflet.waived,
                 people={pid: manifest.digest_json(people[pid]) for pid in leaflet.people_ids()},
                 images=images[leaflet.stem],
-                brand=brand_digest, shared=shared, pdf=outcome.digest, pages=outcome.pages, bytes=outcome.bytes,
-                html=options.write_html)
-            result = Result(leaflet.name, "built", str(out / output_name(outcome.stem)), outcome.pages,
+                brand=brand_digest, shared=shared, digest=outcome.digest, pages=outcome.pages, bytes=outcome.bytes)
+            result = Result(leaflet.name, "built", str(out / outcome.stem), outcome.pages,
                             outcome.bytes, outcome.seconds, warnings=leaflet.warnings + outcome.warnings)
         else:
             result = Result(leaflet.name, "failed", seconds=outcome.seconds, errors=outcome.errors,
@@ -236,7 +249,7 @@ def _build(project, options, paths, emit, on_start, on_shared, started) -> Repor
     try:
         if brand is not None and people is not None:
             # Workers start importing WeasyPrint now, while this process validates.
-            renderer.start(sum(len(wanted[Path(p).stem]) for p in to_validate))
+            renderer.start(sum(o.render is None for p in to_validate for o, _ in wanted[Path(p).stem]))
         broken = [name for name, problems in (("brand.yaml", brand_problems), ("people.yaml", people_problems),
                                               ("styles/", style_findings)) if problems]
         for path in to_validate:
@@ -257,8 +270,15 @@ def _build(project, options, paths, emit, on_start, on_shared, started) -> Repor
             emit(result)
         if paths is None:
             results += _remove_deleted(project, record, out, options.shard, emit)
+        in_process = []
         for leaflet in leaflets:
-            for edition in wanted[leaflet.stem]:
+            # Hashed before rendering: an image edited mid-build must not count as built.
+            images.setdefault(leaflet.stem, {image: manifest.digest_file(project.root / image)
+                                             for image in leaflet.images(project)})
+            for output, edition in wanted[leaflet.stem]:
+                if output.render is not None:
+                    in_process.append((leaflet, output, edition))
+                    continue
                 try:
                     task = _task(catalogue, leaflet, options, paper, edition)
                 except PublisherError as exc:
@@ -267,10 +287,13 @@ def _build(project, options, paths, emit, on_start, on_shared, started) -> Repor
                     emit(result)
                     continue
                 by_key[task.stem] = leaflet
-                # Hashed before rendering: an image edited mid-build must not count as built.
-                images.setdefault(leaflet.stem, {image: manifest.digest_file(project.root / image)
-                                                 for image in leaflet.images(project)})
                 renderer.submit(task)
+        # Light outputs are made here while the workers render PDFs.
+        for leaflet, output, edition in in_process:
+            result = _make(catalogue, leaflet, output, outputs.Job(catalogue, leaflet, edition, paper, options.marks),
+                           out, record, people, images[leaflet.stem], brand_digest, shared)
+            results.append(result)
+            emit(result)
         renderer.finish()
     except BaseException:
         renderer.close()
@@ -285,6 +308,33 @@ def _build(project, options, paths, emit, on_start, on_shared, started) -> Repor
         raise _output_error(project, out, exc, "could not save the build manifest in")
     return Report(sorted(results, key=lambda r: (r.name, r.output or "")), shared_errors,
                   time.perf_counter() - started, min(options.jobs, max(len(by_key), 1)), peaks)
+
+
+def _make(catalogue: content.Catalogue, leaflet: content.Leaflet, output: outputs.Output, job: outputs.Job,
+          out: Path, record: manifest.Manifest, people: dict, images: dict, brand_digest: str | None,
+          shared: str) -> Result:
+    """Make one in-process output, write it atomically and record it: its Result."""
+    key = output.file_name(leaflet.stem, job.edition)
+    started = time.perf_counter()
+    try:
+        data = output.render(job)
+        pdf.write_atomic(out / key, data)
+    except PublisherError as exc:
+        return Result(leaflet.name, "failed", errors=exc.lines())
+    except OSError as exc:
+        return Result(leaflet.name, "failed", errors=[
+            f"{leaflet.name}: could not save {key}: {exc.strerror or exc} - free some space, or fix or change the "
+            f"output folder (the previous {key} is kept)"])
+    except Exception as exc:  # a bug on odd input must not take the batch down
+        return Result(leaflet.name, "failed", errors=[f"{leaflet.name}: {output.name} failed: "
+                                                      f"{type(exc).__name__}: {exc}"])
+    record.entries[key] = manifest.Entry(
+        source=leaflet.name, leaflet=leaflet.digest, next_review=leaflet.data["dates"]["next_review"],
+        overdue=leaflet.overdue, warnings=list(leaflet.warnings), waived=leaflet.waived,
+        people={pid: manifest.digest_json(people[pid]) for pid in leaflet.people_ids()}, images=images,
+        brand=brand_digest or "", shared=shared, digest=manifest.digest_bytes(data), pages=0, bytes=len(data))
+    return Result(leaflet.name, "built", str(out / key), 0, len(data), time.perf_counter() - started,
+                  warnings=list(leaflet.warnings))
 
 
 def _govern(leaflet: content.Leaflet, brand: dict | None, options: Options):
@@ -313,47 +363,36 @@ class _Strict(str):
                                + " (--strict turns warnings into errors)")
 
 
-_PAPER_NAMES = {"a4": "A4", "letter": "US Letter", "a5": "A5"}
-
-
 def _task(catalogue: content.Catalogue, leaflet: content.Leaflet, options: Options, paper: str,
           edition: str) -> workers.Task:
-    project = catalogue.project
     out = Path(options.out)
-    key = output_key(leaflet.stem, edition)
-    preview = None
-    if options.write_html:
-        # The preview opens from the output folder, so point relative URLs back at the project.
-        preview = html.render_html(catalogue, leaflet, paper, edition=edition, marks=options.marks).replace(
-            "<head>", f'<head>\n<base href="{project.root.as_uri()}/">', 1)
+    key = output_name(leaflet.stem, edition)
     limit = leaflet.data.get("max_pages")
     if isinstance(limit, dict):
         limit = limit.get(edition)
     return workers.Task(
         name=leaflet.name, stem=key,
         html=html.render_html(catalogue, leaflet, paper, link_styles=False, edition=edition, marks=options.marks),
-        styles=tuple(html.stylesheets(paper, edition, options.marks)), target=str(out / output_name(key)),
+        styles=tuple(html.stylesheets(paper, edition, options.marks)), target=str(out / key),
         leaflet_folder=str(leaflet.path.parent),
-        strict=options.strict, preview=preview, max_pages=options.max_pages, timeout=options.timeout,
-        preview_target=str(out / f"{key}.html") if preview else None, variant=options.variant,
-        fit_pages=limit, fit_label=f"{_PAPER_NAMES[paper]}, {edition.replace('-', ' ')} edition")
+        strict=options.strict, max_pages=options.max_pages, timeout=options.timeout, variant=options.variant,
+        fit_pages=limit, fit_label=f"{editions.PAPERS[paper].label}, {editions.EDITIONS[edition].label}")
 
 
 def _remove_deleted(project: content.Project, record: manifest.Manifest, out: Path, shard, emit) -> list:
-    """Remove the PDFs we made for leaflets that no longer exist (only ours, only this shard's)."""
+    """Remove every output we made for leaflets that no longer exist (only ours, only this shard's)."""
     removed = []
-    for stem, entry in sorted(record.entries.items()):
+    for key, entry in sorted(record.entries.items()):
         if (project.root / entry.source).exists() or not in_shard(Path(entry.source).stem, shard):
             continue
-        if not manifest.safe_stem(stem):  # Manifest.load drops these; never unlink outside the folder
+        if not manifest.safe_stem(key):  # Manifest.load drops these; never unlink outside the folder
             continue
-        for suffix in (".pdf", ".html"):
-            try:
-                os.unlink(out / f"{stem}{suffix}")
-            except FileNotFoundError:
-                pass
-        del record.entries[stem]
-        result = Result(entry.source, "removed", str(out / f"{stem}.pdf"))
+        try:
+            os.unlink(out / key)
+        except FileNotFoundError:
+            pass
+        del record.entries[key]
+        result = Result(entry.source, "removed", str(out / key))
         removed.append(result)
         emit(result)
     return removed

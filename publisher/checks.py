@@ -7,7 +7,7 @@ import datetime
 import re
 from pathlib import Path
 
-from . import governance, manifest
+from . import governance, manifest, outputs
 from .content import Catalogue
 
 
@@ -113,11 +113,12 @@ def _font_finding(warning: str) -> governance.Finding:
     return governance.Finding(path, int(line), int(column), "warning", rule, f"{field}: {message}")
 
 
-def run(catalogue: Catalogue, today: datetime.date, strict: bool = False, allow_expired: bool = False) -> CheckReport:
-    """Validate and review every leaflet of a loaded catalogue."""
+def run(catalogue: Catalogue, today: datetime.date, strict: bool = False, allow_expired: bool = False,
+        out: Path | None = None) -> CheckReport:
+    """Validate and review every leaflet of a loaded catalogue; page counts come from the build in `out`."""
     project = catalogue.project
     shared = [str(p) for p in catalogue.shared_problems] + [str(f) for f in governance.check_styles(project)]
-    built = manifest.Manifest.load(project.root / "dist").entries
+    built = manifest.Manifest.load(out or project.root / "dist").entries
     entries = []
     broken = " and ".join(sorted({p.path for p in catalogue.shared_problems}))
     for path, problems in catalogue.failures.items():
@@ -137,7 +138,7 @@ def run(catalogue: Catalogue, today: datetime.date, strict: bool = False, allow_
             findings = [dataclasses.replace(f, level="error") if f.level == "warning" else f for f in findings]
         review.findings = findings
         lines = [str(f) for f in findings]
-        entry = built.get(leaflet.stem)
+        entry = built.get(outputs.REGISTRY["pdf"].file_name(leaflet.stem))
         entries.append(Entry(leaflet.name, lines, findings, [], review,
                              entry.pages if entry and Path(project.root / entry.source) == leaflet.path else None))
     entries.sort(key=lambda e: e.source)

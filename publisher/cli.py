@@ -9,7 +9,7 @@ import os
 import sys
 from pathlib import Path
 
-from . import batch, checks, content, html, mail, pdf, progress, reports
+from . import batch, checks, content, html, mail, outputs, pdf, progress, reports
 from .errors import PublisherError, UsageError
 
 HERE = Path(__file__).resolve().parent.parent
@@ -46,8 +46,12 @@ def build_parser() -> argparse.ArgumentParser:
     _common(parser)
     parser.add_argument("--out", type=Path, default=None, metavar="DIR",
                         help="write PDFs into DIR (default: dist/ in the project)")
+    parser.add_argument("--format", type=_formats, default=None, metavar="NAMES",
+                        help="the formats to make, comma-separated (default: the brand's formats, else pdf): "
+                             + "; ".join(f"{o.name}: {o.summary}" for o in outputs.REGISTRY.values()))
     parser.add_argument("--html", action="store_true",
-                        help="also write each leaflet's HTML next to its PDF, for preview in a browser")
+                        help="also write each edition's print layout as HTML (<stem>.preview.html), "
+                             "for preview in a browser")
     parser.add_argument("-j", "--jobs", type=_positive, default=os.cpu_count() or 1, metavar="N",
                         help="render on N worker processes (default: the number of CPUs, %(default)s here)")
     parser.add_argument("--force", action="store_true",
@@ -104,6 +108,15 @@ def _positive(text: str) -> int:
     return value
 
 
+def _formats(text: str) -> tuple:
+    names = tuple(name.strip() for name in text.split(",") if name.strip())
+    unknown = [name for name in names if name not in outputs.REGISTRY]
+    if unknown or not names:
+        raise argparse.ArgumentTypeError(f"'{unknown[0] if unknown else text}' is not a format - choose from "
+                                         + ", ".join(outputs.REGISTRY))
+    return names
+
+
 def check_parser() -> argparse.ArgumentParser:
     parser = _Parser(prog="build.py check", description="Validate leaflets, people.yaml and brand.yaml and run the "
                      "governance rules (review dates, sources, readability, clear print) without rendering; "
@@ -111,6 +124,8 @@ def check_parser() -> argparse.ArgumentParser:
     _common(parser)
     _governance_options(parser)
     parser.add_argument("--strict", action="store_true", help="treat warnings as errors")
+    parser.add_argument("--out", type=Path, default=None, metavar="DIR",
+                        help="the build's output folder, for page counts in --summary (default: dist/)")
     parser.add_argument("--format", choices=("text", "json"), default="text", help="output format (default: text)")
     parser.add_argument("--summary", action="store_true",
                         help="also print a table of the catalogue: reference, title, pages, reading ease, "
@@ -129,6 +144,8 @@ def email_parser() -> argparse.ArgumentParser:
     parser.add_argument("--to", action="append", required=True, metavar="ADDRESS",
                         help="a recipient; repeat for more (each gets a separate message)")
     parser.add_argument("--project", type=Path, default=HERE, metavar="DIR", help=argparse.SUPPRESS)
+    parser.add_argument("--out", type=Path, default=None, metavar="DIR",
+                        help="the build's output folder, where the PDF is made if missing (default: dist/)")
     parser.add_argument("--edition", choices=html.EDITIONS, default="standard",
                         help="attach this edition (default: standard)")
     parser.add_argument("--dry-run", type=Path, metavar="DIR", help="write one .eml file per recipient to DIR "
@@ -165,8 +182,8 @@ def run_email(args) -> int:
         raise UsageError(f"Error: '{args.leaflet}' is a folder - name one leaflet file, or its stem")
     paths = _leaflet_paths(project, [path])
     # Build it if missing or out of date: the manifest makes this a no-op otherwise.
-    out = project.root / "dist"
-    options = batch.Options(out=out, jobs=1, editions=(args.edition,), today=args.today)
+    out = args.out or project.root / "dist"
+    options = batch.Options(out=out, jobs=1, editions=(args.edition,), formats=("pdf",), today=args.today)
     report = batch.build(project, options, paths)
     for result in report.failed:
         for line in result.errors:
@@ -254,7 +271,8 @@ def _leaflet_paths(project: content.Project, paths: list[Path]) -> list[Path] | 
 def run_check(args) -> int:
     project = content.Project(args.project)
     catalogue = content.load_catalogue(project, _leaflet_paths(project, args.paths))
-    report = checks.run(catalogue, args.today, strict=args.strict, allow_expired=args.allow_expired)
+    report = checks.run(catalogue, args.today, strict=args.strict, allow_expired=args.allow_expired,
+                        out=args.out or project.root / "dist")
     if args.format == "json":
         print(json.dumps(report.as_dict(), indent=2))
     else:
@@ -286,7 +304,8 @@ def run_build(args) -> int:
     if args.out is not None and args.out.exists() and not args.out.is_dir():
         raise UsageError(f"Error: --out '{args.out}' is a file - give a folder")
     options = batch.Options(out=args.out or project.root / "dist", jobs=args.jobs, force=args.force,
-                            write_html=args.html, strict=args.strict, shard=_shard(args),
+                            formats=args.format, add_formats=("preview",) if args.html else (),
+                            strict=args.strict, shard=_shard(args),
                             max_pages=args.max_pages, timeout=args.timeout, paper=args.paper,
                             editions=tuple(dict.fromkeys(args.edition)) if args.edition else None,
                             marks=args.print_marks, variant=args.pdf_variant, today=args.today,

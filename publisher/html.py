@@ -9,19 +9,19 @@ import re
 import jinja2
 import markupsafe
 
-from . import markdown
+from . import editions, markdown
 from .content import Catalogue, Leaflet, Project
 from .errors import RenderError
 
-PAPERS = ("a4", "letter", "a5")
-DEFAULT_PAPER = "a4"
-EDITIONS = ("standard", "large-print")
+PAPERS = tuple(editions.PAPERS)
+DEFAULT_PAPER = editions.DEFAULT_PAPER
+EDITIONS = tuple(editions.EDITIONS)
 
 
 def stylesheets(paper: str, edition: str = "standard", marks: bool = False) -> list[str]:
     """The project stylesheets, in cascade order, for one paper size, edition and print option."""
-    return ([f"styles/{paper}.css"] + (["styles/large-print.css"] if edition == "large-print" else [])
-            + (["styles/print-marks.css"] if marks else []))
+    own = editions.EDITIONS[edition].stylesheet
+    return [editions.PAPERS[paper].stylesheet] + ([own] if own else []) + (["styles/print-marks.css"] if marks else [])
 
 
 def qr_code(url: str) -> markupsafe.Markup:
@@ -58,18 +58,15 @@ def displayurl(url: str) -> str:
     return re.sub(r"^(https?://|mailto:|tel:)", "", url).rstrip("/")
 
 
-# The text block's width on each paper and the body size of each edition, as
-# the stylesheets set them (a4.css, a5.css, letter.css, large-print.css): a
-# table is laid out in columns only where its longest words fit.
-_TEXT_WIDTH_MM = {"a4": 210 - 2 * 18, "letter": 215.9 - 2 * 18, "a5": 148 - 2 * 14}
-_BODY_PT = {"standard": 12, "large-print": 18}
+# A table is laid out in columns only where its longest words fit the text
+# block's width at the edition's body size (both as the stylesheets set them).
 _PT_PER_MM = 72 / 25.4
 
 
 def layouts(paper: str, edition: str) -> dict:
     """Where a text field may sit, and how wide it is there: the page's text block, a callout and a card."""
-    width = _TEXT_WIDTH_MM[paper]
-    size = _BODY_PT[edition]
+    width = editions.PAPERS[paper].text_width_mm
+    size = editions.EDITIONS[edition].body_pt
     one_column = paper == "a5" or edition == "large-print"  # cards stack there (a5.css, large-print.css)
     card = width - 10 if one_column else (width - 6) / 2 - 10
     return {name: markdown.Layout(mm * _PT_PER_MM, size)
@@ -192,3 +189,11 @@ def render_html(catalogue: Catalogue, leaflet: Leaflet, paper: str = DEFAULT_PAP
         raise RenderError(leaflet.name, f"template {exc.filename and project.relative(exc.filename)}:{exc.lineno}: {exc.message}")
     except jinja2.TemplateError as exc:
         raise RenderError(leaflet.name, f"template error: {exc} - fix the template in templates/")
+
+
+def preview(catalogue: Catalogue, leaflet: Leaflet, paper: str = DEFAULT_PAPER, edition: str = "standard",
+            marks: bool = False) -> str:
+    """The print layout as one HTML file that opens from the output folder in a browser."""
+    # Relative URLs point back at the project's styles and images.
+    document = render_html(catalogue, leaflet, paper, edition=edition, marks=marks)
+    return document.replace("<head>", f'<head>\n<base href="{catalogue.project.root.as_uri()}/">', 1)

@@ -1,4 +1,4 @@
-"""The build manifest: what shaped each PDF, so an unchanged leaflet is not rendered again."""
+"""The build manifest: what shaped each output file, so an unchanged leaflet is not made again."""
 
 from __future__ import annotations
 
@@ -19,7 +19,7 @@ from .content import Project, read_limited
 from .errors import PublisherError
 
 NAME = ".manifest.json"
-FORMAT = 3
+FORMAT = 4  # 4: one entry per output file, of any format
 TOOL_CODE = Path(__file__).resolve().parent
 
 
@@ -67,7 +67,7 @@ def brand_digest(project: Project, brand: dict) -> str:
 
 @dataclasses.dataclass
 class Entry:
-    """What one PDF was made from."""
+    """What one output file (keyed by its name in the output folder) was made from."""
 
     source: str  # leaflet path relative to the project
     leaflet: str  # digest of the leaflet file
@@ -75,10 +75,9 @@ class Entry:
     images: dict  # image path relative to the project -> digest
     brand: str
     shared: str  # global digest
-    pdf: str  # digest of the PDF written
-    pages: int
+    digest: str  # of the file written
+    pages: int  # 0 for an output without pages
     bytes: int
-    html: bool  # whether an HTML preview was written too
     next_review: str = "9999-12-31"  # the leaflet's review date: an unchanged leaflet can still fall due
     overdue: bool = False  # built with the "review overdue" mark
     warnings: list = dataclasses.field(default_factory=list)  # shown again (and failed by --strict) when unchanged
@@ -141,23 +140,20 @@ class Manifest:
             return cls(out)
 
     def save(self) -> None:
-        """Write atomically, listing only entries whose PDF is on disk."""
+        """Write atomically, listing only entries whose file is on disk."""
         from .pdf import write_atomic
-        live = {stem: dataclasses.asdict(e) for stem, e in sorted(self.entries.items())
-                if (self.out / f"{stem}.pdf").exists()}
+        live = {key: dataclasses.asdict(e) for key, e in sorted(self.entries.items()) if (self.out / key).exists()}
         text = json.dumps({"format": FORMAT, "leaflets": live}, indent=1, sort_keys=True).encode("utf-8")
         with contextlib.suppress(OSError):
             if (self.out / NAME).read_bytes() == text:
                 return  # nothing changed: a full disk or a read-only folder need not fail the build
         write_atomic(self.out / NAME, text)
 
-    def unchanged(self, stem: str, leaflet_digest: str, people: dict, brand: str, shared: str,
-                  project: Project, want_html: bool) -> Entry | None:
-        """The entry if the PDF on disk was made from exactly these inputs, else None."""
-        entry = self.entries.get(stem)
+    def unchanged(self, key: str, leaflet_digest: str, people: dict, brand: str, shared: str,
+                  project: Project) -> Entry | None:
+        """The entry if the file `key` on disk was made from exactly these inputs, else None."""
+        entry = self.entries.get(key)
         if entry is None or entry.leaflet != leaflet_digest or entry.brand != brand or entry.shared != shared:
-            return None
-        if want_html and not (entry.html and (self.out / f"{stem}.html").exists()):
             return None
         for person_id, recorded in entry.people.items():
             if person_id not in people or digest_json(people[person_id]) != recorded:
@@ -165,14 +161,15 @@ class Manifest:
         for image, recorded in entry.images.items():
             if digest_file(project.root / image) != recorded:
                 return None
-        if digest_file(self.out / f"{stem}.pdf") != entry.pdf:
+        if digest_file(self.out / key) != entry.digest:
             return None
         return entry
 
 
 def remove_stale_temporaries(out: Path) -> None:
     """Delete the temporary files an interrupted build of ours left behind, and nothing else."""
-    for pattern in (".*.pdf.*.tmp", ".*.html.*.tmp", f".{NAME}.*.tmp"):
+    from . import outputs
+    for pattern in [f".*{suffix}.*.tmp" for suffix in outputs.suffixes()] + [f".{NAME}.*.tmp"]:
         for path in Path(out).glob(pattern):
             try:
                 os.unlink(path)

@@ -14,8 +14,8 @@ def _plural(n: int, word: str) -> str:
 def describe(result: Result, shown) -> str:
     """One line for a finished leaflet, e.g. 'built dist/x.pdf (3 pages, 19 KB, 1.2 s)'."""
     if result.status == "built":
-        return (f"built {shown(result.output)} ({_plural(result.pages, 'page')}, "
-                f"{result.bytes // 1024} KB, {result.seconds:.1f} s)")
+        pages = f"{_plural(result.pages, 'page')}, " if result.pages else ""  # a web page has none
+        return f"built {shown(result.output)} ({pages}{result.bytes // 1024} KB, {result.seconds:.1f} s)"
     if result.status == "unchanged":
         return f"unchanged {shown(result.output)}"
     if result.status == "removed":

@@ -27,14 +27,12 @@ class Task:
     """One leaflet to render: everything a worker needs, and nothing it must look up."""
 
     name: str  # the leaflet file as shown to users
-    stem: str  # the output's name without .pdf, e.g. 'x' or 'x.large-print'
+    stem: str  # the output's file name, e.g. 'x.pdf' or 'x.large-print.pdf'
     html: str  # without stylesheet links; the worker applies the parsed stylesheets
     styles: tuple  # project-relative stylesheet paths, in cascade order
     target: str  # the PDF path
     leaflet_folder: str  # images may also come from here (Project.asset_roots decides)
     strict: bool
-    preview: str | None = None  # HTML to write beside the PDF, with --html
-    preview_target: str | None = None
     max_pages: int = pdf.MAX_PAGES
     timeout: float = pdf.TIMEOUT
     variant: str | None = pdf.DEFAULT_VARIANT
@@ -84,8 +82,6 @@ def render(task: Task) -> Outcome:
         else:
             try:
                 pdf.write_atomic(Path(task.target), rendered.pdf)
-                if task.preview_target:
-                    pdf.write_atomic(Path(task.preview_target), task.preview.encode("utf-8"))
             except OSError as exc:
                 outcome.errors = [f"{task.name}: could not save {Path(exc.filename or task.target).name}: "
                                   f"{exc.strerror or exc} - free some space, or fix or change the output folder "
@@ -327,11 +323,10 @@ def _drop_engine() -> None:
 
 def _remove_partial(task: Task) -> None:
     """The temporary files of a worker killed while writing (a later build would remove them too)."""
-    for target in filter(None, (task.target, task.preview_target)):
-        target = Path(target)
-        for path in target.parent.glob(f".{target.name}.*.tmp"):
-            with contextlib.suppress(OSError):
-                path.unlink()
+    target = Path(task.target)
+    for path in target.parent.glob(f".{target.name}.*.tmp"):
+        with contextlib.suppress(OSError):
+            path.unlink()
 
 
 def remove_stale_temp_folders() -> None:

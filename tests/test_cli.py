@@ -43,8 +43,8 @@ def test_out_and_html(project, capsys, tmp_path):
     project.leaflet("ankle")
     code, out, err = project.run("--out", str(tmp_path / "elsewhere"), "--html", capsys=capsys)
     assert code == 0, err
-    assert sorted(p.name for p in (tmp_path / "elsewhere").iterdir()) == [".lock", ".manifest.json", "ankle.html", "ankle.pdf"]
-    preview = (tmp_path / "elsewhere" / "ankle.html").read_text()
+    assert sorted(p.name for p in (tmp_path / "elsewhere").iterdir()) == [".lock", ".manifest.json", "ankle.pdf", "ankle.preview.html"]
+    preview = (tmp_path / "elsewhere" / "ankle.preview.html").read_text()
     assert f'<base href="{project.root.as_uri()}/">' in preview
     assert not (project.root / "dist").exists()
 
@@ -127,7 +127,7 @@ def test_images_and_external_links(project, capsys):
         "sources:", "further_reading:\n  - {title: NHS website, url: \"https://www.nhs.uk/conditions/sprains-and-strains/\"}\nsources:"))
     code, out, err = project.run("--html", capsys=capsys)
     assert code == 0 and err == ""
-    assert '<img src="handouts/images/ankle.svg" alt="A raised ankle on a cushion">' in (project.root / "dist" / "ankle.html").read_text()
+    assert '<img src="handouts/images/ankle.svg" alt="A raised ankle on a cushion">' in (project.root / "dist" / "ankle.preview.html").read_text()
     reader = pypdf.PdfReader(project.root / "dist" / "ankle.pdf")
     uris = [a.get_object()["/A"].get("/URI") for page in reader.pages for a in page.get("/Annots", [])
             if "/A" in a.get_object()]

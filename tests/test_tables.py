@@ -35,7 +35,7 @@ def test_a_table_is_a_tagged_table_with_header_cells(project, capsys):
     project.leaflet("doses", leaflet(DOSES))
     code, out, err = project.run("--html", capsys=capsys)
     assert (code, err) == (0, "")
-    html = (project.root / "dist" / "doses.html").read_text()
+    html = (project.root / "dist" / "doses.preview.html").read_text()
     assert html.count('<th scope="col">') == 4
     tree = structure(project.root / "dist" / "doses.pdf")
     tags = [tag for depth, tag, attributes in tree]

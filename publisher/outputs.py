@@ -1,0 +1,85 @@
+"""Outputs: every format a leaflet is published in, in one registry.
+
+Naming, the manifest, incremental rebuilds, removal of deleted leaflets,
+temporary-file clean-up, reports and email attachments all iterate over this
+registry. A new format is one module with a render function and one
+`register(...)` line at the foot of this file.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from typing import Callable
+
+from .editions import DEFAULT_EDITION, EDITIONS
+from .errors import UsageError
+
+
+@dataclasses.dataclass(frozen=True)
+class Job:
+    """One output to make: a validated leaflet in one edition, with the build's print settings."""
+
+    catalogue: object  # content.Catalogue
+    leaflet: object  # content.Leaflet
+    edition: str
+    paper: str
+    marks: bool = False
+
+
+@dataclasses.dataclass(frozen=True)
+class Output:
+    """One format: its name, file suffix, media type, the editions it is made in and how to make it."""
+
+    name: str  # as written in brand.yaml's formats and --format
+    suffix: str
+    media_type: str
+    summary: str  # for --help and the README
+    editions: tuple = tuple(EDITIONS)
+    # Made in this process from a Job; None: made by the PDF render workers,
+    # which keep WeasyPrint's fonts and parsed stylesheets between leaflets.
+    render: Callable[[Job], bytes] | None = None
+    paged: bool = False  # has pages (reports give their count)
+
+    def file_name(self, stem: str, edition: str = DEFAULT_EDITION, language: str | None = None) -> str:
+        """The output's file name: '<stem>[.<language>][.<edition>]<suffix>', the standard edition unnamed."""
+        parts = [stem] + ([language] if language else []) + ([edition] if edition != DEFAULT_EDITION else [])
+        return ".".join(parts) + self.suffix
+
+
+REGISTRY: dict[str, Output] = {}
+
+
+def register(output: Output) -> Output:
+    """Add a format to the registry (by its name)."""
+    REGISTRY[output.name] = output
+    return output
+
+
+def chosen(names) -> list[Output]:
+    """The outputs named, in registry order; an unknown name is a usage error listing the known ones."""
+    names = list(dict.fromkeys(names))
+    unknown = [n for n in names if n not in REGISTRY]
+    if unknown:
+        raise UsageError(f"Error: unknown format '{unknown[0]}' - choose from {', '.join(REGISTRY)}")
+    return [o for o in REGISTRY.values() if o.name in names]
+
+
+def suffixes() -> list[str]:
+    """Every file suffix an output may have, longest first (".preview.html" before ".html")."""
+    return sorted({o.suffix for o in REGISTRY.values()}, key=len, reverse=True)
+
+
+def _preview(job: Job) -> bytes:
+    from . import html
+    return html.preview(job.catalogue, job.leaflet, job.paper, job.edition, job.marks).encode("utf-8")
+
+
+def _web(job: Job) -> bytes:
+    from . import web
+    return web.render_web(job.catalogue, job.leaflet)
+
+
+register(Output("pdf", ".pdf", "application/pdf", "printable PDF, tagged PDF/UA-1", paged=True))
+register(Output("html", ".html", "text/html", "accessible web page, self-contained", editions=(DEFAULT_EDITION,),
+                render=_web))
+register(Output("preview", ".preview.html", "text/html", "the print layout as HTML, for a browser", render=_preview))
