@@ -12,7 +12,7 @@ from pathlib import Path
 
 import jsonschema
 
-from . import assets, markdown, yamlsource
+from . import assets, fonts, markdown, yamlsource
 from .errors import Problem
 
 LEAFLET_SCHEMA = "leaflet.schema.json"
@@ -72,7 +72,7 @@ class Leaflet:
     authors: list
     reviewers: list
     digest: str = ""  # of the file's bytes
-    warnings: list = dataclasses.field(default_factory=list)  # of str, e.g. characters the fonts lack
+    warnings: list = dataclasses.field(default_factory=list)  # of str: governance warnings
     source: yamlsource.Source | None = None  # where each value was written, for governance findings
     overdue: bool = False  # past its review date, built anyway with --allow-expired and marked so
     waived: list = dataclasses.field(default_factory=list)  # rules this leaflet waives and breaks
@@ -336,7 +336,7 @@ def _load_shared(project: Project, path: Path, schema: str):
         return None, exc.problems
     problems = validate(project, source, schema)
     if not problems:
-        problems = _markdown_problems(source, source.data)
+        problems = _markdown_problems(source, source.data) + fonts.problems(project.styles, source)
     return source, problems
 
 
@@ -414,7 +414,7 @@ def load_leaflet(project: Project, path: Path, people: dict | None):
     problems = validate(project, source, LEAFLET_SCHEMA)
     flagged = {p.field for p in problems}  # cross-checks skip values the schema already refused
     data = source.data if isinstance(source.data, dict) else {}
-    problems += _markdown_problems(source, data)
+    problems += _markdown_problems(source, data) + fonts.problems(project.styles, source)
     credits = data.get("credits") if isinstance(data.get("credits"), dict) else {}
     resolved = {"authors": [], "reviewers": []}
     for role in resolved:
@@ -438,46 +438,7 @@ def load_leaflet(project: Project, path: Path, people: dict | None):
     if problems or people is None:
         return None, problems
     return Leaflet(Path(path), source.path, Path(path).stem, data, resolved["authors"], resolved["reviewers"],
-                   source.digest, _font_warnings(project, source), source), []
-
-
-_covered: dict = {}
-# Printed differently on purpose (see markdown.py), so never a fallback.
-_SUBSTITUTED = {"\u2011"}
-
-
-def covered_characters(project: Project) -> set:
-    """Every character the project's own fonts (styles/fonts/) can print."""
-    if project.styles not in _covered:
-        from fontTools.ttLib import TTFont
-        chars = set()
-        for font in sorted((project.styles / "fonts").glob("*.[ot]tf")):
-            chars |= {chr(code) for code in TTFont(font, lazy=True).getBestCmap()}
-        _covered[project.styles] = chars
-    return _covered[project.styles]
-
-
-def _font_warnings(project: Project, source: yamlsource.Source) -> list[str]:
-    """A warning for each character of the leaflet that would print in a font the project does not ship."""
-    fonts = covered_characters(project)
-    seen, warnings = set(), []
-
-    def walk(value, path):
-        if isinstance(value, dict):
-            for key, item in value.items():
-                walk(item, path + (key,))
-        elif isinstance(value, list):
-            for i, item in enumerate(value):
-                walk(item, path + (i,))
-        elif isinstance(value, str):
-            for char in value:
-                if char not in fonts and char not in seen and char not in _SUBSTITUTED and not char.isspace():
-                    seen.add(char)
-                    problem = source.problem(path, f"warning: '{char}' (U+{ord(char):04X}) is not in the project's "
-                                                   "fonts, so it would print in another font - replace it")
-                    warnings.append(str(problem))
-    walk(source.data, ())
-    return warnings
+                   source.digest, [], source), []
 
 
 def load_catalogue(project: Project, paths: list[Path] | None = None) -> Catalogue:

@@ -94,6 +94,7 @@ CASES = {
     "image-outside-asset-folders": img("../other/pic.svg"),
     "svg-utf16": img("images/utf16.svg"),
     "sources-note-italics": v("sources:\n  - citation: Example source for tests.\n", "sources_note: None *yet*.\n"),
+    "character-no-font-has": v("body: Rest your ankle", "body: Rest your ankle (中文 leaflet on request)"),
 }
 
 BYTES = {
@@ -112,6 +113,8 @@ SHARED = {
     "brand-logo-outside.brand": _brand.replace("logo: styles/brand/logo.svg", "logo: ../canary.svg"),
     "brand-logo-url.brand": _brand.replace("logo: styles/brand/logo.svg", "logo: https://example.org/logo.svg"),
     "brand-logo-script.brand": _brand.replace("logo: styles/brand/logo.svg", "logo: handouts/images/script.svg"),
+    "people-character-no-font-has.people": _people.replace("name: Phoebe Carter", "name: Phoebe Carter (陈)"),
+    "brand-character-no-font-has.brand": _brand.replace("name: Test Health Trust", "name: Test Health Trust ☤ 医院"),
 }
 
 ASSETS = {
