@@ -1,4 +1,4 @@
-"""Font coverage: the characters the shipped fonts (styles/fonts/) print, and every place a file uses one they do not."""
+"""Font coverage: the characters the shipped fonts (styles/fonts/) print, and where a file uses one they lack."""
 
 from __future__ import annotations
 

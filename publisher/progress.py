@@ -37,6 +37,14 @@ class Plain:
     def __init__(self, shown, quiet: bool = False):
         self.shown = shown
         self.quiet = quiet
+        self.said: dict = {}  # leaflet -> warnings already shown
+
+    def new_warnings(self, result: Result) -> list:
+        """The result's warnings not yet shown for its leaflet: its editions share them, and one is enough."""
+        said = self.said.setdefault(result.name, set())
+        fresh = [line for line in dict.fromkeys(result.warnings) if line not in said]
+        said.update(fresh)
+        return fresh
 
     def start(self, total: int) -> None:
         pass
@@ -47,7 +55,7 @@ class Plain:
             print(line, file=sys.stderr)
 
     def result(self, result: Result) -> None:
-        for line in result.warnings:
+        for line in self.new_warnings(result):
             print(line, file=sys.stderr)
         for line in result.errors:
             print(line, file=sys.stderr)
@@ -80,8 +88,10 @@ class Bar(Plain):
             self.console.print(line, markup=False, highlight=False, style="red")
 
     def result(self, result: Result) -> None:
-        for line in result.warnings + result.errors:
-            self.console.print(line, markup=False, highlight=False, style="yellow" if line in result.warnings else "red")
+        for line in self.new_warnings(result):
+            self.console.print(line, markup=False, highlight=False, style="yellow")
+        for line in result.errors:
+            self.console.print(line, markup=False, highlight=False, style="red")
         if result.status in ("built", "removed"):
             self.console.print(describe(result, self.shown), markup=False, highlight=False)
         if result.status != "removed":
