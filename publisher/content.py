@@ -405,6 +405,15 @@ def load_people(project: Project):
     return (source.data["people"] if source and not problems else None), problems
 
 
+def _unknown_person(person_id: str, people: dict) -> str:
+    """What to do about a credit whose id is not in people.yaml: the id it was probably meant to be, or the list."""
+    close = difflib.get_close_matches(person_id, sorted(people), n=1, cutoff=0.6)
+    if close:
+        return f"unknown person '{person_id}' - did you mean '{close[0]}'?"
+    return (f"unknown person '{person_id}' - use an id from people.yaml ({', '.join(sorted(people))}), "
+            "or add the person there")
+
+
 def load_leaflet(project: Project, path: Path, people: dict | None):
     """Validate one leaflet, collecting every problem: (Leaflet or None, problems)."""
     try:
@@ -423,8 +432,7 @@ def load_leaflet(project: Project, path: Path, people: dict | None):
             if people is None or not isinstance(person_id, str) or f"credits.{role}[{i}]" in flagged:
                 continue  # a broken people.yaml is reported once, on its own
             if person_id not in people:
-                known = ", ".join(sorted(people))
-                problems.append(source.problem(("credits", role, i), f"unknown person '{person_id}' (known: {known})"))
+                problems.append(source.problem(("credits", role, i), _unknown_person(person_id, people)))
             else:
                 resolved[role].append({"id": person_id, **people[person_id]})
     sections = data.get("sections") if isinstance(data.get("sections"), list) else []

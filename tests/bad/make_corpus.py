@@ -36,6 +36,7 @@ CASES = {
     "impossible-date": v("published: 2026-01-10", "published: 2026-02-30"),
     "date-in-british-form": v("published: 2026-01-10", "published: 10/01/2026"),
     "unknown-person": v("reviewers: [rebecca-fernandez]", "reviewers: [dr-smith]"),
+    "unknown-person-misspelt": v("reviewers: [rebecca-fernandez]", "reviewers: [rebeca-fernandes]"),
     "no-authors": v("authors: [phoebe-carter]", "authors: []"),
     "person-id-traversal": v("authors: [phoebe-carter]", "authors: [../../tmp/evil]"),
     "reference-traversal": v("reference: TST-0001", "reference: ../../tmp/evil"),
