@@ -65,8 +65,8 @@ CASES = {
         ["handouts/bad.yaml:4:1: language: duplicate key (first given on line 3) - keep only one"]),
     "yaml syntax error": (
         variant("title: Looking after a sprained ankle", "title: [unclosed"),
-        ["handouts/bad.yaml:2:8: invalid YAML: while parsing a flow sequence, did not find expected ',' or ']' - "
-         "check the indentation and quoting on this line or the one above"]),
+        ["handouts/bad.yaml:1:8: title: the list started with '[' here is not closed - add ']' at its end, or put "
+         "the value in quotes if the '[' is part of the text"]),
     "not a mapping": (
         "- just\n- a list\n",
         ["handouts/bad.yaml:1:1: expected a mapping of fields (name: value), got a list"]),
