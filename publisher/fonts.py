@@ -60,10 +60,11 @@ def describe(char: str) -> str:
 def problems(styles: Path, source: yamlsource.Source) -> list[Problem]:
     """An error for each character of each text value that no shipped font has, at the line and column it is written."""
     covered = covered_characters(styles)
-    places = _Places(source)
+    places = None  # made only when a character is missing: it indexes the whole file
     found = []
 
     def walk(value, path):
+        nonlocal places
         if isinstance(value, dict):
             for key, item in value.items():
                 walk(item, path + (key,))
@@ -73,6 +74,7 @@ def problems(styles: Path, source: yamlsource.Source) -> list[Problem]:
         elif isinstance(value, str):
             for char in dict.fromkeys(value):  # each missing character once a field, in order
                 if char not in covered and needs_glyph(char):
+                    places = places or _Places(source)
                     line, column = places.find(path, char)
                     found.append(Problem(source.path, line, column, yamlsource.format_path(path),
                                          f"{describe(char)} is not in any font the project ships (styles/fonts/) - "
