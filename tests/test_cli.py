@@ -170,3 +170,7 @@ def test_a_warning_prints_once_per_leaflet_whatever_the_editions(project, capsys
     code, out, err = project.run(capsys=capsys)
     assert (code, err) == (0, warning + "\n")
     assert out.splitlines()[-1] == "built 0, unchanged 2, removed 0, failed 0 in T s"
+    # --strict fails both editions for the one warning, which is one error.
+    code, out, err = project.run("--strict", capsys=capsys)
+    assert (code, err.splitlines()) == (1, [warning.replace(": warning: ", ": error: ") + " (--strict turns warnings "
+                                             "into errors)", "built 0, unchanged 0, removed 0, failed 2 (1 error) in T s"])
