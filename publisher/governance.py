@@ -83,15 +83,16 @@ def review(leaflet: Leaflet, brand: dict | None, today: datetime.date) -> Review
                                                          f"{MAX_REVIEW_YEARS} years after the last review - set it "
                                                          f"to {limit} or earlier")
     add_date_findings(lambda rule, message: add(rule, ("dates", "next_review"), message), dates["next_review"], today)
-    if not data.get("sources") and data.get("sources_note"):
+    waivers = data.get("waivers", {})
+    if not data.get("sources") and data.get("sources_note") and "sources" not in waivers:
         # As the format promises: a note may say why no sources are listed. It stands as a
         # waiver would, listed by every check and counted as waived, so it is never silent.
         mark = source.mark(("sources_note",))
         found.append(Finding(leaflet.name, mark.line, mark.column, "waived", "sources", "no sources are listed "
                              f"[waived: sources_note says why: \"{_quote(' '.join(data['sources_note'].split()))}\"]"))
     elif not data.get("sources"):
-        add("sources", (), "no sources are listed - list the evidence under 'sources:', or say why there is none "
-                           "in 'sources_note:'")
+        add("sources", ("sources_note",) if "sources_note" in data else (), "no sources are listed - list the "
+            "evidence under 'sources:', or say why there is none in 'sources_note:'")
 
     texts = _texts(data)
     overall = readability.score([t for _, t in texts])
@@ -114,7 +115,6 @@ def review(leaflet: Leaflet, brand: dict | None, today: datetime.date) -> Review
             add("sentence-case", path, f"\"{heading}\" is in title case - capitalise only the first word and "
                                        "names, e.g. \"" + _to_sentence_case(heading) + "\"")
 
-    waivers = data.get("waivers", {})
     final = []
     for finding in found:
         if finding.rule in waivers and finding.rule in WAIVABLE:

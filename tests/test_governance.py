@@ -181,3 +181,13 @@ def test_a_sources_note_alone_is_accepted_and_listed_as_waived(project, capsys):
     assert (code, err) == (0, "")
     text = " ".join(" ".join(page_texts(project.root / "dist" / "x.pdf")).split())
     assert "This leaflet explains a form; it makes no clinical claims." in text
+
+
+def test_a_waiver_of_sources_beside_a_note_gives_its_own_reason_once(project, capsys):
+    project.leaflet("x", variant("sources:\n  - citation: Example source for tests.\n",
+                                 "sources_note: None yet.\nwaivers:\n  sources: The article cites none.\n"))
+    code, out, err = project.run("check", capsys=capsys)
+    assert (code, err) == (0, "")
+    assert out.splitlines()[0] == ("handouts/x.yaml:16:15: waived: sources: no sources are listed - list the evidence "
+                                   "under 'sources:', or say why there is none in 'sources_note:' [waived: The article "
+                                   "cites none.]")
