@@ -4,13 +4,14 @@
 PYTHON ?= python3
 VENV   := .venv
 PY     := $(VENV)/bin/python
-STAMP  := $(VENV)/.installed-$(shell cat requirements.txt requirements-dev.txt | cksum | cut -d' ' -f1)
+# The system packages are part of the set-up too: a change to them re-runs it.
+STAMP  := $(VENV)/.installed-$(shell cat requirements.txt requirements-dev.txt scripts/system-deps.sh | cksum | cut -d' ' -f1)
 
 .PHONY: all build check test fuzz bench clean deps
 
 all: build
 
-$(STAMP): requirements.txt requirements-dev.txt
+$(STAMP): requirements.txt requirements-dev.txt scripts/system-deps.sh
 	@sh scripts/system-deps.sh
 	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install --quiet --disable-pip-version-check -r requirements-dev.txt

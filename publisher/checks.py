@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import dataclasses
 import datetime
-import re
 from pathlib import Path
 
 from . import governance, manifest, outputs
@@ -103,16 +102,6 @@ class CheckReport:
         }
 
 
-_FONT_WARNING = re.compile(r"^(.*?):(\d+):(\d+): (.*?): warning: (.*)$")
-
-
-def _font_finding(warning: str) -> governance.Finding:
-    """A validation warning as a finding: rule 'font' for a character the fonts lack, else 'markdown'."""
-    path, line, column, field, message = _FONT_WARNING.match(warning).groups()
-    rule = "font" if "font" in message else "markdown"
-    return governance.Finding(path, int(line), int(column), "warning", rule, f"{field}: {message}")
-
-
 def run(catalogue: Catalogue, today: datetime.date, strict: bool = False, allow_expired: bool = False,
         out: Path | None = None) -> CheckReport:
     """Validate and review every leaflet of a loaded catalogue; page counts come from the build in `out`."""
@@ -130,8 +119,7 @@ def run(catalogue: Catalogue, today: datetime.date, strict: bool = False, allow_
                                                           "is fixed"], [], [], None, None, blocked=True))
     for leaflet in catalogue.leaflets:
         review = governance.review(leaflet, catalogue.brand, today)
-        findings = sorted(review.findings + [_font_finding(w) for w in leaflet.warnings],
-                          key=lambda f: (f.line, f.column, f.rule))
+        findings = review.findings
         if allow_expired:
             findings = [dataclasses.replace(f, level="warning") if f.rule == "review-overdue" else f for f in findings]
         if strict:

@@ -65,7 +65,7 @@ def build_parser() -> argparse.ArgumentParser:
                         help="write a JUnit XML report, one test case per leaflet")
     parser.add_argument("--strict", action=argparse.BooleanOptionalAction,
                         default=os.environ.get("CI", "").lower() == "true",
-                        help="treat warnings (from WeasyPrint, or characters the fonts lack) as errors "
+                        help="treat warnings (from WeasyPrint or the governance rules) as errors "
                              "(default: on when CI=true)")
     _governance_options(parser)
     parser.add_argument("--paper", choices=html.PAPERS, default=None,

@@ -15,7 +15,7 @@ from pathlib import Path
 
 import jsonschema
 
-from . import assets, markdown, yamlsource
+from . import assets, fonts, markdown, yamlsource
 from .errors import Problem
 
 LEAFLET_SCHEMA = "leaflet.schema.json"
@@ -75,7 +75,7 @@ class Leaflet:
     authors: list
     reviewers: list
     digest: str = ""  # of the file's bytes
-    warnings: list = dataclasses.field(default_factory=list)  # of str, e.g. characters the fonts lack
+    warnings: list = dataclasses.field(default_factory=list)  # of str: governance warnings
     source: yamlsource.Source | None = None  # where each value was written, for governance findings
     overdue: bool = False  # past its review date, built anyway with --allow-expired and marked so
     waived: list = dataclasses.field(default_factory=list)  # rules this leaflet waives and breaks
@@ -410,7 +410,7 @@ def _load_shared(project: Project, path: Path, schema: str):
         return None, exc.problems
     problems = validate(project, source, schema)
     if not problems:
-        problems = _markdown_problems(source, source.data)
+        problems = _markdown_problems(source, source.data) + fonts.problems(project.styles, source)
     return source, problems
 
 
@@ -498,6 +498,15 @@ def load_people(project: Project):
     return (source.data["people"] if source and not problems else None), problems
 
 
+def _unknown_person(person_id: str, people: dict) -> str:
+    """What to do about a credit whose id is not in people.yaml: the id it was probably meant to be, or the list."""
+    close = difflib.get_close_matches(person_id, sorted(people), n=1, cutoff=0.6)
+    if close:
+        return f"unknown person '{person_id}' - did you mean '{close[0]}'?"
+    return (f"unknown person '{person_id}' - use an id from people.yaml ({', '.join(sorted(people))}), "
+            "or add the person there")
+
+
 def load_leaflet(project: Project, path: Path, people: dict | None):
     """Validate one leaflet, collecting every problem: (Leaflet or None, problems)."""
     try:
@@ -507,7 +516,7 @@ def load_leaflet(project: Project, path: Path, people: dict | None):
     problems = validate(project, source, LEAFLET_SCHEMA)
     flagged = {p.field for p in problems}  # cross-checks skip values the schema already refused
     data = source.data if isinstance(source.data, dict) else {}
-    problems += _markdown_problems(source, data)
+    problems += _markdown_problems(source, data) + fonts.problems(project.styles, source)
     credits = data.get("credits") if isinstance(data.get("credits"), dict) else {}
     resolved = {"authors": [], "reviewers": []}
     for role in resolved:
@@ -516,8 +525,7 @@ def load_leaflet(project: Project, path: Path, people: dict | None):
             if people is None or not isinstance(person_id, str) or f"credits.{role}[{i}]" in flagged:
                 continue  # a broken people.yaml is reported once, on its own
             if person_id not in people:
-                known = ", ".join(sorted(people))
-                problems.append(source.problem(("credits", role, i), f"unknown person '{person_id}' (known: {known})"))
+                problems.append(source.problem(("credits", role, i), _unknown_person(person_id, people)))
             else:
                 resolved[role].append({"id": person_id, **people[person_id]})
     sections = data.get("sections") if isinstance(data.get("sections"), list) else []
@@ -532,46 +540,7 @@ def load_leaflet(project: Project, path: Path, people: dict | None):
         return None, problems
     warnings = [str(p) for p in _markdown_problems(source, data, level="warning")]
     return Leaflet(Path(path), source.path, Path(path).stem, data, resolved["authors"], resolved["reviewers"],
-                   source.digest, _font_warnings(project, source) + warnings, source), []
-
-
-_covered: dict = {}
-# Printed differently on purpose (see markdown.py), so never a fallback.
-_SUBSTITUTED = {"\u2011"}
-
-
-def covered_characters(project: Project) -> set:
-    """Every character the project's own fonts (styles/fonts/) can print."""
-    if project.styles not in _covered:
-        from fontTools.ttLib import TTFont
-        chars = set()
-        for font in sorted((project.styles / "fonts").glob("*.[ot]tf")):
-            chars |= {chr(code) for code in TTFont(font, lazy=True).getBestCmap()}
-        _covered[project.styles] = chars
-    return _covered[project.styles]
-
-
-def _font_warnings(project: Project, source: yamlsource.Source) -> list[str]:
-    """A warning for each character of the leaflet that would print in a font the project does not ship."""
-    fonts = covered_characters(project)
-    seen, warnings = set(), []
-
-    def walk(value, path):
-        if isinstance(value, dict):
-            for key, item in value.items():
-                walk(item, path + (key,))
-        elif isinstance(value, list):
-            for i, item in enumerate(value):
-                walk(item, path + (i,))
-        elif isinstance(value, str):
-            for char in value:
-                if char not in fonts and char not in seen and char not in _SUBSTITUTED and not char.isspace():
-                    seen.add(char)
-                    problem = source.problem(path, f"warning: '{char}' (U+{ord(char):04X}) is not in the project's "
-                                                   "fonts, so it would print in another font - replace it")
-                    warnings.append(str(problem))
-    walk(source.data, ())
-    return warnings
+                   source.digest, warnings, source), []
 
 
 def load_catalogue(project: Project, paths: list[Path] | None = None) -> Catalogue:

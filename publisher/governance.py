@@ -19,7 +19,7 @@ RULES = {
     "review-interval": ("error", f"the next review is at most {MAX_REVIEW_YEARS} years after the last"),
     "review-overdue": ("error", "the next review date has not passed"),
     "review-due-soon": ("warning", f"the next review is more than {DUE_SOON_DAYS} days away"),
-    "sources": ("error", "at least one source is listed"),
+    "sources": ("error", "at least one source is listed, or sources_note says why none is"),
     "reading-ease": ("warning", "Flesch reading ease at or above the brand's threshold, per leaflet and per section"),
     "reading-age": ("warning", "approximate reading age at or below the brand's threshold, per leaflet and per section"),
     "long-sentence": ("warning", "no sentence longer than the brand's limit (25 words by default)"),
@@ -83,9 +83,16 @@ def review(leaflet: Leaflet, brand: dict | None, today: datetime.date) -> Review
                                                          f"{MAX_REVIEW_YEARS} years after the last review - set it "
                                                          f"to {limit} or earlier")
     add_date_findings(lambda rule, message: add(rule, ("dates", "next_review"), message), dates["next_review"], today)
-    if not data.get("sources"):
-        add("sources", ("sources_note",) if "sources_note" in data else (), "no sources are listed - "
-                                                                            "list the evidence under 'sources:'")
+    waivers = data.get("waivers", {})
+    if not data.get("sources") and data.get("sources_note") and "sources" not in waivers:
+        # As the format promises: a note may say why no sources are listed. It stands as a
+        # waiver would, listed by every check and counted as waived, so it is never silent.
+        mark = source.mark(("sources_note",))
+        found.append(Finding(leaflet.name, mark.line, mark.column, "waived", "sources", "no sources are listed "
+                             f"[waived: sources_note says why: \"{_quote(' '.join(data['sources_note'].split()))}\"]"))
+    elif not data.get("sources"):
+        add("sources", ("sources_note",) if "sources_note" in data else (), "no sources are listed - list the "
+            "evidence under 'sources:', or say why there is none in 'sources_note:'")
 
     texts = _texts(data)
     overall = readability.score([t for _, t in texts])
@@ -108,7 +115,6 @@ def review(leaflet: Leaflet, brand: dict | None, today: datetime.date) -> Review
             add("sentence-case", path, f"\"{heading}\" is in title case - capitalise only the first word and "
                                        "names, e.g. \"" + _to_sentence_case(heading) + "\"")
 
-    waivers = data.get("waivers", {})
     final = []
     for finding in found:
         if finding.rule in waivers and finding.rule in WAIVABLE:

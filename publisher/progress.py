@@ -25,7 +25,8 @@ def describe(result: Result, shown) -> str:
 
 def summary(report: Report) -> str:
     """The closing line of a build."""
-    errors = sum(len(r.errors) for r in report.failed) + len(report.shared_errors)
+    # An error shared by a leaflet's editions is shown, and counted, once.
+    errors = len({(r.name, line) for r in report.failed for line in r.errors}) + len(report.shared_errors)
     failed = f"failed {len(report.failed)}" + (f" ({_plural(errors, 'error')})" if errors else "")
     return (f"built {report.count('built')}, unchanged {report.count('unchanged')}, "
             f"removed {report.count('removed')}, {failed} in {report.seconds:.1f} s")
@@ -37,6 +38,14 @@ class Plain:
     def __init__(self, shown, quiet: bool = False):
         self.shown = shown
         self.quiet = quiet
+        self.said: dict = {}  # leaflet -> lines already shown
+
+    def new(self, result: Result, lines: list) -> list:
+        """Those of a result's warnings or errors not yet shown for its leaflet: its editions share most of them."""
+        said = self.said.setdefault(result.name, set())
+        fresh = [line for line in dict.fromkeys(lines) if line not in said]
+        said.update(fresh)
+        return fresh
 
     def start(self, total: int) -> None:
         pass
@@ -47,9 +56,7 @@ class Plain:
             print(line, file=sys.stderr)
 
     def result(self, result: Result) -> None:
-        for line in result.warnings:
-            print(line, file=sys.stderr)
-        for line in result.errors:
+        for line in self.new(result, result.warnings) + self.new(result, result.errors):
             print(line, file=sys.stderr)
         if not self.quiet and result.status != "failed":
             print(describe(result, self.shown), flush=True)
@@ -80,8 +87,10 @@ class Bar(Plain):
             self.console.print(line, markup=False, highlight=False, style="red")
 
     def result(self, result: Result) -> None:
-        for line in result.warnings + result.errors:
-            self.console.print(line, markup=False, highlight=False, style="yellow" if line in result.warnings else "red")
+        for line in self.new(result, result.warnings):
+            self.console.print(line, markup=False, highlight=False, style="yellow")
+        for line in self.new(result, result.errors):
+            self.console.print(line, markup=False, highlight=False, style="red")
         if result.status in ("built", "removed"):
             self.console.print(describe(result, self.shown), markup=False, highlight=False)
         if result.status != "removed":

@@ -2,6 +2,7 @@
 # Install the system libraries WeasyPrint needs, where we can.
 # Pango renders text; libharfbuzz-subset0 makes font subsetting about 6x faster
 # (without it WeasyPrint falls back to fontTools, which works but is slow).
+# poppler-utils gives the tests pdffonts (every font in a PDF must be one we ship).
 set -u
 
 have() { ldconfig -p 2>/dev/null | grep -q "$1"; }
@@ -10,6 +11,7 @@ missing=""
 have libpango-1.0.so.0 || missing="$missing libpango-1.0-0"
 have libpangoft2-1.0.so.0 || missing="$missing libpangoft2-1.0-0"
 have libharfbuzz-subset.so.0 || missing="$missing libharfbuzz-subset0"
+command -v pdffonts >/dev/null 2>&1 || missing="$missing poppler-utils"
 [ -z "$missing" ] && exit 0
 
 if command -v apt-get >/dev/null 2>&1; then
@@ -30,10 +32,11 @@ fi
 cat >&2 <<MSG
 note: could not install$missing automatically.
   Debian/Ubuntu:  sudo apt-get install$missing
-  Fedora:         sudo dnf install pango harfbuzz
-  macOS:          brew install pango harfbuzz
+  Fedora:         sudo dnf install pango harfbuzz poppler-utils
+  macOS:          brew install pango harfbuzz poppler
 Without libharfbuzz-subset0 leaflets still build, but font subsetting falls
-back to fontTools and each PDF takes several times longer.
+back to fontTools and each PDF takes several times longer. Without
+poppler-utils leaflets build, but the font tests cannot run pdffonts.
 MSG
 case "$missing" in *pango*) exit 1 ;; esac
 exit 0

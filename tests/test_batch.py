@@ -185,11 +185,11 @@ def test_json_and_junit_reports(three, capsys, tmp_path):
     assert alpha["pages"] >= 1 and alpha["bytes"] == (three.root / "dist" / "alpha.pdf").stat().st_size
     assert alpha["seconds"] > 0
     assert gamma["status"] == "failed" and gamma["errors"] == [
-        "handouts/gamma.yaml:12:15: credits.reviewers[0]: unknown person 'nobody' (known: phoebe-carter, rebecca-fernandez)"]
+        "handouts/gamma.yaml:12:15: credits.reviewers[0]: unknown person 'nobody' - use an id from people.yaml (phoebe-carter, rebecca-fernandez), or add the person there"]
     suite = ET.parse(tmp_path / "r.xml").getroot().find("testsuite")
     assert suite.get("tests") == "3" and suite.get("failures") == "1"
     cases = {case.get("name"): case for case in suite.iter("testcase")}
-    assert cases["handouts/gamma.yaml"].find("failure").get("message").endswith("unknown person 'nobody' (known: phoebe-carter, rebecca-fernandez)")
+    assert cases["handouts/gamma.yaml"].find("failure").get("message").endswith("unknown person 'nobody' - use an id from people.yaml (phoebe-carter, rebecca-fernandez), or add the person there")
     assert cases["handouts/alpha.yaml"].find("failure") is None
 
 

@@ -1,5 +1,7 @@
 """The command line as users run it: outputs, options, exit codes, warnings."""
 
+import json
+import re
 import subprocess
 import sys
 
@@ -150,3 +152,25 @@ def test_sandbox_catches_what_validation_missed(project, capsys, monkeypatch):
     assert err.splitlines()[0] == (f"handouts/ankle.yaml: refused to load {secret.as_uri()}: "
                                    "file is outside the project's templates, styles and handouts")
     assert not (project.root / "dist" / "ankle.pdf").exists()
+
+
+def test_a_warning_prints_once_per_leaflet_whatever_the_editions(project, capsys):
+    brand = project.root / "brand.yaml"
+    brand.write_text(brand.read_text() + "editions: [standard, large-print]\n")
+    project.leaflet("ankle", MINIMAL.replace("Rest your ankle", "DO NOT STOP resting your ankle"))
+    warning = ("handouts/ankle.yaml:15:11: warning: all-caps: \"DO NOT STOP\" is in capitals, which is harder to "
+               "read - use bold for emphasis")
+    code, out, err = project.run("--report", str(project.root / "report.json"), capsys=capsys)
+    assert (code, err) == (0, warning + "\n")
+    assert [re.sub(r" \(\d+ pages?, \d+ KB, T s\)", "", line) for line in out.splitlines()] == [
+        "built dist/ankle.pdf", "built dist/ankle.large-print.pdf", "built 2, unchanged 0, removed 0, failed 0 in T s"]
+    # Each edition keeps it in the report and the manifest, and shows it again once when unchanged.
+    report = json.loads((project.root / "report.json").read_text())
+    assert [leaflet["warnings"] for leaflet in report["leaflets"]] == [[warning], [warning]]
+    code, out, err = project.run(capsys=capsys)
+    assert (code, err) == (0, warning + "\n")
+    assert out.splitlines()[-1] == "built 0, unchanged 2, removed 0, failed 0 in T s"
+    # --strict fails both editions for the one warning, which is one error.
+    code, out, err = project.run("--strict", capsys=capsys)
+    assert (code, err.splitlines()) == (1, [warning.replace(": warning: ", ": error: ") + " (--strict turns warnings "
+                                             "into errors)", "built 0, unchanged 0, removed 0, failed 2 (1 error) in T s"])

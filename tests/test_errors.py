@@ -39,7 +39,7 @@ CASES = {
         ["handouts/bad.yaml:7:14: dates.published: '10/01/2026' is not a date - use YYYY-MM-DD, e.g. 2026-03-31"]),
     "unknown person": (
         variant("reviewers: [rebecca-fernandez]", "reviewers: [dr-smith]"),
-        ["handouts/bad.yaml:12:15: credits.reviewers[0]: unknown person 'dr-smith' (known: phoebe-carter, rebecca-fernandez)"]),
+        ["handouts/bad.yaml:12:15: credits.reviewers[0]: unknown person 'dr-smith' - use an id from people.yaml (phoebe-carter, rebecca-fernandez), or add the person there"]),
     "no reviewer": (
         variant("reviewers: [rebecca-fernandez]", "reviewers: []"),
         ["handouts/bad.yaml:12:14: credits.reviewers: needs at least 1 item - add one"]),
@@ -65,8 +65,8 @@ CASES = {
         ["handouts/bad.yaml:4:1: language: duplicate key (first given on line 3) - keep only one"]),
     "yaml syntax error": (
         variant("title: Looking after a sprained ankle", "title: [unclosed"),
-        ["handouts/bad.yaml:2:8: invalid YAML: while parsing a flow sequence, did not find expected ',' or ']' - "
-         "check the indentation and quoting on this line or the one above"]),
+        ["handouts/bad.yaml:1:8: title: the list started with '[' here is not closed - add ']' at its end, or put "
+         "the value in quotes if the '[' is part of the text"]),
     "not a mapping": (
         "- just\n- a list\n",
         ["handouts/bad.yaml:1:1: expected a mapping of fields (name: value), got a list"]),
@@ -110,7 +110,7 @@ def test_every_error_of_every_leaflet_in_one_pass(project, capsys):
         "handouts/a-bad.yaml:1:1: missing required field 'summary' - add 'summary:'",
         "handouts/a-bad.yaml:2:1: sumary: unknown field - did you mean 'summary'?",
         "handouts/c-bad.yaml:7:14: dates.published: '2026-13-01' is not a real date - use YYYY-MM-DD with a real month and day",
-        "handouts/c-bad.yaml:12:15: credits.reviewers[0]: unknown person 'dr-smith' (known: phoebe-carter, rebecca-fernandez)",
+        "handouts/c-bad.yaml:12:15: credits.reviewers[0]: unknown person 'dr-smith' - use an id from people.yaml (phoebe-carter, rebecca-fernandez), or add the person there",
         "built 1, unchanged 0, removed 0, failed 2 (4 errors) in T s",
     ]
     assert out.startswith("built dist/b-good.pdf (")

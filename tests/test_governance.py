@@ -34,7 +34,8 @@ RULES = {
                         "handouts/x.yaml:9:16: warning: review-due-soon: the review is due on 2027-01-20, in 56 days - "
                         "start the review"),
     "sources": (variant("sources:\n  - citation: Example source for tests.\n", "sources_note: None yet.\n"),
-                "handouts/x.yaml:16:15: error: sources: no sources are listed - list the evidence under 'sources:'"),
+                "handouts/x.yaml:16:15: waived: sources: no sources are listed [waived: sources_note says why: "
+                "\"None yet.\"]"),
     "long-sentence": (variant("body: Rest your ankle and keep it raised when you can.", f"body: {LONG}"),
                       "handouts/x.yaml:15:11: warning: long-sentence: 33 words, more than 25: \"You should rest the "
                       "ankle and raise it on a cushion whenever you sit ...\" - split it"),
@@ -164,3 +165,29 @@ def test_the_schema_lists_exactly_the_waivable_rules():
     from publisher import governance
     schema = _json.loads((REPO / "schema" / "leaflet.schema.json").read_text())
     assert schema["properties"]["waivers"]["propertyNames"]["enum"] == governance.WAIVABLE
+
+
+def test_a_sources_note_alone_is_accepted_and_listed_as_waived(project, capsys):
+    """docs/example-leaflet.yaml: sources_note can say why no sources are listed."""
+    project.leaflet("x", variant("sources:\n  - citation: Example source for tests.\n",
+                                 "sources_note: >-\n  This leaflet explains a form; it makes no clinical claims.\n"))
+    code, out, err = project.run("check", "--strict", capsys=capsys)
+    assert (code, err) == (0, "")
+    assert out.splitlines() == [
+        "handouts/x.yaml:16:15: waived: sources: no sources are listed [waived: sources_note says why: \"This "
+        "leaflet explains a form; it makes no clinical claims.\"]",
+        "1 leaflet checked, 1 valid: 0 errors, 0 warnings, 1 waived."]
+    code, out, err = project.run("--strict", capsys=capsys)
+    assert (code, err) == (0, "")
+    text = " ".join(" ".join(page_texts(project.root / "dist" / "x.pdf")).split())
+    assert "This leaflet explains a form; it makes no clinical claims." in text
+
+
+def test_a_waiver_of_sources_beside_a_note_gives_its_own_reason_once(project, capsys):
+    project.leaflet("x", variant("sources:\n  - citation: Example source for tests.\n",
+                                 "sources_note: None yet.\nwaivers:\n  sources: The article cites none.\n"))
+    code, out, err = project.run("check", capsys=capsys)
+    assert (code, err) == (0, "")
+    assert out.splitlines()[0] == ("handouts/x.yaml:16:15: waived: sources: no sources are listed - list the evidence "
+                                   "under 'sources:', or say why there is none in 'sources_note:' [waived: The article "
+                                   "cites none.]")

@@ -75,7 +75,7 @@ def test_paragraphs_are_ragged_right_not_justified(shipped):
 @pytest.mark.parametrize("stem", ["adhd-neurotransmitter-imaging", "adhd-neurotransmitter-imaging.large-print",
                                   "looking-after-your-back", "looking-after-your-back.large-print"])
 def test_only_the_project_fonts_are_embedded(shipped, stem):
-    assert fonts(shipped[stem].output) == {"Atkinson-Hyperlegible", "Atkinson-Hyperlegible-Bold"}
+    assert fonts(shipped[stem].output) == {"Atkinson-Hyperlegible-Next", "Atkinson-Hyperlegible-Next-Bold"}
 
 
 def decoded(path, dpi=150):
@@ -172,17 +172,15 @@ def test_max_pages_must_be_a_number(project, capsys):
                                    "edition such as {standard: 2, large-print: 4}, got 'two'")
 
 
-def test_a_character_missing_from_the_fonts_is_a_warning(project, capsys):
-    project.leaflet("ankle", MINIMAL.replace("Rest your ankle", "Rest → your ankle"))
-    code, out, err = project.run(capsys=capsys)
-    assert code == 0
-    assert err.splitlines()[0] == ("handouts/ankle.yaml:15:11: sections[0].body: warning: '→' (U+2192) is not in the "
-                                   "project's fonts, so it would print in another font - replace it")
-    code, out, err = project.run("--strict", "--force", capsys=capsys)
+def test_a_character_missing_from_the_fonts_is_an_error_even_with_no_strict(project, capsys):
+    project.leaflet("ankle", MINIMAL.replace("Rest your ankle", "Rest → your ankle ก"))
+    code, out, err = project.run("check", capsys=capsys)
     assert code == 1
-    assert err.splitlines()[0] == ("handouts/ankle.yaml:15:11: sections[0].body: error: '→' (U+2192) is not in the "
-                                   "project's fonts, so it would print in another font - replace it "
-                                   "(--strict turns warnings into errors)")
+    assert err.splitlines() == [
+        "handouts/ankle.yaml:15:29: sections[0].body: 'ก' (U+0E01 THAI CHARACTER KO KAI) is not in any font the "
+        "project ships (styles/fonts/) - replace it, or add a font that has it to styles/fonts/ and the font list "
+        "in styles/base.css",
+        "1 leaflet checked, 0 valid: 1 error, 0 warnings, 0 waived."]
 
 
 @pytest.mark.parametrize("field, colour, message", [

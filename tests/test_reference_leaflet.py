@@ -107,7 +107,7 @@ def test_contents_list_links_to_the_right_pages(pdf, text):
 
 
 def test_only_the_project_font_is_embedded(pdf):
-    assert fonts(pdf) == {"Atkinson-Hyperlegible", "Atkinson-Hyperlegible-Bold"}
+    assert fonts(pdf) == {"Atkinson-Hyperlegible-Next", "Atkinson-Hyperlegible-Next-Bold"}
 
 
 def test_honest_about_missing_sources(text):

@@ -22,6 +22,7 @@ def v(old, new, base=MINIMAL):
 
 
 IMG = "    body: Rest"
+SECTION = "  - heading: What to do\n    body: Rest your ankle and keep it raised when you can."
 
 
 def img(file):
@@ -36,6 +37,7 @@ CASES = {
     "impossible-date": v("published: 2026-01-10", "published: 2026-02-30"),
     "date-in-british-form": v("published: 2026-01-10", "published: 10/01/2026"),
     "unknown-person": v("reviewers: [rebecca-fernandez]", "reviewers: [dr-smith]"),
+    "unknown-person-misspelt": v("reviewers: [rebecca-fernandez]", "reviewers: [rebeca-fernandes]"),
     "no-authors": v("authors: [phoebe-carter]", "authors: []"),
     "person-id-traversal": v("authors: [phoebe-carter]", "authors: [../../tmp/evil]"),
     "reference-traversal": v("reference: TST-0001", "reference: ../../tmp/evil"),
@@ -94,6 +96,26 @@ CASES = {
     "image-outside-asset-folders": img("../other/pic.svg"),
     "svg-utf16": img("images/utf16.svg"),
     "sources-note-italics": v("sources:\n  - citation: Example source for tests.\n", "sources_note: None *yet*.\n"),
+    # The commonest YAML mistakes, each explained in plain words at the line where it was made.
+    "yaml-list-item-indented-more": v(SECTION, SECTION + "\n   - heading: When to get help\n     body: Call 111."),
+    "yaml-list-item-indented-less": v(SECTION, SECTION + "\n - heading: When to get help\n   body: Call 111."),
+    "yaml-field-indented-less-in-a-list-item": v("    body: Rest your ankle", "   body: Rest your ankle"),
+    "yaml-field-indented-more": v("  last_reviewed: 2026-01-10", "    last_reviewed: 2026-01-10"),
+    "yaml-field-indented-less": v("  last_reviewed: 2026-01-10", " last_reviewed: 2026-01-10"),
+    "yaml-field-after-a-list": v("  - citation: Example source for tests.\n",
+                                 "  - citation: Example source for tests.\n  note: Checked in 2026.\n"),
+    "yaml-colon-in-a-value": v("summary: Most sprains", "summary: Remember: most sprains"),
+    "yaml-backtick": v("summary: Most sprains", "summary: `Most` sprains"),
+    "yaml-at-sign": v("summary: Most sprains", "summary: @NHS says most sprains"),
+    "yaml-no-colon": v("language: en-GB", "language en-GB"),
+    "yaml-no-colon-in-a-nested-field": v("  published: 2026-01-10", "  published 2026-01-10"),
+    "yaml-text-after-a-closing-quote": v("summary: Most sprains get better on their own in a few weeks.",
+                                         "summary: \"Most\" sprains get better on their own."),
+    "yaml-wrapped-line-indented-less": v("    body: Rest your ankle and keep it raised when you can.",
+                                         "    body: Rest your ankle and\n  keep it raised when you can."),
+    "yaml-quote-never-closed": v("  - citation: Example source for tests.", "  - citation: \"Example source for tests."),
+    "yaml-dash-after-a-field": v("title: Looking after", "title: - Looking after"),
+    "character-no-font-has": v("body: Rest your ankle", "body: Rest your ankle (中文 leaflet on request)"),
 }
 
 BYTES = {
@@ -112,6 +134,8 @@ SHARED = {
     "brand-logo-outside.brand": _brand.replace("logo: styles/brand/logo.svg", "logo: ../canary.svg"),
     "brand-logo-url.brand": _brand.replace("logo: styles/brand/logo.svg", "logo: https://example.org/logo.svg"),
     "brand-logo-script.brand": _brand.replace("logo: styles/brand/logo.svg", "logo: handouts/images/script.svg"),
+    "people-character-no-font-has.people": _people.replace("name: Phoebe Carter", "name: Phoebe Carter (陈)"),
+    "brand-character-no-font-has.brand": _brand.replace("name: Test Health Trust", "name: Test Health Trust ☤ 医院"),
 }
 
 ASSETS = {
