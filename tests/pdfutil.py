@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import ctypes
+
 import pypdf
 import pypdfium2
+import pypdfium2.raw as pdfium_c
 
 
 def page_texts(path) -> list[str]:
@@ -47,3 +50,31 @@ def char_boxes(path):
                     yield (index, char, *text.get_charbox(i))
     finally:
         document.close()
+
+
+def space_advances(path) -> list[tuple[float, float]]:
+    """(font size, advance) of every space typed between two words on one line, in PDF text-space units.
+
+    The advance runs from the space's origin to the next glyph's, so it includes any
+    stretching a justified line adds; ink boxes would vary with the letters' shapes.
+    """
+    def origin(textpage, i):
+        x, y = ctypes.c_double(), ctypes.c_double()
+        pdfium_c.FPDFText_GetCharOrigin(textpage.raw, i, x, y)
+        return x.value, y.value
+
+    found = []
+    document = pypdfium2.PdfDocument(str(path))
+    try:
+        for page in document:
+            text = page.get_textpage()
+            for i in range(1, text.count_chars() - 1):
+                if text.get_text_range(i, 1) != " " or pdfium_c.FPDFText_IsGenerated(text.raw, i) \
+                        or not text.get_text_range(i + 1, 1).strip():
+                    continue
+                (x0, y0), (x1, y1) = origin(text, i), origin(text, i + 1)
+                if abs(y1 - y0) < 0.5:  # the next word is on the same line
+                    found.append((round(pdfium_c.FPDFText_GetFontSize(text.raw, i), 1), round(x1 - x0, 2)))
+    finally:
+        document.close()
+    return found

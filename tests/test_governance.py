@@ -122,10 +122,13 @@ def test_an_unchanged_leaflet_still_falls_due(project, capsys):
     assert err.splitlines()[0].startswith("handouts/x.yaml:9:16: error: review-overdue: ")
 
 
-def test_clear_print_rules_on_the_styles(project, capsys):
+@pytest.mark.parametrize("justify", ["justify", "JUSTIFY", "Justify"])
+def test_clear_print_rules_on_the_styles(project, capsys, justify):
+    """CSS keywords ignore case, so the rules must too."""
     base = project.root / "styles" / "base.css"
     text = base.read_text().replace("  --body-size: 12pt;", "  --body-size: 10pt;").replace(
-        "  text-align: left;", "  text-align: justify;")
+        "  text-align: left;", f"  text-align: {justify};")
+    assert text != base.read_text().replace("  --body-size: 12pt;", "  --body-size: 10pt;")
     base.write_text(text)
     code, out, err = project.run("check", capsys=capsys)
     assert code == 1
