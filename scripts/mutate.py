@@ -1,0 +1,109 @@
+"""Break each promise the README makes, on purpose, in a copy of the project, and check the tests notice.
+
+    .venv/bin/python scripts/mutate.py            # every mutation (about 15 minutes on 2 cores)
+    .venv/bin/python scripts/mutate.py sandbox    # only those whose name or promise contains 'sandbox'
+    .venv/bin/python scripts/mutate.py --list
+
+Each mutation is one textual edit to one file (code, template or stylesheet). The project is copied
+to a temporary folder, the edit applied, and the named tests run there with this project's .venv.
+A mutation is caught when those tests fail; it is missed when they pass. Not part of `make test`.
+"""
+
+from __future__ import annotations
+
+import argparse
+import dataclasses
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+PYTHON = ROOT / ".venv" / "bin" / "python"
+
+
+@dataclasses.dataclass
+class Mutation:
+    """One deliberate break of one promise."""
+
+    name: str
+    promise: str
+    edits: list  # of (file, text, replacement)
+    tests: list
+    note: str = ""
+
+
+BASE_CSS = "styles/base.css"
+
+MUTATIONS = [
+    Mutation("justify-upper-case", "clear print",
+             [(BASE_CSS, "  text-align: left;\n  hyphens", "  text-align: JUSTIFY;\n  hyphens")],
+             ["tests/test_governance.py::test_shipped_leaflets_pass_strict_on_their_publication_date"]),
+    Mutation("justify-rule-case-sensitive", "clear print",
+             [("publisher/governance.py", "_without_comments(text), re.IGNORECASE)", "_without_comments(text))")],
+             ["tests/test_governance.py::test_clear_print_rules_on_the_styles"]),
+    Mutation("justify-unchecked", "clear print",
+             [(BASE_CSS, "  text-align: left;\n  hyphens", "  text-align: justify;\n  hyphens"),
+              ("publisher/governance.py", 'r"text-align\s*:\s*justify"', 'r"text-align\s*:\s*justified"')],
+             ["tests/test_print.py::test_paragraphs_are_ragged_right_not_justified"],
+             "the style check is broken too, so the PDFs themselves must show it"),
+]
+
+
+def copy_project(target: Path) -> None:
+    """The working tree without what a build or a test run leaves behind."""
+    shutil.copytree(ROOT, target, ignore=shutil.ignore_patterns(
+        ".git", ".venv", "dist", "__pycache__", ".pytest_cache", ".hypothesis", "out"))
+
+
+def apply(mutation: Mutation, root: Path) -> None:
+    for file, old, new in mutation.edits:
+        path = root / file
+        text = path.read_text(encoding="utf-8")
+        if text.count(old) != 1:
+            raise SystemExit(f"{mutation.name}: {file} holds {text.count(old)} copies of the text to replace, "
+                             "not 1 - update the mutation")
+        path.write_text(text.replace(old, new), encoding="utf-8")
+
+
+def run(mutation: Mutation, workers: int) -> tuple[str, float, str]:
+    """('caught' | 'missed' | 'error', seconds, last line of pytest's output)."""
+    started = time.perf_counter()
+    with tempfile.TemporaryDirectory(prefix="mutant-") as folder:
+        root = Path(folder) / "project"
+        copy_project(root)
+        apply(mutation, root)
+        # No -x: under xdist it ends the run with exit code 2, which would hide a failure.
+        run = subprocess.run([str(PYTHON), "-m", "pytest", "-q", "-n", str(workers), "-p", "no:cacheprovider",
+                              *mutation.tests], cwd=root, capture_output=True, text=True)
+    last = (run.stdout.strip().splitlines() or [""])[-1]
+    # 1: tests failed. 0: all passed. Anything else (2 interrupted, 4 usage, 5 no tests) says the mutation is stale.
+    verdict = {0: "missed", 1: "caught"}.get(run.returncode, "error")
+    return verdict, time.perf_counter() - started, last
+
+
+def main(argv=None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("only", nargs="*", help="run the mutations whose name or promise contains one of these")
+    parser.add_argument("--list", action="store_true", help="list the mutations and stop")
+    parser.add_argument("-n", type=int, default=2, metavar="N", help="pytest workers per run (default: 2)")
+    args = parser.parse_args(argv)
+    chosen = [m for m in MUTATIONS if not args.only or any(w in m.name or w in m.promise for w in args.only)]
+    if args.list:
+        for m in chosen:
+            print(f"{m.name:32} {m.promise:22} {', '.join(sorted({file for file, _, _ in m.edits}))}")
+        return 0
+    missed = 0
+    for m in chosen:
+        verdict, seconds, last = run(m, args.n)
+        missed += verdict != "caught"
+        print(f"{verdict:7} {m.name:32} {m.promise:22} {seconds:5.0f} s  {last}" + (f"  ({m.note})" if m.note else ""),
+              flush=True)
+    print(f"{len(chosen) - missed} of {len(chosen)} mutations caught")
+    return 1 if missed else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
