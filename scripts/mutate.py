@@ -31,11 +31,12 @@ class Mutation:
     name: str
     promise: str
     edits: list  # of (file, text, replacement)
-    tests: list
+    tests: list  # pytest arguments: files, node ids, -k expressions
     note: str = ""
 
 
 BASE_CSS = "styles/base.css"
+SANDBOX = ["tests/test_cli.py", "tests/test_bad_corpus.py", "-k", "sandbox or bad_input"]
 
 MUTATIONS = [
     Mutation("justify-upper-case", "clear print",
@@ -49,6 +50,21 @@ MUTATIONS = [
               ("publisher/governance.py", 'r"text-align\s*:\s*justify"', 'r"text-align\s*:\s*justified"')],
              ["tests/test_print.py::test_paragraphs_are_ragged_right_not_justified"],
              "the style check is broken too, so the PDFs themselves must show it"),
+    Mutation("sandbox-whole-project", "sandbox",
+             [("publisher/pdf.py", "_fetcher_class()(project.asset_roots(leaflet_folder))",
+               "_fetcher_class()([project.root])")],
+             SANDBOX),
+    Mutation("sandbox-leaflet-in-root", "sandbox",
+             [("publisher/content.py", "and Path(leaflet_folder).resolve() not in (self.root, *roots)",
+               "and Path(leaflet_folder).resolve() not in roots")],
+             SANDBOX),
+    Mutation("sandbox-no-symlink-resolution", "sandbox",
+             [("publisher/pdf.py", "urllib.parse.urlsplit(url).path)).resolve()",
+               "urllib.parse.urlsplit(url).path)).absolute()")],
+             SANDBOX),
+    Mutation("sandbox-network", "sandbox",
+             [("publisher/pdf.py", 'if scheme != "file":', 'if scheme not in ("file", "http", "https"):')],
+             SANDBOX),
 ]
 
 
