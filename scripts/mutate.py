@@ -36,6 +36,7 @@ class Mutation:
 
 
 BASE_CSS = "styles/base.css"
+SIZES = ["tests/test_print.py", "-k", "minimum"]
 SANDBOX = ["tests/test_cli.py", "tests/test_bad_corpus.py", "-k", "sandbox or bad_input"]
 
 MUTATIONS = [
@@ -50,6 +51,20 @@ MUTATIONS = [
               ("publisher/governance.py", 'r"text-align\s*:\s*justify"', 'r"text-align\s*:\s*justified"')],
              ["tests/test_print.py::test_paragraphs_are_ragged_right_not_justified"],
              "the style check is broken too, so the PDFs themselves must show it"),
+    Mutation("small-text-10pt", "minimum sizes", [(BASE_CSS, "  --small-size: 12pt;", "  --small-size: 10pt;")],
+             SIZES),
+    Mutation("footer-9pt", "minimum sizes", [(BASE_CSS, "  font-size: 12pt;\n  color: #1f2328;",
+                                              "  font-size: 9pt;\n  color: #1f2328;")], SIZES),
+    Mutation("callout-text-10pt", "minimum sizes",
+             [(BASE_CSS, ".callout p:last-child { margin-bottom: 0; }",
+               ".callout p:last-child { margin-bottom: 0; }\n.callout p { font-size: 10pt; }")], SIZES),
+    Mutation("card-text-10pt", "minimum sizes",
+             [(BASE_CSS, ".callout p:last-child { margin-bottom: 0; }",
+               ".callout p:last-child { margin-bottom: 0; }\n.card p { font-size: 10pt; }")], SIZES),
+    Mutation("large-print-small-text-14pt", "minimum sizes",
+             [("styles/large-print.css", "  --small-size: 16pt;", "  --small-size: 14pt;")], SIZES),
+    Mutation("large-print-body-16pt", "minimum sizes",
+             [("styles/large-print.css", "  --body-size: 18pt;", "  --body-size: 16pt;")], SIZES),
     Mutation("sandbox-whole-project", "sandbox",
              [("publisher/pdf.py", "_fetcher_class()(project.asset_roots(leaflet_folder))",
                "_fetcher_class()([project.root])")],

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import ctypes
 
+import pdfplumber
 import pypdf
 import pypdfium2
 import pypdfium2.raw as pdfium_c
@@ -78,3 +79,22 @@ def space_advances(path) -> list[tuple[float, float]]:
     finally:
         document.close()
     return found
+
+
+def font_sizes(path) -> list[float]:
+    """The size in points of every printed character, checked against PDFium's count of characters.
+
+    pdfminer (under pdfplumber) reads no characters at all from a font written with a
+    custom CMap, as WeasyPrint does when a glyph is missing; a size list that is
+    silently short would let a small font through.
+    """
+    with pdfplumber.open(str(path)) as pdf:
+        sizes = [round(c["size"], 1) for page in pdf.pages for c in page.chars if c["text"].strip()]
+    document = pypdfium2.PdfDocument(str(path))
+    try:
+        printed = sum(1 for page in document for text in [page.get_textpage()] for i in range(text.count_chars())
+                      if text.get_text_range(i, 1).strip() and not pdfium_c.FPDFText_IsGenerated(text.raw, i))
+    finally:
+        document.close()
+    assert len(sizes) == printed, f"{path}: pdfplumber read {len(sizes)} characters, PDFium {printed}"
+    return sizes

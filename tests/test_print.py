@@ -3,14 +3,13 @@
 import re
 import statistics
 
-import pdfplumber
 import pypdf
 import pypdfium2
 import pytest
 import zxingcpp
 
-from conftest import MINIMAL
-from pdfutil import fonts, page_texts, space_advances
+from conftest import MINIMAL, normalise
+from pdfutil import font_sizes, fonts, page_texts, space_advances
 
 SIZES = {"a4": (595.3, 841.9), "letter": (612.0, 792.0), "a5": (419.5, 595.3)}
 
@@ -40,18 +39,47 @@ def test_print_marks_add_bleed_and_the_band_runs_into_it(project, capsys):
     assert image.getpixel((1, 1)) == (0x1d, 0x5c, 0x63)
 
 
-def test_large_print_is_never_below_16_pt_and_body_is_18(shipped):
-    with pdfplumber.open(shipped["adhd-neurotransmitter-imaging.large-print"].output) as pdf:
-        sizes = [round(c["size"], 1) for page in pdf.pages for c in page.chars if c["text"].strip()]
-    assert min(sizes) >= 16
-    assert statistics.mode(sizes) == 18
+SHIPPED = ["adhd-neurotransmitter-imaging", "looking-after-your-back", "managing-type-2-diabetes-day-to-day"]
+EVERY_PDF = [stem + suffix for stem in SHIPPED for suffix in ("", ".large-print")]
+# edition -> (smallest text allowed, body text), in points
+MINIMUM = {"standard": (12, 12), "large-print": (16, 18)}
 
 
-def test_standard_edition_is_never_below_12_pt(shipped):
-    with pdfplumber.open(shipped["adhd-neurotransmitter-imaging"].output) as pdf:
-        sizes = [round(c["size"], 1) for page in pdf.pages for c in page.chars if c["text"].strip()]
-    assert min(sizes) >= 12
-    assert statistics.mode(sizes) == 12
+@pytest.mark.parametrize("stem", EVERY_PDF)
+def test_no_text_below_the_minimum_size(shipped, stem):
+    smallest, body = MINIMUM["large-print" if stem.endswith(".large-print") else "standard"]
+    sizes = font_sizes(shipped[stem].output)
+    assert len(sizes) > 1000
+    assert min(sizes) >= smallest
+    assert statistics.mode(sizes) == body
+
+
+CARDS_AND_CALLOUTS = MINIMAL.replace("    body: Rest", """\
+    image: {file: images/dot.svg, alt: A dot, caption: Caption under the picture.}
+    cards:
+      - {heading: Card heading one, body: Card body one.}
+      - {heading: Card heading two, body: Card body two.}
+    callouts:
+      - {kind: urgent, body: Urgent callout body.}
+      - {kind: action, heading: Action callout heading, body: "Book at [the clinic](https://example.org/book)."}
+      - {kind: note, body: Note callout body.}
+    body: Rest""").replace("sources:", """further_reading:
+  - {title: Further reading title, url: "https://www.nhs.uk/", note: Further reading note.}
+sources:""")
+
+
+@pytest.mark.parametrize("edition", MINIMUM)
+def test_cards_callouts_and_captions_keep_the_minimum_size(project, capsys, edition):
+    project.write("handouts/images/dot.svg", '<svg xmlns="http://www.w3.org/2000/svg" width="40" height="20"/>')
+    project.leaflet("boxes", CARDS_AND_CALLOUTS)
+    code, out, err = project.run("--edition", edition, capsys=capsys)
+    assert code == 0 and err == ""
+    path = next((project.root / "dist").glob("*.pdf"))
+    text = normalise(" ".join(page_texts(path)))
+    for words in ("Caption under the picture.", "Card heading one", "Card body two.", "Urgent callout body.",
+                  "Action callout heading", "example.org/book", "Note callout body.", "Further reading note."):
+        assert words in text
+    assert min(font_sizes(path)) >= MINIMUM[edition][0]
 
 
 def test_large_print_has_the_same_words(shipped):
@@ -60,10 +88,6 @@ def test_large_print_has_the_same_words(shipped):
     standard, large = words("adhd-neurotransmitter-imaging"), words("adhd-neurotransmitter-imaging.large-print")
     # Same content, reflowed: only the footer (once per page) and contents page numbers differ.
     assert set(standard) == set(large)
-
-
-SHIPPED = ["adhd-neurotransmitter-imaging", "looking-after-your-back", "managing-type-2-diabetes-day-to-day"]
-EVERY_PDF = [stem + suffix for stem in SHIPPED for suffix in ("", ".large-print")]
 
 
 @pytest.mark.parametrize("stem", EVERY_PDF)
