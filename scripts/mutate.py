@@ -36,6 +36,11 @@ class Mutation:
 
 
 BASE_CSS = "styles/base.css"
+ADHD = "handouts/adhd-neurotransmitter-imaging.yaml"
+SECTION = "templates/partials/section.html"
+BODY_BLOCK = '  {%- if section.body %}\n  <div class="body">{{ section.body | md }}</div>\n  {%- endif %}\n'
+CALLOUTS_LINE = '  {%- for callout in section.callouts %}{% include "partials/callout.html" %}{% endfor %}\n'
+SEED = ["tests/test_reference_leaflet.py"]
 SIZES = ["tests/test_print.py", "-k", "minimum"]
 SANDBOX = ["tests/test_cli.py", "tests/test_bad_corpus.py", "-k", "sandbox or bad_input"]
 
@@ -51,6 +56,17 @@ MUTATIONS = [
               ("publisher/governance.py", 'r"text-align\s*:\s*justify"', 'r"text-align\s*:\s*justified"')],
              ["tests/test_print.py::test_paragraphs_are_ragged_right_not_justified"],
              "the style check is broken too, so the PDFs themselves must show it"),
+    Mutation("seed-sentence-deleted", "seed sentences",
+             [(ADHD, "striatum and prefrontal cortex. Some studies, however, suggest that",
+               "striatum and prefrontal cortex. Studies, however, suggest that")], SEED),
+    Mutation("seed-heading-dropped-from-body", "seed sentences",
+             [("templates/partials/section.html", "  <h2>{{ section.heading | text }}</h2>\n", "")], SEED),
+    Mutation("seed-callouts-before-body", "seed sentences",
+             [(SECTION, BODY_BLOCK, ""), (SECTION, CALLOUTS_LINE, BODY_BLOCK + CALLOUTS_LINE)], SEED,
+             "every sentence is still printed, in another order"),
+    Mutation("large-print-drops-biographies", "seed sentences",
+             [("styles/large-print.css", "  --body-size: 18pt;", "  --body-size: 18pt;\n}\n.credit-bio { display: none;")],
+             ["tests/test_print.py", "-k", "same_words"], "the standard edition still has them"),
     Mutation("small-text-10pt", "minimum sizes", [(BASE_CSS, "  --small-size: 12pt;", "  --small-size: 10pt;")],
              SIZES),
     Mutation("footer-9pt", "minimum sizes", [(BASE_CSS, "  font-size: 12pt;\n  color: #1f2328;",
