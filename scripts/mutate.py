@@ -41,6 +41,7 @@ SECTION = "templates/partials/section.html"
 BODY_BLOCK = '  {%- if section.body %}\n  <div class="body">{{ section.body | md }}</div>\n  {%- endif %}\n'
 CALLOUTS_LINE = '  {%- for callout in section.callouts %}{% include "partials/callout.html" %}{% endfor %}\n'
 SEED = ["tests/test_reference_leaflet.py"]
+QR = ["tests/test_print.py", "-k", "qr"]
 SIZES = ["tests/test_print.py", "-k", "minimum"]
 SANDBOX = ["tests/test_cli.py", "tests/test_bad_corpus.py", "-k", "sandbox or bad_input"]
 
@@ -67,6 +68,15 @@ MUTATIONS = [
     Mutation("large-print-drops-biographies", "seed sentences",
              [("styles/large-print.css", "  --body-size: 18pt;", "  --body-size: 18pt;\n}\n.credit-bio { display: none;")],
              ["tests/test_print.py", "-k", "same_words"], "the standard edition still has them"),
+    Mutation("qr-only-first-link", "QR codes",
+             [("templates/partials/reading.html", '{%- if link.url and link.url.startswith("http") %}{{ link.url | qr }}',
+               '{%- if loop.first and link.url and link.url.startswith("http") %}{{ link.url | qr }}')], QR),
+    Mutation("qr-wrong-target", "QR codes",
+             [("publisher/html.py", 'code = segno.make(url, error="m", micro=False)',
+               'code = segno.make(url.rstrip("/"), error="m", micro=False)')], QR),
+    Mutation("qr-not-for-calls-to-action", "QR codes",
+             [("publisher/html.py", 'if callout["kind"] == "action" else []', 'if callout["kind"] == "urgent" else []')],
+             QR),
     Mutation("small-text-10pt", "minimum sizes", [(BASE_CSS, "  --small-size: 12pt;", "  --small-size: 10pt;")],
              SIZES),
     Mutation("footer-9pt", "minimum sizes", [(BASE_CSS, "  font-size: 12pt;\n  color: #1f2328;",

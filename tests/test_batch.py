@@ -2,11 +2,14 @@
 
 import json
 import os
+import subprocess
+import sys
 import xml.etree.ElementTree as ET
+from pathlib import Path
 
 import pytest
 
-from conftest import MINIMAL
+from conftest import MINIMAL, REPO, TODAY
 from publisher import batch, pdf
 
 
@@ -27,6 +30,26 @@ def test_parallel_and_serial_builds_give_identical_bytes(three, capsys, tmp_path
     assert three.run("-j", "1", "--out", str(tmp_path / "ser"), capsys=capsys)[0] == 0
     for stem in ("alpha", "beta", "gamma"):
         assert (tmp_path / "par" / f"{stem}.pdf").read_bytes() == (tmp_path / "ser" / f"{stem}.pdf").read_bytes()
+
+
+@pytest.mark.slow
+def test_every_shipped_leaflet_is_identical_across_processes(shipped, tmp_path):
+    """Two fresh processes with different hash seeds, and this one, give the same bytes for every PDF:
+    nothing may depend on set order, object ids or the clock."""
+    runs = {}
+    for seed in ("1", "2"):
+        env = {**os.environ, "PYTHONHASHSEED": seed}
+        runs[seed] = subprocess.Popen([sys.executable, "build.py", "--out", str(tmp_path / seed), "--today", TODAY,
+                                       "-j1", "-q"], cwd=REPO, env=env, stdout=subprocess.PIPE,
+                                      stderr=subprocess.PIPE, text=True)
+    for seed, run in runs.items():
+        out, err = run.communicate(timeout=300)
+        assert (run.returncode, out, err) == (0, "", "")
+    for stem, result in shipped.items():
+        first = (tmp_path / "1" / f"{stem}.pdf").read_bytes()
+        assert first == (tmp_path / "2" / f"{stem}.pdf").read_bytes(), stem
+        assert first == Path(result.output).read_bytes(), stem
+    assert sorted(p.stem for p in (tmp_path / "1").glob("*.pdf")) == sorted(shipped)
 
 
 def test_no_op_rebuild_renders_nothing(three, capsys):

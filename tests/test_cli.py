@@ -6,7 +6,7 @@ import sys
 import pypdf
 import pytest
 
-from conftest import MINIMAL, REPO
+from conftest import MINIMAL, REPO, TODAY
 from pdfutil import page_texts
 from publisher import content, pdf
 from publisher.errors import RenderError
@@ -148,7 +148,7 @@ def test_sandbox_refuses_the_network(project):
 
 def test_example_leaflet_in_docs_builds(tmp_path, capsys):
     from publisher import cli
-    code = cli.main([str(REPO / "docs" / "example-leaflet.yaml"), "--out", str(tmp_path)])
+    code = cli.main([str(REPO / "docs" / "example-leaflet.yaml"), "--out", str(tmp_path), "--today", TODAY])
     out, err = capsys.readouterr()
     assert code == 0, err
     assert (tmp_path / "example-leaflet.pdf").exists()

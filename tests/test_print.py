@@ -9,7 +9,7 @@ import pytest
 import yaml
 import zxingcpp
 
-from conftest import MINIMAL, REPO, normalise
+from conftest import MINIMAL, REPO, TODAY, normalise
 from pdfutil import font_sizes, fonts, page_texts, space_advances
 
 SIZES = {"a4": (595.3, 841.9), "letter": (612.0, 792.0), "a5": (419.5, 595.3)}
@@ -265,10 +265,9 @@ def test_brand_colours_are_checked_for_contrast(project, capsys, field, colour, 
 @pytest.mark.parametrize("paper", SIZES)
 def test_title_and_summary_start_on_page_one_in_large_print(tmp_path, capsys, paper):
     """A long summary in large print on a small page once pushed the title off page one."""
-    from conftest import REPO
     from publisher import cli
     code = cli.main([str(REPO / "handouts" / "adhd-neurotransmitter-imaging.yaml"), "--out", str(tmp_path),
-                     "--paper", paper, "--edition", "large-print", "-j1", "--today", "2026-11-25"])
+                     "--paper", paper, "--edition", "large-print", "-j1", "--today", TODAY])
     assert code == 0, capsys.readouterr().err
     first = " ".join(page_texts(tmp_path / "adhd-neurotransmitter-imaging.large-print.pdf")[0].split())
     assert "Does ADHD Show Neurotransmitter Imbalance in Imaging?" in first
