@@ -42,6 +42,10 @@ BODY_BLOCK = '  {%- if section.body %}\n  <div class="body">{{ section.body | md
 CALLOUTS_LINE = '  {%- for callout in section.callouts %}{% include "partials/callout.html" %}{% endfor %}\n'
 SEED = ["tests/test_reference_leaflet.py"]
 QR = ["tests/test_print.py", "-k", "qr"]
+MARGINS = ["tests/test_reference_leaflet.py", "-k", "margin"]
+INCREMENTAL = ["tests/test_batch.py"]
+DETERMINISM = ["tests/test_batch.py", "tests/test_cli.py", "-k", "identical or same_bytes"]
+EMAIL = ["tests/test_email.py"]
 SIZES = ["tests/test_print.py", "-k", "minimum"]
 SANDBOX = ["tests/test_cli.py", "tests/test_bad_corpus.py", "-k", "sandbox or bad_input"]
 
@@ -77,6 +81,51 @@ MUTATIONS = [
     Mutation("qr-not-for-calls-to-action", "QR codes",
              [("publisher/html.py", 'if callout["kind"] == "action" else []', 'if callout["kind"] == "urgent" else []')],
              QR),
+    Mutation("margin-right-4mm", "margins", [(BASE_CSS, "  margin: 18mm 18mm 24mm 18mm;", "  margin: 18mm 4mm 24mm 18mm;")],
+             MARGINS),
+    Mutation("margin-long-words-overflow", "margins",
+             [(BASE_CSS, "p, ul, ol { margin: 0 0 0.75em; max-width: var(--measure); }",
+               "p, ul, ol { margin: 0 0 0.75em; max-width: var(--measure); }\np { width: 120%; }")], MARGINS),
+    Mutation("margin-large-print-a5-long-word", "margins",
+             [("styles/large-print.css", "  --measure: 100%;", "  --measure: 100%;\n  overflow-wrap: normal;")],
+             MARGINS, "needs issue 10's page-property tests (A5 large print, long words); missed until they land"),
+    Mutation("incremental-ignores-options", "incremental rebuilds",
+             [("publisher/manifest.py", '"options": options}', '"options": {}}')], INCREMENTAL),
+    Mutation("incremental-ignores-logo", "incremental rebuilds",
+             [("publisher/manifest.py", 'digest_json({"brand": brand, "logo": logo})', 'digest_json({"brand": brand})')],
+             INCREMENTAL),
+    Mutation("incremental-ignores-brand", "incremental rebuilds",
+             [("publisher/batch.py", "brand_digest = manifest.brand_digest(project, brand) if brand else None",
+               'brand_digest = "any" if brand else None')], INCREMENTAL),
+    Mutation("incremental-ignores-fonts", "incremental rebuilds",
+             [("publisher/manifest.py", "        _tree(hasher, folder)\n",
+               '        _tree(hasher, folder, "**/*.[ch]*")\n')], INCREMENTAL, "templates and CSS still count"),
+    Mutation("incremental-ignores-images", "incremental rebuilds",
+             [("publisher/manifest.py", "            if digest_file(project.root / image) != recorded:",
+               "            if False:")], INCREMENTAL),
+    Mutation("incremental-ignores-people", "incremental rebuilds",
+             [("publisher/manifest.py", "if person_id not in people or digest_json(people[person_id]) != recorded:",
+               "if person_id not in people:")], INCREMENTAL),
+    Mutation("determinism-random-id", "determinism",
+             [("publisher/pdf.py", "identifier = hashlib.sha256(html.encode()).hexdigest()[:32].encode()",
+               "identifier = os.urandom(16).hex().encode()")], DETERMINISM),
+    Mutation("determinism-hash-seed", "determinism",
+             [("publisher/pdf.py", "identifier = hashlib.sha256(html.encode()).hexdigest()[:32].encode()",
+               'identifier = f"{hash(html) & (2 ** 128 - 1):032x}".encode()')],
+             ["tests/test_batch.py", "-k", "identical"], "stable within one process; only a second process shows it"),
+    Mutation("privacy-no-redaction", "email privacy",
+             [("publisher/mail.py", '    text = ADDRESS.sub("<recipient>", text)\n', "    return text\n")], EMAIL),
+    Mutation("privacy-one-message-for-all", "email privacy",
+             [("publisher/cli.py", "mail.compose(project, leaflet, brand, data, recipient, sender,",
+               'mail.compose(project, leaflet, brand, data, ", ".join(recipients), sender,')], EMAIL),
+    Mutation("privacy-address-in-progress", "email privacy",
+             [("publisher/cli.py", 'print(f"recipient {delivery.position} of {total}: sent")',
+               'print(f"recipient {delivery.position} of {total} ({recipients[delivery.position - 1]}): sent")')],
+             EMAIL),
+    Mutation("privacy-sent-when-checks-fail", "email privacy",
+             [("publisher/cli.py", "    if not report.ok:\n        print(f\"Error: {project.relative(paths[0])} could not",
+               "    if not report.ok and False:\n        print(f\"Error: {project.relative(paths[0])} could not")],
+             EMAIL),
     Mutation("small-text-10pt", "minimum sizes", [(BASE_CSS, "  --small-size: 12pt;", "  --small-size: 10pt;")],
              SIZES),
     Mutation("footer-9pt", "minimum sizes", [(BASE_CSS, "  font-size: 12pt;\n  color: #1f2328;",

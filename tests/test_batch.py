@@ -100,6 +100,40 @@ def test_changing_an_image_rebuilds_the_leaflet_that_shows_it(project, capsys):
     assert sorted(line.split(" (")[0] for line in out.splitlines()[:-1]) == ["built dist/pictured.pdf", "unchanged dist/plain.pdf"]
 
 
+def edit_brand(project):
+    brand = project.root / "brand.yaml"
+    brand.write_text(brand.read_text().replace("name: Test Health Trust", "name: Test Health Board"))
+
+
+def edit_logo(project):
+    logo = project.root / "styles" / "brand" / "logo.svg"
+    logo.write_text(logo.read_text().replace("</svg>", "<rect width=\"1\" height=\"1\"/></svg>"))
+
+
+def edit_font(project):
+    # Another valid font under the same name: the PDFs change, the file names do not.
+    fonts = project.root / "styles" / "fonts"
+    (fonts / "AtkinsonHyperlegible-Bold.ttf").write_bytes((fonts / "AtkinsonHyperlegible-Regular.ttf").read_bytes())
+
+
+@pytest.mark.parametrize("change, args", [
+    (edit_brand, []), (edit_logo, []), (edit_font, []),
+    (None, ["--paper", "a5"]), (None, ["--print-marks"]), (None, ["--pdf-variant", "pdf/a-3u"]),
+], ids=["brand", "logo", "font", "paper", "print-marks", "pdf-variant"])
+def test_what_shapes_every_pdf_rebuilds_every_pdf(three, capsys, change, args):
+    """Into the same folder: a PDF made with the old brand, logo, font or options is never called unchanged."""
+    assert three.run(capsys=capsys)[0] == 0
+    before = {p.name: p.read_bytes() for p in (three.root / "dist").glob("*.pdf")}
+    if change:
+        change(three)
+    code, out, err = three.run(*args, capsys=capsys)
+    assert (code, err) == (0, "")
+    assert out.splitlines()[-1] == "built 3, unchanged 0, removed 0, failed 0 in T s"
+    assert all((three.root / "dist" / name).read_bytes() != data for name, data in before.items())
+    code, out, err = three.run(*args, capsys=capsys)  # and once rebuilt, it is up to date again
+    assert out.splitlines()[-1] == "built 0, unchanged 3, removed 0, failed 0 in T s"
+
+
 def test_force_renders_everything(three, capsys):
     three.run(capsys=capsys)
     code, out, err = three.run("--force", capsys=capsys)
