@@ -213,7 +213,8 @@ def check_styles(project: Project) -> list[Finding]:
             (r"hyphens\s*:\s*auto", "automatic hyphenation splits words across lines - use hyphens: none"),
             (r"--body-size\s*:\s*([0-9.]+)pt", None),
         ):
-            for match in re.finditer(pattern, _without_comments(text)):
+            # CSS keywords and property names are case-insensitive: JUSTIFY justifies too.
+            for match in re.finditer(pattern, _without_comments(text), re.IGNORECASE):
                 what = message
                 if what is None:
                     if float(match.group(1)) >= minimum:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime
 import re
 import shutil
 import textwrap
@@ -12,6 +13,9 @@ import pytest
 from publisher import batch, cli, content
 
 REPO = Path(__file__).resolve().parent.parent
+# Review rules are checked against this day in every test but the one about the real clock
+# (test_governance.py), so the suite does not start failing as the shipped leaflets fall due.
+TODAY = "2026-11-25"
 
 # A valid leaflet crediting people from the shipped people.yaml; tests change one thing at a time.
 MINIMAL = """\
@@ -63,7 +67,7 @@ class Project:
         if not where and not any(a.startswith(("-j", "--jobs")) for a in args):
             args.append("-j1")
         if "--help" not in args and not any(a.startswith("--today") for a in args):
-            args.append("--today=2026-11-25")  # review rules checked against a fixed day
+            args.append(f"--today={TODAY}")
         code = cli.main(args)
         out, err = capsys.readouterr()
         return code, seconds(out), seconds(err)
@@ -78,7 +82,8 @@ def project(tmp_path) -> Project:
 def shipped(tmp_path_factory):
     """Every shipped leaflet built once into a temporary folder: {stem: Result}."""
     out = tmp_path_factory.mktemp("dist")
-    report = batch.build(content.Project(REPO), batch.Options(out=out, jobs=1))
+    options = batch.Options(out=out, jobs=1, today=datetime.date.fromisoformat(TODAY))
+    report = batch.build(content.Project(REPO), options)
     assert report.ok, [r.errors for r in report.failed] + report.shared_errors
     return {Path(r.output).stem: r for r in report.results}
 
@@ -101,3 +106,9 @@ def _not_in_ci(monkeypatch):
     """Tests set CI themselves where it matters: CI=true makes builds strict by default."""
     for name in ("CI", "CI_NODE_INDEX", "CI_NODE_TOTAL"):
         monkeypatch.delenv(name, raising=False)
+
+
+@pytest.fixture(autouse=True)
+def _terminal_width(monkeypatch):
+    """argparse wraps help to COLUMNS; exact usage lines must not depend on the developer's terminal."""
+    monkeypatch.setenv("COLUMNS", "80")  # what a process without a terminal gets

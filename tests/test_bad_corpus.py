@@ -6,7 +6,7 @@ import shutil
 
 import pytest
 
-from conftest import REPO
+from conftest import MINIMAL, REPO, normalise
 from pdfutil import page_texts
 
 CORPUS = REPO / "tests" / "bad"
@@ -48,14 +48,29 @@ def test_the_corpus_is_big_enough():
 def test_bad_input(project, capsys, case):
     stem = install(project, case)
     code, out, err = project.run(capsys=capsys)
-    if os.environ.get("UPDATE_GOLDENS"):
-        expected_path(case).write_text(err, encoding="utf-8")
     assert "Traceback" not in err + out
     assert code == 1
+    if os.environ.get("UPDATE_GOLDENS"):
+        expected_path(case).write_text(err, encoding="utf-8")
+        pytest.fail(f"rewrote {expected_path(case).name} - review the diff, then run again without UPDATE_GOLDENS")
     assert err == expected_path(case).read_text(encoding="utf-8")
     built = sorted(p.name for p in (project.root / "dist").glob("*.pdf"))
-    assert built == (["good.pdf"] if stem else [])
-    for pdf in (project.root / "dist").glob("*.pdf"):
-        text = "".join(page_texts(pdf))
-        assert CANARY not in text and "root:x:0:0" not in text
-        assert CANARY.encode() not in pdf.read_bytes()
+    if stem is None:
+        # A broken people.yaml or brand.yaml stops every leaflet, so no PDF exists to leak into.
+        assert built == []
+        return
+    assert built == ["good.pdf"]
+    text = normalise(" ".join(page_texts(project.root / "dist" / "good.pdf")))
+    assert "Looking after a sprained ankle" in text  # the text was read, so the next line can fail
+    assert CANARY not in text and "root:x:0:0" not in text
+
+
+def test_the_canary_is_found_when_it_is_printed(project, capsys):
+    """The leak check above reads text, not bytes: shown on purpose, the canary is found."""
+    install(project, CASES[0])
+    (project.root / "handouts" / CASES[0].name).unlink()
+    shutil.copy(project.root.parent / "canary.svg", project.root / "handouts" / "images" / "canary.svg")
+    project.leaflet("good", MINIMAL.replace("    body: Rest", "    image: {file: images/canary.svg, alt: x}\n    body: Rest"))
+    code, out, err = project.run(capsys=capsys)
+    assert code == 0, err
+    assert CANARY in " ".join(page_texts(project.root / "dist" / "good.pdf"))

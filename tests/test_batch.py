@@ -2,11 +2,14 @@
 
 import json
 import os
+import subprocess
+import sys
 import xml.etree.ElementTree as ET
+from pathlib import Path
 
 import pytest
 
-from conftest import MINIMAL
+from conftest import MINIMAL, REPO, TODAY
 from publisher import batch, pdf
 
 
@@ -27,6 +30,26 @@ def test_parallel_and_serial_builds_give_identical_bytes(three, capsys, tmp_path
     assert three.run("-j", "1", "--out", str(tmp_path / "ser"), capsys=capsys)[0] == 0
     for stem in ("alpha", "beta", "gamma"):
         assert (tmp_path / "par" / f"{stem}.pdf").read_bytes() == (tmp_path / "ser" / f"{stem}.pdf").read_bytes()
+
+
+@pytest.mark.slow
+def test_every_shipped_leaflet_is_identical_across_processes(shipped, tmp_path):
+    """Two fresh processes with different hash seeds, and this one, give the same bytes for every PDF:
+    nothing may depend on set order, object ids or the clock."""
+    runs = {}
+    for seed in ("1", "2"):
+        env = {**os.environ, "PYTHONHASHSEED": seed}
+        runs[seed] = subprocess.Popen([sys.executable, "build.py", "--out", str(tmp_path / seed), "--today", TODAY,
+                                       "-j1", "-q"], cwd=REPO, env=env, stdout=subprocess.PIPE,
+                                      stderr=subprocess.PIPE, text=True)
+    for seed, run in runs.items():
+        out, err = run.communicate(timeout=300)
+        assert (run.returncode, out, err) == (0, "", "")
+    for stem, result in shipped.items():
+        first = (tmp_path / "1" / f"{stem}.pdf").read_bytes()
+        assert first == (tmp_path / "2" / f"{stem}.pdf").read_bytes(), stem
+        assert first == Path(result.output).read_bytes(), stem
+    assert sorted(p.stem for p in (tmp_path / "1").glob("*.pdf")) == sorted(shipped)
 
 
 def test_no_op_rebuild_renders_nothing(three, capsys):
@@ -75,6 +98,40 @@ def test_changing_an_image_rebuilds_the_leaflet_that_shows_it(project, capsys):
     image.write_text('<svg xmlns="http://www.w3.org/2000/svg" width="20" height="10"/>')
     code, out, err = project.run(capsys=capsys)
     assert sorted(line.split(" (")[0] for line in out.splitlines()[:-1]) == ["built dist/pictured.pdf", "unchanged dist/plain.pdf"]
+
+
+def edit_brand(project):
+    brand = project.root / "brand.yaml"
+    brand.write_text(brand.read_text().replace("name: Test Health Trust", "name: Test Health Board"))
+
+
+def edit_logo(project):
+    logo = project.root / "styles" / "brand" / "logo.svg"
+    logo.write_text(logo.read_text().replace("</svg>", "<rect width=\"1\" height=\"1\"/></svg>"))
+
+
+def edit_font(project):
+    # Another valid font under the same name: the PDFs change, the file names do not.
+    fonts = project.root / "styles" / "fonts"
+    (fonts / "AtkinsonHyperlegible-Bold.ttf").write_bytes((fonts / "AtkinsonHyperlegible-Regular.ttf").read_bytes())
+
+
+@pytest.mark.parametrize("change, args", [
+    (edit_brand, []), (edit_logo, []), (edit_font, []),
+    (None, ["--paper", "a5"]), (None, ["--print-marks"]), (None, ["--pdf-variant", "pdf/a-3u"]),
+], ids=["brand", "logo", "font", "paper", "print-marks", "pdf-variant"])
+def test_what_shapes_every_pdf_rebuilds_every_pdf(three, capsys, change, args):
+    """Into the same folder: a PDF made with the old brand, logo, font or options is never called unchanged."""
+    assert three.run(capsys=capsys)[0] == 0
+    before = {p.name: p.read_bytes() for p in (three.root / "dist").glob("*.pdf")}
+    if change:
+        change(three)
+    code, out, err = three.run(*args, capsys=capsys)
+    assert (code, err) == (0, "")
+    assert out.splitlines()[-1] == "built 3, unchanged 0, removed 0, failed 0 in T s"
+    assert all((three.root / "dist" / name).read_bytes() != data for name, data in before.items())
+    code, out, err = three.run(*args, capsys=capsys)  # and once rebuilt, it is up to date again
+    assert out.splitlines()[-1] == "built 0, unchanged 3, removed 0, failed 0 in T s"
 
 
 def test_force_renders_everything(three, capsys):

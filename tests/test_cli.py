@@ -6,10 +6,12 @@ import subprocess
 import sys
 
 import pypdf
+import pytest
 
-from conftest import MINIMAL, REPO
+from conftest import MINIMAL, REPO, TODAY
 from pdfutil import page_texts
 from publisher import content, pdf
+from publisher.errors import RenderError
 
 
 def test_help_reads_well():
@@ -102,6 +104,40 @@ def test_sandbox_refuses_files_outside_the_project(project):
         raise AssertionError("an outside file was loaded")
 
 
+@pytest.mark.parametrize("relative", ["smtp.ini", "people.yaml", "other/secret.css", "dist/old.html", ".git/config"])
+@pytest.mark.parametrize("leaflet_folder", [None, ".", "handouts"])
+@pytest.mark.parametrize("how", ["absolute", "relative"])
+def test_sandbox_refuses_project_files_outside_its_folders(project, relative, leaflet_folder, how):
+    """Inside the project is not enough: only templates/, styles/ and handouts/ (a leaflet in the root opens no more)."""
+    secret = project.write(relative, "body { color: red }")
+    href = secret.as_uri() if how == "absolute" else relative  # relative to the project root, the base URL
+    html = f'<html><head><link rel="stylesheet" href="{href}"></head><body>x</body></html>'
+    folder = None if leaflet_folder is None else project.root / leaflet_folder
+    with pytest.raises(RenderError) as refused:
+        pdf.render_pdf(content.Project(project.root), "handouts/x.yaml", html, folder)
+    assert str(refused.value) == (f"handouts/x.yaml: refused to load {secret.as_uri()}: "
+                                  "file is outside the project's templates, styles and handouts")
+
+
+def test_sandbox_follows_symlinks_before_deciding(project):
+    """A link inside styles/ to a file elsewhere is judged by where it points."""
+    secret = project.root.parent / "secret.css"
+    secret.write_text("body { color: red }")
+    (project.root / "styles" / "linked.css").symlink_to(secret)
+    html = '<html><head><link rel="stylesheet" href="styles/linked.css"></head><body>x</body></html>'
+    with pytest.raises(RenderError) as refused:
+        pdf.render_pdf(content.Project(project.root), "handouts/x.yaml", html)
+    assert str(refused.value) == (f"handouts/x.yaml: refused to load {(project.root / 'styles' / 'linked.css').as_uri()}: "
+                                  "file is outside the project's templates, styles and handouts")
+
+
+def test_sandbox_serves_the_project_folders(project):
+    """The refusals above are the sandbox's, not a broken fetcher: a stylesheet in styles/ loads."""
+    project.write("styles/extra.css", "body { color: red }")
+    html = '<html><head><link rel="stylesheet" href="styles/extra.css"></head><body>x</body></html>'
+    assert pdf.render_pdf(content.Project(project.root), "handouts/x.yaml", html).pages == 1
+
+
 def test_sandbox_refuses_the_network(project):
     html = '<html><body><img src="https://example.org/x.png" alt=""></body></html>'
     try:
@@ -114,7 +150,7 @@ def test_sandbox_refuses_the_network(project):
 
 def test_example_leaflet_in_docs_builds(tmp_path, capsys):
     from publisher import cli
-    code = cli.main([str(REPO / "docs" / "example-leaflet.yaml"), "--out", str(tmp_path)])
+    code = cli.main([str(REPO / "docs" / "example-leaflet.yaml"), "--out", str(tmp_path), "--today", TODAY])
     out, err = capsys.readouterr()
     assert code == 0, err
     assert (tmp_path / "example-leaflet.pdf").exists()

@@ -28,14 +28,30 @@ class Mailbox:
         return "250 OK"
 
     async def handle_DATA(self, server, session, envelope):
+        if any(rcpt.startswith("over.quota@") for rcpt in envelope.rcpt_tos):
+            return f"552 5.2.2 <{envelope.rcpt_tos[0]}>: mailbox full"
         self.messages.append((envelope.rcpt_tos, envelope.content))
         return "250 Message accepted for delivery"
 
 
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
+class AnyPortController(Controller):
+    """Listens on a port the system picks when it binds, so no other test worker can take it first."""
+
+    def _create_server(self):
+        return self._bound(super()._create_server())
+
+    async def _bound(self, creating):
+        server = await creating
+        self.port = server.sockets[0].getsockname()[1]  # read before start() connects to it
+        return server
+
+
+@pytest.fixture
+def closed_port():
+    """A port bound and held but never listening: connections are refused, and nobody else can take it."""
+    with socket.socket() as held:
+        held.bind(("127.0.0.1", 0))
+        yield held.getsockname()[1]
 
 
 @pytest.fixture
@@ -58,7 +74,7 @@ def server():
 
     def start(**kwargs):
         mailbox = Mailbox()
-        controller = Controller(mailbox, hostname="127.0.0.1", port=free_port(), **kwargs)
+        controller = AnyPortController(mailbox, hostname="127.0.0.1", port=0, **kwargs)
         controller.start()
         started.append(controller)
         return mailbox, controller.port
@@ -181,8 +197,8 @@ def test_a_refused_recipient_does_not_stop_the_others(clinic, server, capsys, mo
     assert [rcpt for rcpt, _ in mailbox.messages] == [[PATIENTS[0]], [PATIENTS[2]]]
 
 
-def test_connection_refused(clinic, capsys, monkeypatch):
-    port = free_port()
+def test_connection_refused(clinic, capsys, monkeypatch, closed_port):
+    port = closed_port
     monkeypatch.setenv("SMTP_PORT", str(port))
     monkeypatch.setenv("SMTP_SECURITY", "none")
     code, out, err = clinic.run("email", "ankle", "--to", PATIENTS[0], "--to", PATIENTS[2], capsys=capsys)
@@ -190,6 +206,75 @@ def test_connection_refused(clinic, capsys, monkeypatch):
     reason = f"could not connect to 127.0.0.1:{port} (connection refused) - check SMTP_HOST and SMTP_PORT"
     assert err.splitlines() == [f"recipient 1 of 2: not sent: {reason}", f"recipient 2 of 2: not sent: {reason}",
                                 "Error: sent to 0 of 2 recipients; see above for the others."]
+
+
+def test_a_message_refused_at_data_does_not_stop_the_others(clinic, server, capsys, monkeypatch):
+    mailbox, port = server()
+    monkeypatch.setenv("SMTP_PORT", str(port))
+    monkeypatch.setenv("SMTP_SECURITY", "none")
+    full = "over.quota@example.org"
+    code, out, err = clinic.run("email", "ankle", "--to", full, "--to", PATIENTS[0], capsys=capsys)
+    assert code == 1
+    assert out.splitlines() == ["recipient 2 of 2: sent"]
+    assert err.splitlines() == [
+        "recipient 1 of 2: not sent: the server refused the message (552 5.2.2 <<recipient>>: mailbox full)",
+        "Error: sent to 1 of 2 recipients (2); see above for the others."]
+    assert "over.quota" not in out + err
+    assert [rcpt for rcpt, _ in mailbox.messages] == [[PATIENTS[0]]]
+
+
+SMTP_INI = """\
+[smtp]
+host = 127.0.0.1
+port = {port}
+security = none
+from = ini-sender@clinic.example
+"""
+
+
+def test_settings_from_smtp_ini(clinic, server, capsys, monkeypatch):
+    mailbox, port = server()
+    monkeypatch.delenv("SMTP_HOST")
+    monkeypatch.delenv("SMTP_FROM")
+    (clinic.root / "smtp.ini").write_text(SMTP_INI.format(port=port))
+    code, out, err = clinic.run("email", "ankle", "--to", PATIENTS[0], capsys=capsys)
+    assert code == 0, err
+    assert parsed(mailbox.messages[0][1])["From"] == "ini-sender@clinic.example"
+
+
+def test_environment_variables_win_over_smtp_ini(clinic, server, capsys, monkeypatch, closed_port):
+    mailbox, port = server()
+    (clinic.root / "smtp.ini").write_text(SMTP_INI.format(port=closed_port))  # would be refused
+    monkeypatch.setenv("SMTP_PORT", str(port))
+    code, out, err = clinic.run("email", "ankle", "--to", PATIENTS[0], capsys=capsys)
+    assert code == 0, err
+    assert parsed(mailbox.messages[0][1])["From"] == "leaflets@clinic.example"
+
+
+def test_a_broken_smtp_ini_says_what_it_needs(clinic, capsys):
+    (clinic.root / "smtp.ini").write_text("host = 127.0.0.1\n")
+    code, out, err = clinic.run("email", "ankle", "--to", PATIENTS[0], capsys=capsys)
+    assert code == 1
+    assert err.splitlines() == ["Error: smtp.ini: File contains no section headers. - it needs an [smtp] section "
+                                "of key = value lines"]
+
+
+def test_a_leaflet_that_fails_its_checks_is_not_sent(clinic, server, capsys, monkeypatch):
+    """Not even its last good PDF: what fails the checks today must not reach a patient."""
+    mailbox, port = server()
+    monkeypatch.setenv("SMTP_PORT", str(port))
+    monkeypatch.setenv("SMTP_SECURITY", "none")
+    assert clinic.run(capsys=capsys)[0] == 0
+    assert (clinic.root / "dist" / "ankle.pdf").exists()
+    path = clinic.root / "handouts" / "ankle.yaml"
+    path.write_text(path.read_text().replace("next_review: 2028-01-10", "next_review: 2026-11-01"))
+    code, out, err = clinic.run("email", "ankle", "--to", PATIENTS[0], capsys=capsys)
+    assert code == 1
+    assert err.splitlines() == [
+        "handouts/ankle.yaml:9:16: error: review-overdue: the review was due on 2026-11-01 and is overdue - review "
+        "the leaflet and update its dates (or build with --allow-expired to mark it overdue)",
+        "Error: handouts/ankle.yaml could not be built, so nothing was sent."]
+    assert out == "" and mailbox.messages == []
 
 
 def test_a_server_that_never_answers_times_out(clinic, capsys, monkeypatch):
@@ -256,15 +341,17 @@ def test_no_smtp_host_says_what_to_set(clinic, capsys, monkeypatch):
 def test_unknown_leaflet_is_a_usage_error(clinic, capsys):
     code, out, err = clinic.run("email", "no-such-leaflet", "--to", PATIENTS[0], capsys=capsys)
     assert code == 2
-    assert "Error: 'no-such-leaflet' does not exist" in err or "does not exist" in err
+    assert err.splitlines()[-1] == f"Error: '{clinic.root / 'handouts' / 'no-such-leaflet.yaml'}' does not exist"
 
 
 def test_an_address_in_the_wrong_place_is_not_echoed(clinic, capsys):
-    with pytest.raises(SystemExit):
+    with pytest.raises(SystemExit) as exit_info:
         clinic.run("email", "ankle", "--to", PATIENTS[0], PATIENTS[2], capsys=capsys)
-    err = capsys.readouterr().err
-    assert "Error: unrecognized arguments: <address>" in err
-    assert no_addresses(err)
+    assert exit_info.value.code == 2
+    out, err = capsys.readouterr()
+    assert err.splitlines()[-2:] == ["Error: unrecognized arguments: <address>",
+                                     "Try 'python build.py --help' for help."]
+    assert no_addresses(out, err)
 
 
 def test_redaction_ignores_case():

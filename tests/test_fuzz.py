@@ -4,6 +4,7 @@ CI runs a few hundred inputs; a long campaign runs on demand:
     FUZZ_EXAMPLES=10000 make fuzz
 """
 
+import collections
 import os
 import tempfile
 from pathlib import Path
@@ -125,22 +126,34 @@ def test_random_text_validates_or_fails_cleanly(text):
     load(text)
 
 
-@settings(FUZZ, max_examples=RENDER_EXAMPLES)
-@given(st.one_of(mutated(), hostile_content(), hostile_content()))
-def test_fuzzed_leaflets_that_validate_render_to_a_pdf_or_a_clean_error(text):
-    leaflet = load(text)
-    if leaflet is None:
-        event("refused at validation")
-        return
-    proj = project()
-    brand, problems = content.load_brand(proj)
-    catalogue = content.Catalogue(proj, brand, None, [leaflet], {}, [])
-    try:
-        rendered = pdf.Engine(proj).render(leaflet.name, html.render_html(catalogue, leaflet, link_styles=False),
-                                           tuple(html.stylesheets("a4")), max_pages=40, timeout=30)
-    except PublisherError as exc:
-        event("render refused with a clean error")
-        assert str(exc).startswith("handouts/fuzzed.yaml: ")
-    else:
-        event("rendered to PDF")
-        assert rendered.pdf.startswith(b"%PDF-") and rendered.pages >= 1
+def test_fuzzed_leaflets_that_validate_render_to_a_pdf_or_a_clean_error():
+    """Some examples must get past validation: a campaign refused at the door tests no renderer."""
+    outcomes = collections.Counter()
+
+    # derandomize: the few examples CI affords are the same every run, so whether any reaches rendering
+    # does not depend on luck; a long campaign (FUZZ_EXAMPLES set) explores at random.
+    @settings(FUZZ, max_examples=RENDER_EXAMPLES, derandomize="FUZZ_EXAMPLES" not in os.environ)
+    @given(st.one_of(mutated(), hostile_content(), hostile_content()))
+    def render(text):
+        leaflet = load(text)
+        if leaflet is None:
+            event("refused at validation")
+            outcomes["refused"] += 1
+            return
+        proj = project()
+        brand, problems = content.load_brand(proj)
+        catalogue = content.Catalogue(proj, brand, None, [leaflet], {}, [])
+        try:
+            rendered = pdf.Engine(proj).render(leaflet.name, html.render_html(catalogue, leaflet, link_styles=False),
+                                               tuple(html.stylesheets("a4")), max_pages=40, timeout=30)
+        except PublisherError as exc:
+            event("render refused with a clean error")
+            outcomes["render error"] += 1
+            assert str(exc).startswith("handouts/fuzzed.yaml: ")
+        else:
+            event("rendered to PDF")
+            outcomes["rendered"] += 1
+            assert rendered.pdf.startswith(b"%PDF-") and rendered.pages >= 1
+
+    render()
+    assert outcomes["rendered"] >= 1, dict(outcomes)

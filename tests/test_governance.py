@@ -1,5 +1,6 @@
 """Clinical governance rules: each broken by a leaflet, with its exact message; waivers; dates; output formats."""
 
+import datetime
 import json
 import subprocess
 import sys
@@ -8,6 +9,7 @@ import pytest
 
 from conftest import MINIMAL, REPO
 from pdfutil import page_texts
+from publisher import cli
 
 
 def variant(old: str, new: str, base: str = MINIMAL) -> str:
@@ -123,10 +125,13 @@ def test_an_unchanged_leaflet_still_falls_due(project, capsys):
     assert err.splitlines()[0].startswith("handouts/x.yaml:9:16: error: review-overdue: ")
 
 
-def test_clear_print_rules_on_the_styles(project, capsys):
+@pytest.mark.parametrize("justify", ["justify", "JUSTIFY", "Justify"])
+def test_clear_print_rules_on_the_styles(project, capsys, justify):
+    """CSS keywords ignore case, so the rules must too."""
     base = project.root / "styles" / "base.css"
     text = base.read_text().replace("  --body-size: 12pt;", "  --body-size: 10pt;").replace(
-        "  text-align: left;", "  text-align: justify;")
+        "  text-align: left;", f"  text-align: {justify};")
+    assert text != base.read_text().replace("  --body-size: 12pt;", "  --body-size: 10pt;")
     base.write_text(text)
     code, out, err = project.run("check", capsys=capsys)
     assert code == 1
@@ -135,6 +140,20 @@ def test_clear_print_rules_on_the_styles(project, capsys):
         ": error: clear-print: body text of 10 pt is below 12 pt - make it 12 pt or more") for l in lines)
     assert any(l.endswith(": error: clear-print: justified text leaves uneven gaps between words - use "
                           "text-align: left") for l in lines)
+
+
+def test_without_today_the_real_clock_decides(project, capsys):
+    """The one test on the real clock: every other one passes --today, so none falls due by itself."""
+    today = datetime.date.today()
+    due = today - datetime.timedelta(days=1)
+    last = due - datetime.timedelta(days=365)
+    project.leaflet("x", MINIMAL.replace("2026-01-10", last.isoformat()).replace("2028-01-10", due.isoformat()))
+    code = cli.main(["check", "--project", str(project.root)])
+    out, err = capsys.readouterr()
+    assert code == 1
+    assert err.splitlines()[0] == (f"handouts/x.yaml:9:16: error: review-overdue: the review was due on {due} and is "
+                                   "overdue - review the leaflet and update its dates (or build with --allow-expired "
+                                   "to mark it overdue)")
 
 
 def test_json_output(project, capsys):

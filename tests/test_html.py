@@ -24,6 +24,8 @@ def test_reference_leaflet_matches_golden_html():
     if os.environ.get("UPDATE_GOLDENS"):
         GOLDEN.parent.mkdir(exist_ok=True)
         GOLDEN.write_text(rendered, encoding="utf-8")
+        # Comparing the file with itself would pass whatever was rendered.
+        pytest.fail(f"rewrote {GOLDEN.name} - review the diff, then run again without UPDATE_GOLDENS")
     assert rendered == GOLDEN.read_text(encoding="utf-8")
 
 

@@ -3,14 +3,14 @@
 import re
 import statistics
 
-import pdfplumber
 import pypdf
 import pypdfium2
 import pytest
+import yaml
 import zxingcpp
 
-from conftest import MINIMAL
-from pdfutil import char_boxes, fonts, page_texts
+from conftest import MINIMAL, REPO, TODAY, normalise
+from pdfutil import font_sizes, fonts, page_texts, space_advances
 
 SIZES = {"a4": (595.3, 841.9), "letter": (612.0, 792.0), "a5": (419.5, 595.3)}
 
@@ -40,36 +40,83 @@ def test_print_marks_add_bleed_and_the_band_runs_into_it(project, capsys):
     assert image.getpixel((1, 1)) == (0x1d, 0x5c, 0x63)
 
 
-def test_large_print_is_never_below_16_pt_and_body_is_18(shipped):
-    with pdfplumber.open(shipped["adhd-neurotransmitter-imaging.large-print"].output) as pdf:
-        sizes = [round(c["size"], 1) for page in pdf.pages for c in page.chars if c["text"].strip()]
-    assert min(sizes) >= 16
-    assert statistics.mode(sizes) == 18
+SHIPPED = ["adhd-neurotransmitter-imaging", "looking-after-your-back", "managing-type-2-diabetes-day-to-day"]
+EVERY_PDF = [stem + suffix for stem in SHIPPED for suffix in ("", ".large-print")]
+# edition -> (smallest text allowed, body text), in points
+MINIMUM = {"standard": (12, 12), "large-print": (16, 18)}
 
 
-def test_standard_edition_is_never_below_12_pt(shipped):
-    with pdfplumber.open(shipped["adhd-neurotransmitter-imaging"].output) as pdf:
-        sizes = [round(c["size"], 1) for page in pdf.pages for c in page.chars if c["text"].strip()]
-    assert min(sizes) >= 12
-    assert statistics.mode(sizes) == 12
+@pytest.mark.parametrize("stem", EVERY_PDF)
+def test_no_text_below_the_minimum_size(shipped, stem):
+    smallest, body = MINIMUM["large-print" if stem.endswith(".large-print") else "standard"]
+    sizes = font_sizes(shipped[stem].output)
+    assert len(sizes) > 1000
+    assert min(sizes) >= smallest
+    assert statistics.mode(sizes) == body
 
 
-def test_large_print_has_the_same_words(shipped):
-    def words(stem):
-        return re.findall(r"[A-Za-z]+", " ".join(page_texts(shipped[stem].output)))
-    standard, large = words("adhd-neurotransmitter-imaging"), words("adhd-neurotransmitter-imaging.large-print")
-    # Same content, reflowed: only the footer (once per page) and contents page numbers differ.
-    assert set(standard) == set(large)
+CARDS_AND_CALLOUTS = MINIMAL.replace("    body: Rest", """\
+    image: {file: images/dot.svg, alt: A dot, caption: Caption under the picture.}
+    cards:
+      - {heading: Card heading one, body: Card body one.}
+      - {heading: Card heading two, body: Card body two.}
+    callouts:
+      - {kind: urgent, body: Urgent callout body.}
+      - {kind: action, heading: Action callout heading, body: "Book at [the clinic](https://example.org/book)."}
+      - {kind: note, body: Note callout body.}
+    body: Rest""").replace("sources:", """further_reading:
+  - {title: Further reading title, url: "https://www.nhs.uk/", note: Further reading note.}
+sources:""")
 
 
-def test_paragraphs_are_ragged_right_not_justified(shipped):
-    """Lines of the long opening paragraph end at different places: left-aligned, never justified."""
-    rights = {}
-    for page, char, left, bottom, right, top in char_boxes(shipped["adhd-neurotransmitter-imaging"].output):
-        if page == 0:
-            rights[round(bottom)] = max(rights.get(round(bottom), 0), right)
-    ends = sorted(rights.items())[5:18]  # body lines of page one
-    assert statistics.pstdev([right for _, right in ends]) > 8
+@pytest.mark.parametrize("edition", MINIMUM)
+def test_cards_callouts_and_captions_keep_the_minimum_size(project, capsys, edition):
+    project.write("handouts/images/dot.svg", '<svg xmlns="http://www.w3.org/2000/svg" width="40" height="20"/>')
+    project.leaflet("boxes", CARDS_AND_CALLOUTS)
+    code, out, err = project.run("--edition", edition, capsys=capsys)
+    assert code == 0 and err == ""
+    path = next((project.root / "dist").glob("*.pdf"))
+    text = normalise(" ".join(page_texts(path)))
+    for words in ("Caption under the picture.", "Card heading one", "Card body two.", "Urgent callout body.",
+                  "Action callout heading", "example.org/book", "Note callout body.", "Further reading note."):
+        assert words in text
+    assert min(font_sizes(path)) >= MINIMUM[edition][0]
+
+
+FOOTER = re.compile(r"\s*MPA-\d{4} v[\d.]+\s+Review due \d+ \w+ \d{4}\s+Page \d+ of \d+\s*$")
+# The "about this leaflet" table: PDFium reads its labels and values in a different order in one column.
+DATES_TABLE = [r"Published Last reviewed Next review Version Reference", r"(\d{1,2} \w+ \d{4} ){3}[\d.]+ MPA-\d{4}"]
+
+
+def reading_words(path) -> list[str]:
+    """The words a reader reads, in order, without the footer each page repeats."""
+    pages = page_texts(path)
+    assert all(FOOTER.search(page) for page in pages)
+    text = normalise(" ".join(FOOTER.sub(" ", page) for page in pages))
+    for pattern in DATES_TABLE:
+        text, found = re.subn(pattern, " ", text)
+        assert found == 1, pattern
+    return re.findall(r"[A-Za-z]+", text)
+
+
+@pytest.mark.parametrize("stem", SHIPPED)
+def test_large_print_has_the_same_words_in_the_same_order(shipped, stem):
+    """Same content, reflowed: not a word lost, added or moved (contents page numbers and footers aside)."""
+    standard, large = reading_words(shipped[stem].output), reading_words(shipped[f"{stem}.large-print"].output)
+    assert len(standard) > 500
+    assert standard == large
+
+
+@pytest.mark.parametrize("stem", EVERY_PDF)
+def test_paragraphs_are_ragged_right_not_justified(shipped, stem):
+    """Spaces between words keep their natural width: justifying stretches them on most lines."""
+    spaces = space_advances(shipped[stem].output)
+    body = statistics.mode(size for size, _ in spaces)
+    advances = [advance for size, advance in spaces if size == body]
+    usual = statistics.mode(advances)
+    # Bold spaces and a few gaps beside contents leaders are wider: about 5% when ragged, about 50% when justified.
+    wide = sum(advance > usual * 1.05 for advance in advances) / len(advances)
+    assert len(advances) > 200 and wide < 0.15
 
 
 @pytest.mark.parametrize("stem", ["adhd-neurotransmitter-imaging", "adhd-neurotransmitter-imaging.large-print",
@@ -87,16 +134,30 @@ def decoded(path, dpi=150):
     return found
 
 
-def test_every_qr_code_decodes_to_its_link(shipped):
-    for stem in ("looking-after-your-back", "looking-after-your-back.large-print",
-                 "managing-type-2-diabetes-day-to-day"):
-        links = set()
-        text = " ".join(page_texts(shipped[stem].output))
-        for url in decoded(shipped[stem].output):
-            links.add(url)
-            assert re.sub(r"^https?://", "", url).rstrip("/") in text  # the readable URL is printed too
-        assert links and all(url.startswith("https://") for url in links)
-    assert set(decoded(shipped["looking-after-your-back"].output)) == {"https://www.nhs.uk/conditions/back-pain/"}
+def linked_urls(stem: str) -> list[str]:
+    """What should carry a QR code, read from the leaflet itself: further reading and calls to action."""
+    data = yaml.safe_load((REPO / "handouts" / f"{stem}.yaml").read_text(encoding="utf-8"))
+    urls = [link["url"] for link in data.get("further_reading", []) if link.get("url", "").startswith("http")]
+    for section in data["sections"]:
+        for callout in section.get("callouts", []):
+            if callout["kind"] == "action":
+                urls += re.findall(r"\]\((https?://[^)\s]+)\)", callout["body"])
+    return urls
+
+
+@pytest.mark.parametrize("stem", EVERY_PDF)
+def test_every_qr_code_decodes_to_its_link(shipped, stem):
+    """Exactly the leaflet's links, each once: a code lost, doubled or pointing elsewhere fails."""
+    found = decoded(shipped[stem].output)
+    assert sorted(found) == sorted(linked_urls(stem.removesuffix(".large-print")))
+    text = normalise(" ".join(page_texts(shipped[stem].output)))
+    for url in found:
+        assert re.sub(r"^https?://", "", url).rstrip("/") in text  # the readable URL is printed too
+
+
+def test_the_shipped_leaflets_have_qr_codes_to_check():
+    assert linked_urls("looking-after-your-back") == ["https://www.nhs.uk/conditions/back-pain/"]
+    assert len(linked_urls("managing-type-2-diabetes-day-to-day")) == 2
 
 
 def test_call_to_action_links_get_qr_codes(project, capsys):
@@ -202,10 +263,9 @@ def test_brand_colours_are_checked_for_contrast(project, capsys, field, colour, 
 @pytest.mark.parametrize("paper", SIZES)
 def test_title_and_summary_start_on_page_one_in_large_print(tmp_path, capsys, paper):
     """A long summary in large print on a small page once pushed the title off page one."""
-    from conftest import REPO
     from publisher import cli
     code = cli.main([str(REPO / "handouts" / "adhd-neurotransmitter-imaging.yaml"), "--out", str(tmp_path),
-                     "--paper", paper, "--edition", "large-print", "-j1", "--today", "2026-11-25"])
+                     "--paper", paper, "--edition", "large-print", "-j1", "--today", TODAY])
     assert code == 0, capsys.readouterr().err
     first = " ".join(page_texts(tmp_path / "adhd-neurotransmitter-imaging.large-print.pdf")[0].split())
     assert "Does ADHD Show Neurotransmitter Imbalance in Imaging?" in first

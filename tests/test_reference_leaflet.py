@@ -48,6 +48,24 @@ def test_every_sentence_of_the_article_is_printed(text, sentence):
     assert sentence in text
 
 
+# The article's attribution line, between the two credit blocks on the web, closes the printed leaflet.
+ATTRIBUTION = "Dr. Rebecca Fernandez, MBBS, author and a reviewer for my patient advice - mypatientadvice.co.uk"
+
+
+def test_the_article_is_printed_in_its_own_order(text):
+    """Each sentence after the one before it, outside the contents list: a heading dropped from the body,
+    or two paragraphs swapped, fails here even though the words are still somewhere on the page."""
+    body, listed = re.subn(r"In this leaflet(?: [^.]+?[ .]+page \d+)+", " ", text, count=1)
+    assert listed == 1
+    sentences = [s for s in article_sentences() if s != ATTRIBUTION] + [ATTRIBUTION]
+    assert len(sentences) == len(article_sentences())
+    position = 0
+    for sentence in sentences:
+        found = body.find(sentence, position)
+        assert found >= 0, f"not found after what comes before it in the article: {sentence!r}"
+        position = found + len(sentence)
+
+
 def test_credit_blocks_are_complete_and_in_order(text):
     phoebe = text.index("Written by Phoebe Carter, MSc Clinical psychologist Phoebe Carter is a clinical psychologist")
     rebecca = text.index("Reviewed by Dr. Rebecca Fernandez, MBBS Physician Dr. Rebecca Fernandez is a UK-trained physician")
