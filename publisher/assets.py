@@ -5,6 +5,10 @@ from __future__ import annotations
 import re
 import xml.etree.ElementTree as ET
 from pathlib import Path
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from .project import Project
 
 MAX_IMAGE_BYTES = 5_000_000
 
@@ -63,3 +67,18 @@ def _svg_problems(data: bytes) -> list[str]:
             if not _local(target):
                 found.append(f"SVG style refers to '{target}' outside the image - embed it or remove it")
     return list(dict.fromkeys(found))
+
+
+def check(project: Project, source, base: Path, path, relative: str, found: list,
+          roots: list[Path] | None = None) -> None:
+    """Add to `found` what is wrong with an image a file names: outside the project, missing, or unsafe."""
+    target = base / relative
+    if not project.contains(target):
+        found.append(source.problem(path, f"'{relative}' is outside the project - keep images inside the project folder"))
+    elif roots and not any(target.resolve().is_relative_to(root.resolve()) for root in roots):
+        shown = ", ".join(project.relative(root) + "/" for root in roots)
+        found.append(source.problem(path, f"'{relative}' is not in a folder images may come from ({shown}) - move it"))
+    elif not target.is_file():
+        found.append(source.problem(path, f"file '{project.relative(target)}' not found - check the name, or add the file"))
+    else:
+        found += [source.problem(path, f"'{relative}': {message}") for message in problems(target)]

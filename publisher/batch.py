@@ -12,7 +12,7 @@ import time
 from pathlib import Path
 
 from . import content, editions, governance, html, manifest, outputs, pdf, workers
-from .errors import Problem, PublisherError, UsageError
+from .errors import Diagnostic, Problem, PublisherError, UsageError, from_dict, policy
 
 
 @dataclasses.dataclass
@@ -211,13 +211,14 @@ def _build(project, options, paths, emit, on_start, on_shared, started) -> Repor
                     dated = []
                     governance.add_date_findings(lambda rule, message: dated.append((rule, message)),
                                                  due, options.today)
-                    warnings = list(entry.warnings) + [
-                        f"{project.relative(path)}: warning: {rule}: {message}" for rule, message in dated
-                        if rule == "review-due-soon" and rule not in entry.waived]
+                    warnings = [d for d in map(from_dict, entry.warnings) if d] + [
+                        Diagnostic(project.relative(path), 0, 0, "", message, "warning", rule)
+                        for rule, message in dated if rule == "review-due-soon" and rule not in entry.waived]
                     result = Result(project.relative(path), "unchanged", str(out / key),
-                                    entry.pages, entry.bytes, warnings=warnings)
+                                    entry.pages, entry.bytes, warnings=[str(w) for w in warnings])
                     if warnings and options.strict:
-                        result = Result(project.relative(path), "failed", errors=[str(_Strict(w)) for w in warnings])
+                        result = Result(project.relative(path), "failed",
+                                        errors=[str(d) for d in policy(warnings, strict=True)])
                     results.append(result)
                     emit(result)
         if wanted[stem]:
@@ -233,15 +234,15 @@ def _build(project, options, paths, emit, on_start, on_shared, started) -> Repor
         if outcome.ok:
             record.entries[outcome.stem] = manifest.Entry(
                 source=leaflet.name, leaflet=leaflet.digest, next_review=leaflet.data["dates"]["next_review"],
-                overdue=leaflet.overdue, warnings=leaflet.warnings + outcome.warnings, waived=leaflet.waived,
+                overdue=leaflet.overdue, warnings=_recorded(leaflet.warnings + outcome.warnings), waived=leaflet.waived,
                 people={pid: manifest.digest_json(people[pid]) for pid in leaflet.people_ids()},
                 images=images[leaflet.stem],
                 brand=brand_digest, shared=shared, digest=outcome.digest, pages=outcome.pages, bytes=outcome.bytes)
             result = Result(leaflet.name, "built", str(out / outcome.stem), outcome.pages,
-                            outcome.bytes, outcome.seconds, warnings=leaflet.warnings + outcome.warnings)
+                            outcome.bytes, outcome.seconds, warnings=[str(w) for w in leaflet.warnings + outcome.warnings])
         else:
             result = Result(leaflet.name, "failed", seconds=outcome.seconds, errors=outcome.errors,
-                            warnings=outcome.warnings)
+                            warnings=[str(w) for w in outcome.warnings])
         results.append(result)
         emit(result)
 
@@ -330,37 +331,30 @@ def _make(catalogue: content.Catalogue, leaflet: content.Leaflet, output: output
                                                       f"{type(exc).__name__}: {exc}"])
     record.entries[key] = manifest.Entry(
         source=leaflet.name, leaflet=leaflet.digest, next_review=leaflet.data["dates"]["next_review"],
-        overdue=leaflet.overdue, warnings=list(leaflet.warnings), waived=leaflet.waived,
+        overdue=leaflet.overdue, warnings=_recorded(leaflet.warnings), waived=leaflet.waived,
         people={pid: manifest.digest_json(people[pid]) for pid in leaflet.people_ids()}, images=images,
         brand=brand_digest or "", shared=shared, digest=manifest.digest_bytes(data), pages=0, bytes=len(data))
     return Result(leaflet.name, "built", str(out / key), 0, len(data), time.perf_counter() - started,
-                  warnings=list(leaflet.warnings))
+                  warnings=[str(w) for w in leaflet.warnings])
 
 
 def _govern(leaflet: content.Leaflet, brand: dict | None, options: Options):
     """Apply the governance rules before rendering: (leaflet or None, problems)."""
     review = governance.review(leaflet, brand, options.today)
     leaflet.waived = sorted({f.rule for f in review.findings if f.level == "waived"})
-    errors = [f for f in review.findings if f.level == "error"]
-    if options.allow_expired and any(f.rule == "review-overdue" for f in errors):
-        leaflet.overdue = True
-        leaflet.warnings.append(str(next(dataclasses.replace(f, level="warning") for f in errors
-                                         if f.rule == "review-overdue")))
-        errors = [f for f in errors if f.rule != "review-overdue"]
+    leaflet.overdue = options.allow_expired and any(f.rule == "review-overdue" and f.level == "error"
+                                                    for f in review.findings)
+    found = policy(leaflet.warnings + review.findings, strict=options.strict, allow_expired=options.allow_expired)
+    errors = [f for f in found if f.level == "error"]
     if errors:
         return None, [str(f) for f in errors]
-    leaflet.warnings += [str(f) for f in review.findings if f.level == "warning"]
-    if options.strict and leaflet.warnings:
-        return None, [_Strict(w) for w in leaflet.warnings]
+    leaflet.warnings = [f for f in found if f.level == "warning"]
     return leaflet, []
 
 
-class _Strict(str):
-    """A validation warning that --strict turned into an error; prints as itself."""
-
-    def __new__(cls, warning: str):
-        return super().__new__(cls, warning.replace(": warning: ", ": error: ", 1)
-                               + " (--strict turns warnings into errors)")
+def _recorded(warnings: list) -> list:
+    """Warnings as the manifest keeps them, to show again (and fail --strict) while the leaflet is unchanged."""
+    return [dataclasses.asdict(w) for w in warnings]
 
 
 def _task(catalogue: content.Catalogue, leaflet: content.Leaflet, options: Options, paper: str,

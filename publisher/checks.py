@@ -8,6 +8,7 @@ from pathlib import Path
 
 from . import governance, manifest, outputs
 from .content import Catalogue
+from .errors import policy
 
 
 def _plural(n: int, word: str) -> str:
@@ -119,15 +120,11 @@ def run(catalogue: Catalogue, today: datetime.date, strict: bool = False, allow_
                                                           "is fixed"], [], [], None, None, blocked=True))
     for leaflet in catalogue.leaflets:
         review = governance.review(leaflet, catalogue.brand, today)
-        findings = review.findings
-        if allow_expired:
-            findings = [dataclasses.replace(f, level="warning") if f.rule == "review-overdue" else f for f in findings]
-        if strict:
-            findings = [dataclasses.replace(f, level="error") if f.level == "warning" else f for f in findings]
-        review.findings = findings
-        lines = [str(f) for f in findings]
+        findings = sorted(leaflet.warnings + review.findings, key=lambda f: (f.line, f.column, f.rule))
+        review.findings = policy(findings, strict=strict, allow_expired=allow_expired)
+        lines = [str(f) for f in review.findings]
         entry = built.get(outputs.REGISTRY["pdf"].file_name(leaflet.stem))
-        entries.append(Entry(leaflet.name, lines, findings, [], review,
+        entries.append(Entry(leaflet.name, lines, review.findings, [], review,
                              entry.pages if entry and Path(project.root / entry.source) == leaflet.path else None))
     entries.sort(key=lambda e: e.source)
     return CheckReport(shared, entries, strict)

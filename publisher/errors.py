@@ -7,18 +7,65 @@ import sys
 
 
 @dataclasses.dataclass(frozen=True, order=True)
-class Problem:
-    """One thing wrong with one input file, located as precisely as we can."""
+class Diagnostic:
+    """One thing to tell a user about one input, kept structured until it is printed.
+
+    Content problems name the field ("file:line:col: field: message"); governance
+    findings name their rule ("file:line:col: level: rule: message"). A line of 0
+    means the file as a whole.
+    """
 
     path: str
     line: int
     column: int
     field: str
     message: str
+    level: str = "error"  # "error", "warning" or "waived"
+    rule: str = ""  # the rule broken, for findings check counts and a leaflet can waive
+    hint: str = ""  # why the level is what it is, e.g. "--strict turns warnings into errors"
 
     def __str__(self) -> str:
-        where = f"{self.path}:{self.line}:{self.column}"
-        return f"{where}: {self.field}: {self.message}" if self.field else f"{where}: {self.message}"
+        parts = [f"{self.path}:{self.line}:{self.column}" if self.line else self.path]
+        if self.rule and not self.field:
+            parts += [self.level, self.rule]
+        else:
+            parts += [self.field] if self.field else []
+            parts += [self.level] if self.level != "error" or self.hint else []
+        return ": ".join(parts + [self.message]) + (f" ({self.hint})" if self.hint else "")
+
+
+Problem = Diagnostic  # a content problem: an error located in a file, with no rule of its own
+
+STRICT_HINT = "--strict turns warnings into errors"
+
+
+def policy(found: list, strict: bool = False, allow_expired: bool = False, waivers: dict | None = None) -> list:
+    """Apply --allow-expired, a leaflet's waivers and --strict to diagnostics: the one place levels change.
+
+    `waivers` maps a waivable rule to its reason; a level --strict raised says so.
+    """
+    out = []
+    for d in found:
+        if allow_expired and d.rule == "review-overdue" and d.level == "error":
+            d = dataclasses.replace(d, level="warning")
+        if waivers and d.rule in waivers and d.level != "waived":
+            d = dataclasses.replace(d, level="waived", message=f"{d.message} [waived: {waivers[d.rule]}]")
+        if strict and d.level == "warning":
+            d = dataclasses.replace(d, level="error", hint=STRICT_HINT)
+        out.append(d)
+    return out
+
+
+def from_dict(value) -> Diagnostic | None:
+    """A Diagnostic from its dataclasses.asdict() form (as a manifest keeps it), or None if it is not one."""
+    types = {f.name: f.type for f in dataclasses.fields(Diagnostic)}
+    if not isinstance(value, dict) or set(value) != set(types):
+        return None
+    for name, kind in types.items():
+        wanted = int if kind == "int" else str
+        if not isinstance(value[name], wanted) or isinstance(value[name], bool):
+            return None
+    return Diagnostic(**value)
 
 
 class PublisherError(Exception):

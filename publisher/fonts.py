@@ -6,7 +6,7 @@ import bisect
 import unicodedata
 from pathlib import Path
 
-from . import yamlsource
+from . import caches, yamlsource
 from .errors import Problem
 
 # YAML's own line breaks and tabs: layout, never printed as glyphs.
@@ -23,6 +23,7 @@ _IGNORABLE = ((0x00AD, 0x00AD), (0x034F, 0x034F), (0x061C, 0x061C), (0x115F, 0x1
 _IGNORABLE_STARTS = [start for start, _ in _IGNORABLE]
 
 _cmaps: dict = {}  # (file name, size, mtime) -> characters: test projects copy styles/, keeping both
+caches.register(_cmaps.clear)
 
 
 def covered_characters(styles: Path) -> frozenset:

@@ -6,44 +6,18 @@ import dataclasses
 import datetime
 import re
 
-from . import markdown, readability
+from . import editions, markdown, readability
 from .content import Leaflet, Project
+from .errors import Diagnostic, policy
 
-DUE_SOON_DAYS = 90
-MAX_REVIEW_YEARS = 3
-DEFAULT_THRESHOLDS = {"reading_ease": 60, "reading_age": 11, "sentence_words": 25}
+# The rules are listed in rules.py, which validation reads too (for waivers); they stay importable from here.
+from .rules import DEFAULT_THRESHOLDS, DUE_SOON_DAYS, MAX_REVIEW_YEARS, PROJECT_RULES, RULES, WAIVABLE
 
-# name -> (level, what it checks). A leaflet can waive any of these but review-overdue, with a reason.
-RULES = {
-    "review-dates": ("error", "published, last reviewed and next review dates are in order"),
-    "review-interval": ("error", f"the next review is at most {MAX_REVIEW_YEARS} years after the last"),
-    "review-overdue": ("error", "the next review date has not passed"),
-    "review-due-soon": ("warning", f"the next review is more than {DUE_SOON_DAYS} days away"),
-    "sources": ("error", "at least one source is listed, or sources_note says why none is"),
-    "reading-ease": ("warning", "Flesch reading ease at or above the brand's threshold, per leaflet and per section"),
-    "reading-age": ("warning", "approximate reading age at or below the brand's threshold, per leaflet and per section"),
-    "long-sentence": ("warning", "no sentence longer than the brand's limit (25 words by default)"),
-    "all-caps": ("warning", "no runs of words in capitals"),
-    "sentence-case": ("warning", "the title and headings are in sentence case"),
-}
-# An overdue leaflet is handled by --allow-expired, which also prints the notice; a waiver would hide it.
-WAIVABLE = sorted(set(RULES) - {"review-overdue"})
-PROJECT_RULES = {"clear-print": ("error", "styles keep body text at 12 pt or more, never justify, never hyphenate")}
+__all__ = ["DEFAULT_THRESHOLDS", "DUE_SOON_DAYS", "MAX_REVIEW_YEARS", "PROJECT_RULES", "RULES", "WAIVABLE",
+           "Finding", "Review", "add_date_findings", "check_styles", "review", "thresholds"]
 
 
-@dataclasses.dataclass(frozen=True)
-class Finding:
-    """One rule broken (or waived) at one place."""
-
-    path: str
-    line: int
-    column: int
-    level: str  # "error", "warning" or "waived"
-    rule: str
-    message: str
-
-    def __str__(self) -> str:
-        return f"{self.path}:{self.line}:{self.column}: {self.level}: {self.rule}: {self.message}"
+Finding = Diagnostic  # a governance finding names its rule
 
 
 @dataclasses.dataclass
@@ -71,7 +45,7 @@ def review(leaflet: Leaflet, brand: dict | None, today: datetime.date) -> Review
 
     def add(rule, path, message):
         mark = source.mark(path)
-        found.append(Finding(leaflet.name, mark.line, mark.column, RULES[rule][0], rule, message))
+        found.append(Finding(leaflet.name, mark.line, mark.column, "", message, RULES[rule][0], rule))
 
     dates = {k: datetime.date.fromisoformat(v) for k, v in data["dates"].items()}
     if not dates["published"] <= dates["last_reviewed"] <= dates["next_review"]:
@@ -88,8 +62,8 @@ def review(leaflet: Leaflet, brand: dict | None, today: datetime.date) -> Review
         # As the format promises: a note may say why no sources are listed. It stands as a
         # waiver would, listed by every check and counted as waived, so it is never silent.
         mark = source.mark(("sources_note",))
-        found.append(Finding(leaflet.name, mark.line, mark.column, "waived", "sources", "no sources are listed "
-                             f"[waived: sources_note says why: \"{_quote(' '.join(data['sources_note'].split()))}\"]"))
+        found.append(Finding(leaflet.name, mark.line, mark.column, "", "no sources are listed [waived: sources_note "
+                             f"says why: \"{_quote(' '.join(data['sources_note'].split()))}\"]", "waived", "sources"))
     elif not data.get("sources"):
         add("sources", ("sources_note",) if "sources_note" in data else (), "no sources are listed - list the "
             "evidence under 'sources:', or say why there is none in 'sources_note:'")
@@ -115,11 +89,7 @@ def review(leaflet: Leaflet, brand: dict | None, today: datetime.date) -> Review
             add("sentence-case", path, f"\"{heading}\" is in title case - capitalise only the first word and "
                                        "names, e.g. \"" + _to_sentence_case(heading) + "\"")
 
-    final = []
-    for finding in found:
-        if finding.rule in waivers and finding.rule in WAIVABLE:
-            finding = dataclasses.replace(finding, level="waived", message=f"{finding.message} [waived: {waivers[finding.rule]}]")
-        final.append(finding)
+    final = policy(found, waivers={rule: why for rule, why in waivers.items() if rule in WAIVABLE})
     final.sort(key=lambda f: (f.line, f.column, f.rule))
     return Review(leaflet, final, overall.reading_ease, overall.reading_age)
 
@@ -207,7 +177,8 @@ def check_styles(project: Project) -> list[Finding]:
     for css in sorted(project.styles.glob("*.css")):
         text = css.read_text(encoding="utf-8")
         name = project.relative(css)
-        minimum = 16 if "large-print" in css.name else 12
+        own = editions.for_stylesheet(css.name)  # an edition's stylesheet sets that edition's sizes
+        minimum = own.min_text_pt if own else editions.EDITIONS[editions.DEFAULT_EDITION].min_text_pt
         for pattern, message in (
             (r"text-align\s*:\s*justify", "justified text leaves uneven gaps between words - use text-align: left"),
             (r"hyphens\s*:\s*auto", "automatic hyphenation splits words across lines - use hyphens: none"),
@@ -222,7 +193,7 @@ def check_styles(project: Project) -> list[Finding]:
                     what = f"body text of {match.group(1)} pt is below {minimum} pt - make it {minimum} pt or more"
                 line = text.count("\n", 0, match.start()) + 1
                 column = match.start() - text.rfind("\n", 0, match.start())
-                found.append(Finding(name, line, column, "error", "clear-print", what))
+                found.append(Finding(name, line, column, "", what, "error", "clear-print"))
     return found
 
 

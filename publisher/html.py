@@ -9,7 +9,7 @@ import re
 import jinja2
 import markupsafe
 
-from . import editions, markdown
+from . import caches, editions, markdown
 from .content import Catalogue, Leaflet, Project
 from .errors import RenderError
 
@@ -45,6 +45,7 @@ _MONTHS = ("January", "February", "March", "April", "May", "June", "July",
            "August", "September", "October", "November", "December")
 
 _environments: dict = {}
+caches.register(_environments.clear)
 
 
 def longdate(value: str) -> str:

@@ -16,7 +16,7 @@ from pathlib import Path
 
 from . import __version__
 from .content import Project, read_limited
-from .errors import PublisherError
+from .errors import PublisherError, from_dict
 
 NAME = ".manifest.json"
 FORMAT = 4  # 4: one entry per output file, of any format
@@ -80,7 +80,7 @@ class Entry:
     bytes: int
     next_review: str = "9999-12-31"  # the leaflet's review date: an unchanged leaflet can still fall due
     overdue: bool = False  # built with the "review overdue" mark
-    warnings: list = dataclasses.field(default_factory=list)  # shown again (and failed by --strict) when unchanged
+    warnings: list = dataclasses.field(default_factory=list)  # Diagnostics as dicts: shown again when unchanged
     waived: list = dataclasses.field(default_factory=list)  # governance rules the leaflet waives
 
 
@@ -117,7 +117,8 @@ def _valid(stem, entry) -> bool:
     except (TypeError, ValueError):
         return False
     return (_relative(entry.get("source")) and all(_relative(p) for p in entry.get("images", {}))
-            and all(isinstance(w, str) for w in entry.get("warnings", []) + entry.get("waived", [])))
+            and all(from_dict(w) for w in entry.get("warnings", []))
+            and all(isinstance(w, str) for w in entry.get("waived", [])))
 
 
 class Manifest:

@@ -19,7 +19,7 @@ from pathlib import Path
 
 from . import pdf
 from .content import Project
-from .errors import PublisherError
+from .errors import Diagnostic, PublisherError, policy
 
 
 @dataclasses.dataclass
@@ -72,13 +72,13 @@ def render(task: Task) -> Outcome:
     try:
         rendered = _engine.render(task.name, task.html, task.styles, Path(task.leaflet_folder),
                                   max_pages=task.max_pages, timeout=task.timeout, variant=task.variant)
-        outcome.warnings = [f"{task.name}: warning: {w}" for w in rendered.warnings]
+        outcome.warnings = [Diagnostic(task.name, 0, 0, "", w, "warning") for w in rendered.warnings]
+        strict = [d for d in policy(outcome.warnings, strict=task.strict) if d.level == "error"]
         if task.fit_pages and rendered.pages > task.fit_pages:
             outcome.errors = [f"{task.name}: max_pages: {rendered.pages} pages ({task.fit_label}), more than its "
                               f"limit of {task.fit_pages} - shorten the text or raise max_pages"]
-        elif task.strict and rendered.warnings:
-            outcome.errors = [f"{task.name}: error: {w} (--strict turns WeasyPrint warnings into errors)"
-                              for w in rendered.warnings]
+        elif strict:
+            outcome.errors = [str(d) for d in strict]
         else:
             try:
                 pdf.write_atomic(Path(task.target), rendered.pdf)

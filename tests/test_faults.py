@@ -275,18 +275,18 @@ def test_a_poisoned_manifest_removes_nothing_outside_the_output_folder(catalogue
     victim.write_text("keep me")
     path = catalogue.out / ".manifest.json"
     data = json.loads(path.read_text())
-    entry = data["leaflets"]["alpha"]
-    data["leaflets"]["../victim"] = {**entry, "source": "handouts/gone.yaml"}
-    data["leaflets"]["/abs"] = {**entry, "source": "handouts/gone.yaml"}
-    data["leaflets"]["beta"] = {**entry, "pages": "two", "source": "handouts/beta.yaml"}
-    data["leaflets"]["gamma"] = {**data["leaflets"]["gamma"], "next_review": "2029-11-25\n"}
-    data["leaflets"]["evil"] = {**entry, "source": "../../etc/passwd"}
+    entry = data["leaflets"]["alpha.pdf"]
+    data["leaflets"]["../victim.pdf"] = {**entry, "source": "handouts/gone.yaml"}
+    data["leaflets"]["/abs.pdf"] = {**entry, "source": "handouts/gone.yaml"}
+    data["leaflets"]["beta.pdf"] = {**entry, "pages": "two", "source": "handouts/beta.yaml"}
+    data["leaflets"]["gamma.pdf"] = {**data["leaflets"]["gamma.pdf"], "next_review": "2029-11-25\n"}
+    data["leaflets"]["evil.pdf"] = {**entry, "source": "../../etc/passwd"}
     path.write_text(json.dumps(data))
     code, out, err = catalogue.run("-j", "1")
     assert code == 0, err
     assert victim.read_text() == "keep me"
     assert out.splitlines()[-1].startswith("built 2, unchanged 1, removed 0, failed 0 in ")
-    assert sorted(json.loads(path.read_text())["leaflets"]) == ["alpha", "beta", "gamma"]
+    assert sorted(json.loads(path.read_text())["leaflets"]) == ["alpha.pdf", "beta.pdf", "gamma.pdf"]
 
 
 def test_a_fifo_or_device_is_refused_without_hanging(catalogue):

@@ -4,7 +4,7 @@ import json
 
 import pytest
 
-from conftest import REPO
+from conftest import MINIMAL, REPO
 from publisher import batch, content, manifest, outputs
 
 
@@ -127,3 +127,36 @@ def test_formats_resolve_from_options_then_brand():
     assert [o.name for o in batch.formats(batch.Options(out="x", formats=("pdf",)), {"formats": ["html"]})] == ["pdf"]
     assert [o.name for o in batch.formats(batch.Options(out="x", add_formats=("preview",)), None)] == ["pdf", "preview"]
     assert content.Project(REPO).root == REPO
+
+
+def test_loading_does_not_import_the_governance_rules():
+    """content.py is split by concern and no longer forms an import circle with governance.py."""
+    import subprocess
+    import sys
+    code = ("import sys, publisher.content; "
+            "assert 'publisher.governance' not in sys.modules, sorted(sys.modules)")
+    run = subprocess.run([sys.executable, "-c", code], cwd=REPO, capture_output=True, text=True)
+    assert run.returncode == 0, run.stderr
+
+
+def test_caches_can_be_refreshed(project, capsys):
+    """A long-running process sees a changed schema after caches.clear()."""
+    from publisher import caches, schema
+    proj = content.Project(project.root)
+    schema.validator(proj, schema.LEAFLET_SCHEMA)
+    assert schema._validators
+    caches.clear()
+    assert not schema._validators
+
+
+def test_check_lists_warnings_from_the_text_with_their_rule(project, capsys):
+    body = "  - heading: Tips\n    body: |\n      - Rest.\n      Ask your GP.\n"
+    project.leaflet("tips", MINIMAL.replace("sections:\n", "sections:\n" + body))
+    code, out, err = project.run("check", capsys=capsys)
+    assert code == 0
+    assert out.startswith("handouts/tips.yaml:17:7: sections[0].body: warning: this line runs on from the list item")
+    code, out, err = project.run("check", "--format", "json", capsys=capsys)
+    findings = json.loads(out)["leaflets"][0]["findings"]
+    assert [(f["rule"], f["level"], f["line"]) for f in findings] == [("markdown", "warning", 17)]
+    code, out, err = project.run("check", "--strict", capsys=capsys)
+    assert code == 1 and "sections[0].body: error: this line runs on" in err

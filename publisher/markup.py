@@ -1,0 +1,44 @@
+"""Text fields checked in place: every Markdown field's problems and warnings, at their own line."""
+
+from __future__ import annotations
+
+import dataclasses
+
+from . import markdown, yamlsource
+from .errors import Problem
+
+TEXT_FIELDS = ("summary", "body", "note", "biography", "feedback", "other_formats", "disclaimer", "sources_note")
+
+
+def problems(source: yamlsource.Source, data, path=(), level: str = "error") -> list[Problem]:
+    """Check every Markdown field under `data` against the allowed subset: its errors, or its warnings."""
+    out = []
+    if isinstance(data, dict):
+        for key, value in data.items():
+            if key in TEXT_FIELDS and isinstance(value, str):
+                # Sub-headings belong to a section's body; elsewhere they would outrank the section's own heading.
+                headings = key == "body" and len(path) == 2 and path[0] == "sections"
+                for finding in markdown.findings(value, headings):
+                    if finding.level == level:
+                        problem = _text_problem(source, path + (key,), finding.line, finding.message)
+                        out.append(problem if level == "error" else
+                                   dataclasses.replace(problem, level=level, rule="markdown"))
+            else:
+                out += problems(source, value, path + (key,), level)
+    elif isinstance(data, list):
+        for i, item in enumerate(data):
+            out += problems(source, item, path + (i,), level)
+    return out
+
+
+def _text_problem(source: yamlsource.Source, path, line: int | None, message: str) -> Problem:
+    """A problem on one line of a text field: exact inside a literal ('|') block, else at the field."""
+    mark = source.mark(path)
+    if line is not None and source.text:
+        lines = source.text.split("\n")
+        written = lines[mark.line - 1][mark.column - 1:] if mark.line <= len(lines) else ""
+        if written.startswith("|") and mark.line + line < len(lines):
+            text = lines[mark.line + line]  # block lines follow the indicator line one for one
+            column = len(text) - len(text.lstrip(" ")) + 1
+            return Problem(source.path, mark.line + 1 + line, column, yamlsource.format_path(path), message)
+    return source.problem(path, message)
