@@ -11,7 +11,7 @@ import re
 import time
 from pathlib import Path
 
-from . import content, editions, governance, html, manifest, outputs, pdf, workers
+from . import content, editions, governance, html, manifest, outputs, pdf, settings, workers
 from .errors import Diagnostic, Problem, PublisherError, UsageError, from_dict, policy
 
 
@@ -85,9 +85,10 @@ def output_key(stem: str, edition: str) -> str:
     return outputs.REGISTRY["pdf"].file_name(stem, edition).removesuffix(".pdf")
 
 
-def formats(options: Options, brand: dict | None) -> list:
-    """The outputs this build makes: --format, else the brand's formats, else the PDF alone."""
-    return outputs.chosen(list(options.formats or (brand or {}).get("formats", ["pdf"])) + list(options.add_formats))
+def resolved(project: content.Project, options: Options, brand: dict | None) -> settings.Settings:
+    """This build's settings: the command line's choices over the brand's."""
+    return settings.resolve(project, brand, options.out, options.paper, options.editions, options.formats,
+                            options.add_formats)
 
 
 def invalid(catalogue: content.Catalogue) -> list:
@@ -179,11 +180,8 @@ def _build(project, options, paths, emit, on_start, on_shared, started) -> Repor
     if on_shared and shared_errors:
         on_shared(shared_errors)
     record = manifest.Manifest.load(out)
-    paper = options.paper or (brand or {}).get("paper", html.DEFAULT_PAPER)
-    wanted_editions = tuple(options.editions or (brand or {}).get("editions", ["standard"]))
-    # Every output this build makes of one leaflet: (format, edition), in a stable order.
-    plan = [(output, edition) for output in formats(options, brand) for edition in wanted_editions
-            if edition in output.editions]
+    chosen = resolved(project, options, brand)
+    paper, plan = chosen.paper, chosen.plan()
     if on_start:
         on_start(len(files) * len(plan))
     shared = manifest.global_digest(project, {"paper": paper, "marks": options.marks, "variant": options.variant})

@@ -6,7 +6,7 @@ import dataclasses
 import datetime
 from pathlib import Path
 
-from . import governance, manifest, outputs
+from . import governance, manifest, outputs, settings
 from .content import Catalogue
 from .errors import policy
 
@@ -108,7 +108,7 @@ def run(catalogue: Catalogue, today: datetime.date, strict: bool = False, allow_
     """Validate and review every leaflet of a loaded catalogue; page counts come from the build in `out`."""
     project = catalogue.project
     shared = [str(p) for p in catalogue.shared_problems] + [str(f) for f in governance.check_styles(project)]
-    built = manifest.Manifest.load(out or project.root / "dist").entries
+    built = manifest.Manifest.load(out or settings.resolve(project).out).entries
     entries = []
     broken = " and ".join(sorted({p.path for p in catalogue.shared_problems}))
     for path, problems in catalogue.failures.items():

@@ -9,7 +9,7 @@ import os
 import sys
 from pathlib import Path
 
-from . import batch, checks, content, html, mail, outputs, pdf, progress, reports
+from . import batch, checks, content, html, mail, outputs, pdf, progress, reports, settings
 from .errors import PublisherError, UsageError
 
 HERE = Path(__file__).resolve().parent.parent
@@ -182,7 +182,7 @@ def run_email(args) -> int:
         raise UsageError(f"Error: '{args.leaflet}' is a folder - name one leaflet file, or its stem")
     paths = _leaflet_paths(project, [path])
     # Build it if missing or out of date: the manifest makes this a no-op otherwise.
-    out = args.out or project.root / "dist"
+    out = settings.resolve(project, out=args.out).out
     options = batch.Options(out=out, jobs=1, editions=(args.edition,), formats=("pdf",), today=args.today)
     report = batch.build(project, options, paths)
     for result in report.failed:
@@ -272,7 +272,7 @@ def run_check(args) -> int:
     project = content.Project(args.project)
     catalogue = content.load_catalogue(project, _leaflet_paths(project, args.paths))
     report = checks.run(catalogue, args.today, strict=args.strict, allow_expired=args.allow_expired,
-                        out=args.out or project.root / "dist")
+                        out=settings.resolve(project, out=args.out).out)
     if args.format == "json":
         print(json.dumps(report.as_dict(), indent=2))
     else:
@@ -303,7 +303,7 @@ def run_build(args) -> int:
     paths = _leaflet_paths(project, args.paths)
     if args.out is not None and args.out.exists() and not args.out.is_dir():
         raise UsageError(f"Error: --out '{args.out}' is a file - give a folder")
-    options = batch.Options(out=args.out or project.root / "dist", jobs=args.jobs, force=args.force,
+    options = batch.Options(out=settings.resolve(project, out=args.out).out, jobs=args.jobs, force=args.force,
                             formats=args.format, add_formats=("preview",) if args.html else (),
                             strict=args.strict, shard=_shard(args),
                             max_pages=args.max_pages, timeout=args.timeout, paper=args.paper,

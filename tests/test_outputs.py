@@ -3,9 +3,9 @@
 import json
 
 import pytest
-
 from conftest import MINIMAL, REPO
-from publisher import batch, content, manifest, outputs
+
+from publisher import batch, content, manifest, outputs, settings
 
 
 def test_every_format_in_the_brand_schema_is_registered():
@@ -122,11 +122,19 @@ def test_a_leaflet_named_like_another_output_is_refused(project, capsys):
             "another leaflet - rename the file\n") in err
 
 
-def test_formats_resolve_from_options_then_brand():
-    assert [o.name for o in batch.formats(batch.Options(out="x"), {"formats": ["html"]})] == ["html"]
-    assert [o.name for o in batch.formats(batch.Options(out="x", formats=("pdf",)), {"formats": ["html"]})] == ["pdf"]
-    assert [o.name for o in batch.formats(batch.Options(out="x", add_formats=("preview",)), None)] == ["pdf", "preview"]
-    assert content.Project(REPO).root == REPO
+def test_settings_resolve_the_command_line_over_the_brand_over_the_defaults():
+    project = content.Project(REPO)
+
+    def names(options, brand):
+        return [o.name for o in batch.resolved(project, options, brand).formats]
+    assert names(batch.Options(out="x"), {"formats": ["html"]}) == ["html"]
+    assert names(batch.Options(out="x", formats=("pdf",)), {"formats": ["html"]}) == ["pdf"]
+    assert names(batch.Options(out="x", add_formats=("preview",)), None) == ["pdf", "preview"]
+    chosen = settings.resolve(project, {"paper": "a5", "editions": ["large-print"]})
+    assert (chosen.out, chosen.paper, chosen.editions) == (REPO / "dist", "a5", ("large-print",))
+    assert [(o.name, e) for o, e in settings.resolve(project, {"formats": ["pdf", "html"]},
+                                                      editions_=("standard", "large-print")).plan()] == [
+        ("pdf", "standard"), ("pdf", "large-print"), ("html", "standard")]
 
 
 def test_loading_does_not_import_the_governance_rules():

@@ -1,0 +1,37 @@
+"""Settings: the brand's defaults and the command line's choices, resolved once for a run."""
+
+from __future__ import annotations
+
+import dataclasses
+from pathlib import Path
+
+from . import editions, outputs
+
+OUT = "dist"  # the output folder, inside the project, unless --out says otherwise
+
+
+@dataclasses.dataclass(frozen=True)
+class Settings:
+    """What a run makes and where: one object for build, check and email."""
+
+    out: Path
+    paper: str
+    editions: tuple
+    formats: tuple  # of outputs.Output
+
+    def plan(self) -> list:
+        """Every output to make of one leaflet, (format, edition), in a stable order."""
+        return [(output, edition) for output in self.formats for edition in self.editions
+                if edition in output.editions]
+
+
+def resolve(project, brand: dict | None = None, out: Path | None = None, paper: str | None = None,
+            editions_: tuple | None = None, formats: tuple | None = None, add_formats: tuple = ()) -> Settings:
+    """The command line's choices, else the brand's, else the defaults."""
+    brand = brand or {}
+    return Settings(
+        out=Path(out) if out is not None else Path(project.root) / OUT,
+        paper=paper or brand.get("paper", editions.DEFAULT_PAPER),
+        editions=tuple(editions_ or brand.get("editions", [editions.DEFAULT_EDITION])),
+        formats=tuple(outputs.chosen(list(formats or brand.get("formats", ["pdf"])) + list(add_formats))),
+    )
