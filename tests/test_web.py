@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+import itertools
 import json
 import re
 import sys
@@ -268,7 +269,7 @@ def test_landmarks_headings_in_order_and_nothing_fetched(browser, pages, name):
     assert found["landmarks"] == [1, 1, 1, 1]
     levels = found["levels"]
     assert levels[0] == 1 and levels.count(1) == 1
-    assert all(later <= earlier + 1 for earlier, later in zip(levels, levels[1:])), levels
+    assert all(later <= earlier + 1 for earlier, later in itertools.pairwise(levels)), levels
     assert found["requests"] == [] and found["images"] == 0
 
 
