@@ -21,7 +21,9 @@ AXE_VERSION = "4.14.1"
 AXE = REPO / "tests" / "vendor" / "axe.min.js"
 WCAG_TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "wcag22aa"]
 
-# One browser for the whole file: every test here runs on the same xdist worker.
+# One browser for the whole file, on one xdist worker. With pytest 9.2 and
+# xdist 3.8, --dist loadgroup does not group (pytest-xdist issue 1386), so each
+# worker starts its own browser for now: slower to start, still correct.
 pytestmark = pytest.mark.xdist_group("web")
 
 SHIPPED = [path.stem for path in content.Project(REPO).leaflet_files()]
