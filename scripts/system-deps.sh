@@ -1,8 +1,10 @@
 #!/bin/sh
-# Install the system libraries WeasyPrint needs, where we can.
+# Install the system libraries WeasyPrint needs, and the browser the tests use, where we can.
 # Pango renders text; libharfbuzz-subset0 makes font subsetting about 6x faster
 # (without it WeasyPrint falls back to fontTools, which works but is slow).
 # poppler-utils gives the tests pdffonts (every font in a PDF must be one we ship).
+# chromium and chromium-driver run the web edition's browser tests
+# (tests/test_web.py); building leaflets does not need them.
 set -u
 
 have() { ldconfig -p 2>/dev/null | grep -q "$1"; }
@@ -12,6 +14,8 @@ have libpango-1.0.so.0 || missing="$missing libpango-1.0-0"
 have libpangoft2-1.0.so.0 || missing="$missing libpangoft2-1.0-0"
 have libharfbuzz-subset.so.0 || missing="$missing libharfbuzz-subset0"
 command -v pdffonts >/dev/null 2>&1 || missing="$missing poppler-utils"
+[ -x /usr/bin/chromium ] || missing="$missing chromium"
+[ -x /usr/bin/chromedriver ] || missing="$missing chromium-driver"
 [ -z "$missing" ] && exit 0
 
 if command -v apt-get >/dev/null 2>&1; then
@@ -32,11 +36,12 @@ fi
 cat >&2 <<MSG
 note: could not install$missing automatically.
   Debian/Ubuntu:  sudo apt-get install$missing
-  Fedora:         sudo dnf install pango harfbuzz poppler-utils
+  Fedora:         sudo dnf install pango harfbuzz poppler-utils chromium chromedriver
   macOS:          brew install pango harfbuzz poppler
 Without libharfbuzz-subset0 leaflets still build, but font subsetting falls
 back to fontTools and each PDF takes several times longer. Without
-poppler-utils leaflets build, but the font tests cannot run pdffonts.
+poppler-utils or chromium and chromium-driver leaflets build, but the font
+tests cannot run pdffonts and the web edition's tests cannot run.
 MSG
 case "$missing" in *pango*) exit 1 ;; esac
 exit 0
