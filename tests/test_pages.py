@@ -10,9 +10,9 @@ import shutil
 from pathlib import Path
 
 import pytest
+from pdfutil import HEADING_PT, pages
 
 from publisher import batch, content
-from pdfutil import HEADING_PT, pages
 
 REPO = Path(__file__).resolve().parent.parent
 FIXTURES = REPO / "tests" / "data" / "pages"
@@ -27,37 +27,38 @@ FIXTURE_STEMS = sorted(p.stem for p in FIXTURES.glob("*.yaml"))
 # such blocks on purpose. The figures per page are recorded in the JUnit report.
 MAX_BLANK = {"shipped": 0.65, "fixture": 0.8}
 
-_built: dict = {}
+@pytest.fixture(scope="session")
+def project_copy(tmp_path_factory) -> Path:
+    """The shipped project with the fixture leaflets beside its own, copied once per test process."""
+    root = tmp_path_factory.mktemp("pages")
+    for folder in ("templates", "styles", "schema", "handouts"):
+        shutil.copytree(REPO / folder, root / folder)
+    for name in ("brand.yaml", "people.yaml"):
+        shutil.copy(REPO / name, root / name)
+    for fixture in FIXTURES.glob("*.yaml"):
+        shutil.copy(fixture, root / "handouts" / fixture.name)
+    return root
 
 
-def built(tmp_path_factory, paper: str) -> Path:
-    """Every shipped and fixture leaflet in both editions on one paper, built once per test process."""
-    if paper not in _built:
-        root = tmp_path_factory.mktemp(f"pages-{paper}")
-        for folder in ("templates", "styles", "schema", "handouts"):
-            shutil.copytree(REPO / folder, root / folder)
-        for name in ("brand.yaml", "people.yaml"):
-            shutil.copy(REPO / name, root / name)
-        for fixture in FIXTURES.glob("*.yaml"):
-            shutil.copy(fixture, root / "handouts" / fixture.name)
-        report = batch.build(content.Project(root), batch.Options(out=root / "dist", jobs=1, paper=paper,
-                                                                  editions=EDITIONS))
-        assert report.ok, [r.errors for r in report.failed] + report.shared_errors
-        _built[paper] = root / "dist"
-    return _built[paper]
+def built(root: Path, paper: str, edition: str, stem: str) -> Path:
+    """One leaflet's PDF on one paper in one edition: each test renders only its own, so workers share the load."""
+    out = root / f"dist-{paper}-{edition}"
+    report = batch.build(content.Project(root), batch.Options(out=out, jobs=1, paper=paper, editions=(edition,),
+                                                              formats=("pdf",)),
+                         [root / "handouts" / f"{stem}.yaml"])
+    assert report.ok, [r.errors for r in report.failed] + report.shared_errors
+    return out / (f"{stem}.pdf" if edition == "standard" else f"{stem}.{edition}.pdf")
 
 
-CASES = [pytest.param(paper, edition, stem, kind, marks=pytest.mark.xdist_group(f"pages-{paper}"),
-                      id=f"{paper}-{edition}-{stem}")
+CASES = [pytest.param(paper, edition, stem, kind, id=f"{paper}-{edition}-{stem}")
          for paper in PAPERS for edition in EDITIONS
          for kind, stems in (("shipped", SHIPPED), ("fixture", FIXTURE_STEMS)) for stem in stems]
 
 
 @pytest.mark.parametrize("paper, edition, stem, kind", CASES)
-def test_page_properties(tmp_path_factory, record_property, paper, edition, stem, kind):
+def test_page_properties(project_copy, record_property, paper, edition, stem, kind):
     """No glyph outside the side margins, no heading last on a page, no page left mostly blank."""
-    name = stem if edition == "standard" else f"{stem}.{edition}"
-    found = pages(built(tmp_path_factory, paper) / f"{name}.pdf", paper, edition)
+    found = pages(built(project_copy, paper, edition, stem), paper, edition)
     record_property("blank_fractions", " ".join(f"{p.blank:.2f}" for p in found))
     assert found and all(p.chars > 50 for p in found), "no text was read from some page"
     outside = [(p.number, *glyph) for p in found for glyph in p.outside]
