@@ -1,19 +1,23 @@
-# `make` builds every leaflet into dist/; `make test` runs the tests.
-# Both create .venv and install the pinned dependencies on first use.
+# `make` builds every leaflet into dist/; `make test` runs the tests; `make lint` runs ruff and mypy.
+# Each creates .venv and installs the locked dependencies (every transitive one, with hashes) on first use.
 
 PYTHON ?= python3
 VENV   := .venv
 PY     := $(VENV)/bin/python
-STAMP  := $(VENV)/.installed-$(shell cat requirements.txt requirements-dev.txt | cksum | cut -d' ' -f1)
+LOCKS  := requirements.lock requirements-dev.lock
+STAMP  := $(VENV)/.installed-$(shell cat $(LOCKS) pyproject.toml | cksum | cut -d' ' -f1)
+# The lock covers Linux, macOS and Windows (markers) on Python 3.11 and later.
+COMPILE = $(VENV)/bin/uv pip compile --quiet --universal --python-version 3.11 --generate-hashes
 
-.PHONY: all build check test fuzz bench clean deps
+.PHONY: all build check test lint lock fuzz bench clean deps
 
 all: build
 
-$(STAMP): requirements.txt requirements-dev.txt
+$(STAMP): $(LOCKS) pyproject.toml
 	@sh scripts/system-deps.sh
 	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
-	$(PY) -m pip install --quiet --disable-pip-version-check -r requirements-dev.txt
+	$(PY) -m pip install --quiet --disable-pip-version-check --require-hashes -r requirements-dev.lock
+	$(PY) -m pip install --quiet --disable-pip-version-check --no-deps --no-build-isolation -e .
 	@rm -f $(VENV)/.installed-*
 	@touch $@
 
@@ -27,6 +31,15 @@ check: $(STAMP)
 
 test: $(STAMP)
 	$(PY) -m pytest -n 2 --dist loadgroup -q
+
+lint: $(STAMP)
+	$(VENV)/bin/ruff check publisher
+	$(VENV)/bin/mypy publisher
+
+# After changing requirements.txt or requirements-dev.txt: make lock, then commit the .lock files.
+lock: $(STAMP)
+	$(COMPILE) requirements.txt -o requirements.lock
+	$(COMPILE) requirements-dev.txt -o requirements-dev.lock
 
 fuzz: $(STAMP)
 	FUZZ_EXAMPLES=$${FUZZ_EXAMPLES:-10000} $(PY) -m pytest -q -p no:xdist tests/test_fuzz.py

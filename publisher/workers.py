@@ -9,7 +9,6 @@ import hashlib
 import multiprocessing
 import multiprocessing.connection
 import os
-import resource
 import shutil
 import signal
 import tempfile
@@ -105,8 +104,17 @@ def render(task: Task) -> Outcome:
 
 def _finished(outcome: Outcome, started: float) -> Outcome:
     outcome.seconds = time.perf_counter() - started
-    outcome.peak_rss_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    outcome.peak_rss_mb = _peak_rss_mb()
     return outcome
+
+
+def _peak_rss_mb() -> float:
+    """This process's peak memory in MB, or 0 where the `resource` module is missing (Windows)."""
+    try:
+        import resource  # POSIX only: imported here so the package imports on Windows
+    except ImportError:
+        return 0.0
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 
 def _timed_out(task: Task) -> list:
@@ -237,7 +245,8 @@ class _Worker:
     """One worker process, its pipe, and the task it is rendering."""
 
     def __init__(self, project: Project, temp: Path):
-        context = multiprocessing.get_context("fork")  # shares this process's imports; starts in milliseconds
+        # Fork shares this process's imports and starts in milliseconds; Windows has only spawn.
+        context = multiprocessing.get_context("fork" if "fork" in multiprocessing.get_all_start_methods() else "spawn")
         self.conn, child = context.Pipe()
         self.process = context.Process(target=_serve, args=(child, str(project.root), os.getpid(), str(temp)),
                                        daemon=True)
@@ -343,6 +352,8 @@ def remove_stale_temp_folders() -> None:
 
 
 def _alive(pid: int) -> bool:
+    if os.name == "nt":
+        return True  # os.kill there terminates the process: keep the folder rather than risk that
     try:
         os.kill(pid, 0)
     except ProcessLookupError:
