@@ -173,7 +173,7 @@ def _build(project, options, paths, emit, on_start, on_shared, started) -> Repor
     if on_start:
         on_start(len(files) * len(editions))
     shared = manifest.global_digest(project, {"paper": paper, "marks": options.marks, "variant": options.variant})
-    brand_digest = manifest.brand_digest(project, brand) if brand else None
+    brand_digest = manifest.brand_digest(project, brand) if brand else ""
 
     results, leaflets, failures, to_validate, wanted = [], [], {}, [], {}
     for path in files:
@@ -188,14 +188,14 @@ def _build(project, options, paths, emit, on_start, on_shared, started) -> Repor
             for edition in editions:
                 key = output_key(stem, edition)
                 entry = record.unchanged(key, digest, people, brand_digest, shared, project, options.write_html)
-                due = datetime.date.fromisoformat(entry.next_review) if entry else None
+                due = datetime.date.fromisoformat(entry.next_review) if entry else datetime.date.min
                 if entry and entry.pages <= options.max_pages and (
                         due >= options.today or (options.allow_expired and entry.overdue)):
                     wanted[stem].remove(edition)
                     # Warnings recorded when it was built still stand; and the calendar moves
                     # on even when the leaflet does not.
-                    dated = []
-                    governance.add_date_findings(lambda rule, message: dated.append((rule, message)),
+                    dated: list[tuple[str, str]] = []
+                    governance.add_date_findings(lambda rule, message, dated=dated: dated.append((rule, message)),
                                                  due, options.today)
                     warnings = list(entry.warnings) + [
                         f"{project.relative(path)}: warning: {rule}: {message}" for rule, message in dated

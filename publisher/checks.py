@@ -110,7 +110,9 @@ _FONT_WARNING = re.compile(r"^(.*?):(\d+):(\d+): (.*?): warning: (.*)$")
 
 def _font_finding(warning: str) -> governance.Finding:
     """A validation warning as a finding: rule 'font' for a character the fonts lack, else 'markdown'."""
-    path, line, column, field, message = _FONT_WARNING.match(warning).groups()
+    match = _FONT_WARNING.match(warning)
+    assert match, warning  # content.py writes every leaflet warning in this shape
+    path, line, column, field, message = match.groups()
     rule = "font" if "font" in message else "markdown"
     return governance.Finding(path, int(line), int(column), "warning", rule, f"{field}: {message}")
 

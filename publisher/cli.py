@@ -9,7 +9,7 @@ import os
 import sys
 from pathlib import Path
 
-from . import __version__, annotations, batch, checks, content, html, mail, pdf, progress, reports
+from . import __version__, batch, checks, content, github, html, mail, pdf, progress, reports
 from .errors import PublisherError, UsageError
 
 COMMANDS = ("build", "check", "email")
@@ -30,6 +30,7 @@ Exit status: 0 all well, 1 a leaflet failed (the others are still built), 2 usag
 
 class _Parser(argparse.ArgumentParser):
     hint = "python build.py"  # how the user ran us, for "Try '... --help'"
+    commands: dict[str, argparse.ArgumentParser]
 
     def error(self, message):
         self.print_usage(sys.stderr)
@@ -70,22 +71,22 @@ def _paths(parser: argparse.ArgumentParser) -> None:
                         help="leaflet files (default: every handouts/*.yaml)")
 
 
-def build_parser(prog: str = "build.py", project: Path | None = None) -> argparse.ArgumentParser:
+def build_parser(prog: str = "build.py", project: Path | None = None) -> _Parser:
     """The whole command line: global options, then `build` (the default), `check` or `email`."""
     parser = _Parser(prog=prog, description=DESCRIPTION, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.hint = _hint(prog)
     _global_options(parser, project, first=True)
     commands = parser.add_subparsers(dest="command", metavar="COMMAND", title="commands")
-    commands_by_name = {}
+    commands_by_name: dict[str, argparse.ArgumentParser] = {}
     for name, adder, summary in (("build", _build_options, "build leaflets into PDFs (the default)"),
                                  ("check", _check_options, "validate and apply the governance rules, render nothing"),
                                  ("email", _email_options, "email a leaflet's PDF")):
         command = adder(commands, name, summary)
-        command.hint = parser.hint
+        command.hint = parser.hint  # type: ignore[attr-defined]  # a _Parser: add_subparsers makes its own kind
         _late_global_options(command)
         command.set_defaults(run={"build": run_build, "check": run_check, "email": run_email}[name])
         commands_by_name[name] = command
-    parser.commands = commands_by_name  # type: ignore[attr-defined]
+    parser.commands = commands_by_name
     return parser
 
 
@@ -220,6 +221,7 @@ def run_email(args) -> int:
     if path.is_dir():
         raise UsageError(f"Error: '{args.leaflet}' is a folder - name one leaflet file, or its stem")
     paths = _leaflet_paths(project, [path])
+    assert paths is not None  # one path in, one out
     # Build it if missing or out of date: the manifest makes this a no-op otherwise.
     out = project.root / "dist"
     options = batch.Options(out=out, jobs=1, editions=(args.edition,), today=args.today)
@@ -302,7 +304,7 @@ def _leaflet_paths(project: content.Project, paths: list[Path]) -> list[Path] | 
             raise UsageError(f"Error: '{path}' is not a leaflet - leaflet files end in .yaml")
         else:
             found.append(path)
-    stems = {}
+    stems: dict[str, Path] = {}
     for path in found:
         if path.stem in stems and stems[path.stem] != path.resolve():
             raise UsageError(f"Error: '{path}' and '{stems[path.stem]}' would both build {path.stem}.pdf - rename one")
@@ -319,7 +321,7 @@ def run_check(args) -> int:
         print(json.dumps(report.as_dict(), indent=2))
     elif args.format == "github":
         # The runner reads workflow commands from stdout only.
-        for line in annotations.workflow_commands(report):
+        for line in github.workflow_commands(report):
             print(line)
         if not args.quiet or report.errors:
             print(report.closing(), file=stream)
@@ -391,7 +393,7 @@ def _prog() -> str:
     return "build.py"
 
 
-def _with_command(parser: argparse.ArgumentParser, argv: list[str]) -> list[str]:
+def _with_command(parser: _Parser, argv: list[str]) -> list[str]:
     """`argv` with `build` put first when it names no command: a bare `build.py [PATH ...]` builds."""
     actions = [a for p in (parser, parser.commands["build"]) for a in p._actions]
     longs = {o: a.nargs != 0 for a in actions for o in a.option_strings if o.startswith("--")}

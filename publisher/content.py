@@ -84,7 +84,7 @@ class Leaflet:
         """Everyone credited, authors first."""
         return [p["id"] for p in self.authors + self.reviewers]
 
-    def images(self, project: "Project") -> list[str]:
+    def images(self, project: Project) -> list[str]:
         """Project-relative paths of the images this leaflet shows."""
         return [project.relative(self.path.parent / s["image"]["file"]) for s in self.data["sections"] if "image" in s]
 
@@ -201,9 +201,11 @@ def read_source(project: Project, path: Path) -> yamlsource.Source:
     except UnicodeDecodeError as exc:
         line = raw[: exc.start].count(b"\n") + 1
         column = exc.start - (raw.rfind(b"\n", 0, exc.start) + 1) + 1
-        raise yamlsource.YAMLProblems([Problem(name, line, column, "", f"byte 0x{raw[exc.start]:02x} is not UTF-8 - save the file as UTF-8")])
+        raise yamlsource.YAMLProblems([Problem(name, line, column, "",
+                                               f"byte 0x{raw[exc.start]:02x} is not UTF-8 - save the file as UTF-8")])
     if text.startswith("\ufeff"):
-        raise yamlsource.YAMLProblems([Problem(name, 1, 1, "", "file starts with a byte-order mark - save it as UTF-8 without BOM")])
+        raise yamlsource.YAMLProblems([Problem(name, 1, 1, "",
+                                               "file starts with a byte-order mark - save it as UTF-8 without BOM")])
     source = yamlsource.load(name, text)
     source.digest = hashlib.sha256(raw).hexdigest()
     return source
@@ -337,8 +339,12 @@ def _explain(source: yamlsource.Source, error) -> list[Problem]:
     if kind == "minProperties":
         return [source.problem(path, "must not be empty - add at least one field")]
     if kind == "uniqueItems":
-        seen = set()
-        dupes = [v for v in value if repr(v) in seen or seen.add(repr(v))]
+        seen: set[str] = set()
+        dupes = []
+        for v in value:
+            if repr(v) in seen:
+                dupes.append(v)
+            seen.add(repr(v))
         what = repr(dupes[0]) if dupes else "an item"  # jsonschema's equality is looser than repr's (1 == 1.0)
         return [source.problem(path, f"lists {what} more than once - remove the repeat")]
     if kind == "oneOf" and path == ("max_pages",):
@@ -510,10 +516,10 @@ def load_leaflet(project: Project, path: Path, people: dict | None):
     flagged = {p.field for p in problems}  # cross-checks skip values the schema already refused
     data = source.data if isinstance(source.data, dict) else {}
     problems += _markdown_problems(source, data)
-    credits = data.get("credits") if isinstance(data.get("credits"), dict) else {}
-    resolved = {"authors": [], "reviewers": []}
+    credits = given if isinstance(given := data.get("credits"), dict) else {}
+    resolved: dict[str, list] = {"authors": [], "reviewers": []}
     for role in resolved:
-        ids = credits.get(role) if isinstance(credits.get(role), list) else []
+        ids = given if isinstance(given := credits.get(role), list) else []
         for i, person_id in enumerate(ids):
             if people is None or not isinstance(person_id, str) or f"credits.{role}[{i}]" in flagged:
                 continue  # a broken people.yaml is reported once, on its own
@@ -522,7 +528,7 @@ def load_leaflet(project: Project, path: Path, people: dict | None):
                 problems.append(source.problem(("credits", role, i), f"unknown person '{person_id}' (known: {known})"))
             else:
                 resolved[role].append({"id": person_id, **people[person_id]})
-    sections = data.get("sections") if isinstance(data.get("sections"), list) else []
+    sections = given if isinstance(given := data.get("sections"), list) else []
     for i, section in enumerate(sections):
         image = section.get("image") if isinstance(section, dict) else None
         if isinstance(image, dict) and isinstance(image.get("file"), str) \

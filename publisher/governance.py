@@ -148,7 +148,7 @@ def _readability(add, path, name, scores, limits) -> None:
 
 def _texts(data) -> list:
     """(path, plain text) of every Markdown field a reader reads as running text."""
-    found = [(("summary",), b) for b in markdown.blocks(data["summary"])]
+    found: list[tuple[tuple, str]] = [(("summary",), b) for b in markdown.blocks(data["summary"])]
     for i, section in enumerate(data["sections"]):
         if section.get("body"):
             found += [(("sections", i, "body"), b) for b in markdown.blocks(section["body"])]
@@ -160,7 +160,7 @@ def _texts(data) -> list:
 
 
 def _headings(data) -> list:
-    found = [(("title",), data["title"])]
+    found: list[tuple[tuple, str]] = [(("title",), data["title"])]
     for i, section in enumerate(data["sections"]):
         if section.get("heading"):
             found.append((("sections", i, "heading"), section["heading"]))

@@ -130,7 +130,7 @@ class Manifest:
         self.entries: dict[str, Entry] = entries or {}
 
     @classmethod
-    def load(cls, out: Path) -> "Manifest":
+    def load(cls, out: Path) -> Manifest:
         """The manifest in `out`; an unreadable one is treated as empty (everything rebuilds)."""
         try:
             data = json.loads((Path(out) / NAME).read_text(encoding="utf-8"))

@@ -15,6 +15,7 @@ import tempfile
 import threading
 import time
 from pathlib import Path
+from typing import Any
 
 from . import pdf
 from .content import Project
@@ -63,7 +64,7 @@ _engine: pdf.Engine | None = None
 
 def _init(root: str) -> None:
     global _engine
-    _engine = pdf.Engine(Project(root))
+    _engine = pdf.Engine(Project(Path(root)))
 
 
 def render(task: Task) -> Outcome:
@@ -71,6 +72,7 @@ def render(task: Task) -> Outcome:
     started = time.perf_counter()
     outcome = Outcome(task.name, task.stem, ok=False, worker=os.getpid())
     try:
+        assert _engine is not None, "_init() makes the engine first"
         rendered = _engine.render(task.name, task.html, task.styles, Path(task.leaflet_folder),
                                   max_pages=task.max_pages, timeout=task.timeout, variant=task.variant)
         outcome.warnings = [f"{task.name}: warning: {w}" for w in rendered.warnings]
@@ -84,7 +86,7 @@ def render(task: Task) -> Outcome:
             try:
                 pdf.write_atomic(Path(task.target), rendered.pdf)
                 if task.preview_target:
-                    pdf.write_atomic(Path(task.preview_target), task.preview.encode("utf-8"))
+                    pdf.write_atomic(Path(task.preview_target), (task.preview or "").encode("utf-8"))
             except OSError as exc:
                 outcome.errors = [f"{task.name}: could not save {Path(exc.filename or task.target).name}: "
                                   f"{exc.strerror or exc} - free some space, or fix or change the output folder "
@@ -202,6 +204,7 @@ class Renderer:
             worker.task = None
             self.on_outcome(message)
             return
+        errors: list | None
         if worker.task and time.monotonic() >= worker.deadline:
             errors = _timed_out(worker.task)
         elif not worker.process.is_alive() or message is _DEAD:
@@ -215,7 +218,7 @@ class Renderer:
         worker.stop()
         if task:
             _remove_partial(task)
-            self.on_outcome(Outcome(task.name, task.stem, ok=False, errors=errors, worker=worker.process.pid))
+            self.on_outcome(Outcome(task.name, task.stem, ok=False, errors=errors or [], worker=worker.process.pid or 0))
         self.workers.remove(worker)
         if self.pending and self.failed_starts < 3:
             self.workers.append(_Worker(self.project, self.temp))
@@ -244,9 +247,10 @@ _DEAD = object()
 class _Worker:
     """One worker process, its pipe, and the task it is rendering."""
 
-    def __init__(self, project: Project, temp: Path):
+    def __init__(self, project: Project, temp: Path | None):
         # Fork shares this process's imports and starts in milliseconds; Windows has only spawn.
-        context = multiprocessing.get_context("fork" if "fork" in multiprocessing.get_all_start_methods() else "spawn")
+        method = "fork" if "fork" in multiprocessing.get_all_start_methods() else "spawn"
+        context: Any = multiprocessing.get_context(method)
         self.conn, child = context.Pipe()
         self.process = context.Process(target=_serve, args=(child, str(project.root), os.getpid(), str(temp)),
                                        daemon=True)
@@ -336,8 +340,8 @@ def _drop_engine() -> None:
 
 def _remove_partial(task: Task) -> None:
     """The temporary files of a worker killed while writing (a later build would remove them too)."""
-    for target in filter(None, (task.target, task.preview_target)):
-        target = Path(target)
+    for name in filter(None, (task.target, task.preview_target)):
+        target = Path(name)
         for path in target.parent.glob(f".{target.name}.*.tmp"):
             with contextlib.suppress(OSError):
                 path.unlink()

@@ -8,9 +8,9 @@ import sys
 from pathlib import Path
 
 import pytest
-
 from conftest import MINIMAL, REPO
-from publisher import __version__, annotations, cli, governance
+
+from publisher import __version__, cli, github, governance
 from publisher.errors import Problem
 
 
@@ -140,7 +140,7 @@ def test_github_commands_escape_data_and_properties():
     finding = governance.Finding("x.yaml", 1, 2, "warning", "rule:one,two", "a: b, c")
     report = type("Report", (), {"shared_located": [problem], "entries": [
         type("Entry", (), {"located": [finding]})()]})()
-    assert annotations.workflow_commands(report) == [
+    assert github.workflow_commands(report) == [
         "::error file=handouts/a%2Cb%3Ac.yaml,line=3,col=7,title=validation::title: 100%25 sure%0D%0Asecond line",
         "::warning file=x.yaml,line=1,col=2,title=rule%3Aone%2Ctwo::a: b, c",
     ]
@@ -165,7 +165,7 @@ def test_the_lock_agrees_with_the_requirements_and_has_hashes():
             wanted |= _pins(REPO / "requirements.txt")
         assert {name: locked.get(name) for name in wanted} == wanted, f"{lock} is stale - run make lock"
         lines = (REPO / lock).read_text().splitlines()
-        unhashed = [line for line, after in zip(lines, lines[1:] + [""])
+        unhashed = [line for line, after in zip(lines, lines[1:] + [""], strict=True)
                     if re.match(r"^[A-Za-z0-9]", line) and not after.strip().startswith("--hash=sha256:")]
         assert unhashed == []
 
