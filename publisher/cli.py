@@ -40,27 +40,26 @@ class _Parser(argparse.ArgumentParser):
         sys.exit(2)
 
 
-def _global_options(parser: argparse.ArgumentParser, project: Path | None, first: bool) -> None:
-    """--project, -q and --version, on the main parser and on every command.
+def _project_option(parser: argparse.ArgumentParser, default, shown: str) -> None:
+    parser.add_argument("--project", type=Path, default=default, metavar="DIR",
+                        help=f"the project folder holding handouts/, templates/ and styles/ (default: {shown})")
 
-    On a command they default to SUPPRESS, so that a value given before the command is not
-    overwritten by the command's default.
-    """
-    keep = argparse.SUPPRESS if not first else None
-    where = "the current folder" if project is None else str(project)
-    if first:
-        parser.add_argument("--version", action="version", version=f"leaflets {__version__}",
-                            help="print the version and exit")
-        parser.add_argument("--project", type=Path, default=project, metavar="DIR",
-                            help=f"the project folder holding handouts/, templates/ and styles/ (default: {where})")
-        parser.add_argument("-q", "--quiet", action="store_true", help="print only problems")
-    else:
-        parser.add_argument("--project", type=Path, default=keep, metavar="DIR",
-                            help=f"the project folder holding handouts/, templates/ and styles/ (default: {where})")
+
+def _global_options(parser: argparse.ArgumentParser, project: Path | None, shown: str) -> None:
+    """--version, --project and -q on the main parser; each command repeats them (see _command_options)."""
+    parser.add_argument("--version", action="version", version=f"leaflets {__version__}",
+                        help="print the version and exit")
+    _project_option(parser, project, shown)
+    parser.add_argument("-q", "--quiet", action="store_true", help="print only problems")
+
+
+def _command_project(parser: argparse.ArgumentParser, shown: str) -> None:
+    # SUPPRESS: a command's own default would overwrite a --project given before the command.
+    _project_option(parser, argparse.SUPPRESS, shown)
 
 
 def _late_global_options(parser: argparse.ArgumentParser) -> None:
-    """The global options a command lists after its own, so its usage line starts with what matters."""
+    """-q and --version on a command, after its own options, so its usage line starts with what matters."""
     parser.add_argument("-q", "--quiet", action="store_true", default=argparse.SUPPRESS, help="print only problems")
     parser.add_argument("--version", action="version", version=f"leaflets {__version__}",
                         help="print the version and exit")
@@ -75,13 +74,14 @@ def build_parser(prog: str = "build.py", project: Path | None = None) -> _Parser
     """The whole command line: global options, then `build` (the default), `check` or `email`."""
     parser = _Parser(prog=prog, description=DESCRIPTION, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.hint = _hint(prog)
-    _global_options(parser, project, first=True)
+    shown = "the current folder" if project is None else str(project)
+    _global_options(parser, project, shown)
     commands = parser.add_subparsers(dest="command", metavar="COMMAND", title="commands")
     commands_by_name: dict[str, argparse.ArgumentParser] = {}
     for name, adder, summary in (("build", _build_options, "build leaflets into PDFs (the default)"),
                                  ("check", _check_options, "validate and apply the governance rules, render nothing"),
                                  ("email", _email_options, "email a leaflet's PDF")):
-        command = adder(commands, name, summary)
+        command = adder(commands, name, summary, shown)
         command.hint = parser.hint  # type: ignore[attr-defined]  # a _Parser: add_subparsers makes its own kind
         _late_global_options(command)
         command.set_defaults(run={"build": run_build, "check": run_check, "email": run_email}[name])
@@ -94,10 +94,10 @@ def _hint(prog: str) -> str:
     return "python build.py" if prog == "build.py" else prog
 
 
-def _build_options(commands, name: str, summary: str) -> argparse.ArgumentParser:
+def _build_options(commands, name: str, summary: str, shown: str) -> argparse.ArgumentParser:
     parser = commands.add_parser(name, help=summary, description="Build every leaflet (or the ones named) into "
                                  "PDFs, rendering only what changed since the last build.")
-    _global_options(parser, None, first=False)
+    _command_project(parser, shown)
     _paths(parser)
     parser.add_argument("--out", type=Path, default=None, metavar="DIR",
                         help="write PDFs into DIR (default: dist/ in the project)")
@@ -158,11 +158,11 @@ def _positive(text: str) -> int:
     return value
 
 
-def _check_options(commands, name: str, summary: str) -> argparse.ArgumentParser:
+def _check_options(commands, name: str, summary: str, shown: str) -> argparse.ArgumentParser:
     parser = commands.add_parser(name, help=summary, description="Validate leaflets, people.yaml and brand.yaml and "
                                  "run the governance rules (review dates, sources, readability, clear print) "
                                  "without rendering; report every problem.")
-    _global_options(parser, None, first=False)
+    _command_project(parser, shown)
     _paths(parser)
     _governance_options(parser)
     parser.add_argument("--strict", action="store_true", help="treat warnings as errors")
@@ -175,7 +175,7 @@ def _check_options(commands, name: str, summary: str) -> argparse.ArgumentParser
     return parser
 
 
-def _email_options(commands, name: str, summary: str) -> argparse.ArgumentParser:
+def _email_options(commands, name: str, summary: str, shown: str) -> argparse.ArgumentParser:
     parser = commands.add_parser(name, help=summary, formatter_class=argparse.RawDescriptionHelpFormatter,
                                  description="Email a leaflet's PDF, one message per recipient, building it first if "
                                  "it is missing or out of date.\n\nSMTP settings come from SMTP_HOST, SMTP_PORT, "
@@ -185,7 +185,7 @@ def _email_options(commands, name: str, summary: str) -> argparse.ArgumentParser
     parser.add_argument("leaflet", metavar="LEAFLET", help="a leaflet file, or its stem (e.g. looking-after-your-back)")
     parser.add_argument("--to", action="append", required=True, metavar="ADDRESS",
                         help="a recipient; repeat for more (each gets a separate message)")
-    _global_options(parser, None, first=False)
+    _command_project(parser, shown)
     parser.add_argument("--edition", choices=html.EDITIONS, default="standard",
                         help="attach this edition (default: standard)")
     parser.add_argument("--dry-run", type=Path, metavar="DIR", help="write one .eml file per recipient to DIR "
