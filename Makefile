@@ -1,20 +1,24 @@
-# `make` builds every leaflet into dist/; `make test` runs the tests.
-# Both create .venv and install the pinned dependencies on first use.
+# `make` builds every leaflet into dist/; `make test` runs the tests; `make lint` runs ruff and mypy.
+# Each creates .venv and installs the locked dependencies (every transitive one, with hashes) on first use.
 
 PYTHON ?= python3
 VENV   := .venv
 PY     := $(VENV)/bin/python
+LOCKS  := requirements.lock requirements-dev.lock
 # The system packages are part of the set-up too: a change to them re-runs it.
-STAMP  := $(VENV)/.installed-$(shell cat requirements.txt requirements-dev.txt scripts/system-deps.sh | cksum | cut -d' ' -f1)
+STAMP  := $(VENV)/.installed-$(shell cat $(LOCKS) pyproject.toml scripts/system-deps.sh | cksum | cut -d' ' -f1)
+# The lock covers Linux, macOS and Windows (markers) on Python 3.11 and later.
+COMPILE = $(VENV)/bin/uv pip compile --quiet --universal --python-version 3.11 --generate-hashes
 
-.PHONY: all build check test fuzz bench clean deps
+.PHONY: all build check test lint lock fuzz bench clean deps
 
 all: build
 
-$(STAMP): requirements.txt requirements-dev.txt scripts/system-deps.sh
+$(STAMP): $(LOCKS) pyproject.toml scripts/system-deps.sh
 	@sh scripts/system-deps.sh
 	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
-	$(PY) -m pip install --quiet --disable-pip-version-check -r requirements-dev.txt
+	$(PY) -m pip install --quiet --disable-pip-version-check --require-hashes -r requirements-dev.lock
+	$(PY) -m pip install --quiet --disable-pip-version-check --no-deps --no-build-isolation -e .
 	@rm -f $(VENV)/.installed-*
 	@touch $@
 
@@ -27,7 +31,16 @@ check: $(STAMP)
 	$(PY) build.py check
 
 test: $(STAMP)
-	$(PY) -m pytest -n 2 -q
+	$(PY) -m pytest -n 2 -q $(PYTEST_ARGS)
+
+lint: $(STAMP)
+	$(VENV)/bin/ruff check publisher
+	$(VENV)/bin/mypy publisher
+
+# After changing requirements.txt or requirements-dev.txt: make lock, then commit the .lock files.
+lock: $(STAMP)
+	$(COMPILE) requirements.txt -o requirements.lock
+	$(COMPILE) requirements-dev.txt -o requirements-dev.lock
 
 fuzz: $(STAMP)
 	FUZZ_EXAMPLES=$${FUZZ_EXAMPLES:-10000} $(PY) -m pytest -q -p no:xdist tests/test_fuzz.py

@@ -185,7 +185,7 @@ def _build(project, options, paths, emit, on_start, on_shared, started) -> Repor
     if on_start:
         on_start(len(files) * len(plan))
     shared = manifest.global_digest(project, {"paper": paper, "marks": options.marks, "variant": options.variant})
-    brand_digest = manifest.brand_digest(project, brand) if brand else None
+    brand_digest = manifest.brand_digest(project, brand) if brand else ""
 
     results, leaflets, failures, to_validate, wanted = [], [], {}, [], {}
     for path in files:
@@ -200,14 +200,14 @@ def _build(project, options, paths, emit, on_start, on_shared, started) -> Repor
             for output, edition in plan:
                 key = output.file_name(stem, edition)
                 entry = record.unchanged(key, digest, people, brand_digest, shared, project)
-                due = datetime.date.fromisoformat(entry.next_review) if entry else None
+                due = datetime.date.fromisoformat(entry.next_review) if entry else datetime.date.min
                 if entry and entry.pages <= options.max_pages and (
                         due >= options.today or (options.allow_expired and entry.overdue)):
                     wanted[stem].remove((output, edition))
                     # Warnings recorded when it was built still stand; and the calendar moves
                     # on even when the leaflet does not.
-                    dated = []
-                    governance.add_date_findings(lambda rule, message: dated.append((rule, message)),
+                    dated: list[tuple[str, str]] = []
+                    governance.add_date_findings(lambda rule, message, dated=dated: dated.append((rule, message)),
                                                  due, options.today)
                     warnings = [d for d in map(from_dict, entry.warnings) if d] + [
                         Diagnostic(project.relative(path), 0, 0, "", message, "warning", rule)
@@ -315,6 +315,7 @@ def _make(catalogue: content.Catalogue, leaflet: content.Leaflet, output: output
     """Make one in-process output, write it atomically and record it: its Result."""
     key = output.file_name(leaflet.stem, job.edition)
     started = time.perf_counter()
+    assert output.render is not None  # only in-process outputs come here
     try:
         data = output.render(job)
         pdf.write_atomic(out / key, data)

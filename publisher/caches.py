@@ -3,7 +3,7 @@ call that forgets them all, for a long-running process whose project files chang
 
 from __future__ import annotations
 
-from typing import Callable
+from collections.abc import Callable
 
 _clearers: list[Callable[[], None]] = []
 

@@ -26,6 +26,7 @@ class Entry:
     review: governance.Review | None
     pages: int | None
     blocked: bool = False
+    located: list = dataclasses.field(default_factory=list)  # problems and findings as objects, for annotations
 
 
 @dataclasses.dataclass
@@ -35,6 +36,7 @@ class CheckReport:
     shared: list  # problems in people.yaml, brand.yaml and the styles, as text
     entries: list
     strict: bool
+    shared_located: list = dataclasses.field(default_factory=list)  # `shared` as objects, for annotations
 
     @property
     def errors(self) -> int:
@@ -99,7 +101,7 @@ class CheckReport:
             "project": self.shared,
             "leaflets": [{**row, "problems": entry.problems,
                           "findings": [dataclasses.asdict(f) for f in entry.findings]}
-                         for row, entry in zip(self.rows(), self.entries)],
+                         for row, entry in zip(self.rows(), self.entries, strict=True)],
         }
 
 
@@ -107,14 +109,15 @@ def run(catalogue: Catalogue, today: datetime.date, strict: bool = False, allow_
         out: Path | None = None) -> CheckReport:
     """Validate and review every leaflet of a loaded catalogue; page counts come from the build in `out`."""
     project = catalogue.project
-    shared = [str(p) for p in catalogue.shared_problems] + [str(f) for f in governance.check_styles(project)]
+    shared_located = list(catalogue.shared_problems) + governance.check_styles(project)
+    shared = [str(p) for p in shared_located]
     built = manifest.Manifest.load(out or settings.resolve(project).out).entries
     entries = []
     broken = " and ".join(sorted({p.path for p in catalogue.shared_problems}))
     for path, problems in catalogue.failures.items():
         if problems:
             lines = [str(p) for p in problems]
-            entries.append(Entry(project.relative(path), lines, [], lines, None, None))
+            entries.append(Entry(project.relative(path), lines, [], lines, None, None, located=list(problems)))
         else:  # blocked by a broken shared file, whose errors are counted once, there
             entries.append(Entry(project.relative(path), [f"{project.relative(path)}: not checked until {broken} "
                                                           "is fixed"], [], [], None, None, blocked=True))
@@ -125,6 +128,7 @@ def run(catalogue: Catalogue, today: datetime.date, strict: bool = False, allow_
         lines = [str(f) for f in review.findings]
         entry = built.get(outputs.REGISTRY["pdf"].file_name(leaflet.stem))
         entries.append(Entry(leaflet.name, lines, review.findings, [], review,
-                             entry.pages if entry and Path(project.root / entry.source) == leaflet.path else None))
+                             entry.pages if entry and Path(project.root / entry.source) == leaflet.path else None,
+                             located=review.findings))
     entries.sort(key=lambda e: e.source)
-    return CheckReport(shared, entries, strict)
+    return CheckReport(shared, entries, strict, shared_located)

@@ -9,10 +9,10 @@ import os
 import sys
 from pathlib import Path
 
-from . import batch, checks, content, html, mail, outputs, pdf, progress, reports, settings
+from . import __version__, batch, checks, content, github, html, mail, outputs, pdf, progress, reports, settings
 from .errors import PublisherError, UsageError
 
-HERE = Path(__file__).resolve().parent.parent
+COMMANDS = ("build", "check", "email")
 
 DESCRIPTION = """\
 Build printable patient-information leaflets (PDF) from the YAML files in handouts/.
@@ -22,28 +22,83 @@ Build printable patient-information leaflets (PDF) from the YAML files in handou
   python build.py check [PATH ...]    validate without rendering
   python build.py email LEAFLET --to ADDRESS    send a leaflet's PDF by email
 
+With no command, build.py builds: `python build.py build --help` lists every build option.
+Global options (--project, -q) may come before or after the command.
+
 Exit status: 0 all well, 1 a leaflet failed (the others are still built), 2 usage error."""
 
 
 class _Parser(argparse.ArgumentParser):
+    hint = "python build.py"  # how the user ran us, for "Try '... --help'"
+    commands: dict[str, argparse.ArgumentParser]
+
     def error(self, message):
         self.print_usage(sys.stderr)
         # An email address typed in the wrong place must not end up in a log.
-        print(f"Error: {mail.ADDRESS.sub('<address>', message)}\nTry 'python build.py --help' for help.",
+        print(f"Error: {mail.ADDRESS.sub('<address>', message)}\nTry '{self.hint} --help' for help.",
               file=sys.stderr)
         sys.exit(2)
 
 
-def _common(parser: argparse.ArgumentParser) -> None:
+def _project_option(parser: argparse.ArgumentParser, default, shown: str) -> None:
+    parser.add_argument("--project", type=Path, default=default, metavar="DIR",
+                        help=f"the project folder holding handouts/, templates/ and styles/ (default: {shown})")
+
+
+def _global_options(parser: argparse.ArgumentParser, project: Path | None, shown: str) -> None:
+    """--version, --project and -q on the main parser; each command repeats them (see _command_options)."""
+    parser.add_argument("--version", action="version", version=f"leaflets {__version__}",
+                        help="print the version and exit")
+    _project_option(parser, project, shown)
+    parser.add_argument("-q", "--quiet", action="store_true", help="print only problems")
+
+
+def _command_project(parser: argparse.ArgumentParser, shown: str) -> None:
+    # SUPPRESS: a command's own default would overwrite a --project given before the command.
+    _project_option(parser, argparse.SUPPRESS, shown)
+
+
+def _late_global_options(parser: argparse.ArgumentParser) -> None:
+    """-q and --version on a command, after its own options, so its usage line starts with what matters."""
+    parser.add_argument("-q", "--quiet", action="store_true", default=argparse.SUPPRESS, help="print only problems")
+    parser.add_argument("--version", action="version", version=f"leaflets {__version__}",
+                        help="print the version and exit")
+
+
+def _paths(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("paths", nargs="*", metavar="PATH", type=Path,
                         help="leaflet files (default: every handouts/*.yaml)")
-    parser.add_argument("--project", type=Path, default=HERE, metavar="DIR",
-                        help="the project folder holding handouts/, templates/ and styles/ (default: %(default)s)")
 
 
-def build_parser() -> argparse.ArgumentParser:
-    parser = _Parser(prog="build.py", description=DESCRIPTION, formatter_class=argparse.RawDescriptionHelpFormatter)
-    _common(parser)
+def build_parser(prog: str = "build.py", project: Path | None = None) -> _Parser:
+    """The whole command line: global options, then `build` (the default), `check` or `email`."""
+    parser = _Parser(prog=prog, description=DESCRIPTION, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.hint = _hint(prog)
+    shown = "the current folder" if project is None else str(project)
+    _global_options(parser, project, shown)
+    commands = parser.add_subparsers(dest="command", metavar="COMMAND", title="commands")
+    commands_by_name: dict[str, argparse.ArgumentParser] = {}
+    for name, adder, summary in (("build", _build_options, "build leaflets into PDFs (the default)"),
+                                 ("check", _check_options, "validate and apply the governance rules, render nothing"),
+                                 ("email", _email_options, "email a leaflet's PDF")):
+        command = adder(commands, name, summary, shown)
+        command.hint = parser.hint  # type: ignore[attr-defined]  # a _Parser: add_subparsers makes its own kind
+        _late_global_options(command)
+        command.set_defaults(run={"build": run_build, "check": run_check, "email": run_email}[name])
+        commands_by_name[name] = command
+    parser.commands = commands_by_name
+    return parser
+
+
+def _hint(prog: str) -> str:
+    return "python build.py" if prog == "build.py" else prog
+
+
+def _build_options(commands, name: str, summary: str, shown: str) -> argparse.ArgumentParser:
+    parser = commands.add_parser(name, help=summary, description="Build every leaflet (or the ones named) into "
+                                 "PDFs, rendering only what changed since the last build.")
+    _command_project(parser, shown)
+    _paths(parser)
     parser.add_argument("--out", type=Path, default=None, metavar="DIR",
                         help="write PDFs into DIR (default: dist/ in the project)")
     parser.add_argument("--format", type=_formats, default=None, metavar="NAMES",
@@ -84,7 +139,6 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--lock-timeout", type=_seconds, default=batch.LOCK_TIMEOUT, metavar="SECONDS",
                         help="when another build is writing into the same output folder, wait this long for it, "
                              "then give up (default: %(default)g)")
-    parser.add_argument("-q", "--quiet", action="store_true", help="print only problems")
     return parser
 
 
@@ -117,33 +171,36 @@ def _formats(text: str) -> tuple:
     return names
 
 
-def check_parser() -> argparse.ArgumentParser:
-    parser = _Parser(prog="build.py check", description="Validate leaflets, people.yaml and brand.yaml and run the "
-                     "governance rules (review dates, sources, readability, clear print) without rendering; "
-                     "report every problem.")
-    _common(parser)
+def _check_options(commands, name: str, summary: str, shown: str) -> argparse.ArgumentParser:
+    parser = commands.add_parser(name, help=summary, description="Validate leaflets, people.yaml and brand.yaml and "
+                                 "run the governance rules (review dates, sources, readability, clear print) "
+                                 "without rendering; report every problem.")
+    _command_project(parser, shown)
+    _paths(parser)
     _governance_options(parser)
     parser.add_argument("--strict", action="store_true", help="treat warnings as errors")
     parser.add_argument("--out", type=Path, default=None, metavar="DIR",
                         help="the build's output folder, for page counts in --summary (default: dist/)")
-    parser.add_argument("--format", choices=("text", "json"), default="text", help="output format (default: text)")
+    parser.add_argument("--format", choices=("text", "json", "github"), default="text",
+                        help="output format: text (default), json, or github (GitHub Actions workflow commands, "
+                             "shown as annotations on a pull request)")
     parser.add_argument("--summary", action="store_true",
                         help="also print a table of the catalogue: reference, title, pages, reading ease, "
                              "reading age, next review, findings")
     return parser
 
 
-def email_parser() -> argparse.ArgumentParser:
-    parser = _Parser(prog="build.py email", formatter_class=argparse.RawDescriptionHelpFormatter,
-                     description="Email a leaflet's PDF, one message per recipient, building it first if it is "
-                     "missing or out of date.\n\nSMTP settings come from SMTP_HOST, SMTP_PORT, SMTP_SECURITY "
-                     "(starttls, tls, none), SMTP_USERNAME, SMTP_PASSWORD, SMTP_FROM (and SMTP_TIMEOUT, "
-                     "SMTP_CA_FILE),\nor from an [smtp] section in smtp.ini in the project (never committed). "
-                     "Passwords are never taken from the command line.")
+def _email_options(commands, name: str, summary: str, shown: str) -> argparse.ArgumentParser:
+    parser = commands.add_parser(name, help=summary, formatter_class=argparse.RawDescriptionHelpFormatter,
+                                 description="Email a leaflet's PDF, one message per recipient, building it first if "
+                                 "it is missing or out of date.\n\nSMTP settings come from SMTP_HOST, SMTP_PORT, "
+                                 "SMTP_SECURITY (starttls, tls, none), SMTP_USERNAME, SMTP_PASSWORD, SMTP_FROM (and "
+                                 "SMTP_TIMEOUT, SMTP_CA_FILE),\nor from an [smtp] section in smtp.ini in the project "
+                                 "(never committed). Passwords are never taken from the command line.")
     parser.add_argument("leaflet", metavar="LEAFLET", help="a leaflet file, or its stem (e.g. looking-after-your-back)")
     parser.add_argument("--to", action="append", required=True, metavar="ADDRESS",
                         help="a recipient; repeat for more (each gets a separate message)")
-    parser.add_argument("--project", type=Path, default=HERE, metavar="DIR", help=argparse.SUPPRESS)
+    _command_project(parser, shown)
     parser.add_argument("--out", type=Path, default=None, metavar="DIR",
                         help="the build's output folder, where the PDF is made if missing (default: dist/)")
     parser.add_argument("--edition", choices=html.EDITIONS, default="standard",
@@ -181,6 +238,7 @@ def run_email(args) -> int:
     if path.is_dir():
         raise UsageError(f"Error: '{args.leaflet}' is a folder - name one leaflet file, or its stem")
     paths = _leaflet_paths(project, [path])
+    assert paths is not None  # one path in, one out
     # Build it if missing or out of date: the manifest makes this a no-op otherwise.
     out = settings.resolve(project, out=args.out).out
     options = batch.Options(out=out, jobs=1, editions=(args.edition,), formats=("pdf",), today=args.today)
@@ -213,18 +271,21 @@ def run_email(args) -> int:
     name = mail.attachment_name(leaflet, output_stem)
     if args.dry_run:
         written = mail.write_dry_run(messages, args.dry_run, leaflet.stem)
-        print(f"wrote {total} message{'s' if total != 1 else ''} ({name}, {len(data) // 1024} KB) to {args.dry_run}: "
-              + ", ".join(p.name for p in written))
+        if not args.quiet:
+            print(f"wrote {total} message{'s' if total != 1 else ''} ({name}, {len(data) // 1024} KB) to "
+                  f"{args.dry_run}: " + ", ".join(p.name for p in written))
         return 0
     deliveries = mail.send(messages, config)
     for delivery in deliveries:
         if delivery.sent:
-            print(f"recipient {delivery.position} of {total}: sent")
+            if not args.quiet:
+                print(f"recipient {delivery.position} of {total}: sent")
         else:
             print(f"recipient {delivery.position} of {total}: not sent: {delivery.reason}", file=sys.stderr)
     sent = [d.position for d in deliveries if d.sent]
     if len(sent) == total:
-        print(f"sent {name} ({len(data) // 1024} KB) to {total} recipient{'s' if total != 1 else ''}.")
+        if not args.quiet:
+            print(f"sent {name} ({len(data) // 1024} KB) to {total} recipient{'s' if total != 1 else ''}.")
         return 0
     print(f"Error: sent to {len(sent)} of {total} recipients"
           + (f" ({', '.join(map(str, sent))})" if sent else "") + "; see above for the others.", file=sys.stderr)
@@ -260,7 +321,7 @@ def _leaflet_paths(project: content.Project, paths: list[Path]) -> list[Path] | 
             raise UsageError(f"Error: '{path}' is not a leaflet - leaflet files end in .yaml")
         else:
             found.append(path)
-    stems = {}
+    stems: dict[str, Path] = {}
     for path in found:
         if path.stem in stems and stems[path.stem] != path.resolve():
             raise UsageError(f"Error: '{path}' and '{stems[path.stem]}' would both build {path.stem}.pdf - rename one")
@@ -273,15 +334,32 @@ def run_check(args) -> int:
     catalogue = content.load_catalogue(project, _leaflet_paths(project, args.paths))
     report = checks.run(catalogue, args.today, strict=args.strict, allow_expired=args.allow_expired,
                         out=settings.resolve(project, out=args.out).out)
+    stream = sys.stderr if report.errors else sys.stdout
     if args.format == "json":
         print(json.dumps(report.as_dict(), indent=2))
+    elif args.format == "github":
+        # The runner reads workflow commands from stdout only.
+        for line in github.workflow_commands(report):
+            print(line)
+        if not args.quiet or report.errors:
+            print(report.closing(), file=stream)
     else:
-        for line in report.lines():
-            print(line, file=sys.stderr if report.errors else sys.stdout)
+        for line in _quiet_lines(report) if args.quiet else report.lines():
+            print(line, file=stream)
         if args.summary:
             print(report.table())
-        print(report.closing(), file=sys.stderr if report.errors else sys.stdout)
+        if not args.quiet or report.errors:
+            print(report.closing(), file=stream)
     return 1 if report.errors else 0
+
+
+def _quiet_lines(report: checks.CheckReport) -> list[str]:
+    """The report's lines less waived findings, which are not problems."""
+    lines = list(report.shared)
+    for entry in report.entries:
+        kept = [item for item in entry.located if getattr(item, "level", "error") != "waived"]
+        lines += [str(item) for item in kept] if entry.located else entry.lines
+    return lines
 
 
 def _shard(args):
@@ -324,23 +402,58 @@ def run_build(args) -> int:
     return 0 if report.ok else 1
 
 
-def main(argv: list[str] | None = None) -> int:
-    argv = sys.argv[1:] if argv is None else argv
-    if argv[:1] == ["check"]:
-        parser, runner, argv = check_parser(), run_check, argv[1:]
-    elif argv[:1] == ["email"]:
-        parser, runner, argv = email_parser(), run_email, argv[1:]
+def _prog() -> str:
+    """How we were started, for the usage line: build.py, the `leaflets` command or `python -m publisher`."""
+    name = Path(sys.argv[0]).name if sys.argv and sys.argv[0] else ""
+    if name == "__main__.py":
+        return "python -m publisher"
+    if name.startswith("leaflets"):  # leaflets, leaflets.exe, leaflets-script.py
+        return "leaflets"
+    return "build.py"
+
+
+def _with_command(parser: _Parser, argv: list[str]) -> list[str]:
+    """`argv` with `build` put first when it names no command: a bare `build.py [PATH ...]` builds."""
+    actions = [a for p in (parser, parser.commands["build"]) for a in p._actions]
+    longs = {o: a.nargs != 0 for a in actions for o in a.option_strings if o.startswith("--")}
+
+    def takes_value(option: str) -> bool:
+        if option.startswith("--"):  # argparse accepts any unambiguous prefix
+            matches = {v for name, v in longs.items() if name.startswith(option)}
+            return longs.get(option, matches == {True})
+        return any(option in a.option_strings and a.nargs != 0 for a in actions)
+
+    asks_help, i = False, 0
+    while i < len(argv) and argv[i] != "--":
+        token = argv[i]
+        if token.startswith("-") and token != "-":
+            asks_help = asks_help or token in ("-h", "--help")
+            i += 1 if "=" in token or not takes_value(token) else 2
+            continue
+        if token in COMMANDS:
+            return argv
+        break
     else:
-        parser, runner = build_parser(), run_build
-    args = parser.parse_args(argv)
+        if asks_help:  # `build.py --help`: the overview of every command
+            return argv
+    return ["build", *argv]
+
+
+def main(argv: list[str] | None = None, *, project: Path | None = None) -> int:
+    """Run the command line; `project` is the default project folder (build.py passes its own, else the current one)."""
+    argv = sys.argv[1:] if argv is None else list(argv)
+    parser = build_parser(_prog(), project)
+    args = parser.parse_args(_with_command(parser, argv))
+    if args.project is None:
+        args.project = Path.cwd()
     try:
-        return runner(args)
+        return args.run(args)
     except KeyboardInterrupt:
         print("Interrupted: finished PDFs are kept and recorded; unfinished ones keep their previous version.",
               file=sys.stderr)
         return 130
     except UsageError as exc:
-        parser.print_usage(sys.stderr)
+        parser.commands[args.command].print_usage(sys.stderr)
         exc.show()
         return exc.exit_code
     except PublisherError as exc:

@@ -38,7 +38,7 @@ class Leaflet:
         """Everyone credited, authors first."""
         return [p["id"] for p in self.authors + self.reviewers]
 
-    def images(self, project: "Project") -> list[str]:
+    def images(self, project: Project) -> list[str]:
         """Project-relative paths of the images this leaflet shows."""
         return [project.relative(self.path.parent / s["image"]["file"]) for s in self.data["sections"] if "image" in s]
 
@@ -80,10 +80,10 @@ def load_leaflet(project: Project, path: Path, people: dict | None):
     flagged = {p.field for p in problems}  # cross-checks skip values the schema already refused
     data = source.data if isinstance(source.data, dict) else {}
     problems += markup.problems(source, data) + fonts.problems(project.styles, source)
-    credits = data.get("credits") if isinstance(data.get("credits"), dict) else {}
-    resolved = {"authors": [], "reviewers": []}
+    credits = given if isinstance(given := data.get("credits"), dict) else {}
+    resolved: dict[str, list] = {"authors": [], "reviewers": []}
     for role in resolved:
-        ids = credits.get(role) if isinstance(credits.get(role), list) else []
+        ids = given if isinstance(given := credits.get(role), list) else []
         for i, person_id in enumerate(ids):
             if people is None or not isinstance(person_id, str) or f"credits.{role}[{i}]" in flagged:
                 continue  # a broken people.yaml is reported once, on its own
@@ -91,7 +91,7 @@ def load_leaflet(project: Project, path: Path, people: dict | None):
                 problems.append(source.problem(("credits", role, i), _unknown_person(person_id, people)))
             else:
                 resolved[role].append({"id": person_id, **people[person_id]})
-    sections = data.get("sections") if isinstance(data.get("sections"), list) else []
+    sections = given if isinstance(given := data.get("sections"), list) else []
     for i, section in enumerate(sections):
         image = section.get("image") if isinstance(section, dict) else None
         if isinstance(image, dict) and isinstance(image.get("file"), str) \

@@ -40,6 +40,7 @@ def thresholds(brand: dict | None) -> dict:
 def review(leaflet: Leaflet, brand: dict | None, today: datetime.date) -> Review:
     """Run every leaflet rule; waived findings stay in the list, marked as waived."""
     data, source = leaflet.data, leaflet.source
+    assert source is not None  # every validated leaflet keeps where its values were written
     limits = thresholds(brand)
     found: list[Finding] = []
 
@@ -124,7 +125,7 @@ def _readability(add, path, name, scores, limits) -> None:
 
 def _texts(data) -> list:
     """(path, plain text) of every Markdown field a reader reads as running text."""
-    found = [(("summary",), b) for b in markdown.blocks(data["summary"])]
+    found: list[tuple[tuple, str]] = [(("summary",), b) for b in markdown.blocks(data["summary"])]
     for i, section in enumerate(data["sections"]):
         if section.get("body"):
             found += [(("sections", i, "body"), b) for b in markdown.blocks(section["body"])]
@@ -136,7 +137,7 @@ def _texts(data) -> list:
 
 
 def _headings(data) -> list:
-    found = [(("title",), data["title"])]
+    found: list[tuple[tuple, str]] = [(("title",), data["title"])]
     for i, section in enumerate(data["sections"]):
         if section.get("heading"):
             found.append((("sections", i, "heading"), section["heading"]))

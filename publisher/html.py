@@ -5,6 +5,7 @@ from __future__ import annotations
 import copy
 import datetime
 import re
+from pathlib import Path
 
 import jinja2
 import markupsafe
@@ -171,7 +172,8 @@ def render_html(catalogue: Catalogue, leaflet: Leaflet, paper: str = DEFAULT_PAP
     Without `link_styles` the stylesheet links are left out, for an engine that
     applies the already-parsed stylesheets itself.
     """
-    project = catalogue.project
+    project, brand = catalogue.project, catalogue.brand
+    assert brand is not None  # a leaflet is rendered only with a valid brand
     try:
         template = environment(project).get_template("leaflet.html")
         return template.render(
@@ -179,15 +181,16 @@ def render_html(catalogue: Catalogue, leaflet: Leaflet, paper: str = DEFAULT_PAP
             authors=_people(leaflet.authors),
             credits=[("Written by", p) for p in _people(leaflet.authors)]
             + [("Reviewed by", p) for p in _people(leaflet.reviewers)],
-            brand=_brand(catalogue.brand),
-            logo=project.relative(project.brand_file.parent / catalogue.brand["logo"]),
+            brand=_brand(brand),
+            logo=project.relative(project.brand_file.parent / brand["logo"]),
             stylesheets=stylesheets(paper, edition, marks) if link_styles else [],
             edition=edition,
             layouts=layouts(paper, edition),
             overdue=leaflet.overdue,
         )
     except jinja2.TemplateSyntaxError as exc:
-        raise RenderError(leaflet.name, f"template {exc.filename and project.relative(exc.filename)}:{exc.lineno}: {exc.message}")
+        where = exc.filename and project.relative(Path(exc.filename))
+        raise RenderError(leaflet.name, f"template {where}:{exc.lineno}: {exc.message}")
     except jinja2.TemplateError as exc:
         raise RenderError(leaflet.name, f"template error: {exc} - fix the template in templates/")
 

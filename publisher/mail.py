@@ -225,10 +225,12 @@ def _connect(config: Settings) -> smtplib.SMTP:
     context = ssl.create_default_context()  # the system's authorities ...
     if config.ca_file:
         context.load_verify_locations(cafile=config.ca_file)  # ... and the organisation's own
+    host = config.host or ""  # send() has refused an unset host already
+    smtp: smtplib.SMTP
     if config.security == "tls":
-        smtp = smtplib.SMTP_SSL(config.host, config.port, timeout=config.timeout, context=context)
+        smtp = smtplib.SMTP_SSL(host, config.port, timeout=config.timeout, context=context)
     else:
-        smtp = smtplib.SMTP(config.host, config.port, timeout=config.timeout)
+        smtp = smtplib.SMTP(host, config.port, timeout=config.timeout)
     try:
         if config.security == "starttls":
             smtp.ehlo()
@@ -261,7 +263,7 @@ def _describe(exc: BaseException, config: Settings) -> str:
         return f"the server at {where} closed the connection ({exc}) - check SMTP_SECURITY and SMTP_PORT"
     if isinstance(exc, smtplib.SMTPException):
         return f"the server at {where} reported an error: {exc}"
-    return f"could not reach {where} ({exc.strerror or exc}) - check SMTP_HOST and SMTP_PORT"
+    return f"could not reach {where} ({getattr(exc, 'strerror', None) or exc}) - check SMTP_HOST and SMTP_PORT"
 
 
 def _text(value) -> str:

@@ -5,7 +5,6 @@ from __future__ import annotations
 import contextlib
 import dataclasses
 import datetime
-import fcntl
 import hashlib
 import importlib.metadata
 import json
@@ -13,6 +12,8 @@ import os
 import re
 import time
 from pathlib import Path
+
+import filelock
 
 from . import __version__
 from .content import Project, read_limited
@@ -129,7 +130,7 @@ class Manifest:
         self.entries: dict[str, Entry] = entries or {}
 
     @classmethod
-    def load(cls, out: Path) -> "Manifest":
+    def load(cls, out: Path) -> Manifest:
         """The manifest in `out`; an unreadable one is treated as empty (everything rebuilds)."""
         try:
             data = json.loads((Path(out) / NAME).read_text(encoding="utf-8"))
@@ -179,6 +180,7 @@ def remove_stale_temporaries(out: Path) -> None:
 
 
 LOCK = ".lock"
+_RECORD = 1  # the holder's process id starts after the byte Windows locks
 _held: set = set()  # descriptors of the locks this process holds
 
 
@@ -191,7 +193,8 @@ def _forget_locks() -> None:
     _held.clear()
 
 
-os.register_at_fork(after_in_child=_forget_locks)
+if hasattr(os, "register_at_fork"):  # POSIX only; Windows starts workers afresh, holding nothing
+    os.register_at_fork(after_in_child=_forget_locks)
 
 
 class LockTimeout(PublisherError):
@@ -201,7 +204,10 @@ class LockTimeout(PublisherError):
 def lock_holder(out: Path) -> str:
     """Who holds the lock, as recorded in the lock file: 'process 123', or 'another build'."""
     try:
-        pid = (Path(out) / LOCK).read_text(encoding="ascii").strip()
+        with open(Path(out) / LOCK, "rb") as handle:
+            # Windows locks byte 0 of the file for the holder and refuses to read it, hence the offset.
+            handle.seek(_RECORD)
+            pid = handle.read(32).decode("ascii").strip()
     except (OSError, UnicodeDecodeError):
         pid = ""
     return f"process {pid}" if pid.isdigit() else "another build"
@@ -211,28 +217,24 @@ def lock_holder(out: Path) -> str:
 def locked(out: Path, timeout: float | None = None, on_wait=None):
     """Hold the output folder's lock: a second build into it waits, says so, and gives up after `timeout` s.
 
-    The lock is the kernel's (flock), so a lock left by a process that has ended,
-    however it ended, is free again at once; the file only records who holds it.
+    The lock is the kernel's (flock, or LockFileEx on Windows, through filelock), so a lock left by a
+    process that has ended, however it ended, is free again at once; the file only records who holds it.
     """
-    fd = os.open(Path(out) / LOCK, os.O_RDWR | os.O_CREAT | os.O_CLOEXEC, 0o666)
+    flags = os.O_RDWR | os.O_CREAT | getattr(os, "O_CLOEXEC", 0) | getattr(os, "O_BINARY", 0)
+    fd = os.open(Path(out) / LOCK, flags, 0o666)
     try:
         started, told = time.monotonic(), False
-        while True:
-            try:
-                fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
-                break
-            except BlockingIOError:
-                holder = lock_holder(out)
-                if on_wait and not told:
-                    on_wait(holder)
-                    told = True
-                if timeout is not None and time.monotonic() - started >= timeout:
-                    raise LockTimeout(f"Error: the output folder {out} is still in use by {holder} after "
-                                      f"{timeout:g} s - wait for that build to finish, or raise --lock-timeout"
-                                      ) from None
-                time.sleep(0.05)
+        while not filelock.lock_descriptor(fd, blocking=False):
+            holder = lock_holder(out)
+            if on_wait and not told:
+                on_wait(holder)
+                told = True
+            if timeout is not None and time.monotonic() - started >= timeout:
+                raise LockTimeout(f"Error: the output folder {out} is still in use by {holder} after "
+                                  f"{timeout:g} s - wait for that build to finish, or raise --lock-timeout")
+            time.sleep(0.05)
         os.ftruncate(fd, 0)
-        os.pwrite(fd, f"{os.getpid()}\n".encode(), 0)
+        os.write(fd, b"\n" * _RECORD + f"{os.getpid()}\n".encode())
         _held.add(fd)
         yield
     finally:

@@ -5,8 +5,10 @@ from __future__ import annotations
 import dataclasses
 import html
 import re
+from typing import cast
 
 from markdown_it import MarkdownIt
+from markdown_it.renderer import RendererHTML
 from markupsafe import Markup
 
 # Raw HTML is off: anything that looks like a tag prints as text.
@@ -15,7 +17,8 @@ _md = MarkdownIt("zero", {"html": False, "typographer": False}).enable(
 )
 # We check every link against our own allow-list below, so let markdown-it
 # tokenise them all instead of silently printing refused ones as text.
-_md.validateLink = lambda url: True
+_md.validateLink = lambda url: True  # type: ignore[method-assign]
+_renderer = cast(RendererHTML, _md.renderer)  # the HTML renderer, typed as a protocol by markdown-it
 
 ALLOWED_LINK = re.compile(r"(https?://\S+|mailto:[^\s@]+@\S+|tel:[0-9+() -]+)\Z")
 
@@ -253,8 +256,8 @@ def _stacked(table) -> str:
     for row in body:
         out.append("<li>")
         for column, cell in enumerate(row):
-            name = _md.renderer.renderInline(header[column].children, _md.options, {}) if column < len(header) else ""
-            value = _md.renderer.renderInline(cell.children, _md.options, {})
+            name = _renderer.renderInline(header[column].children, _md.options, {}) if column < len(header) else ""
+            value = _renderer.renderInline(cell.children, _md.options, {})
             out.append(f'<p><strong class="table-label">{name}:</strong> {value}</p>' if name
                        else f"<p>{value}</p>")
         out.append("</li>\n")
@@ -284,7 +287,7 @@ def blocks(text: str) -> list[str]:
     for token in _md.parse(text):
         if token.type == "inline":
             words, in_link = [], False
-            for child in token.children:
+            for child in token.children or []:
                 in_link = child.type == "link_open" or (in_link and child.type != "link_close")
                 # A web address printed as a link's text is not a word to read aloud or count.
                 if child.type == "text" and not (in_link and _ADDRESS.fullmatch(child.content.strip())):

@@ -9,18 +9,22 @@ registry. A new format is one module with a render function and one
 from __future__ import annotations
 
 import dataclasses
-from typing import Callable
+from collections.abc import Callable
+from typing import TYPE_CHECKING
 
 from .editions import DEFAULT_EDITION, EDITIONS
 from .errors import UsageError
+
+if TYPE_CHECKING:
+    from .content import Catalogue, Leaflet
 
 
 @dataclasses.dataclass(frozen=True)
 class Job:
     """One output to make: a validated leaflet in one edition, with the build's print settings."""
 
-    catalogue: object  # content.Catalogue
-    leaflet: object  # content.Leaflet
+    catalogue: Catalogue
+    leaflet: Leaflet
     edition: str
     paper: str
     marks: bool = False

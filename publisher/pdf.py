@@ -203,7 +203,8 @@ def _limits(max_pages: int, timeout: float):
     progress.setLevel(logging.INFO)
     progress.propagate = False
     progress.addHandler(counter)
-    alarm = threading.current_thread() is threading.main_thread() and timeout > 0
+    # No SIGALRM on Windows: there only the parent's watch on worker processes limits the time.
+    alarm = hasattr(signal, "SIGALRM") and threading.current_thread() is threading.main_thread() and timeout > 0
     if alarm:
         def expire(signum, frame):
             raise _TooSlow()
@@ -230,7 +231,8 @@ def write_atomic(target: Path, data: bytes) -> None:
     target = Path(target)
     fd, tmp = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.", suffix=".tmp")
     try:
-        os.fchmod(fd, 0o666 & ~_UMASK)
+        if hasattr(os, "fchmod"):  # mkstemp makes the file 0600; readers expect the umask's usual mode
+            os.fchmod(fd, 0o666 & ~_UMASK)
         with os.fdopen(fd, "wb") as handle:
             handle.write(data)
             handle.flush()

@@ -62,7 +62,9 @@ class NotARegularFile(OSError):
 
 def read_limited(path: Path, limit: int) -> bytes:
     """At most `limit` bytes of a regular file, without ever blocking on a pipe or a device."""
-    fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK | os.O_CLOEXEC)
+    # O_NONBLOCK and O_CLOEXEC are POSIX; O_BINARY is Windows', where os.read would otherwise translate line ends.
+    flags = os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_CLOEXEC", 0) | getattr(os, "O_BINARY", 0)
+    fd = os.open(path, flags)
     try:
         if not stat.S_ISREG(os.fstat(fd).st_mode):
             raise NotARegularFile(path)

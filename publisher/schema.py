@@ -204,8 +204,12 @@ def _explain(source: yamlsource.Source, error) -> list[Problem]:
     if kind == "minProperties":
         return [source.problem(path, "must not be empty - add at least one field")]
     if kind == "uniqueItems":
-        seen = set()
-        dupes = [v for v in value if repr(v) in seen or seen.add(repr(v))]
+        seen: set[str] = set()
+        dupes = []
+        for item in value:
+            if repr(item) in seen:
+                dupes.append(item)
+            seen.add(repr(item))
         what = repr(dupes[0]) if dupes else "an item"  # jsonschema's equality is looser than repr's (1 == 1.0)
         return [source.problem(path, f"lists {what} more than once - remove the repeat")]
     if kind == "oneOf" and path == ("max_pages",):

@@ -44,7 +44,7 @@ def _mix(colour: str, other: str, share: float) -> str:
     """`colour` moved `share` of the way towards `other`, as #rrggbb."""
     first = [int(colour[i:i + 2], 16) for i in (1, 3, 5)]
     second = [int(other[i:i + 2], 16) for i in (1, 3, 5)]
-    return "#" + "".join(f"{round(a + (b - a) * share):02x}" for a, b in zip(first, second))
+    return "#" + "".join(f"{round(a + (b - a) * share):02x}" for a, b in zip(first, second, strict=True))
 
 
 def _readable(colour: str, backgrounds: tuple, need: float, lighter: bool) -> str:
@@ -108,6 +108,8 @@ def _web_view(project: content.Project, leaflet: Leaflet) -> dict:
 def render_web(catalogue: Catalogue, leaflet: Leaflet) -> bytes:
     """The leaflet as one self-contained, accessible HTML5 page (UTF-8): CSS, logo and images inline."""
     project = catalogue.project
+    brand = catalogue.brand
+    assert brand is not None  # a catalogue with a broken brand renders nothing
     try:
         template = environment(project).get_template(TEMPLATE)
         page = template.render(
@@ -115,15 +117,16 @@ def render_web(catalogue: Catalogue, leaflet: Leaflet) -> bytes:
             authors=_people(leaflet.authors),
             credits=[("Written by", p) for p in _people(leaflet.authors)]
             + [("Reviewed by", p) for p in _people(leaflet.reviewers)],
-            brand=_brand(catalogue.brand),
-            logo=data_uri(project.brand_file.parent / catalogue.brand["logo"]),
+            brand=_brand(brand),
+            logo=data_uri(project.brand_file.parent / brand["logo"]),
             icons={kind: _icon(project.styles / "icons" / f"{kind}.svg") for kind in ("urgent", "action", "note")},
-            palette=palette(_brand(catalogue.brand)),
+            palette=palette(_brand(brand)),
             css=markupsafe.Markup((project.styles / STYLESHEET).read_text(encoding="utf-8")),
             overdue=leaflet.overdue,
         )
     except jinja2.TemplateSyntaxError as exc:
-        raise RenderError(leaflet.name, f"template {exc.filename and project.relative(exc.filename)}:{exc.lineno}: {exc.message}")
+        shown = project.relative(Path(exc.filename)) if exc.filename else None
+        raise RenderError(leaflet.name, f"template {shown}:{exc.lineno}: {exc.message}")
     except jinja2.TemplateError as exc:
         raise RenderError(leaflet.name, f"template error: {exc} - fix the template in templates/")
     return _scrolling_tables(page).encode("utf-8")

@@ -9,13 +9,13 @@ import hashlib
 import multiprocessing
 import multiprocessing.connection
 import os
-import resource
 import shutil
 import signal
 import tempfile
 import threading
 import time
 from pathlib import Path
+from typing import Any
 
 from . import pdf
 from .content import Project
@@ -62,7 +62,7 @@ _engine: pdf.Engine | None = None
 
 def _init(root: str) -> None:
     global _engine
-    _engine = pdf.Engine(Project(root))
+    _engine = pdf.Engine(Project(Path(root)))
 
 
 def render(task: Task) -> Outcome:
@@ -70,6 +70,7 @@ def render(task: Task) -> Outcome:
     started = time.perf_counter()
     outcome = Outcome(task.name, task.stem, ok=False, worker=os.getpid())
     try:
+        assert _engine is not None, "_init() makes the engine first"
         rendered = _engine.render(task.name, task.html, task.styles, Path(task.leaflet_folder),
                                   max_pages=task.max_pages, timeout=task.timeout, variant=task.variant)
         outcome.warnings = [Diagnostic(task.name, 0, 0, "", w, "warning") for w in rendered.warnings]
@@ -101,8 +102,17 @@ def render(task: Task) -> Outcome:
 
 def _finished(outcome: Outcome, started: float) -> Outcome:
     outcome.seconds = time.perf_counter() - started
-    outcome.peak_rss_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    outcome.peak_rss_mb = _peak_rss_mb()
     return outcome
+
+
+def _peak_rss_mb() -> float:
+    """This process's peak memory in MB, or 0 where the `resource` module is missing (Windows)."""
+    try:
+        import resource  # POSIX only: imported here so the package imports on Windows
+    except ImportError:
+        return 0.0
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 
 def _timed_out(task: Task) -> list:
@@ -190,6 +200,7 @@ class Renderer:
             worker.task = None
             self.on_outcome(message)
             return
+        errors: list | None
         if worker.task and time.monotonic() >= worker.deadline:
             errors = _timed_out(worker.task)
         elif not worker.process.is_alive() or message is _DEAD:
@@ -203,7 +214,7 @@ class Renderer:
         worker.stop()
         if task:
             _remove_partial(task)
-            self.on_outcome(Outcome(task.name, task.stem, ok=False, errors=errors, worker=worker.process.pid))
+            self.on_outcome(Outcome(task.name, task.stem, ok=False, errors=errors or [], worker=worker.process.pid or 0))
         self.workers.remove(worker)
         if self.pending and self.failed_starts < 3:
             self.workers.append(_Worker(self.project, self.temp))
@@ -232,8 +243,10 @@ _DEAD = object()
 class _Worker:
     """One worker process, its pipe, and the task it is rendering."""
 
-    def __init__(self, project: Project, temp: Path):
-        context = multiprocessing.get_context("fork")  # shares this process's imports; starts in milliseconds
+    def __init__(self, project: Project, temp: Path | None):
+        # Fork shares this process's imports and starts in milliseconds; Windows has only spawn.
+        method = "fork" if "fork" in multiprocessing.get_all_start_methods() else "spawn"
+        context: Any = multiprocessing.get_context(method)
         self.conn, child = context.Pipe()
         self.process = context.Process(target=_serve, args=(child, str(project.root), os.getpid(), str(temp)),
                                        daemon=True)
@@ -338,6 +351,8 @@ def remove_stale_temp_folders() -> None:
 
 
 def _alive(pid: int) -> bool:
+    if os.name == "nt":
+        return True  # os.kill there terminates the process: keep the folder rather than risk that
     try:
         os.kill(pid, 0)
     except ProcessLookupError:

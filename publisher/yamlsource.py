@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import dataclasses
 import re
+from typing import Any
 
 import yaml
 
@@ -58,7 +59,7 @@ class Source:
     """A parsed YAML file: its data and the mark of every key and value in it."""
 
     path: str
-    data: object
+    data: Any  # what the YAML holds: usually a dict, but a file may hold anything
     keys: dict  # Path -> Mark of the key that introduced the value
     values: dict  # Path -> Mark of the value itself
     raw: dict  # Path -> source text of plain scalars resolved to numbers
@@ -104,6 +105,10 @@ class YAMLProblems(Exception):
 
 def _mark(m) -> Mark:
     return Mark(m.line + 1, m.column + 1)
+
+
+def _line_column(m) -> tuple[int, int]:
+    return m.line + 1, m.column + 1
 
 
 def _character_problems(path: str, text: str) -> list[Problem]:
@@ -154,7 +159,7 @@ def load(path: str, text: str) -> Source:
     except yaml.YAMLError as exc:  # e.g. a reader error for bad characters
         raise YAMLProblems([Problem(path, 1, 1, "", f"invalid YAML: {exc}")])
     source = Source(path, None, {}, {}, {})
-    problems: list[Problem] = []
+    problems = []
     if node is None:
         source.data = None
         return source
@@ -327,18 +332,18 @@ def _convert(node, path, source: Source, problems: list, counter: list):
         result = {}
         for key_node, value_node in node.value:
             if not isinstance(key_node, yaml.ScalarNode):
-                problems.append(Problem(source.path, *dataclasses.astuple(_mark(key_node.start_mark)), format_path(path),
+                problems.append(Problem(source.path, *_line_column(key_node.start_mark), format_path(path),
                                         "a key must be a plain word, not a list or mapping"))
                 continue
             key = key_node.value
             if key_node.tag == _STANDARD_TAG + "merge":
-                problems.append(Problem(source.path, *dataclasses.astuple(_mark(key_node.start_mark)), format_path(path),
+                problems.append(Problem(source.path, *_line_column(key_node.start_mark), format_path(path),
                                         "merge keys ('<<') are not supported - write the fields out"))
                 continue
             child = path + (key,)
             if key in result:
                 first = source.keys[child]
-                problems.append(Problem(source.path, *dataclasses.astuple(_mark(key_node.start_mark)), format_path(child),
+                problems.append(Problem(source.path, *_line_column(key_node.start_mark), format_path(child),
                                         f"duplicate key (first given on line {first.line}) - keep only one"))
                 continue
             source.keys[child] = _mark(key_node.start_mark)

@@ -17,9 +17,16 @@ from publisher.errors import RenderError
 def test_help_reads_well():
     run = subprocess.run([sys.executable, "build.py", "--help"], cwd=REPO, capture_output=True, text=True)
     assert run.returncode == 0
-    assert run.stdout.startswith("usage: build.py [-h] [--project DIR] [--out DIR] [--format NAMES] [--html]")
+    assert run.stdout.startswith("usage: build.py [-h] [--version] [--project DIR] [-q] COMMAND ...\n")
     assert "python build.py check [PATH ...]    validate without rendering" in run.stdout
     assert "Exit status: 0 all well, 1 a leaflet failed (the others are still built), 2 usage error." in run.stdout
+    assert "    build        build leaflets into PDFs (the default)\n" in run.stdout
+
+
+def test_build_help():
+    run = subprocess.run([sys.executable, "build.py", "build", "--help"], cwd=REPO, capture_output=True, text=True)
+    assert run.returncode == 0
+    assert run.stdout.startswith("usage: build.py build [-h] [--project DIR] [--out DIR] [--html] [-j N]\n")
 
 
 def test_check_help():

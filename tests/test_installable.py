@@ -1,0 +1,188 @@
+"""The tool as installed: `python -m publisher`, the `leaflets` command, sub-commands, versions, the lock, Windows."""
+
+import json
+import os
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from conftest import MINIMAL, REPO
+
+from publisher import __version__, cli, github, governance
+from publisher.errors import Problem
+
+
+def run_module(*args, cwd):
+    """`python -m publisher ARGS` from another folder, with the repository on the import path only."""
+    env = {**os.environ, "PYTHONPATH": str(REPO)}
+    return subprocess.run([sys.executable, "-m", "publisher", *args], cwd=cwd, env=env, capture_output=True, text=True)
+
+
+def test_version_is_single_sourced():
+    pyproject = (REPO / "pyproject.toml").read_text()
+    assert 'version = { attr = "publisher.__version__" }' in pyproject
+    assert re.fullmatch(r"\d+\.\d+\.\d+", __version__)
+
+
+def test_python_m_publisher_version(tmp_path):
+    run = run_module("--version", cwd=tmp_path)
+    assert (run.returncode, run.stdout, run.stderr) == (0, f"leaflets {__version__}\n", "")
+
+
+def test_python_m_publisher_checks_a_project_from_another_folder(project, tmp_path):
+    project.leaflet("ankle")
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir()
+    run = run_module("--project", str(project.root), "check", "--today", "2026-11-25", cwd=elsewhere)
+    assert (run.returncode, run.stdout, run.stderr) == (
+        0, "1 leaflet checked, 1 valid: 0 errors, 0 warnings, 0 waived.\n", "")
+
+
+def test_the_project_defaults_to_the_current_folder(project):
+    project.leaflet("ankle")
+    run = run_module("check", "-q", "--today", "2026-11-25", cwd=project.root)
+    assert (run.returncode, run.stdout, run.stderr) == (0, "", "")
+
+
+def test_usage_errors_name_the_command_that_was_run(tmp_path):
+    run = run_module("--nope", cwd=tmp_path)
+    assert run.returncode == 2
+    assert run.stderr.splitlines()[-2:] == ["Error: unrecognized arguments: --nope",
+                                            "Try 'python -m publisher --help' for help."]
+
+
+def test_leaflets_console_command(project, tmp_path):
+    """The entry point `make` installs (pip install -e .) into the virtual environment."""
+    command = Path(sys.executable).parent / ("leaflets.exe" if os.name == "nt" else "leaflets")
+    if not command.exists():
+        pytest.skip("the package is not installed in this environment (make installs it)")
+    project.leaflet("ankle")
+    run = subprocess.run([str(command), "--version"], cwd=tmp_path, capture_output=True, text=True)
+    assert (run.returncode, run.stdout) == (0, f"leaflets {__version__}\n")
+    run = subprocess.run([str(command), "check", "--project", str(project.root), "--today", "2026-11-25"],
+                         cwd=tmp_path, capture_output=True, text=True)
+    assert (run.returncode, run.stdout, run.stderr) == (
+        0, "1 leaflet checked, 1 valid: 0 errors, 0 warnings, 0 waived.\n", "")
+    run = subprocess.run([str(command), "--frobnicate"], cwd=tmp_path, capture_output=True, text=True)
+    assert run.stderr.splitlines()[-1] == "Try 'leaflets --help' for help."
+
+
+# -- sub-commands: global options before or after ---------------------------------------------------------------
+
+
+@pytest.mark.parametrize("args", [
+    ["-q", "check"], ["check", "-q"], ["--quiet", "check", "--today", "2026-11-25"],
+])
+def test_global_options_before_or_after_the_command(project, capsys, args):
+    project.leaflet("ankle")
+    where = args.index("check")
+    args[where:where] = ["--project", str(project.root)]
+    assert cli.main([*args, "--today=2026-11-25"]) == 0
+    assert capsys.readouterr() == ("", "")
+
+
+def test_project_before_the_command(project, capsys):
+    project.leaflet("ankle")
+    assert cli.main(["--project", str(project.root), "check", "--today=2026-11-25"]) == 0
+    assert capsys.readouterr().out == "1 leaflet checked, 1 valid: 0 errors, 0 warnings, 0 waived.\n"
+
+
+def test_a_bare_path_and_the_build_command_both_build(project, capsys):
+    path = project.leaflet("ankle")
+    assert cli.main(["--project", str(project.root), "-q", str(path), "-j1", "--today=2026-11-25"]) == 0
+    assert (project.root / "dist" / "ankle.pdf").exists()
+    assert cli.main(["build", "--project", str(project.root), "-j1", "--today=2026-11-25", "-q"]) == 0
+    assert capsys.readouterr() == ("", "")
+
+
+def test_quiet_check_prints_problems_but_not_waived_findings(project, capsys):
+    project.leaflet("ankle", MINIMAL.replace("sources:\n  - citation: Example source for tests.\n", "")
+                    + "sources_note: None yet.\nwaivers:\n  sources: Drafted before the evidence review.\n")
+    project.leaflet("bad", MINIMAL.replace("title:", "titel:"))
+    code, out, err = project.run("check", "-q", capsys=capsys)
+    assert code == 1
+    assert err == ("handouts/bad.yaml:1:1: missing required field 'title' - add 'title:'\n"
+                   "handouts/bad.yaml:1:1: titel: unknown field - did you mean 'title'?\n"
+                   "2 leaflets checked, 1 valid: 2 errors, 0 warnings, 1 waived.\n")
+
+
+def test_version_after_a_command(capsys):
+    with pytest.raises(SystemExit) as exit_info:
+        cli.main(["check", "--version"])
+    assert exit_info.value.code == 0
+    assert capsys.readouterr().out == f"leaflets {__version__}\n"
+
+
+# -- check --format github --------------------------------------------------------------------------------------
+
+
+def test_check_format_github_exact_output(project, capsys):
+    project.leaflet("ankle", MINIMAL.replace("next_review: 2028-01-10", "next_review: 2026-12-01")
+                    .replace("sources:\n  - citation: Example source for tests.\n", "")
+                    + "sources_note: None yet.\nwaivers:\n  sources: Drafted before the evidence review.\n")
+    project.leaflet("bad", MINIMAL.replace("reviewers: [rebecca-fernandez]", "reviewers: [nobody]"))
+    code, out, err = project.run("check", "--format", "github", capsys=capsys)
+    assert code == 1
+    assert out == (
+        "::warning file=handouts/ankle.yaml,line=9,col=16,title=review-due-soon::the review is due on 2026-12-01, "
+        "in 6 days - start the review\n"
+        "::notice file=handouts/ankle.yaml,line=16,col=15,title=sources::no sources are listed - list the evidence "
+        "under 'sources:' [waived: Drafted before the evidence review.]\n"
+        "::error file=handouts/bad.yaml,line=12,col=15,title=validation::credits.reviewers[0]: unknown person 'nobody' "
+        "(known: phoebe-carter, rebecca-fernandez)\n")
+    assert err == "2 leaflets checked, 1 valid: 1 error, 1 warning, 1 waived.\n"
+
+
+def test_github_commands_escape_data_and_properties():
+    problem = Problem("handouts/a,b:c.yaml", 3, 7, "title", "100% sure\r\nsecond line")
+    finding = governance.Finding("x.yaml", 1, 2, "warning", "rule:one,two", "a: b, c")
+    report = type("Report", (), {"shared_located": [problem], "entries": [
+        type("Entry", (), {"located": [finding]})()]})()
+    assert github.workflow_commands(report) == [
+        "::error file=handouts/a%2Cb%3Ac.yaml,line=3,col=7,title=validation::title: 100%25 sure%0D%0Asecond line",
+        "::warning file=x.yaml,line=1,col=2,title=rule%3Aone%2Ctwo::a: b, c",
+    ]
+
+
+# -- the lock and Windows ---------------------------------------------------------------------------------------
+
+
+def _pins(path: Path) -> dict[str, str]:
+    pins = {}
+    for line in path.read_text().splitlines():
+        match = re.match(r"^([A-Za-z0-9_.-]+)==([^\s;\\]+)", line)
+        if match:
+            pins[re.sub(r"[-_.]+", "-", match[1]).lower()] = match[2]
+    return pins
+
+
+def test_the_lock_agrees_with_the_requirements_and_has_hashes():
+    for requirements, lock in (("requirements.txt", "requirements.lock"), ("requirements-dev.txt", "requirements-dev.lock")):
+        wanted, locked = _pins(REPO / requirements), _pins(REPO / lock)
+        if requirements == "requirements-dev.txt":
+            wanted |= _pins(REPO / "requirements.txt")
+        assert {name: locked.get(name) for name in wanted} == wanted, f"{lock} is stale - run make lock"
+        lines = (REPO / lock).read_text().splitlines()
+        unhashed = [line for line, after in zip(lines, lines[1:] + [""], strict=True)
+                    if re.match(r"^[A-Za-z0-9]", line) and not after.strip().startswith("--hash=sha256:")]
+        assert unhashed == []
+
+
+def test_every_module_imports_without_posix_only_modules():
+    """Windows has no fcntl or resource: every module must import without them (they are imported lazily)."""
+    modules = sorted(p.stem for p in (REPO / "publisher").glob("*.py") if p.stem != "__main__")
+    code = ("import sys\n"
+            "sys.modules['fcntl'] = None\n"
+            "sys.modules['resource'] = None\n"
+            "import importlib, json\n"
+            f"for name in {modules!r}:\n"
+            "    importlib.import_module('publisher.' + name if name != '__init__' else 'publisher')\n"
+            "print(json.dumps(sorted(m for m in ('fcntl', 'resource') if sys.modules.get(m))))\n")
+    # filelock says, without fcntl, that it falls back to soft locks; on Windows it uses LockFileEx instead.
+    run = subprocess.run([sys.executable, "-W", "ignore:only soft file lock:UserWarning", "-c", code], cwd=REPO,
+                         capture_output=True, text=True)
+    assert (run.returncode, run.stdout, run.stderr) == (0, "[]\n", "")
+    assert len(modules) >= 18
+    assert json.loads(run.stdout) == []
