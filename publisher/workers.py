@@ -121,7 +121,7 @@ TEMP_PREFIX = "publisher-"  # + the building process's id: one temporary folder 
 
 
 class Renderer:
-    """Renders tasks on worker processes, or in this process with one job.
+    """Renders tasks on worker processes (one or more): only a separate process can be stopped inside C code.
 
     Start it as soon as work is known to be coming, so workers import
     WeasyPrint while this process is still validating; submit tasks as they
@@ -136,7 +136,6 @@ class Renderer:
         self.workers: list[_Worker] = []
         self.pending: list[Task] = []
         self.started = False
-        self.in_process = jobs <= 1
         self.temp: Path | None = None
         self.failed_starts = 0
 
@@ -150,21 +149,14 @@ class Renderer:
         # temporary folder, removed only when its font configuration is garbage collected;
         # a killed worker never gets there. Everything goes into one folder per build instead.
         self.temp = Path(tempfile.mkdtemp(prefix=f"{TEMP_PREFIX}{os.getpid()}-"))
-        if self.in_process:
-            with _temp_folder(self.temp):
-                _init(str(self.project.root))  # a fresh engine per build: styles may have changed since the last one
-        else:
-            for _ in range(min(self.jobs, expected)):
-                self.workers.append(_Worker(self.project, self.temp))
+        # Fresh workers, so a fresh engine, per build: styles may have changed since the last one.
+        for _ in range(max(1, min(self.jobs, expected))):
+            self.workers.append(_Worker(self.project, self.temp))
 
     def submit(self, task: Task) -> None:
         self.start(1)
-        if self.in_process:
-            with _temp_folder(self.temp):
-                self.on_outcome(render(task))
-        else:
-            self.pending.append(task)
-            self._dispatch()
+        self.pending.append(task)
+        self._dispatch()
 
     def finish(self) -> None:
         """Wait for every task; a worker that dies or overruns fails only the leaflet it was rendering."""
@@ -224,8 +216,6 @@ class Renderer:
         for worker in self.workers:
             worker.stop()
         self.workers = []
-        if self.in_process and self.started:
-            _drop_engine()
         if self.temp:
             shutil.rmtree(self.temp, ignore_errors=True)
 
@@ -308,21 +298,6 @@ def _die_with(parent: int) -> None:
             time.sleep(0.2)
         os._exit(1)
     threading.Thread(target=watch, daemon=True).start()
-
-
-@contextlib.contextmanager
-def _temp_folder(folder: Path | None):
-    saved = tempfile.tempdir
-    tempfile.tempdir = str(folder) if folder else saved
-    try:
-        yield
-    finally:
-        tempfile.tempdir = saved
-
-
-def _drop_engine() -> None:
-    global _engine
-    _engine = None  # its font folder lies in the build's temporary folder, removed next
 
 
 def _remove_partial(task: Task) -> None:
