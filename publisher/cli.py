@@ -167,7 +167,7 @@ def run_email(args) -> int:
     # Build it if missing or out of date: the manifest makes this a no-op otherwise.
     out = project.root / "dist"
     options = batch.Options(out=out, jobs=1, editions=(args.edition,), today=args.today)
-    report = batch.build(project, options, paths)
+    report = batch.build(project, options, paths, on_wait=lambda holder: _waiting(options, holder))
     for result in report.failed:
         for line in result.errors:
             print(line, file=sys.stderr)

@@ -169,13 +169,14 @@ def test_a_stale_lock_file_from_a_dead_process_is_taken_over(catalogue):
 # -- time limits, Ctrl-C, temporary folders ------------------------------------------------------------------
 
 
-def test_the_time_limit_holds_inside_c_code(project, tmp_path):
+@pytest.mark.parametrize("jobs", ["1", "2"])
+def test_the_time_limit_holds_inside_c_code(project, tmp_path, jobs):
     build = Build(project, tmp_path / "out", tmp_path / "tmp")
     project.leaflet("alpha")
     project.leaflet("slow", MINIMAL.replace("Rest your ankle and keep it raised when you can.", SLOW_BODY))
     started = time.monotonic()
     # 3 s: a normal leaflet stays well inside it even on a busy machine.
-    code, out, err = build.run("-j", "2", "--timeout", "3", timeout=120)
+    code, out, err = build.run("-j", jobs, "--timeout", "3", timeout=120)
     took = time.monotonic() - started
     assert code == 1
     assert err.splitlines() == [
