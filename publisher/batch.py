@@ -235,7 +235,7 @@ def _build(project, options, paths, emit, on_start, on_shared, started) -> Repor
     renderer = workers.Renderer(project, options.jobs, finished)
     try:
         if brand is not None and people is not None:
-            # Workers start importing WeasyPrint now, while this process validates.
+            # Workers start and set up their engines now, while this process validates.
             renderer.start(sum(len(wanted[Path(p).stem]) for p in to_validate))
         broken = [name for name, problems in (("brand.yaml", brand_problems), ("people.yaml", people_problems),
                                               ("styles/", style_findings)) if problems]

@@ -149,6 +149,9 @@ class Renderer:
         # temporary folder, removed only when its font configuration is garbage collected;
         # a killed worker never gets there. Everything goes into one folder per build instead.
         self.temp = Path(tempfile.mkdtemp(prefix=f"{TEMP_PREFIX}{os.getpid()}-"))
+        # Imported here once, before forking: each worker then starts at once with it, and a
+        # process that builds many times (a server, the tests) pays for the import only once.
+        pdf._weasyprint()
         # Fresh workers, so a fresh engine, per build: styles may have changed since the last one.
         for _ in range(max(1, min(self.jobs, expected))):
             self.workers.append(_Worker(self.project, self.temp))
