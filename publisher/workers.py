@@ -123,8 +123,8 @@ TEMP_PREFIX = "publisher-"  # + the building process's id: one temporary folder 
 class Renderer:
     """Renders tasks on worker processes (one or more): only a separate process can be stopped inside C code.
 
-    Start it as soon as work is known to be coming, so workers import
-    WeasyPrint while this process is still validating; submit tasks as they
+    Start it as soon as work is known to be coming, so workers set up their
+    engines while this process is still validating; submit tasks as they
     are ready; `finish` reports every outcome through `on_outcome`; `close`
     stops the workers and removes their temporary files, whatever happened.
     """
@@ -138,6 +138,7 @@ class Renderer:
         self.started = False
         self.temp: Path | None = None
         self.failed_starts = 0
+        self.why_not_started = "it died while starting"
 
     def start(self, expected: int) -> None:
         """Get ready for about `expected` tasks."""
@@ -173,7 +174,8 @@ class Renderer:
             if not objects:  # every worker failed to start
                 for task in self.pending:
                     self.on_outcome(Outcome(task.name, task.stem, ok=False, errors=[
-                        f"{task.name}: no worker process could be started to render it - see the errors above"]))
+                        f"{task.name}: no worker process could be started to render it ({self.why_not_started}) - "
+                        "check the installation (python build.py check runs without one)"]))
                 self.pending = []
                 break
             multiprocessing.connection.wait(objects, timeout)
@@ -185,6 +187,9 @@ class Renderer:
         message = worker.receive()
         if message == "ready":
             return
+        if isinstance(message, tuple):  # ("unavailable", why): its engine could not be set up
+            self.why_not_started = message[1]
+            message = _DEAD
         if isinstance(message, Outcome):
             worker.task = None
             self.on_outcome(message)
@@ -275,7 +280,11 @@ def _serve(conn, root: str, parent: int, temp: str) -> None:
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     _die_with(parent)
     tempfile.tempdir = temp
-    _init(root)
+    try:
+        _init(root)
+    except Exception as exc:  # told to the parent, which says it once, instead of a traceback per worker
+        conn.send(("unavailable", f"{type(exc).__name__}: {exc}"))
+        return
     conn.send("ready")
     while True:
         try:

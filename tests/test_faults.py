@@ -337,3 +337,35 @@ def test_random_kills_never_hang_truncate_or_leak(catalogue, run):
     complete_pdfs(catalogue.out)
     assert sorted(p.name for p in catalogue.out.glob("*.pdf")) == ["alpha.pdf", "beta.pdf", "gamma.pdf"]
     assert list(catalogue.temp.iterdir()) == []
+
+
+def test_a_worker_that_cannot_start_is_one_message_per_leaflet(project, tmp_path):
+    build = Build(project, tmp_path / "out", tmp_path / "tmp")
+    project.leaflet("alpha")
+    # As a broken installation would: every worker's engine fails to start.
+    sabotage = tmp_path / "sitecustomize.py"
+    sabotage.write_text("import publisher.pdf as p\n"
+                        "def broken(self, project):\n    raise RuntimeError('no fonts today')\n"
+                        "p.Engine.__init__ = broken\n")
+    os.environ["PYTHONPATH"] = f"{tmp_path}{os.pathsep}{REPO}"
+    try:
+        code, out, err = build.run("-j", "2")
+    finally:
+        del os.environ["PYTHONPATH"]
+    assert code == 1
+    assert err.splitlines() == [
+        "handouts/alpha.yaml: no worker process could be started to render it (RuntimeError: no fonts today) - "
+        "check the installation (python build.py check runs without one)",
+        "built 0, unchanged 0, removed 0, failed 1 (1 error) in " + err.split(" in ")[-1].strip()]
+    assert list(build.temp.iterdir()) == []
+
+
+def test_a_manifest_that_cannot_be_saved_is_one_message(catalogue):
+    catalogue.out.mkdir()
+    (catalogue.out / ".manifest.json").mkdir()  # as good as a full disk for os.replace, and portable
+    code, out, err = catalogue.run("-j", "1")
+    assert code == 1
+    assert err == (f"Error: could not save the build manifest in the output folder {catalogue.out}: Is a directory - "
+                   "free some space or fix the folder's permissions; the PDFs are in place, and the next build renders them "
+                   "again\n")
+    complete_pdfs(catalogue.out)
