@@ -132,7 +132,7 @@ class Manifest:
     def load(cls, out: Path) -> "Manifest":
         """The manifest in `out`; an unreadable one is treated as empty (everything rebuilds)."""
         try:
-            data = json.loads((Path(out) / NAME).read_text(encoding="utf-8"))
+            data = json.loads(read_limited(Path(out) / NAME, 1 << 30).decode("utf-8"))
             if data.get("format") != FORMAT:
                 return cls(out)
             return cls(out, {stem: Entry(**entry) for stem, entry in data["leaflets"].items()
@@ -203,7 +203,7 @@ class LockTimeout(PublisherError):
 def lock_holder(out: Path) -> str:
     """Who holds the lock, as recorded in the lock file: 'process 123', or 'another build'."""
     try:
-        pid = (Path(out) / LOCK).read_text(encoding="ascii").strip()
+        pid = read_limited(Path(out) / LOCK, 32).decode("ascii").strip()
     except (OSError, UnicodeDecodeError):
         pid = ""
     return f"process {pid}" if pid.isdigit() else "another build"
