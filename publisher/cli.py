@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 import argparse
+import contextlib
 import datetime
 import json
 import os
+import signal
 import sys
+import threading
 from pathlib import Path
 
 from . import batch, checks, content, html, mail, pdf, progress, reports
@@ -305,6 +308,30 @@ def run_build(args) -> int:
     return 0 if report.ok else 1
 
 
+class _Stopped(BaseException):
+    """SIGTERM or SIGHUP: stop as after Ctrl-C, so workers are stopped and finished PDFs recorded."""
+
+    def __init__(self, signum: int):
+        super().__init__(signum)
+        self.signum = signum
+
+
+@contextlib.contextmanager
+def _stopped_by_signals():
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+
+    def stop(signum, frame):
+        raise _Stopped(signum)
+    saved = {signum: signal.signal(signum, stop) for signum in (signal.SIGTERM, signal.SIGHUP)}
+    try:
+        yield
+    finally:
+        for signum, handler in saved.items():
+            signal.signal(signum, handler)
+
+
 def main(argv: list[str] | None = None) -> int:
     argv = sys.argv[1:] if argv is None else argv
     if argv[:1] == ["check"]:
@@ -315,11 +342,16 @@ def main(argv: list[str] | None = None) -> int:
         parser, runner = build_parser(), run_build
     args = parser.parse_args(argv)
     try:
-        return runner(args)
+        with _stopped_by_signals():
+            return runner(args)
     except KeyboardInterrupt:
         print("Interrupted: finished PDFs are kept and recorded; unfinished ones keep their previous version.",
               file=sys.stderr)
         return 130
+    except _Stopped as exc:
+        print(f"Stopped by {signal.Signals(exc.signum).name}: finished PDFs are kept and recorded; unfinished ones "
+              "keep their previous version.", file=sys.stderr)
+        return 128 + exc.signum
     except UsageError as exc:
         parser.print_usage(sys.stderr)
         exc.show()

@@ -278,6 +278,8 @@ def _serve(conn, root: str, parent: int, temp: str) -> None:
     """A worker's life: render the tasks the parent sends, one at a time, until told to stop or orphaned."""
     # Ctrl-C reaches the whole process group; the parent decides what happens to workers.
     signal.signal(signal.SIGINT, signal.SIG_IGN)
+    for signum in (signal.SIGTERM, signal.SIGHUP):  # not the parent's orderly stop: a worker just ends
+        signal.signal(signum, signal.SIG_DFL)
     _die_with(parent)
     tempfile.tempdir = temp
     try:

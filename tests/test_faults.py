@@ -114,7 +114,11 @@ def test_workers_die_with_a_killed_build_and_the_next_build_runs_at_once(catalog
     workers = wait_for_workers(process, 2)
     time.sleep(0.5)
     os.kill(process.pid, signum)
-    process.communicate(timeout=30)
+    out, err = process.communicate(timeout=30)
+    if signum != signal.SIGKILL:  # stopped in order, as after Ctrl-C
+        assert process.returncode == 128 + signum
+        assert err.splitlines()[-1] == (f"Stopped by {signal.Signals(signum).name}: finished PDFs are kept and "
+                                        "recorded; unfinished ones keep their previous version.")
     assert wait_until(lambda: not any(alive(pid) for pid in workers), 5), "a worker outlived its build"
     catalogue.project.leaflet("slow", MINIMAL)
     started = time.monotonic()
@@ -200,6 +204,23 @@ def test_ctrl_c_exits_quietly_with_130(catalogue):
     assert err.splitlines()[-1] == ("Interrupted: finished PDFs are kept and recorded; unfinished ones keep their "
                                     "previous version.")
     assert "Traceback" not in err and "Exception" not in err
+    assert wait_until(lambda: not any(alive(pid) for pid in workers), 5)
+    complete_pdfs(catalogue.out)
+    assert list(catalogue.temp.iterdir()) == []
+
+
+def test_sigterm_to_the_whole_process_group_stops_the_build_in_order(catalogue):
+    catalogue.project.leaflet("slow", MINIMAL.replace("Rest your ankle and keep it raised when you can.",
+                                                      SLOW_BODY))
+    process = catalogue.start("-j", "2", "--force")
+    workers = wait_for_workers(process, 2)
+    time.sleep(1.0)
+    os.killpg(process.pid, signal.SIGTERM)  # as a service manager or a CI runner stops a job
+    out, err = process.communicate(timeout=30)
+    assert process.returncode == 128 + signal.SIGTERM
+    assert err.splitlines()[-1] == ("Stopped by SIGTERM: finished PDFs are kept and recorded; unfinished ones keep "
+                                    "their previous version.")
+    assert "Traceback" not in err
     assert wait_until(lambda: not any(alive(pid) for pid in workers), 5)
     complete_pdfs(catalogue.out)
     assert list(catalogue.temp.iterdir()) == []
