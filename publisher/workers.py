@@ -152,7 +152,8 @@ class Renderer:
         self.temp = Path(tempfile.mkdtemp(prefix=f"{TEMP_PREFIX}{os.getpid()}-"))
         # Imported here once, before forking: each worker then starts at once with it, and a
         # process that builds many times (a server, the tests) pays for the import only once.
-        pdf._weasyprint()
+        with _temporary_files_in(self.temp):  # finding its C libraries writes temporary files too
+            pdf._weasyprint()
         # Fresh workers, so a fresh engine, per build: styles may have changed since the last one.
         for _ in range(max(1, min(self.jobs, expected))):
             self.workers.append(_Worker(self.project, self.temp))
@@ -281,7 +282,7 @@ def _serve(conn, root: str, parent: int, temp: str) -> None:
     for signum in (signal.SIGTERM, signal.SIGHUP):  # not the parent's orderly stop: a worker just ends
         signal.signal(signum, signal.SIG_DFL)
     _die_with(parent)
-    tempfile.tempdir = temp
+    tempfile.tempdir = os.environ["TMPDIR"] = temp
     try:
         _init(root)
     except Exception as exc:  # told to the parent, which says it once, instead of a traceback per worker
@@ -312,6 +313,21 @@ def _die_with(parent: int) -> None:
             time.sleep(0.2)
         os._exit(1)
     threading.Thread(target=watch, daemon=True).start()
+
+
+@contextlib.contextmanager
+def _temporary_files_in(folder: Path):
+    """Python's and child programs' temporary files go into `folder` for a while."""
+    saved = tempfile.tempdir, os.environ.get("TMPDIR")
+    tempfile.tempdir = os.environ["TMPDIR"] = str(folder)
+    try:
+        yield
+    finally:
+        tempfile.tempdir = saved[0]
+        if saved[1] is None:
+            del os.environ["TMPDIR"]
+        else:
+            os.environ["TMPDIR"] = saved[1]
 
 
 def _remove_partial(task: Task) -> None:
