@@ -387,6 +387,6 @@ def test_a_manifest_that_cannot_be_saved_is_one_message(catalogue):
     code, out, err = catalogue.run("-j", "1")
     assert code == 1
     assert err == (f"Error: could not save the build manifest in the output folder {catalogue.out}: Is a directory - "
-                   "free some space or fix the folder's permissions; the PDFs are in place, and the next build renders them "
-                   "again\n")
+                   "free some space or fix the folder's permissions; the PDFs are in place, and the next build "
+                   "renders them again\n")
     complete_pdfs(catalogue.out)
