@@ -143,11 +143,12 @@ def build(project: content.Project, options: Options, paths: list[Path] | None =
         return _build(project, options, paths, emit, on_start, on_shared, started)
 
 
-def _output_error(project: content.Project, out: Path, exc: OSError, what: str) -> OutputError:
+def _output_error(project: content.Project, out: Path, exc: OSError, what: str,
+                  fix: str = "choose another --out, or fix its permissions or free some space; the previous PDFs "
+                             "are kept") -> OutputError:
     if isinstance(exc, (FileExistsError, NotADirectoryError)):
         return OutputError(f"Error: the output folder {project.relative(out)} is a file - give a folder with --out")
-    return OutputError(f"Error: {what} the output folder {project.relative(out)}: {exc.strerror or exc} - choose "
-                       "another --out, or fix its permissions or free some space; the previous PDFs are kept")
+    return OutputError(f"Error: {what} the output folder {project.relative(out)}: {exc.strerror or exc} - {fix}")
 
 
 def _stem_problem(path: Path, project: content.Project) -> Problem | None:
@@ -247,7 +248,7 @@ def _build(project, options, paths, emit, on_start, on_shared, started) -> Repor
     renderer = workers.Renderer(project, options.jobs, finished)
     try:
         if brand is not None and people is not None:
-            # Workers start importing WeasyPrint now, while this process validates.
+            # Workers start and set up their engines now, while this process validates.
             renderer.start(sum(o.render is None for p in to_validate for o, _ in wanted[Path(p).stem]))
         broken = [name for name, problems in (("brand.yaml", brand_problems), ("people.yaml", people_problems),
                                               ("styles/", style_findings)) if problems]
@@ -304,7 +305,9 @@ def _build(project, options, paths, emit, on_start, on_shared, started) -> Repor
     try:
         record.save()
     except OSError as exc:
-        raise _output_error(project, out, exc, "could not save the build manifest in")
+        raise _output_error(project, out, exc, "could not save the build manifest in",
+                            "free some space or fix the folder's permissions; the PDFs are in place, and the next "
+                            "build renders them again") from None
     return Report(sorted(results, key=lambda r: (r.name, r.output or "")), shared_errors,
                   time.perf_counter() - started, min(options.jobs, max(len(by_key), 1)), peaks)
 

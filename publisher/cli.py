@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 import argparse
+import contextlib
 import datetime
 import json
 import os
+import signal
 import sys
+import threading
 from pathlib import Path
 
 from . import __version__, batch, checks, content, github, html, mail, outputs, pdf, progress, reports, settings
@@ -242,7 +245,7 @@ def run_email(args) -> int:
     # Build it if missing or out of date: the manifest makes this a no-op otherwise.
     out = settings.resolve(project, out=args.out).out
     options = batch.Options(out=out, jobs=1, editions=(args.edition,), formats=("pdf",), today=args.today)
-    report = batch.build(project, options, paths)
+    report = batch.build(project, options, paths, on_wait=lambda holder: _waiting(options, holder))
     for result in report.failed:
         for line in result.errors:
             print(line, file=sys.stderr)
@@ -402,6 +405,32 @@ def run_build(args) -> int:
     return 0 if report.ok else 1
 
 
+class _Stopped(BaseException):
+    """SIGTERM or SIGHUP: stop as after Ctrl-C, so workers are stopped and finished PDFs recorded."""
+
+    def __init__(self, signum: int):
+        super().__init__(signum)
+        self.signum = signum
+
+
+@contextlib.contextmanager
+def _stopped_by_signals():
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+
+    def stop(signum, frame):
+        raise _Stopped(signum)
+    # SIGHUP is POSIX only; Windows has SIGTERM alone.
+    signals = [s for s in (signal.SIGTERM, getattr(signal, "SIGHUP", None)) if s is not None]
+    saved = {signum: signal.signal(signum, stop) for signum in signals}
+    try:
+        yield
+    finally:
+        for signum, handler in saved.items():
+            signal.signal(signum, handler)
+
+
 def _prog() -> str:
     """How we were started, for the usage line: build.py, the `leaflets` command or `python -m publisher`."""
     name = Path(sys.argv[0]).name if sys.argv and sys.argv[0] else ""
@@ -447,11 +476,16 @@ def main(argv: list[str] | None = None, *, project: Path | None = None) -> int:
     if args.project is None:
         args.project = Path.cwd()
     try:
-        return args.run(args)
+        with _stopped_by_signals():
+            return args.run(args)
     except KeyboardInterrupt:
         print("Interrupted: finished PDFs are kept and recorded; unfinished ones keep their previous version.",
               file=sys.stderr)
         return 130
+    except _Stopped as exc:
+        print(f"Stopped by {signal.Signals(exc.signum).name}: finished PDFs are kept and recorded; unfinished ones "
+              "keep their previous version.", file=sys.stderr)
+        return 128 + exc.signum
     except UsageError as exc:
         parser.commands[args.command].print_usage(sys.stderr)
         exc.show()

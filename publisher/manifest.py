@@ -133,7 +133,7 @@ class Manifest:
     def load(cls, out: Path) -> Manifest:
         """The manifest in `out`; an unreadable one is treated as empty (everything rebuilds)."""
         try:
-            data = json.loads((Path(out) / NAME).read_text(encoding="utf-8"))
+            data = json.loads(read_limited(Path(out) / NAME, 1 << 30).decode("utf-8"))
             if data.get("format") != FORMAT:
                 return cls(out)
             return cls(out, {stem: Entry(**entry) for stem, entry in data["leaflets"].items()
@@ -204,6 +204,8 @@ class LockTimeout(PublisherError):
 def lock_holder(out: Path) -> str:
     """Who holds the lock, as recorded in the lock file: 'process 123', or 'another build'."""
     try:
+        if not (Path(out) / LOCK).is_file():  # a FIFO put there would block the read
+            raise OSError("not a regular file")
         with open(Path(out) / LOCK, "rb") as handle:
             # Windows locks byte 0 of the file for the holder and refuses to read it, hence the offset.
             handle.seek(_RECORD)

@@ -127,10 +127,10 @@ TEMP_PREFIX = "publisher-"  # + the building process's id: one temporary folder 
 
 
 class Renderer:
-    """Renders tasks on worker processes, or in this process with one job.
+    """Renders tasks on worker processes (one or more): only a separate process can be stopped inside C code.
 
-    Start it as soon as work is known to be coming, so workers import
-    WeasyPrint while this process is still validating; submit tasks as they
+    Start it as soon as work is known to be coming, so workers set up their
+    engines while this process is still validating; submit tasks as they
     are ready; `finish` reports every outcome through `on_outcome`; `close`
     stops the workers and removes their temporary files, whatever happened.
     """
@@ -142,9 +142,9 @@ class Renderer:
         self.workers: list[_Worker] = []
         self.pending: list[Task] = []
         self.started = False
-        self.in_process = jobs <= 1
         self.temp: Path | None = None
         self.failed_starts = 0
+        self.why_not_started = "it died while starting"
 
     def start(self, expected: int) -> None:
         """Get ready for about `expected` tasks."""
@@ -156,21 +156,18 @@ class Renderer:
         # temporary folder, removed only when its font configuration is garbage collected;
         # a killed worker never gets there. Everything goes into one folder per build instead.
         self.temp = Path(tempfile.mkdtemp(prefix=f"{TEMP_PREFIX}{os.getpid()}-"))
-        if self.in_process:
-            with _temp_folder(self.temp):
-                _init(str(self.project.root))  # a fresh engine per build: styles may have changed since the last one
-        else:
-            for _ in range(min(self.jobs, expected)):
-                self.workers.append(_Worker(self.project, self.temp))
+        # Imported here once, before forking: each worker then starts at once with it, and a
+        # process that builds many times (a server, the tests) pays for the import only once.
+        with _temporary_files_in(self.temp):  # finding its C libraries writes temporary files too
+            pdf._weasyprint()
+        # Fresh workers, so a fresh engine, per build: styles may have changed since the last one.
+        for _ in range(max(1, min(self.jobs, expected))):
+            self.workers.append(_Worker(self.project, self.temp))
 
     def submit(self, task: Task) -> None:
         self.start(1)
-        if self.in_process:
-            with _temp_folder(self.temp):
-                self.on_outcome(render(task))
-        else:
-            self.pending.append(task)
-            self._dispatch()
+        self.pending.append(task)
+        self._dispatch()
 
     def finish(self) -> None:
         """Wait for every task; a worker that dies or overruns fails only the leaflet it was rendering."""
@@ -184,7 +181,8 @@ class Renderer:
             if not objects:  # every worker failed to start
                 for task in self.pending:
                     self.on_outcome(Outcome(task.name, task.stem, ok=False, errors=[
-                        f"{task.name}: no worker process could be started to render it - see the errors above"]))
+                        f"{task.name}: no worker process could be started to render it ({self.why_not_started}) - "
+                        "check the installation (python build.py check runs without one)"]))
                 self.pending = []
                 break
             multiprocessing.connection.wait(objects, timeout)
@@ -196,6 +194,9 @@ class Renderer:
         message = worker.receive()
         if message == "ready":
             return
+        if isinstance(message, tuple):  # ("unavailable", why): its engine could not be set up
+            self.why_not_started = message[1]
+            message = _DEAD
         if isinstance(message, Outcome):
             worker.task = None
             self.on_outcome(message)
@@ -231,8 +232,6 @@ class Renderer:
         for worker in self.workers:
             worker.stop()
         self.workers = []
-        if self.in_process and self.started:
-            _drop_engine()
         if self.temp:
             shutil.rmtree(self.temp, ignore_errors=True)
 
@@ -289,9 +288,15 @@ def _serve(conn, root: str, parent: int, temp: str) -> None:
     """A worker's life: render the tasks the parent sends, one at a time, until told to stop or orphaned."""
     # Ctrl-C reaches the whole process group; the parent decides what happens to workers.
     signal.signal(signal.SIGINT, signal.SIG_IGN)
+    for signum in (signal.SIGTERM, signal.SIGHUP):  # not the parent's orderly stop: a worker just ends
+        signal.signal(signum, signal.SIG_DFL)
     _die_with(parent)
-    tempfile.tempdir = temp
-    _init(root)
+    tempfile.tempdir = os.environ["TMPDIR"] = temp
+    try:
+        _init(root)
+    except Exception as exc:  # told to the parent, which says it once, instead of a traceback per worker
+        conn.send(("unavailable", f"{type(exc).__name__}: {exc}"))
+        return
     conn.send("ready")
     while True:
         try:
@@ -320,18 +325,18 @@ def _die_with(parent: int) -> None:
 
 
 @contextlib.contextmanager
-def _temp_folder(folder: Path | None):
-    saved = tempfile.tempdir
-    tempfile.tempdir = str(folder) if folder else saved
+def _temporary_files_in(folder: Path):
+    """Python's and child programs' temporary files go into `folder` for a while."""
+    saved = tempfile.tempdir, os.environ.get("TMPDIR")
+    tempfile.tempdir = os.environ["TMPDIR"] = str(folder)
     try:
         yield
     finally:
-        tempfile.tempdir = saved
-
-
-def _drop_engine() -> None:
-    global _engine
-    _engine = None  # its font folder lies in the build's temporary folder, removed next
+        tempfile.tempdir = saved[0]
+        if saved[1] is None:
+            del os.environ["TMPDIR"]
+        else:
+            os.environ["TMPDIR"] = saved[1]
 
 
 def _remove_partial(task: Task) -> None:

@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from conftest import MINIMAL, REPO, TODAY
-from publisher import batch, pdf
+from publisher import batch, pdf, progress
 
 
 def stamps(folder):
@@ -189,16 +189,13 @@ def test_a_crashed_worker_fails_only_its_leaflet(three, capsys, monkeypatch):
 
 
 def test_an_interrupted_build_keeps_what_it_finished(three, capsys, monkeypatch):
-    real = pdf.Engine.render
-    calls = []
+    real = progress.Plain.result
 
-    def interrupt_second(self, name, *args, **kwargs):
-        calls.append(name)
-        if len(calls) == 2:
-            raise KeyboardInterrupt
-        return real(self, name, *args, **kwargs)
+    def interrupt_after_first(self, result):
+        real(self, result)
+        raise KeyboardInterrupt  # Ctrl-C reaches the build just after its first PDF
 
-    monkeypatch.setattr(pdf.Engine, "render", interrupt_second)
+    monkeypatch.setattr(progress.Plain, "result", interrupt_after_first)
     code, out, err = three.run("-j", "1", capsys=capsys)
     assert code == 130
     assert err.splitlines()[-1].startswith("Interrupted: finished PDFs are kept and recorded")

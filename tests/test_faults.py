@@ -114,7 +114,11 @@ def test_workers_die_with_a_killed_build_and_the_next_build_runs_at_once(catalog
     workers = wait_for_workers(process, 2)
     time.sleep(0.5)
     os.kill(process.pid, signum)
-    process.communicate(timeout=30)
+    out, err = process.communicate(timeout=30)
+    if signum != signal.SIGKILL:  # stopped in order, as after Ctrl-C
+        assert process.returncode == 128 + signum
+        assert err.splitlines()[-1] == (f"Stopped by {signal.Signals(signum).name}: finished PDFs are kept and "
+                                        "recorded; unfinished ones keep their previous version.")
     assert wait_until(lambda: not any(alive(pid) for pid in workers), 5), "a worker outlived its build"
     catalogue.project.leaflet("slow", MINIMAL)
     started = time.monotonic()
@@ -169,13 +173,14 @@ def test_a_stale_lock_file_from_a_dead_process_is_taken_over(catalogue):
 # -- time limits, Ctrl-C, temporary folders ------------------------------------------------------------------
 
 
-def test_the_time_limit_holds_inside_c_code(project, tmp_path):
+@pytest.mark.parametrize("jobs", ["1", "2"])
+def test_the_time_limit_holds_inside_c_code(project, tmp_path, jobs):
     build = Build(project, tmp_path / "out", tmp_path / "tmp")
     project.leaflet("alpha")
     project.leaflet("slow", MINIMAL.replace("Rest your ankle and keep it raised when you can.", SLOW_BODY))
     started = time.monotonic()
     # 3 s: a normal leaflet stays well inside it even on a busy machine.
-    code, out, err = build.run("-j", "2", "--timeout", "3", timeout=120)
+    code, out, err = build.run("-j", jobs, "--timeout", "3", timeout=120)
     took = time.monotonic() - started
     assert code == 1
     assert err.splitlines() == [
@@ -199,6 +204,23 @@ def test_ctrl_c_exits_quietly_with_130(catalogue):
     assert err.splitlines()[-1] == ("Interrupted: finished PDFs are kept and recorded; unfinished ones keep their "
                                     "previous version.")
     assert "Traceback" not in err and "Exception" not in err
+    assert wait_until(lambda: not any(alive(pid) for pid in workers), 5)
+    complete_pdfs(catalogue.out)
+    assert list(catalogue.temp.iterdir()) == []
+
+
+def test_sigterm_to_the_whole_process_group_stops_the_build_in_order(catalogue):
+    catalogue.project.leaflet("slow", MINIMAL.replace("Rest your ankle and keep it raised when you can.",
+                                                      SLOW_BODY))
+    process = catalogue.start("-j", "2", "--force")
+    workers = wait_for_workers(process, 2)
+    time.sleep(1.0)
+    os.killpg(process.pid, signal.SIGTERM)  # as a service manager or a CI runner stops a job
+    out, err = process.communicate(timeout=30)
+    assert process.returncode == 128 + signal.SIGTERM
+    assert err.splitlines()[-1] == ("Stopped by SIGTERM: finished PDFs are kept and recorded; unfinished ones keep "
+                                    "their previous version.")
+    assert "Traceback" not in err
     assert wait_until(lambda: not any(alive(pid) for pid in workers), 5)
     complete_pdfs(catalogue.out)
     assert list(catalogue.temp.iterdir()) == []
@@ -336,3 +358,35 @@ def test_random_kills_never_hang_truncate_or_leak(catalogue, run):
     complete_pdfs(catalogue.out)
     assert sorted(p.name for p in catalogue.out.glob("*.pdf")) == ["alpha.pdf", "beta.pdf", "gamma.pdf"]
     assert list(catalogue.temp.iterdir()) == []
+
+
+def test_a_worker_that_cannot_start_is_one_message_per_leaflet(project, tmp_path):
+    build = Build(project, tmp_path / "out", tmp_path / "tmp")
+    project.leaflet("alpha")
+    # As a broken installation would: every worker's engine fails to start.
+    sabotage = tmp_path / "sitecustomize.py"
+    sabotage.write_text("import publisher.pdf as p\n"
+                        "def broken(self, project):\n    raise RuntimeError('no fonts today')\n"
+                        "p.Engine.__init__ = broken\n")
+    os.environ["PYTHONPATH"] = f"{tmp_path}{os.pathsep}{REPO}"
+    try:
+        code, out, err = build.run("-j", "2")
+    finally:
+        del os.environ["PYTHONPATH"]
+    assert code == 1
+    assert err.splitlines() == [
+        "handouts/alpha.yaml: no worker process could be started to render it (RuntimeError: no fonts today) - "
+        "check the installation (python build.py check runs without one)",
+        "built 0, unchanged 0, removed 0, failed 1 (1 error) in " + err.split(" in ")[-1].strip()]
+    assert list(build.temp.iterdir()) == []
+
+
+def test_a_manifest_that_cannot_be_saved_is_one_message(catalogue):
+    catalogue.out.mkdir()
+    (catalogue.out / ".manifest.json").mkdir()  # as good as a full disk for os.replace, and portable
+    code, out, err = catalogue.run("-j", "1")
+    assert code == 1
+    assert err == (f"Error: could not save the build manifest in the output folder {catalogue.out}: Is a directory - "
+                   "free some space or fix the folder's permissions; the PDFs are in place, and the next build "
+                   "renders them again\n")
+    complete_pdfs(catalogue.out)
