@@ -34,8 +34,8 @@ def test_parallel_and_serial_builds_give_identical_bytes(three, capsys, tmp_path
 
 @pytest.mark.slow
 def test_every_shipped_leaflet_is_identical_across_processes(shipped, tmp_path):
-    """Two fresh processes with different hash seeds, and this one, give the same bytes for every PDF:
-    nothing may depend on set order, object ids or the clock."""
+    """Two fresh processes with different hash seeds, and this one, give the same bytes for every PDF."""
+    # Catches what one process cannot: output that depends on set order, hash() or object ids.
     runs = {}
     for seed in ("1", "2"):
         env = {**os.environ, "PYTHONHASHSEED": seed}
