@@ -134,6 +134,20 @@ def test_what_shapes_every_pdf_rebuilds_every_pdf(three, capsys, change, args):
     assert out.splitlines()[-1] == "built 0, unchanged 3, removed 0, failed 0 in T s"
 
 
+def test_a_logo_outside_styles_still_rebuilds_every_pdf(three, capsys):
+    """styles/ is hashed whole, so this logo counts only through the brand's own digest."""
+    (three.root / "handouts" / "images").mkdir()
+    (three.root / "styles" / "brand" / "logo.svg").rename(three.root / "handouts" / "images" / "logo.svg")
+    brand = three.root / "brand.yaml"
+    brand.write_text(brand.read_text().replace("logo: styles/brand/logo.svg", "logo: handouts/images/logo.svg"))
+    assert three.run(capsys=capsys)[0] == 0
+    logo = three.root / "handouts" / "images" / "logo.svg"
+    logo.write_text(logo.read_text().replace("</svg>", "<rect width=\"1\" height=\"1\"/></svg>"))
+    code, out, err = three.run(capsys=capsys)
+    assert (code, err) == (0, "")
+    assert out.splitlines()[-1] == "built 3, unchanged 0, removed 0, failed 0 in T s"
+
+
 def test_force_renders_everything(three, capsys):
     three.run(capsys=capsys)
     code, out, err = three.run("--force", capsys=capsys)
