@@ -181,20 +181,21 @@ def apply(mutation: Mutation, root: Path) -> None:
         path.write_text(text.replace(old, new), encoding="utf-8")
 
 
-def run(mutation: Mutation, workers: int) -> tuple[str, float, str]:
-    """('caught' | 'missed' | 'error', seconds, last line of pytest's output)."""
+def run(mutation: Mutation, workers: int) -> tuple[str, float, str, list]:
+    """('caught' | 'missed' | 'error', seconds, last line of pytest's output, the tests that failed)."""
     started = time.perf_counter()
     with tempfile.TemporaryDirectory(prefix="mutant-") as folder:
         root = Path(folder) / "project"
         copy_project(root)
         apply(mutation, root)
         # No -x: under xdist it ends the run with exit code 2, which would hide a failure.
-        run = subprocess.run([str(PYTHON), "-m", "pytest", "-q", "-n", str(workers), "-p", "no:cacheprovider",
+        run = subprocess.run([str(PYTHON), "-m", "pytest", "-q", "-rfE", "-n", str(workers), "-p", "no:cacheprovider",
                               *mutation.tests], cwd=root, capture_output=True, text=True)
-    last = (run.stdout.strip().splitlines() or [""])[-1]
+    lines = run.stdout.strip().splitlines() or [""]
+    failed = [line.split(" ")[1] for line in lines if line.startswith(("FAILED ", "ERROR "))]
     # 1: tests failed. 0: all passed. Anything else (2 interrupted, 4 usage, 5 no tests) says the mutation is stale.
     verdict = {0: "missed", 1: "caught"}.get(run.returncode, "error")
-    return verdict, time.perf_counter() - started, last
+    return verdict, time.perf_counter() - started, lines[-1], failed
 
 
 def main(argv=None) -> int:
@@ -202,6 +203,7 @@ def main(argv=None) -> int:
     parser.add_argument("only", nargs="*", help="run the mutations whose name or promise contains one of these")
     parser.add_argument("--list", action="store_true", help="list the mutations and stop")
     parser.add_argument("-n", type=int, default=2, metavar="N", help="pytest workers per run (default: 2)")
+    parser.add_argument("-v", "--verbose", action="store_true", help="name the tests that caught each mutation")
     args = parser.parse_args(argv)
     chosen = [m for m in MUTATIONS if not args.only or any(w in m.name or w in m.promise for w in args.only)]
     if args.list:
@@ -210,10 +212,13 @@ def main(argv=None) -> int:
         return 0
     missed = 0
     for m in chosen:
-        verdict, seconds, last = run(m, args.n)
+        verdict, seconds, last, failed = run(m, args.n)
         missed += verdict != "caught"
         print(f"{verdict:7} {m.name:32} {m.promise:22} {seconds:5.0f} s  {last}" + (f"  ({m.note})" if m.note else ""),
               flush=True)
+        if args.verbose:
+            for name in failed:
+                print(f"        {name}")
     print(f"{len(chosen) - missed} of {len(chosen)} mutations caught")
     return 1 if missed else 0
 

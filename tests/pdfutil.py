@@ -138,11 +138,9 @@ def structure(path) -> list[tuple]:
         walk(kid, 0)
     return out
 def space_advances(path) -> list[tuple[float, float]]:
-    """(font size, advance) of every space typed between two words on one line, in PDF text-space units.
-
-    The advance runs from the space's origin to the next glyph's, so it includes any
-    stretching a justified line adds; ink boxes would vary with the letters' shapes.
-    """
+    """(font size, advance) of every space typed between two words on one line, in PDF text-space units."""
+    # The advance runs from the space's origin to the next glyph's, so it includes any
+    # stretching a justified line adds; ink boxes would vary with the letters' shapes.
     def origin(textpage, i):
         x, y = ctypes.c_double(), ctypes.c_double()
         pdfium_c.FPDFText_GetCharOrigin(textpage.raw, i, x, y)
@@ -166,12 +164,10 @@ def space_advances(path) -> list[tuple[float, float]]:
 
 
 def font_sizes(path) -> list[float]:
-    """The size in points of every printed character, checked against PDFium's count of characters.
-
-    pdfminer (under pdfplumber) reads no characters at all from a font written with a
-    custom CMap, as WeasyPrint does when a glyph is missing; a size list that is
-    silently short would let a small font through.
-    """
+    """The size in points of every printed character, checked against PDFium's count of characters."""
+    # pdfminer (under pdfplumber) reads no characters at all from a font written with a
+    # custom CMap, as WeasyPrint does when a glyph is missing; a size list that is
+    # silently short would let a small font through.
     with pdfplumber.open(str(path)) as pdf:
         sizes = [round(c["size"], 1) for page in pdf.pages for c in page.chars if c["text"].strip()]
     document = pypdfium2.PdfDocument(str(path))

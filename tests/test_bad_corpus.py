@@ -70,7 +70,8 @@ def test_the_canary_is_found_when_it_is_printed(project, capsys):
     install(project, CASES[0])
     (project.root / "handouts" / CASES[0].name).unlink()
     shutil.copy(project.root.parent / "canary.svg", project.root / "handouts" / "images" / "canary.svg")
-    project.leaflet("good", MINIMAL.replace("    body: Rest", "    image: {file: images/canary.svg, alt: x}\n    body: Rest"))
+    shown = MINIMAL.replace("    body: Rest", "    image: {file: images/canary.svg, alt: x}\n    body: Rest")
+    project.leaflet("good", shown)
     code, out, err = project.run(capsys=capsys)
     assert code == 0, err
     assert CANARY in " ".join(page_texts(project.root / "dist" / "good.pdf"))

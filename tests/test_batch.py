@@ -34,8 +34,8 @@ def test_parallel_and_serial_builds_give_identical_bytes(three, capsys, tmp_path
 
 @pytest.mark.slow
 def test_every_shipped_leaflet_is_identical_across_processes(shipped, tmp_path):
-    """Two fresh processes with different hash seeds, and this one, give the same bytes for every PDF:
-    nothing may depend on set order, object ids or the clock."""
+    """Two fresh processes with different hash seeds, and this one, give the same bytes for every PDF."""
+    # Catches what one process cannot: output that depends on set order, hash() or object ids.
     runs = {}
     for seed in ("1", "2"):
         env = {**os.environ, "PYTHONHASHSEED": seed}
@@ -132,6 +132,20 @@ def test_what_shapes_every_pdf_rebuilds_every_pdf(three, capsys, change, args):
     assert all((three.root / "dist" / name).read_bytes() != data for name, data in before.items())
     code, out, err = three.run(*args, capsys=capsys)  # and once rebuilt, it is up to date again
     assert out.splitlines()[-1] == "built 0, unchanged 3, removed 0, failed 0 in T s"
+
+
+def test_a_logo_outside_styles_still_rebuilds_every_pdf(three, capsys):
+    """styles/ is hashed whole, so this logo counts only through the brand's own digest."""
+    (three.root / "handouts" / "images").mkdir()
+    (three.root / "styles" / "brand" / "logo.svg").rename(three.root / "handouts" / "images" / "logo.svg")
+    brand = three.root / "brand.yaml"
+    brand.write_text(brand.read_text().replace("logo: styles/brand/logo.svg", "logo: handouts/images/logo.svg"))
+    assert three.run(capsys=capsys)[0] == 0
+    logo = three.root / "handouts" / "images" / "logo.svg"
+    logo.write_text(logo.read_text().replace("</svg>", "<rect width=\"1\" height=\"1\"/></svg>"))
+    code, out, err = three.run(capsys=capsys)
+    assert (code, err) == (0, "")
+    assert out.splitlines()[-1] == "built 3, unchanged 0, removed 0, failed 0 in T s"
 
 
 def test_force_renders_everything(three, capsys):

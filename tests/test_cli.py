@@ -115,7 +115,7 @@ def test_sandbox_refuses_files_outside_the_project(project):
 @pytest.mark.parametrize("leaflet_folder", [None, ".", "handouts"])
 @pytest.mark.parametrize("how", ["absolute", "relative"])
 def test_sandbox_refuses_project_files_outside_its_folders(project, relative, leaflet_folder, how):
-    """Inside the project is not enough: only templates/, styles/ and handouts/ (a leaflet in the root opens no more)."""
+    """Inside the project is not enough: only templates/, styles/ and handouts/, even for a leaflet in the root."""
     secret = project.write(relative, "body { color: red }")
     href = secret.as_uri() if how == "absolute" else relative  # relative to the project root, the base URL
     html = f'<html><head><link rel="stylesheet" href="{href}"></head><body>x</body></html>'
@@ -134,7 +134,8 @@ def test_sandbox_follows_symlinks_before_deciding(project):
     html = '<html><head><link rel="stylesheet" href="styles/linked.css"></head><body>x</body></html>'
     with pytest.raises(RenderError) as refused:
         pdf.render_pdf(content.Project(project.root), "handouts/x.yaml", html)
-    assert str(refused.value) == (f"handouts/x.yaml: refused to load {(project.root / 'styles' / 'linked.css').as_uri()}: "
+    linked = (project.root / "styles" / "linked.css").as_uri()
+    assert str(refused.value) == (f"handouts/x.yaml: refused to load {linked}: "
                                   "file is outside the project's templates, styles and handouts")
 
 

@@ -177,7 +177,8 @@ def test_brand_logo_must_exist(project, capsys):
 
 @pytest.mark.parametrize("args, message", [
     (["handouts/nope.yaml"], "Error: 'handouts/nope.yaml' does not exist"),
-    (["/etc/hostname"], "Error: '/etc/hostname' is outside the project folder {root} - leaflets must live in the project"),
+    (["/etc/hostname"],
+     "Error: '/etc/hostname' is outside the project folder {root} - leaflets must live in the project"),
     (["brand.yaml.txt"], "Error: 'brand.yaml.txt' does not exist"),
 ])
 def test_usage_errors_exit_2(project, capsys, monkeypatch, args, message):

@@ -53,8 +53,9 @@ ATTRIBUTION = "Dr. Rebecca Fernandez, MBBS, author and a reviewer for my patient
 
 
 def test_the_article_is_printed_in_its_own_order(text):
-    """Each sentence after the one before it, outside the contents list: a heading dropped from the body,
-    or two paragraphs swapped, fails here even though the words are still somewhere on the page."""
+    """Each sentence after the one before it, outside the contents list."""
+    # A heading dropped from the body, or two paragraphs swapped, fails here even though
+    # the words are still somewhere on the page.
     body, listed = re.subn(r"In this leaflet(?: [^.]+?[ .]+page \d+)+", " ", text, count=1)
     assert listed == 1
     sentences = [s for s in article_sentences() if s != ATTRIBUTION] + [ATTRIBUTION]
