@@ -11,6 +11,7 @@ project and measures, on this machine and in this run:
      a sample of --naive leaflets and scaled, because it is slow);
   4. a no-op rebuild, and a rebuild after changing one leaflet;
   5. peak memory per worker (from the build report);
+  6. the web edition of all of them (`--format html`), cold, beside the PDFs;
 then repeats 1, 4 and 5 with scale x N leaflets (--scale 0 skips that).
 Machines here are shared and noisy: the ratios matter, not the seconds.
 """
@@ -59,12 +60,13 @@ def make_project(root: Path, count: int, seed: int = 1) -> content.Project:
     return content.Project(root)
 
 
-def build(root: Path, jobs: int, report: Path) -> tuple[float, dict]:
+def build(root: Path, jobs: int, report: Path, formats: str = "pdf", out: str = "dist") -> tuple[float, dict]:
     """Run `python build.py` as a user would; (seconds, JSON report)."""
     started = time.perf_counter()
-    # One edition, so that every measure renders the same documents once each.
+    # One edition and one format, so that every measure renders the same documents once each.
     run = subprocess.run([PYTHON, str(REPO / "build.py"), "--project", str(root), "-j", str(jobs), "-q",
-                          "--edition", "standard", "--report", str(report)], capture_output=True, text=True)
+                          "--edition", "standard", "--format", formats, "--out", str(root / out),
+                          "--report", str(report)], capture_output=True, text=True)
     seconds = time.perf_counter() - started
     if run.returncode != 0:
         sys.exit(f"build failed:\n{run.stderr}")
@@ -91,6 +93,9 @@ def campaign(n: int, jobs: int, naive: int, floor: bool) -> dict:
         touch_one(root)
         figures["one"], report = build(root, jobs, Path(tmp) / "one.json")
         assert report["summary"]["built"] == 1, report["summary"]
+        figures["web"], report = build(root, jobs, Path(tmp) / "web.json", formats="html", out="web")
+        assert report["summary"]["built"] == n, report["summary"]
+        figures["web_kb"] = sum(item["bytes"] for item in report["leaflets"]) / n / 1024
         if floor:
             # The final HTML of every leaflet, stylesheet link included, for WeasyPrint alone.
             catalogue = content.load_catalogue(project)
@@ -136,6 +141,8 @@ def main() -> None:
           f" (timed on {small['naive_sample']}, scaled)")
     print(f"  4. no-op rebuild          {small['noop']:8.2f} s   one leaflet changed {small['one']:6.2f} s")
     print(f"  5. peak RSS per worker    {small['peak_rss_mb']:8.0f} MB")
+    print(f"  6. web edition, cold      {small['web']:8.2f} s  {small['web'] / small['n'] * 1000:6.0f} ms/leaflet"
+          f" ({small['web_kb']:.0f} KB a page; {small['web'] / small['cold']:.2f}x the PDF build)")
     print(f"  cold / engine floor       {small['cold'] / small['floor']:8.2f}x   (target <= 0.6)")
     print(f"  naive loop / cold         {small['naive'] / small['cold']:8.1f}x   (target >= 12)")
     for figures in filter(None, [big]):

@@ -433,8 +433,9 @@ def _stopped_by_signals():
 
 def _prog() -> str:
     """How we were started, for the usage line: build.py, the `leaflets` command or `python -m publisher`."""
-    name = Path(sys.argv[0]).name if sys.argv and sys.argv[0] else ""
-    if name == "__main__.py":
+    started = Path(sys.argv[0]) if sys.argv and sys.argv[0] else Path()
+    name = started.name
+    if name == "__main__.py" and started.parent.name == "publisher":  # not another module's, e.g. pytest's
         return "python -m publisher"
     if name.startswith("leaflets"):  # leaflets, leaflets.exe, leaflets-script.py
         return "leaflets"

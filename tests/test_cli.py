@@ -26,7 +26,7 @@ def test_help_reads_well():
 def test_build_help():
     run = subprocess.run([sys.executable, "build.py", "build", "--help"], cwd=REPO, capture_output=True, text=True)
     assert run.returncode == 0
-    assert run.stdout.startswith("usage: build.py build [-h] [--project DIR] [--out DIR] [--html] [-j N]\n")
+    assert run.stdout.startswith("usage: build.py build [-h] [--project DIR] [--out DIR] [--format NAMES]\n")
 
 
 def test_check_help():

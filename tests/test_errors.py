@@ -185,7 +185,7 @@ def test_usage_errors_exit_2(project, capsys, monkeypatch, args, message):
     monkeypatch.chdir(project.root)
     code, out, err = project.run(*args, capsys=capsys)
     assert code == 2
-    assert err.splitlines()[0].startswith("usage: build.py [-h]")
+    assert err.splitlines()[0].startswith("usage: build.py build [-h]")
     assert err.splitlines()[-1] == message.format(root=project.root)
     assert out == "" and not (project.root / "dist").exists()
 

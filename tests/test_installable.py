@@ -129,15 +129,15 @@ def test_check_format_github_exact_output(project, capsys):
         "::warning file=handouts/ankle.yaml,line=9,col=16,title=review-due-soon::the review is due on 2026-12-01, "
         "in 6 days - start the review\n"
         "::notice file=handouts/ankle.yaml,line=16,col=15,title=sources::no sources are listed - list the evidence "
-        "under 'sources:' [waived: Drafted before the evidence review.]\n"
+        "under 'sources:', or say why there is none in 'sources_note:' [waived: Drafted before the evidence review.]\n"
         "::error file=handouts/bad.yaml,line=12,col=15,title=validation::credits.reviewers[0]: unknown person 'nobody' "
-        "(known: phoebe-carter, rebecca-fernandez)\n")
+        "- use an id from people.yaml (phoebe-carter, rebecca-fernandez), or add the person there\n")
     assert err == "2 leaflets checked, 1 valid: 1 error, 1 warning, 1 waived.\n"
 
 
 def test_github_commands_escape_data_and_properties():
     problem = Problem("handouts/a,b:c.yaml", 3, 7, "title", "100% sure\r\nsecond line")
-    finding = governance.Finding("x.yaml", 1, 2, "warning", "rule:one,two", "a: b, c")
+    finding = governance.Finding("x.yaml", 1, 2, "", "a: b, c", "warning", "rule:one,two")
     report = type("Report", (), {"shared_located": [problem], "entries": [
         type("Entry", (), {"located": [finding]})()]})()
     assert github.workflow_commands(report) == [
