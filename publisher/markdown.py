@@ -31,6 +31,7 @@ _NB_HYPHEN_HTML = '<span class="nobreak">-</span>'
 _PIPE_ROW = re.compile(r"^ {0,3}\|.*\|[ \t]*\Z")
 _DELIMITER_ROW = re.compile(r"^ {0,3}\|?[ \t]*:?-+:?[ \t]*(\|[ \t]*:?-+:?[ \t]*)*\|?[ \t]*\Z")
 _CELL_SPLIT = re.compile(r"(?<!\\)\|")
+_LINE_END = re.compile(r"\r\n?|\n")
 _ITEM_START = re.compile(r"^( *)([-*+]|[0-9]{1,9}[.)])( +|\Z)")
 _LIST_LINE = re.compile(r"^ *([-*+]|[0-9]{1,9}[.)])( |\Z)")
 
@@ -81,7 +82,8 @@ def findings(text: str, headings: bool = False) -> list[Finding]:
     if _depth(tokens) > MAX_NESTING:
         return [Finding(f"bold, links and lists are nested more than {MAX_NESTING} deep - "
                         "a leaflet needs far fewer levels")]
-    lines = text.split("\n")
+    # The lines as markdown-it numbers them: it ends a line at CR, LF or CRLF.
+    lines = _LINE_END.split(text)
     found: list[Finding] = []
     for token in _walk(tokens):
         if token.type == "em_open" and token.markup in ("*", "_"):

@@ -42,7 +42,7 @@ BODY_BLOCK = '  {%- if section.body %}\n  <div class="body">{{ section.body | md
 CALLOUTS_LINE = '  {%- for callout in section.callouts %}{% include "partials/callout.html" %}{% endfor %}\n'
 SEED = ["tests/test_reference_leaflet.py"]
 QR = ["tests/test_print.py", "-k", "qr"]
-MARGINS = ["tests/test_reference_leaflet.py", "tests/test_print.py"]  # wherever issue 10 puts its page tests
+MARGINS = ["tests/test_reference_leaflet.py", "tests/test_print.py", "tests/test_pages.py"]
 INCREMENTAL = ["tests/test_batch.py"]
 DETERMINISM = ["tests/test_batch.py", "tests/test_cli.py", "-k", "identical or same_bytes"]
 EMAIL = ["tests/test_email.py"]
@@ -88,11 +88,10 @@ MUTATIONS = [
              [(BASE_CSS, "p, ul, ol { margin: 0 0 0.75em; max-width: var(--measure); }",
                "p, ul, ol { margin: 0 0 0.75em; max-width: var(--measure); }\np { width: 120%; }")], MARGINS),
     Mutation("margin-a5-right-4mm", "margins",
-             [("styles/a5.css", "  margin: 14mm 14mm 26mm 14mm;", "  margin: 14mm 4mm 26mm 14mm;")], MARGINS,
-             "only A4 is checked for margins until issue 10's page-property tests land"),
+             [("styles/a5.css", "  margin: 14mm 14mm 26mm 14mm;", "  margin: 14mm 4mm 26mm 14mm;")], MARGINS),
     Mutation("margin-large-print-long-words", "margins",
-             [("styles/large-print.css", "  --measure: 100%;", "  --measure: 100%;\n  overflow-wrap: normal;")],
-             MARGINS, "a no-op until issue 10 makes long words wrap; then its A5 large-print test should catch it"),
+             [(BASE_CSS, "p, li, dt, dd, figcaption, h1, h2, h3 { overflow-wrap: anywhere; }",
+               "p, li, dt, dd, figcaption, h1, h2, h3 { overflow-wrap: normal; }")], MARGINS),
     Mutation("incremental-ignores-options", "incremental rebuilds",
              [("publisher/manifest.py", '"options": options}', '"options": {}}')], INCREMENTAL),
     Mutation("incremental-ignores-logo", "incremental rebuilds",

@@ -124,3 +124,11 @@ def test_an_indented_continuation_is_not_a_run_on_line(project, capsys):
     project.leaflet("tips", leaflet(body))
     code, out, err = project.run(capsys=capsys)
     assert (code, err) == (0, "")
+
+
+@pytest.mark.parametrize("text", ["| a | b |\r| c | d |\r\nafter", "| a | b |\r| - | - |\r| c |", "- a\r\nb\r- c"])
+def test_lines_ending_in_carriage_returns_are_counted_as_markdown_counts_them(text):
+    """A quoted YAML value may hold "\\r": the table and list checks number lines as markdown-it does."""
+    from publisher import markdown
+    found = markdown.findings(text)
+    assert found and all(f.line is not None and f.line < 3 for f in found)
