@@ -187,6 +187,7 @@ def render_html(catalogue: Catalogue, leaflet: Leaflet, paper: str = DEFAULT_PAP
             edition=edition,
             layouts=layouts(paper, edition),
             overdue=leaflet.overdue,
+            printed=True,  # QR codes beside web links (partials/reading.html)
         )
     except jinja2.TemplateSyntaxError as exc:
         where = exc.filename and project.relative(Path(exc.filename))

@@ -123,6 +123,7 @@ def render_web(catalogue: Catalogue, leaflet: Leaflet) -> bytes:
             palette=palette(_brand(brand)),
             css=markupsafe.Markup((project.styles / STYLESHEET).read_text(encoding="utf-8")),
             overdue=leaflet.overdue,
+            printed=False,
         )
     except jinja2.TemplateSyntaxError as exc:
         shown = project.relative(Path(exc.filename)) if exc.filename else None
