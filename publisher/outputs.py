@@ -1,9 +1,9 @@
 """Outputs: every format a leaflet is published in, in one registry.
 
 Naming, the manifest, incremental rebuilds, removal of deleted leaflets,
-temporary-file clean-up, reports and email attachments all iterate over this
-registry. A new format is one module with a render function and one
-`register(...)` line at the foot of this file.
+temporary-file clean-up and reports go through this registry, and email
+attaches its "pdf" output. A new format is one module with a render function
+and one `register(...)` line at the foot of this file.
 """
 
 from __future__ import annotations
