@@ -227,16 +227,20 @@ def _build(project, options, paths, emit, on_start, on_shared, started) -> Repor
     by_key: dict = {}
     images: dict = {}  # stem -> {image path: digest}
 
+    def made_from(leaflet: content.Leaflet, warnings: list, digest: str, pages: int, size: int) -> manifest.Entry:
+        """What one output of `leaflet` was made from, for the manifest, whichever format it is."""
+        return manifest.Entry(
+            source=leaflet.name, leaflet=leaflet.digest, next_review=leaflet.data["dates"]["next_review"],
+            overdue=leaflet.overdue, warnings=[dataclasses.asdict(w) for w in warnings], waived=leaflet.waived,
+            people={pid: manifest.digest_json(people[pid]) for pid in leaflet.people_ids()},
+            images=images[leaflet.stem], brand=brand_digest, shared=shared, digest=digest, pages=pages, bytes=size)
+
     def finished(outcome: workers.Outcome) -> None:
         leaflet = by_key[outcome.stem]
         peaks[outcome.worker] = max(peaks.get(outcome.worker, 0), outcome.peak_rss_mb)
         if outcome.ok:
-            record.entries[outcome.stem] = manifest.Entry(
-                source=leaflet.name, leaflet=leaflet.digest, next_review=leaflet.data["dates"]["next_review"],
-                overdue=leaflet.overdue, warnings=_recorded(leaflet.warnings + outcome.warnings), waived=leaflet.waived,
-                people={pid: manifest.digest_json(people[pid]) for pid in leaflet.people_ids()},
-                images=images[leaflet.stem],
-                brand=brand_digest, shared=shared, digest=outcome.digest, pages=outcome.pages, bytes=outcome.bytes)
+            record.entries[outcome.stem] = made_from(leaflet, leaflet.warnings + outcome.warnings, outcome.digest,
+                                                     outcome.pages, outcome.bytes)
             result = Result(leaflet.name, "built", str(out / outcome.stem), outcome.pages,
                             outcome.bytes, outcome.seconds, warnings=[str(w) for w in leaflet.warnings + outcome.warnings])
         else:
@@ -290,8 +294,8 @@ def _build(project, options, paths, emit, on_start, on_shared, started) -> Repor
                 renderer.submit(task)
         # Light outputs are made here while the workers render PDFs.
         for leaflet, output, edition in in_process:
-            result = _make(catalogue, leaflet, output, outputs.Job(catalogue, leaflet, edition, paper, options.marks),
-                           out, record, people, images[leaflet.stem], brand_digest, shared)
+            result = _make(leaflet, output, outputs.Job(catalogue, leaflet, edition, paper, options.marks), out,
+                           record, made_from)
             results.append(result)
             emit(result)
         renderer.finish()
@@ -312,10 +316,9 @@ def _build(project, options, paths, emit, on_start, on_shared, started) -> Repor
                   time.perf_counter() - started, min(options.jobs, max(len(by_key), 1)), peaks)
 
 
-def _make(catalogue: content.Catalogue, leaflet: content.Leaflet, output: outputs.Output, job: outputs.Job,
-          out: Path, record: manifest.Manifest, people: dict, images: dict, brand_digest: str | None,
-          shared: str) -> Result:
-    """Make one in-process output, write it atomically and record it: its Result."""
+def _make(leaflet: content.Leaflet, output: outputs.Output, job: outputs.Job, out: Path, record: manifest.Manifest,
+          made_from) -> Result:
+    """Make one in-process output, write it atomically and record it (`made_from` gives the entry): its Result."""
     key = output.file_name(leaflet.stem, job.edition)
     started = time.perf_counter()
     assert output.render is not None  # only in-process outputs come here
@@ -331,11 +334,7 @@ def _make(catalogue: content.Catalogue, leaflet: content.Leaflet, output: output
     except Exception as exc:  # a bug on odd input must not take the batch down
         return Result(leaflet.name, "failed", errors=[f"{leaflet.name}: {output.name} failed: "
                                                       f"{type(exc).__name__}: {exc}"])
-    record.entries[key] = manifest.Entry(
-        source=leaflet.name, leaflet=leaflet.digest, next_review=leaflet.data["dates"]["next_review"],
-        overdue=leaflet.overdue, warnings=_recorded(leaflet.warnings), waived=leaflet.waived,
-        people={pid: manifest.digest_json(people[pid]) for pid in leaflet.people_ids()}, images=images,
-        brand=brand_digest or "", shared=shared, digest=manifest.digest_bytes(data), pages=0, bytes=len(data))
+    record.entries[key] = made_from(leaflet, leaflet.warnings, manifest.digest_bytes(data), 0, len(data))
     return Result(leaflet.name, "built", str(out / key), 0, len(data), time.perf_counter() - started,
                   warnings=[str(w) for w in leaflet.warnings])
 
@@ -352,11 +351,6 @@ def _govern(leaflet: content.Leaflet, brand: dict | None, options: Options):
         return None, [str(f) for f in errors]
     leaflet.warnings = [f for f in found if f.level == "warning"]
     return leaflet, []
-
-
-def _recorded(warnings: list) -> list:
-    """Warnings as the manifest keeps them, to show again (and fail --strict) while the leaflet is unchanged."""
-    return [dataclasses.asdict(w) for w in warnings]
 
 
 def _task(catalogue: content.Catalogue, leaflet: content.Leaflet, options: Options, paper: str,

@@ -12,7 +12,7 @@ import sys
 import threading
 from pathlib import Path
 
-from . import __version__, batch, checks, content, github, html, mail, outputs, pdf, progress, reports, settings
+from . import __version__, batch, checks, content, editions, github, mail, outputs, pdf, progress, reports, settings
 from .errors import PublisherError, UsageError
 
 COMMANDS = ("build", "check", "email")
@@ -126,9 +126,9 @@ def _build_options(commands, name: str, summary: str, shown: str) -> argparse.Ar
                         help="treat warnings (from WeasyPrint or the governance rules) as errors "
                              "(default: on when CI=true)")
     _governance_options(parser)
-    parser.add_argument("--paper", choices=html.PAPERS, default=None,
+    parser.add_argument("--paper", choices=tuple(editions.PAPERS), default=None,
                         help="paper size (default: the brand's, else a4)")
-    parser.add_argument("--edition", choices=html.EDITIONS, action="append", default=None,
+    parser.add_argument("--edition", choices=tuple(editions.EDITIONS), action="append", default=None,
                         help="build this edition; repeat for both (default: the brand's editions, else standard); "
                              "large print goes to dist/<stem>.large-print.pdf")
     parser.add_argument("--print-marks", action="store_true",
@@ -206,7 +206,7 @@ def _email_options(commands, name: str, summary: str, shown: str) -> argparse.Ar
     _command_project(parser, shown)
     parser.add_argument("--out", type=Path, default=None, metavar="DIR",
                         help="the build's output folder, where the PDF is made if missing (default: dist/)")
-    parser.add_argument("--edition", choices=html.EDITIONS, default="standard",
+    parser.add_argument("--edition", choices=tuple(editions.EDITIONS), default="standard",
                         help="attach this edition (default: standard)")
     parser.add_argument("--dry-run", type=Path, metavar="DIR", help="write one .eml file per recipient to DIR "
                                                                      "instead of sending")

@@ -14,10 +14,6 @@ from . import caches, editions, markdown
 from .content import Catalogue, Leaflet, Project
 from .errors import RenderError
 
-PAPERS = tuple(editions.PAPERS)
-DEFAULT_PAPER = editions.DEFAULT_PAPER
-EDITIONS = tuple(editions.EDITIONS)
-
 
 def stylesheets(paper: str, edition: str = "standard", marks: bool = False) -> list[str]:
     """The project stylesheets, in cascade order, for one paper size, edition and print option."""
@@ -133,7 +129,7 @@ def view(project: Project, leaflet: Leaflet) -> dict:
             section["anchor"] = f"section-{headed}"
         if section["image"]:
             section["image"].setdefault("caption", None)
-            section["image"]["url"] = project.relative(leaflet.path.parent / section["image"]["file"])
+            section["image"]["src"] = project.relative(leaflet.path.parent / section["image"]["file"])
         for callout in section["callouts"]:
             # Paper cannot be clicked: a call to action's web links also print as QR codes.
             callout["web_links"] = [url for url in markdown.links(callout["body"]) if url.startswith(("https://", "http://"))] \
@@ -165,7 +161,7 @@ def _brand(brand: dict) -> dict:
     return brand
 
 
-def render_html(catalogue: Catalogue, leaflet: Leaflet, paper: str = DEFAULT_PAPER, link_styles: bool = True,
+def render_html(catalogue: Catalogue, leaflet: Leaflet, paper: str = editions.DEFAULT_PAPER, link_styles: bool = True,
                 edition: str = "standard", marks: bool = False) -> str:
     """The leaflet as one HTML document; URLs in it are relative to the project root.
 
@@ -196,7 +192,7 @@ def render_html(catalogue: Catalogue, leaflet: Leaflet, paper: str = DEFAULT_PAP
         raise RenderError(leaflet.name, f"template error: {exc} - fix the template in templates/")
 
 
-def preview(catalogue: Catalogue, leaflet: Leaflet, paper: str = DEFAULT_PAPER, edition: str = "standard",
+def preview(catalogue: Catalogue, leaflet: Leaflet, paper: str = editions.DEFAULT_PAPER, edition: str = "standard",
             marks: bool = False) -> str:
     """The print layout as one HTML file that opens from the output folder in a browser."""
     # Relative URLs point back at the project's styles and images.
