@@ -133,7 +133,11 @@ def _table_findings(tokens, lines: list[str]) -> list[Finding]:
             width = _cells(lines[start])
             for number in range(start + 2, end):
                 count = _cells(lines[number])
-                if count != width:
+                if "|" not in lines[number]:
+                    # Pipe tables run on to the next blank line: a sentence pasted straight under one joins it.
+                    found.append(Finding("this line has no '|', so it joins the table above as a row - leave a "
+                                         "blank line before it to start a new paragraph", number))
+                elif count != width:
                     found.append(Finding(f"this table row has {count} cell{'s' if count != 1 else ''} but the "
                                          f"header has {width} - give every row {width} cells (an empty cell "
                                          "is '| |')", number))
@@ -293,9 +297,11 @@ def blocks(text: str) -> list[str]:
                 in_link = child.type == "link_open" or (in_link and child.type != "link_close")
                 # A web address printed as a link's text is not a word to read aloud or count.
                 if child.type == "text" and not (in_link and _ADDRESS.fullmatch(child.content.strip())):
-                    words.append(child.content)
+                    # A web address typed out in the text is read as one thing, not as its parts' words.
+                    words.append(_WEB_ADDRESS.sub("address", child.content))
             found.append(" ".join(words).strip())
     return [block for block in found if block]
 
 
 _ADDRESS = re.compile(r"\S*[./@]\S*")
+_WEB_ADDRESS = re.compile(r"\b(?:https?://|www\.)\S*[^\s.,;:!?)]")  # the sentence's full stop is not the address's

@@ -210,3 +210,13 @@ def test_a_waiver_of_sources_beside_a_note_gives_its_own_reason_once(project, ca
     assert out.splitlines()[0] == ("handouts/x.yaml:16:15: waived: sources: no sources are listed - list the evidence "
                                    "under 'sources:', or say why there is none in 'sources_note:' [waived: The article "
                                    "cites none.]")
+
+
+def test_a_web_address_typed_in_the_text_counts_as_one_word(project, capsys):
+    """A pasted address is not 16 words: the long-sentence rule reads it as one."""
+    url = ("https://www.example-nhs-trust.nhs.uk/services/haematology/anticoagulation-clinic/patient-information/"
+           "warfarin-dose-and-inr-testing-explained")
+    project.leaflet("x", variant("body: Rest your ankle and keep it raised when you can.",
+                                 f"body: Read the clinic page at {url} or call the clinic. Then rest."))
+    code, out, err = project.run("check", capsys=capsys)
+    assert (code, err) == (0, "") and "long-sentence" not in out

@@ -132,3 +132,11 @@ def test_lines_ending_in_carriage_returns_are_counted_as_markdown_counts_them(te
     from publisher import markdown
     found = markdown.findings(text)
     assert found and all(f.line is not None and f.line < 3 for f in found)
+
+
+def test_a_sentence_pasted_under_a_table_is_explained():
+    from publisher import markdown
+    text = "| Day | Dose |\n| --- | --- |\n| Monday | 4 mg |\nAsk your pharmacist if you are unsure."
+    assert markdown.findings(text) == [markdown.Finding(
+        "this line has no '|', so it joins the table above as a row - leave a blank line before it to start a new "
+        "paragraph", 3)]
