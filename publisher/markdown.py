@@ -264,6 +264,8 @@ def _stacked(table) -> str:
         for column, cell in enumerate(row):
             name = _renderer.renderInline(header[column].children, _md.options, {}) if column < len(header) else ""
             value = _renderer.renderInline(cell.children, _md.options, {})
+            if not value.strip():
+                continue  # an empty cell says nothing: a bare "Notes:" line would only puzzle
             out.append(f'<p><strong class="table-label">{name}:</strong> {value}</p>' if name
                        else f"<p>{value}</p>")
         out.append("</li>\n")

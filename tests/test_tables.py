@@ -140,3 +140,11 @@ def test_a_sentence_pasted_under_a_table_is_explained():
     assert markdown.findings(text) == [markdown.Finding(
         "this line has no '|', so it joins the table above as a row - leave a blank line before it to start a new "
         "paragraph", 3)]
+
+
+def test_an_empty_cell_has_no_line_in_a_stacked_row():
+    from publisher import markdown
+    text = "| Day | Dose | Notes |\n| --- | --- | --- |\n| Monday | 4 mg | |\n| Tuesday | 1 mg | INR test |"
+    html = markdown.to_html(text, markdown.Layout(width_pt=100, size_pt=18))
+    assert html.count("<li>") == 2 and html.count("Notes:") == 1
+    assert '<strong class="table-label">Day:</strong> Monday</p><p><strong class="table-label">Dose:</strong> 4 mg</p></li>' in html
