@@ -5,6 +5,8 @@
 # poppler-utils gives the tests pdffonts (every font in a PDF must be one we ship).
 # chromium and chromium-driver run the web edition's browser tests
 # (tests/test_web.py); building leaflets does not need them.
+# liblouis (braille), espeak-ng and lame (audio) make the braille and audio editions.
+# postgresql lets the desk's tests start a throwaway cluster.
 set -u
 
 have() { ldconfig -p 2>/dev/null | grep -q "$1"; }
@@ -16,6 +18,11 @@ have libharfbuzz-subset.so.0 || missing="$missing libharfbuzz-subset0"
 command -v pdffonts >/dev/null 2>&1 || missing="$missing poppler-utils"
 [ -x /usr/bin/chromium ] || missing="$missing chromium"
 [ -x /usr/bin/chromedriver ] || missing="$missing chromium-driver"
+have liblouis.so.20 || missing="$missing liblouis20"
+[ -d /usr/share/liblouis/tables ] || missing="$missing liblouis-data"
+command -v espeak-ng >/dev/null 2>&1 || missing="$missing espeak-ng"
+command -v lame >/dev/null 2>&1 || missing="$missing lame"
+command -v pg_ctlcluster >/dev/null 2>&1 || missing="$missing postgresql"
 [ -z "$missing" ] && exit 0
 
 if command -v apt-get >/dev/null 2>&1; then
