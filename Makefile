@@ -1,4 +1,5 @@
-# `make` builds every leaflet into dist/; `make test` runs the tests; `make lint` runs ruff and mypy.
+# `make` builds every leaflet into dist/; `make test` runs the tests; `make lint` runs ruff and mypy;
+# `make messages` updates the catalogues of labels in locales/.
 # Each creates .venv and installs the locked dependencies (every transitive one, with hashes) on first use.
 
 PYTHON ?= python3
@@ -10,7 +11,7 @@ STAMP  := $(VENV)/.installed-$(shell cat $(LOCKS) pyproject.toml scripts/system-
 # The lock covers Linux, macOS and Windows (markers) on Python 3.11 and later.
 COMPILE = $(VENV)/bin/uv pip compile --quiet --universal --python-version 3.11 --generate-hashes
 
-.PHONY: all build check test lint lock fuzz bench clean deps
+.PHONY: all build check test lint lock fuzz bench clean deps messages
 
 all: build
 
@@ -47,6 +48,11 @@ fuzz: $(STAMP)
 
 bench: $(STAMP)
 	$(PY) bench/bench.py
+
+# After changing a label in templates/ or publisher/: extract locales/leaflets.pot and update every
+# locales/<lang>/LC_MESSAGES/leaflets.po (new labels arrive untranslated: translate them, or check fails).
+messages: $(STAMP)
+	$(PY) -m publisher.i18n .
 
 clean:
 	rm -rf dist

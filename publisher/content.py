@@ -6,7 +6,7 @@ import dataclasses
 import difflib
 from pathlib import Path
 
-from . import assets, fonts, markup, yamlsource
+from . import assets, fonts, i18n, markup, yamlsource
 from .brand import contrast, load_brand
 from .project import NotARegularFile, Project, read_limited, read_source
 from .schema import BRAND_SCHEMA, LEAFLET_SCHEMA, PEOPLE_SCHEMA, load_checked, validate, validator
@@ -80,6 +80,9 @@ def load_leaflet(project: Project, path: Path, people: dict | None):
     flagged = {p.field for p in problems}  # cross-checks skip values the schema already refused
     data = source.data if isinstance(source.data, dict) else {}
     problems += markup.problems(source, data) + fonts.problems(project.styles, source)
+    if "language" not in flagged:  # the labels in the leaflet's language: a catalogue, and every label in it
+        mark = source.mark(("language",))
+        problems += i18n.problems(project.root, source.path, data.get("language"), (mark.line, mark.column))
     credits = given if isinstance(given := data.get("credits"), dict) else {}
     resolved: dict[str, list] = {"authors": [], "reviewers": []}
     for role in resolved:

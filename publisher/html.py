@@ -3,14 +3,13 @@
 from __future__ import annotations
 
 import copy
-import datetime
 import re
 from pathlib import Path
 
 import jinja2
 import markupsafe
 
-from . import caches, editions, markdown
+from . import caches, editions, i18n, markdown
 from .content import Catalogue, Leaflet, Project
 from .errors import RenderError
 
@@ -21,8 +20,8 @@ def stylesheets(paper: str, edition: str = "standard", marks: bool = False) -> l
     return [editions.PAPERS[paper].stylesheet] + ([own] if own else []) + (["styles/print-marks.css"] if marks else [])
 
 
-def qr_code(url: str) -> markupsafe.Markup:
-    """A QR code for a link, as an <img> of vector SVG made here (no network), with the URL as alt text."""
+def qr_code(url: str, alt: str) -> markupsafe.Markup:
+    """A QR code for a link, as an <img> of vector SVG made here (no network), with alt text from the template."""
     import base64
     import io
 
@@ -36,19 +35,23 @@ def qr_code(url: str) -> markupsafe.Markup:
                                                  omitsize=False, scale=4)
     data = base64.b64encode(buffer.getvalue()).decode("ascii")
     return markupsafe.Markup(f'<img class="qr-code" src="data:image/svg+xml;base64,{data}" '
-                  f'alt="QR code for {markupsafe.escape(displayurl(url))}">')
+                  f'alt="{markupsafe.escape(alt)}">')
 
-_MONTHS = ("January", "February", "March", "April", "May", "June", "July",
-           "August", "September", "October", "November", "December")
 
 _environments: dict = {}
 caches.register(_environments.clear)
 
 
-def longdate(value: str) -> str:
-    """'2026-03-01' -> '1 March 2026', the form NHS style guides ask for."""
-    day = datetime.date.fromisoformat(value)
-    return f"{day.day} {_MONTHS[day.month - 1]} {day.year}"
+@jinja2.pass_context
+def longdate(context, value: str) -> str:
+    """'2026-03-01' -> '1 March 2026' (the form NHS style guides ask for), in the language of the labels rendered."""
+    return context["labels"].date(value)
+
+
+@jinja2.pass_context
+def number(context, value: int) -> str:
+    """A number in the digits of the language of the labels rendered."""
+    return context["labels"].number(value)
 
 
 def displayurl(url: str) -> str:
@@ -80,8 +83,20 @@ def _md(context, text: str, where: str = "page") -> markupsafe.Markup:
 
 def filters() -> dict:
     """The filters every template may use (leaflets and emails alike)."""
-    return dict(md=_md, text=markdown.inline_html, plain=markdown.plain, longdate=longdate,
+    return dict(md=_md, text=markdown.inline_html, plain=markdown.plain, longdate=longdate, number=number,
                 displayurl=displayurl, qr=qr_code)
+
+
+def translatable(env: jinja2.Environment) -> jinja2.Environment:
+    """Add Jinja2's i18n extension; each render passes its language's `_`, `gettext` and `ngettext` (Labels.callables)."""
+    env.add_extension("jinja2.ext.i18n")
+    env.policies["ext.i18n.trimmed"] = True  # as extraction does (i18n._JINJA_OPTIONS)
+
+    def unset(*args, **kwargs):
+        raise i18n.MissingLabel("a template printed a label with no language chosen - render it with "
+                                "i18n.labels(...).callables() in its context")
+    env.install_gettext_callables(unset, unset, newstyle=True)  # type: ignore[attr-defined]
+    return env
 
 
 def environment(project: Project) -> jinja2.Environment:
@@ -93,15 +108,31 @@ def environment(project: Project) -> jinja2.Environment:
             undefined=jinja2.StrictUndefined,
             keep_trailing_newline=True,
         )
+        translatable(env)
         env.filters.update(filters())
         _environments[project.templates] = env
     return _environments[project.templates]
 
 
-_CALLOUT_LABELS = {"urgent": "Get help now", "action": "What you can do", "note": "Good to know"}
+_CALLOUT_LABELS = {"urgent": i18n.N_("Get help now"), "action": i18n.N_("What you can do"), "note": i18n.N_("Good to know")}
+_CREDIT_LABELS = {"authors": i18n.N_("Written by"), "reviewers": i18n.N_("Reviewed by")}
 
 
-def view(project: Project, leaflet: Leaflet) -> dict:
+def labels_for(project: Project, leaflet: Leaflet) -> i18n.Labels:
+    """The labels in the leaflet's language (validation has checked its catalogue is complete)."""
+    try:
+        return i18n.labels(project.root, leaflet.data["language"])
+    except LookupError as exc:
+        raise RenderError(leaflet.name, f"{exc} - run check to see what to add")
+
+
+def credits(leaflet: Leaflet, labels: i18n.Labels) -> list:
+    """(label, person) for every credit block, authors first, the label in the leaflet's language."""
+    return [(labels.gettext(_CREDIT_LABELS[role]), p) for role in ("authors", "reviewers")
+            for p in _people(getattr(leaflet, role))]
+
+
+def view(project: Project, leaflet: Leaflet, labels: i18n.Labels) -> dict:
     """The leaflet's data with every optional field present, for strict templates."""
     data = copy.deepcopy(leaflet.data)
     data.setdefault("contents", True)
@@ -115,7 +146,7 @@ def view(project: Project, leaflet: Leaflet) -> dict:
         section.setdefault("cards", [])
         section.setdefault("callouts", [])
         for callout in section["callouts"]:
-            callout.setdefault("heading", _CALLOUT_LABELS[callout["kind"]])
+            callout.setdefault("heading", labels.gettext(_CALLOUT_LABELS[callout["kind"]]))
             callout["standalone"] = False
         # A section that is only a callout ("When to get help now") is headed by the
         # callout's label, so it is listed in the contents and bookmarked like any other.
@@ -170,13 +201,13 @@ def render_html(catalogue: Catalogue, leaflet: Leaflet, paper: str = editions.DE
     """
     project, brand = catalogue.project, catalogue.brand
     assert brand is not None  # a leaflet is rendered only with a valid brand
+    labels = labels_for(project, leaflet)
     try:
         template = environment(project).get_template("leaflet.html")
         return template.render(
-            leaflet=view(project, leaflet),
+            leaflet=view(project, leaflet, labels),
             authors=_people(leaflet.authors),
-            credits=[("Written by", p) for p in _people(leaflet.authors)]
-            + [("Reviewed by", p) for p in _people(leaflet.reviewers)],
+            credits=credits(leaflet, labels),
             brand=_brand(brand),
             logo=project.relative(project.brand_file.parent / brand["logo"]),
             stylesheets=stylesheets(paper, edition, marks) if link_styles else [],
@@ -184,7 +215,10 @@ def render_html(catalogue: Catalogue, leaflet: Leaflet, paper: str = editions.DE
             layouts=layouts(paper, edition),
             overdue=leaflet.overdue,
             printed=True,  # QR codes beside web links (partials/reading.html)
+            **labels.callables(),
         )
+    except i18n.MissingLabel as exc:
+        raise RenderError(leaflet.name, str(exc))
     except jinja2.TemplateSyntaxError as exc:
         where = exc.filename and project.relative(Path(exc.filename))
         raise RenderError(leaflet.name, f"template {where}:{exc.lineno}: {exc.message}")

@@ -24,12 +24,14 @@ from pathlib import Path
 import jinja2
 
 from . import html as html_stage
+from . import i18n
 from .content import Leaflet, Project
 from .errors import PublisherError
 
 DEFAULT_MAX_MB = 10
 SECURE_MARKER = "[secure]"
-DEFAULT_SUBJECT = "{title} - information from {organisation}"
+# TRANSLATORS: the email's subject; keep {title} and {organisation} as they are.
+DEFAULT_SUBJECT = i18n.N_("{title} - information from {organisation}")
 CONFIG_FILE = "smtp.ini"  # in the project folder, never committed (.gitignore)
 
 
@@ -115,9 +117,11 @@ def attachment_name(leaflet: Leaflet, output_stem: str | None = None) -> str:
     return header_text(f"{leaflet.data['reference']}-v{leaflet.data['version']}-{output_stem or leaflet.stem}.pdf")
 
 
-def subject(leaflet: Leaflet, brand: dict, secure: bool) -> str:
-    """The subject, from the brand's template, with the secure marker when asked."""
-    template = (brand.get("email") or {}).get("subject", DEFAULT_SUBJECT)
+def subject(leaflet: Leaflet, brand: dict, secure: bool, labels: i18n.Labels | None = None) -> str:
+    """The subject, from the brand's template (or ours, in the leaflet's language), with the secure marker when asked."""
+    # The marker stays English in every language: it is what encrypting gateways look for.
+    default = labels.gettext(DEFAULT_SUBJECT) if labels else DEFAULT_SUBJECT
+    template = (brand.get("email") or {}).get("subject", default)
     fields = {"title": leaflet.data["title"], "organisation": brand["name"], "reference": leaflet.data["reference"]}
     try:
         text = template.format_map(fields)
@@ -147,6 +151,7 @@ def _environment(project: Project) -> jinja2.Environment:
     # Autoescape the HTML part only: the text part is plain text.
     env = jinja2.Environment(loader=jinja2.FileSystemLoader(project.templates), undefined=jinja2.StrictUndefined,
                              autoescape=jinja2.select_autoescape(["html"]), keep_trailing_newline=True)
+    html_stage.translatable(env)
     env.filters.update(html_stage.filters())
     return env
 
@@ -155,12 +160,17 @@ def compose(project: Project, leaflet: Leaflet, brand: dict, pdf: bytes, recipie
             secure: bool = False, output_stem: str | None = None) -> EmailMessage:
     """One message to one recipient: text and HTML bodies from templates/email/, the PDF attached."""
     env = _environment(project)
+    try:
+        labels = i18n.labels(project.root, leaflet.data["language"])
+    except LookupError as exc:
+        raise MailError(f"Error: {leaflet.name}: {exc} - run check to see what to add")
     context = {"leaflet": leaflet.data, "brand": {**brand, "contact": {k: brand["contact"].get(k) for k in
-                                                                       ("phone", "email", "website", "address")}}}
+                                                                       ("phone", "email", "website", "address")}},
+               **labels.callables()}
     # Headers may run to 998 characters (RFC 5322): no folding inside a short subject,
     # where a gateway looks for the [secure] marker.
     message = EmailMessage(policy=email.policy.SMTP.clone(max_line_length=998))
-    message["Subject"] = subject(leaflet, brand, secure)
+    message["Subject"] = subject(leaflet, brand, secure, labels)
     sender_header = sender_address(sender)
     message["From"] = sender_header
     message["To"] = recipient
@@ -169,6 +179,8 @@ def compose(project: Project, leaflet: Leaflet, brand: dict, pdf: bytes, recipie
     try:
         message.set_content(env.get_template("email/body.txt").render(**context))
         message.add_alternative(env.get_template("email/body.html").render(**context), subtype="html")
+    except i18n.MissingLabel as exc:
+        raise MailError(f"Error: {leaflet.name}: {exc}")
     except jinja2.TemplateError as exc:
         raise MailError(f"Error: email template: {exc} - fix templates/email/")
     message.add_attachment(pdf, maintype="application", subtype="pdf", filename=attachment_name(leaflet, output_stem))

@@ -47,9 +47,9 @@ def _tree(hasher, root: Path, pattern: str = "**/*") -> None:
 
 
 def global_digest(project: Project, options: dict) -> str:
-    """Everything that shapes every PDF: templates, styles and fonts, schemas, our code, WeasyPrint, options."""
+    """Everything that shapes every PDF: templates, styles and fonts, schemas, label catalogues, our code, WeasyPrint, options."""
     hasher = hashlib.sha256()
-    for folder in (project.templates, project.styles, project.schemas):
+    for folder in (project.templates, project.styles, project.schemas, project.locales):
         hasher.update(f"[{folder.name}]".encode())
         _tree(hasher, folder)
     hasher.update(b"[tool]")

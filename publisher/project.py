@@ -25,6 +25,7 @@ class Project:
     templates = property(lambda self: self.root / "templates")
     styles = property(lambda self: self.root / "styles")
     schemas = property(lambda self: self.root / "schema")
+    locales = property(lambda self: self.root / "locales")  # catalogues of the labels in other languages (i18n.py)
     people_file = property(lambda self: self.root / "people.yaml")
     brand_file = property(lambda self: self.root / "brand.yaml")
 

@@ -11,10 +11,10 @@ from pathlib import Path
 import jinja2
 import markupsafe
 
-from . import content
+from . import content, i18n
 from .content import Catalogue, Leaflet
 from .errors import RenderError
-from .html import _brand, _people, environment, view
+from .html import _brand, _people, credits, environment, labels_for, view
 
 TEMPLATE = "web/leaflet.html"
 STYLESHEET = "web.css"
@@ -82,18 +82,22 @@ def _icon(path: Path) -> markupsafe.Markup:
     return markupsafe.Markup(svg.replace("<svg ", '<svg aria-hidden="true" focusable="false" class="icon" ', 1))
 
 
-def _scrolling_tables(page: str) -> str:
+def _scrolling_tables(page: str, labels: i18n.Labels) -> str:
     """Wrap each table in a labelled, focusable region that scrolls sideways, so the page never does."""
     def wrap(match: re.Match) -> str:
         headers = [html.unescape(_TAG.sub("", cell)).strip() for cell in _HEADER_CELL.findall(match.group(0))]
-        label = markupsafe.escape("Table: " + ", ".join(h for h in headers if h))
+        # TRANSLATORS: a screen reader's name for a table that scrolls sideways, followed by its column headers.
+        named = labels.gettext(i18n.N_("Table: %(headers)s"))
+        # TRANSLATORS: what separates the column headers in "Table: Time, Dose, Notes" (a comma and a space).
+        comma = labels.gettext(i18n.N_(", "))
+        label = markupsafe.escape(named % {"headers": comma.join(h for h in headers if h)})
         return f'<div class="table-scroll" role="region" tabindex="0" aria-label="{label}">{match.group(0)}</div>'
     return _TABLE.sub(wrap, page)
 
 
-def _web_view(project: content.Project, leaflet: Leaflet) -> dict:
+def _web_view(project: content.Project, leaflet: Leaflet, labels: i18n.Labels) -> dict:
     """The print view, with images as data: URIs and each section's sub-heading level for a web page."""
-    data = view(project, leaflet)
+    data = view(project, leaflet, labels)
     seen_h2 = False
     for section in data["sections"]:
         if section["image"]:
@@ -110,13 +114,13 @@ def render_web(catalogue: Catalogue, leaflet: Leaflet) -> bytes:
     project = catalogue.project
     brand = catalogue.brand
     assert brand is not None  # a catalogue with a broken brand renders nothing
+    labels = labels_for(project, leaflet)
     try:
         template = environment(project).get_template(TEMPLATE)
         page = template.render(
-            leaflet=_web_view(project, leaflet),
+            leaflet=_web_view(project, leaflet, labels),
             authors=_people(leaflet.authors),
-            credits=[("Written by", p) for p in _people(leaflet.authors)]
-            + [("Reviewed by", p) for p in _people(leaflet.reviewers)],
+            credits=credits(leaflet, labels),
             brand=_brand(brand),
             logo=data_uri(project.brand_file.parent / brand["logo"]),
             icons={kind: _icon(project.styles / "icons" / f"{kind}.svg") for kind in ("urgent", "action", "note")},
@@ -124,10 +128,14 @@ def render_web(catalogue: Catalogue, leaflet: Leaflet) -> bytes:
             css=markupsafe.Markup((project.styles / STYLESHEET).read_text(encoding="utf-8")),
             overdue=leaflet.overdue,
             printed=False,
+            **labels.callables(),
         )
+        page = _scrolling_tables(page, labels)
+    except i18n.MissingLabel as exc:
+        raise RenderError(leaflet.name, str(exc))
     except jinja2.TemplateSyntaxError as exc:
         shown = project.relative(Path(exc.filename)) if exc.filename else None
         raise RenderError(leaflet.name, f"template {shown}:{exc.lineno}: {exc.message}")
     except jinja2.TemplateError as exc:
         raise RenderError(leaflet.name, f"template error: {exc} - fix the template in templates/")
-    return _scrolling_tables(page).encode("utf-8")
+    return page.encode("utf-8")

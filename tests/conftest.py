@@ -44,7 +44,7 @@ class Project:
 
     def __init__(self, root: Path):
         self.root = root
-        for folder in ("templates", "styles", "schema"):
+        for folder in ("templates", "styles", "schema", "locales"):
             shutil.copytree(REPO / folder, root / folder)
         for name in ("brand.yaml", "people.yaml"):
             shutil.copy(REPO / "tests" / "data" / name, root / name)
