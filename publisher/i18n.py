@@ -178,8 +178,9 @@ class Labels:
 
 def css_string(text: str) -> markupsafe.Markup:
     """A CSS string literal holding `text`: anything but letters, digits and spaces as a hex escape."""
-    # Escaping everything else keeps a translation from closing the string or the <style> element.
-    return markupsafe.Markup('"' + "".join(c if c.isalnum() and c.isascii() or c == " " else f"\\{ord(c):06x}"
+    # Escaping everything else keeps a translation from closing the string or the <style> element. The space
+    # after each escape ends it (and is not part of the text), so a following space or digit stays itself.
+    return markupsafe.Markup('"' + "".join(c if c.isalnum() and c.isascii() or c == " " else f"\\{ord(c):06x} "
                                            for c in text) + '"')
 
 
@@ -324,22 +325,41 @@ _WHAT = {
     "absent": ("is not in the {name} catalogue", "run make messages, then translate it"),
     "empty": ("no {name} translation", "add a msgstr, or run make messages"),
     "fuzzy": ("the {name} translation is marked fuzzy (not checked)", "check the msgstr and remove its '#, fuzzy' line"),
+    "places": ("the {name} translation has {found} where the label has {wanted}",
+               "keep each placeholder of the msgid, exactly as written, in the msgstr"),
 }
 
+# %(name)s in Python-format labels, {name} in the email subject's.
+_PLACEHOLDER = re.compile(r"%\([A-Za-z_]+\)s|\{[A-Za-z_]+\}")
 
-def _missing(root: Path, path: Path) -> list[tuple[int, str, str]]:
-    """(line in the .po, message id, which problem) for every label the catalogue lacks."""
+
+def placeholders(text: str) -> list[str]:
+    """The placeholders of a label, sorted: a translation must have the same ones (or rendering would fail)."""
+    return sorted(_PLACEHOLDER.findall(text))
+
+
+def _missing(root: Path, path: Path) -> list[tuple[int, str, str, str, str]]:
+    """(line in the .po, message id, which problem, placeholders found, wanted) for every label the catalogue lacks."""
     catalog = read(path)
     out = []
     for message in extracted(Path(root) / "templates"):
+        if not message.id:  # the header
+            continue
         msgid = message.id if isinstance(message.id, str) else message.id[0]
         found = catalog.get(message.id, context=message.context)
         if found is None:
-            out.append((1, msgid, "absent"))
+            out.append((1, msgid, "absent", "", ""))
         elif found.fuzzy:
-            out.append((found.lineno or 1, msgid, "fuzzy"))
+            out.append((found.lineno or 1, msgid, "fuzzy", "", ""))
         elif not _translated(found):
-            out.append((found.lineno or 1, msgid, "empty"))
+            out.append((found.lineno or 1, msgid, "empty", "", ""))
+        else:
+            strings = found.string if isinstance(found.string, (list, tuple)) else [found.string]
+            for string in strings:
+                if placeholders(string or "") != placeholders(msgid):
+                    out.append((found.lineno or 1, msgid, "places", " ".join(placeholders(string or "")) or "none",
+                                " ".join(placeholders(msgid)) or "none"))
+                    break
     return out
 
 
@@ -368,10 +388,10 @@ def problems(root: Path, leaflet_name: str, tag, where: tuple[int, int]) -> list
     except (OSError, pofile.PoFileError, ValueError) as exc:
         return [Problem(shown, 1, 1, "", f"cannot read the catalogue ({exc}), needed by {leaflet_name} - fix the .po file")]
     out = []
-    for line, msgid, kind in _missing_cache[key]:
+    for line, msgid, kind, found, wanted in _missing_cache[key]:
         what, fix = _WHAT[kind]
-        out.append(Problem(shown, line, 1, f'msgid "{msgid}"',
-                           f"{what.format(name=locale.english_name)}, needed by {leaflet_name} - {fix}"))
+        said = what.format(name=locale.english_name, found=found, wanted=wanted)
+        out.append(Problem(shown, line, 1, f'msgid "{msgid}"', f"{said}, needed by {leaflet_name} - {fix}"))
     return out
 
 
