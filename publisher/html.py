@@ -87,18 +87,6 @@ def filters() -> dict:
                 displayurl=displayurl, qr=qr_code)
 
 
-def translatable(env: jinja2.Environment) -> jinja2.Environment:
-    """Add Jinja2's i18n extension; each render passes its language's `_`, `gettext` and `ngettext` (Labels.callables)."""
-    env.add_extension("jinja2.ext.i18n")
-    env.policies["ext.i18n.trimmed"] = True  # as extraction does (i18n._JINJA_OPTIONS)
-
-    def unset(*args, **kwargs):
-        raise i18n.MissingLabel("a template printed a label with no language chosen - render it with "
-                                "i18n.labels(...).callables() in its context")
-    env.install_gettext_callables(unset, unset, newstyle=True)  # type: ignore[attr-defined]
-    return env
-
-
 def environment(project: Project) -> jinja2.Environment:
     """The project's Jinja2 environment (autoescaping, strict), made once per process."""
     if project.templates not in _environments:
@@ -108,7 +96,7 @@ def environment(project: Project) -> jinja2.Environment:
             undefined=jinja2.StrictUndefined,
             keep_trailing_newline=True,
         )
-        translatable(env)
+        i18n.install(env)
         env.filters.update(filters())
         _environments[project.templates] = env
     return _environments[project.templates]
@@ -146,7 +134,8 @@ def view(project: Project, leaflet: Leaflet, labels: i18n.Labels) -> dict:
         section.setdefault("cards", [])
         section.setdefault("callouts", [])
         for callout in section["callouts"]:
-            callout.setdefault("heading", labels.gettext(_CALLOUT_LABELS[callout["kind"]]))
+            label = _CALLOUT_LABELS[callout["kind"]]
+            callout.setdefault("heading", labels.gettext(label))
             callout["standalone"] = False
         # A section that is only a callout ("When to get help now") is headed by the
         # callout's label, so it is listed in the contents and bookmarked like any other.
@@ -215,7 +204,7 @@ def render_html(catalogue: Catalogue, leaflet: Leaflet, paper: str = editions.DE
             layouts=layouts(paper, edition),
             overdue=leaflet.overdue,
             printed=True,  # QR codes beside web links (partials/reading.html)
-            **labels.callables(),
+            labels=labels,
         )
     except i18n.MissingLabel as exc:
         raise RenderError(leaflet.name, str(exc))

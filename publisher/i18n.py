@@ -13,7 +13,6 @@ import gettext
 import io
 import re
 import sys
-from collections.abc import Callable
 from pathlib import Path
 
 import jinja2
@@ -105,6 +104,7 @@ class Labels:
     translations: gettext.NullTranslations
     known: frozenset | None  # message ids with a translation; None for the source language (every id is its own)
     catalogue: str = ""  # the catalogue file, as shown in messages
+    root: str = ""  # the project's folder, where other languages' catalogues are found
 
     @property
     def name(self) -> str:
@@ -170,10 +170,9 @@ class Labels:
                 out.append(css_string(piece.replace("%%", "%")))
         return markupsafe.Markup(" ".join(out))
 
-    def callables(self) -> dict:
-        """`_`, `gettext` and `ngettext` for a template (Jinja2's new-style gettext: autoescaped, %-formatting)."""
-        return {"_": _new_gettext(self.gettext), "gettext": _new_gettext(self.gettext),
-                "ngettext": _new_ngettext(self.ngettext), "labels": self}
+    def other(self, tag: str) -> Labels:
+        """The labels of another language from the same project, e.g. English beside Welsh in a bilingual edition."""
+        return labels(Path(self.root), tag)
 
 
 def css_string(text: str) -> markupsafe.Markup:
@@ -184,25 +183,45 @@ def css_string(text: str) -> markupsafe.Markup:
                                            for c in text) + '"')
 
 
-def _new_gettext(func: Callable[[str], str]):
-    @jinja2.pass_context
-    def gettext(__context, __string: str, **variables):
-        rv = func(__string)
-        if __context.eval_ctx.autoescape:
-            rv = markupsafe.Markup(rv)
-        return rv % variables if variables else rv
-    return gettext
+def _current(context) -> Labels:
+    """The labels of the language being rendered: the context's `labels`, which a template may rebind with `with`."""
+    found = context.get("labels")
+    if not isinstance(found, Labels):
+        raise MissingLabel("a template printed a label with no language chosen - render it with "
+                           "labels=i18n.labels(root, language) in its context")
+    return found
 
 
-def _new_ngettext(func: Callable[[str, str, int], str]):
-    @jinja2.pass_context
-    def ngettext(__context, __singular: str, __plural: str, __num: int, **variables):
-        variables.setdefault("num", __num)
-        rv = func(__singular, __plural, __num)
-        if __context.eval_ctx.autoescape:
-            rv = markupsafe.Markup(rv)
-        return rv % variables
-    return ngettext
+@jinja2.pass_context
+def _gettext(__context, __string: str, **variables):
+    rv = _current(__context).gettext(__string)
+    if __context.eval_ctx.autoescape:
+        rv = markupsafe.Markup(rv)  # the label is trusted like the template; the variables are escaped
+    return rv % variables if variables else rv
+
+
+@jinja2.pass_context
+def _ngettext(__context, __singular: str, __plural: str, __num: int, **variables):
+    variables.setdefault("num", __num)
+    rv = _current(__context).ngettext(__singular, __plural, __num)
+    if __context.eval_ctx.autoescape:
+        rv = markupsafe.Markup(rv)
+    return rv % variables
+
+
+def install(env: jinja2.Environment) -> jinja2.Environment:
+    """Jinja2's i18n extension, its `_`, `gettext` and `ngettext` printing in the language of the context's `labels`.
+
+    A template prints a label with {{ _("Written by") }} or {% trans %}; a part of it in another
+    language is rendered inside {% with labels=labels.other("en-GB") %} ... {% endwith %}.
+    """
+    env.add_extension("jinja2.ext.i18n")
+    env.policies["ext.i18n.trimmed"] = True  # as extraction does (_JINJA_OPTIONS)
+    # New-style gettext (variables as keyword arguments, escaped); ours leave a label with no variables
+    # unformatted, so "Page %(page)s of %(pages)s" reaches Labels.parts() intact.
+    env.newstyle_gettext = True  # type: ignore[attr-defined]
+    env.globals.update(_=_gettext, gettext=_gettext, ngettext=_ngettext)
+    return env
 
 
 _labels: dict = {}
@@ -235,14 +254,14 @@ def labels(root: Path, tag: str) -> Labels:
         except (ValueError, UnknownLocaleError):
             raise LookupError(f"'{tag}' is not a language Babel knows")
         if is_source(tag):
-            _labels[key] = Labels(tag, locale, gettext.NullTranslations(), None)
+            _labels[key] = Labels(tag, locale, gettext.NullTranslations(), None, "", str(root))
         else:
             path = find(root, tag)
             if path is None:
                 raise LookupError(f"no catalogue of labels for '{tag}'")
             translations, known = _compiled(path)
             _labels[key] = Labels(tag, locale, translations, known, path.relative_to(root).as_posix()
-                                  if path.is_relative_to(root) else str(path))
+                                  if path.is_relative_to(root) else str(path), str(root))
     return _labels[key]
 
 

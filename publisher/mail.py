@@ -151,7 +151,7 @@ def _environment(project: Project) -> jinja2.Environment:
     # Autoescape the HTML part only: the text part is plain text.
     env = jinja2.Environment(loader=jinja2.FileSystemLoader(project.templates), undefined=jinja2.StrictUndefined,
                              autoescape=jinja2.select_autoescape(["html"]), keep_trailing_newline=True)
-    html_stage.translatable(env)
+    i18n.install(env)
     env.filters.update(html_stage.filters())
     return env
 
@@ -166,7 +166,7 @@ def compose(project: Project, leaflet: Leaflet, brand: dict, pdf: bytes, recipie
         raise MailError(f"Error: {leaflet.name}: {exc} - run check to see what to add")
     context = {"leaflet": leaflet.data, "brand": {**brand, "contact": {k: brand["contact"].get(k) for k in
                                                                        ("phone", "email", "website", "address")}},
-               **labels.callables()}
+               "labels": labels}
     # Headers may run to 998 characters (RFC 5322): no folding inside a short subject,
     # where a gateway looks for the [secure] marker.
     message = EmailMessage(policy=email.policy.SMTP.clone(max_line_length=998))

@@ -128,7 +128,7 @@ def render_web(catalogue: Catalogue, leaflet: Leaflet) -> bytes:
             css=markupsafe.Markup((project.styles / STYLESHEET).read_text(encoding="utf-8")),
             overdue=leaflet.overdue,
             printed=False,
-            **labels.callables(),
+            labels=labels,
         )
         page = _scrolling_tables(page, labels)
     except i18n.MissingLabel as exc:

@@ -172,6 +172,17 @@ def test_the_pot_matches_the_templates_and_code():
     assert first == (REPO / i18n.TEMPLATE).read_bytes()
 
 
+def test_pybabel_with_babel_cfg_finds_the_same_labels(tmp_path):
+    """babel.cfg (for pybabel and translators' tools) and `make messages` agree on what the labels are."""
+    import subprocess
+    import sys
+    pybabel = Path(sys.executable).with_name("pybabel")
+    subprocess.run([str(pybabel), "-q", "extract", "-F", "babel.cfg", "-k", "N_", "-c", "TRANSLATORS:",
+                    "-o", str(tmp_path / "x.pot"), "."], cwd=REPO, check=True)
+    with open(tmp_path / "x.pot", "rb") as theirs, open(REPO / i18n.TEMPLATE, "rb") as ours:
+        assert {m.id for m in pofile.read_po(theirs) if m.id} == {m.id for m in pofile.read_po(ours) if m.id}
+
+
 def test_the_shipped_languages_are_the_ones_promised():
     assert i18n.available(REPO) == SHIPPED
 
@@ -324,3 +335,19 @@ def test_a_label_may_put_the_page_numbers_in_any_order():
     tokens = [t for t in tinycss2.parse_component_value_list(css) if t.type != "whitespace"]
     assert [t.value if t.type == "string" else t.serialize() for t in tokens] == [
         "共 ", "counter(pages)", " 页，第 ", "counter(page)", " 页"]
+
+
+def test_a_template_can_print_part_of_itself_in_another_language():
+    """The bilingual edition's interface: rebind `labels` for a part; _(), {% trans %} and dates follow it."""
+    import jinja2
+
+    from publisher import html
+    env = i18n.install(jinja2.Environment(loader=jinja2.DictLoader({
+        "credit.html": '{{ _("Written by") }}, {% trans %}Hello,{% endtrans %} {{ "2026-03-01" | longdate }}',
+        "both.html": '{% include "credit.html" %} | {% with labels=labels.other("en-GB") %}'
+                     '{% include "credit.html" %}{% endwith %}'}), autoescape=True))
+    env.filters.update(html.filters())
+    page = env.get_template("both.html").render(labels=i18n.labels(REPO, "cy"))
+    assert page == "Ysgrifennwyd gan, Helo, 1 Mawrth 2026 | Written by, Hello, 1 March 2026"
+    with pytest.raises(i18n.MissingLabel, match="no language chosen"):
+        env.get_template("credit.html").render()
