@@ -291,7 +291,8 @@ def extracted(templates: Path) -> Catalog:
     for pattern, method in _method_map():
         sources += [("templates/" + p.relative_to(templates).as_posix(), p, method)
                     for p in templates.glob(pattern) if p.is_file()]
-    sources += [(f"publisher/{p.name}", p, "python") for p in TOOL_CODE.glob("*.py")]
+    # Only modules that mark a label are tokenised: extraction is slow, and most modules print none.
+    sources += [(f"publisher/{p.name}", p, "python") for p in TOOL_CODE.glob("*.py") if "N_(" in p.read_text("utf-8")]
     for shown, path, method in sorted(sources):
         options = _JINJA_OPTIONS if method == "jinja2" else {}
         with open(path, "rb") as handle:
@@ -357,11 +358,26 @@ def placeholders(text: str) -> list[str]:
     return sorted(_PLACEHOLDER.findall(text))
 
 
+def needed(root: Path) -> Catalog:
+    """The labels a render may print: the project's .pot, or, in a project without one, extracted afresh.
+
+    The committed .pot is read because extracting takes most of a second; a test keeps it in step with the
+    templates, and a label missing from it still fails at render time (MissingLabel), never printing English.
+    """
+    pot = Path(root) / TEMPLATE
+    if pot.is_file():
+        key = str(pot)
+        if key not in _extracted:
+            _extracted[key] = read(pot)
+        return _extracted[key]
+    return extracted(Path(root) / "templates")
+
+
 def _missing(root: Path, path: Path) -> list[tuple[int, str, str, str, str]]:
     """(line in the .po, message id, which problem, placeholders found, wanted) for every label the catalogue lacks."""
     catalog = read(path)
     out = []
-    for message in extracted(Path(root) / "templates"):
+    for message in needed(Path(root)):
         if not message.id:  # the header
             continue
         msgid = message.id if isinstance(message.id, str) else message.id[0]

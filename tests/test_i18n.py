@@ -92,7 +92,7 @@ def _set_msgstr(path: Path, msgid: str, msgstr: str, fuzzy: bool = False) -> Non
     pattern = re.compile(r'(#, python-format\n)?msgid "' + re.escape(msgid) + r'"\nmsgstr ".*"\n')
     found = pattern.search(text)
     assert found, msgid
-    flags = "#, fuzzy, python-format\n" if fuzzy else (found.group(1) or "")
+    flags = ("#, fuzzy" + (", python-format" if found.group(1) else "") + "\n") if fuzzy else (found.group(1) or "")
     path.write_text(text[:found.start()] + f'{flags}msgid "{msgid}"\nmsgstr "{msgstr}"\n' + text[found.end():],
                     encoding="utf-8")
 
@@ -351,3 +351,16 @@ def test_a_template_can_print_part_of_itself_in_another_language():
     assert page == "Ysgrifennwyd gan, Helo, 1 Mawrth 2026 | Written by, Hello, 1 March 2026"
     with pytest.raises(i18n.MissingLabel, match="no language chosen"):
         env.get_template("credit.html").render()
+
+
+def test_a_label_added_without_make_messages_still_fails_not_english(welsh, capsys):
+    """check reads the committed .pot (extracting takes most of a second); a label it lacks fails the render."""
+    template = welsh.root / "templates" / "partials" / "contents.html"
+    template.write_text(template.read_text(encoding="utf-8").replace(
+        '<h2 class="contents-title">', '<h2 class="contents-title">{{ _("A label nobody extracted") }} '),
+        encoding="utf-8")
+    code, _out, err = welsh.run("--format", "pdf", capsys=capsys)
+    assert code == 1
+    assert (f'{LEAFLET}: no Welsh translation of the label "A label nobody extracted" - add it to {PO}, or run '
+            "make messages") in err.splitlines()
+    assert not (welsh.root / "dist" / f"{STEM}.pdf").exists()
