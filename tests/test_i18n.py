@@ -364,3 +364,16 @@ def test_a_label_added_without_make_messages_still_fails_not_english(welsh, caps
     assert (f'{LEAFLET}: no Welsh translation of the label "A label nobody extracted" - add it to {PO}, or run '
             "make messages") in err.splitlines()
     assert not (welsh.root / "dist" / f"{STEM}.pdf").exists()
+
+
+def test_weasyprint_prints_page_numbers_in_bengali_digits(tmp_path):
+    """The chain a Bengali footer takes: catalogue -> CSS content with counter(page, bengali) -> digits in the PDF."""
+    import weasyprint
+    labels = i18n.labels(REPO, "bn")
+    style = labels.counter_style
+    content = labels.parts(labels.gettext("Page %(page)s of %(pages)s"), page=f"counter(page, {style})",
+                           pages=f"counter(pages, {style})")
+    weasyprint.HTML(string=f"<style>@page {{ size: A6; @bottom-right {{ content: {content} }} }}</style>"
+                           "<p>1</p><p style='break-before: page'>2</p>").write_pdf(tmp_path / "bn.pdf")
+    first, second = page_texts(tmp_path / "bn.pdf")
+    assert "১" in first and "২" in first and "২" in second and "1 of" not in first
