@@ -156,7 +156,8 @@ def compose(project: Project, leaflet: Leaflet, brand: dict, pdf: bytes, recipie
     """One message to one recipient: text and HTML bodies from templates/email/, the PDF attached."""
     env = _environment(project)
     context = {"leaflet": leaflet.data, "brand": {**brand, "contact": {k: brand["contact"].get(k) for k in
-                                                                       ("phone", "email", "website", "address")}}}
+                                                                       ("phone", "email", "website", "address")}},
+               "direction": html_stage.direction(leaflet)}
     # Headers may run to 998 characters (RFC 5322): no folding inside a short subject,
     # where a gateway looks for the [secure] marker.
     message = EmailMessage(policy=email.policy.SMTP.clone(max_line_length=998))

@@ -14,7 +14,7 @@ import markupsafe
 from . import content
 from .content import Catalogue, Leaflet
 from .errors import RenderError
-from .html import _brand, _people, environment, view
+from .html import _brand, _people, direction, environment, view
 
 TEMPLATE = "web/leaflet.html"
 STYLESHEET = "web.css"
@@ -124,6 +124,7 @@ def render_web(catalogue: Catalogue, leaflet: Leaflet) -> bytes:
             css=markupsafe.Markup((project.styles / STYLESHEET).read_text(encoding="utf-8")),
             overdue=leaflet.overdue,
             printed=False,
+            direction=direction(leaflet),
         )
     except jinja2.TemplateSyntaxError as exc:
         shown = project.relative(Path(exc.filename)) if exc.filename else None
