@@ -139,8 +139,6 @@ def findings(text: str, headings: bool = False) -> list[Finding]:
 def _lang_findings(tokens, lines: list[str]) -> list[Finding]:
     """Language marks that are malformed, name no language, or mark no words; each at its own line and column."""
     found = []
-    marked = sum(1 for token in _walk(tokens) if token.type == "lang_open")
-    well_formed = []
     for number, line in enumerate(lines):
         for attempt in _LANG_ATTEMPT.finditer(line):
             bracket, inside, closed = attempt.groups()
@@ -156,18 +154,39 @@ def _lang_findings(tokens, lines: list[str]) -> list[Finding]:
             elif not bracket:
                 message = (f"'{{{inside}}}' must follow the words it marks in square brackets - "
                            f"write [words]{{{inside}}}")
+            elif not _opened(lines, number, attempt.start()):
+                message = (f"'{{{inside}}}' marks no words: the '[' before them is missing - "
+                           f"write [words]{{{inside}}}")
             elif not languages.known(mark.group(1)):
                 message = (f"'{mark.group(1)}' is not a language tag - use a BCP 47 tag such as cy, ar, ur, bn "
                            "or zh-Hans")
             else:
-                well_formed.append((number, column, inside))
                 continue
             found.append(Finding(message, number, column=column))
-    if len(well_formed) > marked:  # a ']{lang=..}' whose '[' is missing prints as it is written
-        number, column, inside = well_formed[marked]
-        found.append(Finding(f"'{{{inside}}}' marks no words: the '[' before them is missing - "
-                             f"write [words]{{{inside}}}", number, column=column))
     return found
+
+
+def line_of(text: str, line: int) -> str:
+    """One line of a text field, numbered as Finding.line numbers them."""
+    lines = _LINE_END.split(text)
+    return lines[line] if 0 <= line < len(lines) else ""
+
+
+def _opened(lines: list[str], number: int, end: int) -> bool:
+    """Whether the ']' at lines[number][end] closes a '[' before it in the same paragraph."""
+    depth = 0
+    for index in range(number, -1, -1):
+        text = lines[index][:end] if index == number else lines[index]
+        if index != number and not text.strip():
+            return False  # a blank line ends the paragraph
+        for char in reversed(text):
+            if char == "]":
+                depth += 1
+            elif char == "[":
+                if depth == 0:
+                    return True
+                depth -= 1
+    return False
 
 
 def _heading_finding(token, headings: bool) -> Finding | None:
@@ -304,7 +323,14 @@ def to_html(text: str, layout: Layout | None = None, direction: str = "ltr") -> 
 
 def _block_direction(tokens, index: int, direction: str) -> str:
     """The direction of the block an inline token is in, from its first letter (HTML's dir=auto); set on the block."""
-    own = languages.text_direction("".join(c.content for c in tokens[index].children if c.type == "text"))
+    # Words marked as another language do not decide the direction of the text around them.
+    outside, depth = [], 0
+    for child in tokens[index].children:
+        depth += 1 if child.type == "lang_open" else -1 if child.type == "lang_close" else 0
+        if child.type == "text" and depth == 0:
+            outside.append(child.content)
+    own = languages.text_direction("".join(outside)) or languages.text_direction(
+        "".join(c.content for c in tokens[index].children if c.type == "text"))
     if own is None or own == direction:
         return direction
     # A tight list's paragraphs are not printed: its item carries the direction.
