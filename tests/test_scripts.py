@@ -14,6 +14,7 @@ import pikepdf
 import pytest
 from pdfutil import structure
 from test_fonts import foreign_fonts, pdffonts
+from test_web import axe_violations, browser, readable, show  # noqa: F401 (browser is a fixture)
 
 from conftest import REPO
 from publisher import batch, content, html, languages, mail, markdown
@@ -271,3 +272,33 @@ def test_braces_in_ordinary_text_are_not_language_marks():
 def test_language_tags(tag, known, direction):
     assert languages.known(tag) is known
     assert languages.direction(tag) == direction
+
+
+# -- the web edition in Chromium -----------------------------------------------
+
+
+@pytest.mark.browser
+@pytest.mark.slow
+@pytest.mark.parametrize("stem, width", [("scripts-arabic", 1280), ("scripts-urdu", 320), ("scripts-inline", 320)])
+def test_the_web_edition_mirrors_and_passes_axe(browser, built, stem, width):
+    """Right to left in the browser: the summary's bar on the right, list markers on the right, no sideways
+    scrolling at 320 CSS px; the inline phrases in their own language; axe-core finds no WCAG 2.2 AA violation."""
+    show(browser, built / "dist" / f"{stem}.html", width=width)
+    direction, scroll, client, bar_right, bar_left = browser.execute_script("""
+        const summary = getComputedStyle(document.querySelector('.summary'));
+        return [getComputedStyle(document.documentElement).direction, document.documentElement.scrollWidth,
+                document.documentElement.clientWidth, summary.borderRightWidth, summary.borderLeftWidth];""")
+    assert scroll <= client
+    if stem == "scripts-inline":
+        assert direction == "ltr" and bar_left == "8px"
+        assert browser.execute_script(
+            "return [...document.querySelectorAll('[lang=cy], [lang=ar]')].map(e => e.lang + ':' + "
+            "getComputedStyle(e).direction)") == ["cy:ltr", "ar:rtl", "cy:ltr"]
+    else:
+        assert direction == "rtl" and bar_right == "8px" and bar_left == "0px"
+        item = browser.execute_script("""
+            const li = document.querySelector('.body li'), ul = li.parentElement.getBoundingClientRect();
+            const box = li.getBoundingClientRect();
+            return [ul.right - box.right, box.left - ul.left];""")
+        assert item[0] > 10  # the marker's gutter is at the right
+    assert axe_violations(browser) == [], readable(axe_violations(browser))
