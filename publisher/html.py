@@ -97,6 +97,17 @@ def _bdi(context, value) -> markupsafe.Markup:
     return languages.isolate(str(value), context.get("direction", "ltr"))
 
 
+@jinja2.pass_context
+def _dir(context, value) -> markupsafe.Markup:
+    """' dir="ltr"' for an element (a link) whose text runs the other way from the leaflet's, else nothing.
+
+    A link is isolated this way rather than with a <bdi> inside it: WeasyPrint leaves a link whose text holds
+    an element out of the PDF's Link structure.
+    """
+    own = languages.text_direction(str(value))
+    return markupsafe.Markup(f' dir="{own}"') if own and own != context.get("direction", "ltr") else markupsafe.Markup("")
+
+
 def direction(leaflet: Leaflet) -> str:
     """'rtl' for a leaflet written right to left (its `language:`), else 'ltr'."""
     return languages.direction(str(leaflet.data.get("language", "")))
@@ -104,7 +115,8 @@ def direction(leaflet: Leaflet) -> str:
 
 def filters() -> dict:
     """The filters every template may use (leaflets and emails alike)."""
-    return dict(md=_md, text=_text, bdi=_bdi, plain=markdown.plain, longdate=longdate,
+    return dict(md=_md, text=_text, bdi=_bdi, dir=_dir, linktext=markdown.inline_html, plain=markdown.plain,
+                longdate=longdate,
                 displayurl=displayurl, qr=qr_code)
 
 

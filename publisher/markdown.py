@@ -345,13 +345,24 @@ def _isolated(children: list, direction: str) -> list:
     """Inline tokens with each left-to-right run of right-to-left text (the document's, or a marked span's) in a <bdi>."""
     out: list = []
     within = [direction]
-    for token in children:
+    in_link = False
+    for index, token in enumerate(children):
         if token.type == "lang_open":
             tag = token.attrGet("lang") or ""
             within.append(languages.direction(tag) if languages.known(tag) else within[-1])
         elif token.type == "lang_close":
             within.pop()
-        if token.type != "text" or within[-1] != "rtl":
+        elif token.type == "link_open":
+            # WeasyPrint tags a link whose text holds an element (a <bdi>) without its annotation (not PDF/UA):
+            # a link is isolated as a whole, by its own dir, its text left as it is.
+            in_link = True
+            end = next((i for i in range(index, len(children)) if children[i].type == "link_close"), len(children))
+            own = languages.text_direction("".join(c.content for c in children[index:end] if c.type == "text"))
+            if own and own != within[-1]:
+                token.attrSet("dir", own)
+        elif token.type == "link_close":
+            in_link = False
+        if token.type != "text" or within[-1] != "rtl" or in_link:
             out.append(token)
             continue
         for piece, ltr in languages.ltr_runs(token.content):

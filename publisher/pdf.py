@@ -193,9 +193,26 @@ class Engine:
 
 
 def _finish(document, pdf) -> None:
-    """What the tagged PDF lacks after WeasyPrint: header cells' /Scope and marked phrases' /Lang."""
+    """What the tagged PDF lacks after WeasyPrint: header cells' /Scope, marked phrases' /Lang, a well-formed
+    ToUnicode map."""
     _scope_table_headers(document, pdf)
     _tag_languages(document, pdf)
+    _fill_empty_unicode_entries(pdf)
+
+
+def _fill_empty_unicode_entries(pdf) -> None:
+    """Map to U+200D ZERO WIDTH JOINER the glyphs WeasyPrint's ToUnicode map gives as '<gggg> <>'.
+
+    A glyph that is only part of what a letter is drawn with (the dots of an Arabic letter, drawn apart from
+    its skeleton) stands for no text of its own. WeasyPrint writes that as an empty destination, a malformed
+    map, and PDF/UA wants every glyph mapped. A zero-width joiner says nothing and keeps an Arabic word
+    joined for a reader that ignores /ActualText; the line's /ActualText gives its letters to those that read it.
+    """
+    for item in pdf.objects:
+        stream = getattr(item, "stream", None)
+        if isinstance(stream, list) and stream and stream[0] == b"/CIDInit /ProcSet findresource begin":
+            item.stream = [line[:-2] + b"<200d>" if isinstance(line, bytes) and line.startswith(b"<")
+                           and line.endswith(b"> <>") else line for line in stream]
 
 
 def _tag_languages(document, pdf) -> None:

@@ -14,6 +14,7 @@ import pikepdf
 import pytest
 from pdfutil import structure
 from test_fonts import foreign_fonts, pdffonts
+from test_pdfua import page_problems, pdfua_problems
 from test_web import axe_violations, browser, readable, show  # noqa: F401 (browser is a fixture)
 
 from conftest import REPO
@@ -109,6 +110,15 @@ def test_the_pdf_text_holds_every_sentence(built, language):
             assert "".join(words(sentence)) in text.replace(" ", ""), sentence
         else:
             assert " ".join(words(sentence)) in text, sentence
+
+
+@pytest.mark.parametrize("language", STEMS)
+def test_every_fixture_passes_both_pdf_ua_checkers(built, language):
+    """The glyphs that are only parts of letters are mapped (pdf._fill_empty_unicode_entries), and links are
+    isolated by their own dir, not a <bdi> inside them, which WeasyPrint would leave out of the Link tag."""
+    for name in (STEMS[language], f"{STEMS[language]}.large-print"):
+        pdf = built / "dist" / f"{name}.pdf"
+        assert pdfua_problems(pdf) + page_problems(pdf) == [], name
 
 
 def test_shaped_letters_are_extracted_as_written_not_as_glyph_parts(built):
@@ -239,6 +249,8 @@ def test_urdu_lines_are_spaced_for_nastaliq(built):
     ("An English paragraph, in an Arabic leaflet.", "rtl",
      '<p dir="ltr">An English paragraph, in an Arabic leaflet.</p>\n'),
     ("[Gofalu]{lang=cy} في العيادة", "rtl", '<p><span lang="cy" dir="ltr">Gofalu</span> في العيادة</p>\n'),
+    ("زر [NHS 111](https://111.nhs.uk) الآن", "rtl",
+     '<p>زر <a href="https://111.nhs.uk" dir="ltr">NHS 111</a> الآن</p>\n'),
 ])
 def test_markdown_marks_languages_and_isolates_runs(text, document, expected):
     assert markdown.to_html(text, direction=document) == expected
