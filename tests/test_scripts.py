@@ -84,6 +84,26 @@ def words(text: str) -> list[str]:
     return _PUNCTUATION.sub(" ", unicodedata.normalize("NFC", text)).split()
 
 
+def test_every_character_a_shipped_font_has_is_printable_through_its_unicode_range():
+    """fonts.py accepts every character of every file in styles/fonts/; a face that base.css limits with
+    unicode-range must still be reachable for each of them, or a system font would print it."""
+    from fontTools.ttLib import TTFont
+    css = (REPO / "styles" / "base.css").read_text(encoding="utf-8")
+    printable, every = set(), set()
+    for rule in re.findall(r"@font-face\s*{[^}]*}", css):
+        cmap = set(TTFont(REPO / "styles" / "fonts" / re.search(r"url\(fonts/([^)]+)\)", rule).group(1),
+                          lazy=True).getBestCmap())
+        every |= cmap
+        limit = re.search(r"unicode-range:\s*([^;]+);", rule)
+        if limit is None:
+            printable |= cmap
+            continue
+        for part in limit.group(1).replace("U+", "").split(","):
+            first, _, last = part.strip().partition("-")
+            printable |= {c for c in cmap if int(first, 16) <= c <= int(last or first, 16)}
+    assert sorted(f"U+{c:04X}" for c in every - printable) == []
+
+
 @pytest.mark.parametrize("language", STEMS)
 def test_pdffonts_lists_only_our_fonts_and_the_language_s_own_face(built, language):
     for name in (STEMS[language], f"{STEMS[language]}.large-print"):
