@@ -363,7 +363,7 @@ def _task(catalogue: content.Catalogue, leaflet: content.Leaflet, options: Optio
     return workers.Task(
         name=leaflet.name, stem=key,
         html=html.render_html(catalogue, leaflet, paper, link_styles=False, edition=edition, marks=options.marks),
-        styles=tuple(html.stylesheets(paper, edition, options.marks)), target=str(out / key),
+        styles=tuple(html.stylesheets(paper, edition, options.marks, html.direction(leaflet))), target=str(out / key),
         leaflet_folder=str(leaflet.path.parent),
         strict=options.strict, max_pages=options.max_pages, timeout=options.timeout, variant=options.variant,
         fit_pages=limit, fit_label=f"{editions.PAPERS[paper].label}, {editions.EDITIONS[edition].label}")

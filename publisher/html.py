@@ -9,15 +9,23 @@ from pathlib import Path
 import jinja2
 import markupsafe
 
-from . import caches, editions, i18n, markdown
+from . import caches, editions, i18n, languages, markdown
 from .content import Catalogue, Leaflet, Project
 from .errors import RenderError
 
 
-def stylesheets(paper: str, edition: str = "standard", marks: bool = False) -> list[str]:
-    """The project stylesheets, in cascade order, for one paper size, edition and print option."""
+def stylesheets(paper: str, edition: str = "standard", marks: bool = False, direction: str = "ltr") -> list[str]:
+    """The project stylesheets, in cascade order, for one paper size, edition, print option and text direction."""
     own = editions.EDITIONS[edition].stylesheet
-    return [editions.PAPERS[paper].stylesheet] + ([own] if own else []) + (["styles/print-marks.css"] if marks else [])
+    # Page-margin boxes do not mirror: a right-to-left leaflet swaps its footer's boxes, as its layout has them.
+    mirrored = ["styles/rtl.css"] + (["styles/rtl-one-column.css"] if one_column(paper, edition) else [])
+    return ([editions.PAPERS[paper].stylesheet] + ([own] if own else []) + (["styles/print-marks.css"] if marks else [])
+            + (mirrored if direction == "rtl" else []))
+
+
+def one_column(paper: str, edition: str) -> bool:
+    """Whether cards and credits stack and the footer has two lines (a5.css, large-print.css import one-column.css)."""
+    return paper == "a5" or edition == "large-print"
 
 
 def qr_code(url: str, alt: str) -> markupsafe.Markup:
@@ -68,8 +76,7 @@ def layouts(paper: str, edition: str) -> dict:
     """Where a text field may sit, and how wide it is there: the page's text block, a callout and a card."""
     width = editions.PAPERS[paper].text_width_mm
     size = editions.EDITIONS[edition].body_pt
-    one_column = paper == "a5" or edition == "large-print"  # cards stack there (a5.css, large-print.css)
-    card = width - 10 if one_column else (width - 6) / 2 - 10
+    card = width - 10 if one_column(paper, edition) else (width - 6) / 2 - 10
     return {name: markdown.Layout(mm * _PT_PER_MM, size)
             for name, mm in (("page", width), ("callout", width - 14), ("card", card))}
 
@@ -78,12 +85,41 @@ def layouts(paper: str, edition: str) -> dict:
 def _md(context, text: str, where: str = "page") -> markupsafe.Markup:
     """Markdown to HTML, stacking tables that the leaflet's layout (if any) has no room for."""
     layout = context.get("layouts")
-    return markdown.to_html(text, layout[where] if layout else None)
+    return markdown.to_html(text, layout[where] if layout else None, context.get("direction", "ltr"))
+
+
+@jinja2.pass_context
+def _text(context, text: str) -> markupsafe.Markup:
+    """Plain text (titles, headings) escaped, its left-to-right runs isolated in a right-to-left leaflet."""
+    return markdown.inline_html(text, context.get("direction", "ltr"))
+
+
+@jinja2.pass_context
+def _bdi(context, value) -> markupsafe.Markup:
+    """A value (reference, date, phone number, name) isolated from the text around it where directions differ."""
+    return languages.isolate(str(value), context.get("direction", "ltr"))
+
+
+@jinja2.pass_context
+def _dir(context, value) -> markupsafe.Markup:
+    """' dir="ltr"' for an element (a link) whose text runs the other way from the leaflet's, else nothing.
+
+    A link is isolated this way rather than with a <bdi> inside it: WeasyPrint leaves a link whose text holds
+    an element out of the PDF's Link structure.
+    """
+    own = languages.text_direction(str(value))
+    return markupsafe.Markup(f' dir="{own}"') if own and own != context.get("direction", "ltr") else markupsafe.Markup("")
+
+
+def direction(leaflet: Leaflet) -> str:
+    """'rtl' for a leaflet written right to left (its `language:`), else 'ltr'."""
+    return languages.direction(str(leaflet.data.get("language", "")))
 
 
 def filters() -> dict:
     """The filters every template may use (leaflets and emails alike)."""
-    return dict(md=_md, text=markdown.inline_html, plain=markdown.plain, longdate=longdate, number=number,
+    return dict(md=_md, text=_text, bdi=_bdi, dir=_dir, linktext=markdown.inline_html, plain=markdown.plain,
+                longdate=longdate, number=number,
                 displayurl=displayurl, qr=qr_code)
 
 
@@ -199,8 +235,9 @@ def render_html(catalogue: Catalogue, leaflet: Leaflet, paper: str = editions.DE
             credits=credits(leaflet, labels),
             brand=_brand(brand),
             logo=project.relative(project.brand_file.parent / brand["logo"]),
-            stylesheets=stylesheets(paper, edition, marks) if link_styles else [],
+            stylesheets=stylesheets(paper, edition, marks, direction(leaflet)) if link_styles else [],
             edition=edition,
+            direction=direction(leaflet),
             layouts=layouts(paper, edition),
             overdue=leaflet.overdue,
             printed=True,  # QR codes beside web links (partials/reading.html)

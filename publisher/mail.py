@@ -166,7 +166,7 @@ def compose(project: Project, leaflet: Leaflet, brand: dict, pdf: bytes, recipie
         raise MailError(f"Error: {leaflet.name}: {exc} - run check to see what to add")
     context = {"leaflet": leaflet.data, "brand": {**brand, "contact": {k: brand["contact"].get(k) for k in
                                                                        ("phone", "email", "website", "address")}},
-               "labels": labels}
+               "labels": labels, "direction": html_stage.direction(leaflet)}
     # Headers may run to 998 characters (RFC 5322): no folding inside a short subject,
     # where a gateway looks for the [secure] marker.
     message = EmailMessage(policy=email.policy.SMTP.clone(max_line_length=998))

@@ -1,4 +1,5 @@
-"""The Markdown subset allowed in text fields: paragraphs, bold, links, lists, pipe tables and ### sub-headings."""
+"""The Markdown subset allowed in text fields: paragraphs, bold, links, lists, pipe tables, ### sub-headings and
+words in another language, marked [Gofalu am eich traed]{lang=cy}."""
 
 from __future__ import annotations
 
@@ -9,7 +10,10 @@ from typing import cast
 
 from markdown_it import MarkdownIt
 from markdown_it.renderer import RendererHTML
+from markdown_it.token import Token
 from markupsafe import Markup
+
+from . import languages
 
 # Raw HTML is off: anything that looks like a tag prints as text.
 _md = MarkdownIt("zero", {"html": False, "typographer": False}).enable(
@@ -19,6 +23,35 @@ _md = MarkdownIt("zero", {"html": False, "typographer": False}).enable(
 # tokenise them all instead of silently printing refused ones as text.
 _md.validateLink = lambda url: True  # type: ignore[method-assign]
 _renderer = cast(RendererHTML, _md.renderer)  # the HTML renderer, typed as a protocol by markdown-it
+
+# Words in another language: [words]{lang=TAG}, the attribute syntax of Pandoc and markdown-it-attrs, limited to lang.
+_LANG_MARK = re.compile(r"\{lang=([^{}\s]*)\}")
+# Anything that looks like a try at one, for messages: '{' after ']', or '{lang' anywhere.
+_LANG_ATTEMPT = re.compile(r"(\]?)\{([^{}\n]*)(\}?)")
+
+
+def _lang_span(state, silent: bool) -> bool:
+    """Inline rule: '[words]{lang=cy}' becomes a span of words in that language (their Markdown still applies)."""
+    if state.src[state.pos] != "[":
+        return False
+    label_end = state.md.helpers.parseLinkLabel(state, state.pos, False)
+    if label_end < 0:
+        return False
+    match = _LANG_MARK.match(state.src, label_end + 1)
+    if not match:
+        return False
+    if not silent:
+        end = state.posMax
+        state.pos, state.posMax = state.pos + 1, label_end
+        state.push("lang_open", "span", 1).attrs = {"lang": match.group(1)}
+        state.md.inline.tokenize(state)
+        state.push("lang_close", "span", -1)
+        state.posMax = end
+    state.pos = match.end()
+    return True
+
+
+_md.inline.ruler.before("link", "lang_span", _lang_span)
 
 ALLOWED_LINK = re.compile(r"(https?://\S+|mailto:[^\s@]+@\S+|tel:[0-9+() -]+)\Z")
 
@@ -61,6 +94,7 @@ class Finding:
     message: str
     line: int | None = None
     level: str = "error"  # or "warning"
+    column: int | None = None  # from 0 within the line, where the finding is one place in it
 
 
 @dataclasses.dataclass(frozen=True)
@@ -98,7 +132,61 @@ def findings(text: str, headings: bool = False) -> list[Finding]:
             found.append(finding)
     found += _table_findings(tokens, lines)
     found += _lazy_line_findings(tokens, lines)
+    found += _lang_findings(tokens, lines)
     return list(dict.fromkeys(found))
+
+
+def _lang_findings(tokens, lines: list[str]) -> list[Finding]:
+    """Language marks that are malformed, name no language, or mark no words; each at its own line and column."""
+    found = []
+    for number, line in enumerate(lines):
+        for attempt in _LANG_ATTEMPT.finditer(line):
+            bracket, inside, closed = attempt.groups()
+            if not bracket and not inside.lstrip().startswith("lang"):
+                continue  # braces in ordinary text
+            column = attempt.start(2) - 1
+            mark = _LANG_MARK.fullmatch(attempt.group()[len(bracket):])
+            if not closed:
+                message = "this language mark has no closing '}' - write it as [words]{lang=cy}"
+            elif mark is None:
+                message = (f"'{{{inside}}}' is not a language mark - write [words]{{lang=cy}} "
+                           "(only lang= is allowed, with no spaces)")
+            elif not bracket:
+                message = (f"'{{{inside}}}' must follow the words it marks in square brackets - "
+                           f"write [words]{{{inside}}}")
+            elif not _opened(lines, number, attempt.start()):
+                message = (f"'{{{inside}}}' marks no words: the '[' before them is missing - "
+                           f"write [words]{{{inside}}}")
+            elif not languages.known(mark.group(1)):
+                message = (f"'{mark.group(1)}' is not a language tag - use a BCP 47 tag such as cy, ar, ur, bn "
+                           "or zh-Hans")
+            else:
+                continue
+            found.append(Finding(message, number, column=column))
+    return found
+
+
+def line_of(text: str, line: int) -> str:
+    """One line of a text field, numbered as Finding.line numbers them."""
+    lines = _LINE_END.split(text)
+    return lines[line] if 0 <= line < len(lines) else ""
+
+
+def _opened(lines: list[str], number: int, end: int) -> bool:
+    """Whether the ']' at lines[number][end] closes a '[' before it in the same paragraph."""
+    depth = 0
+    for index in range(number, -1, -1):
+        text = lines[index][:end] if index == number else lines[index]
+        if index != number and not text.strip():
+            return False  # a blank line ends the paragraph
+        for char in reversed(text):
+            if char == "]":
+                depth += 1
+            elif char == "[":
+                if depth == 0:
+                    return True
+                depth -= 1
+    return False
 
 
 def _heading_finding(token, headings: bool) -> Finding | None:
@@ -194,11 +282,24 @@ def links(text: str) -> list[str]:
     return list(dict.fromkeys(t.attrGet("href") for t in _walk(_md.parse(text)) if t.type == "link_open"))
 
 
-def to_html(text: str, layout: Layout | None = None) -> Markup:
-    """Render a validated text field to HTML; tables too wide for `layout` are stacked, one block a row."""
+def to_html(text: str, layout: Layout | None = None, direction: str = "ltr") -> Markup:
+    """Render a validated text field to HTML; tables too wide for `layout` are stacked, one block a row.
+
+    `direction` is the document's: in right-to-left text each left-to-right run (a number, a phone number,
+    a web address, a Latin name) is isolated in a <bdi>, so it prints in its own order.
+    """
     tokens = _md.parse(text)
+    for index, token in enumerate(tokens):
+        if token.type == "inline" and token.children:
+            token.children = _isolated(token.children, _block_direction(tokens, index, direction))
     for token in _walk(tokens):
-        if token.type == "link_open" and not ALLOWED_LINK.match(token.attrGet("href") or ""):
+        if token.type == "lang_open":
+            tag = token.attrGet("lang") or ""
+            if not languages.known(tag):
+                token.attrs = {}  # validation refuses these; never print a wrong tag if it is skipped
+            elif languages.direction(tag) == "rtl" or direction == "rtl":
+                token.attrSet("dir", languages.direction(tag))
+        elif token.type == "link_open" and not ALLOWED_LINK.match(token.attrGet("href") or ""):
             # Validation refuses these; never let one through if it is skipped.
             token.attrSet("href", "")
         elif token.type == "th_open":
@@ -218,6 +319,60 @@ def to_html(text: str, layout: Layout | None = None) -> Markup:
             start = end
     parts.append(_md.renderer.render(tokens[start:], _md.options, {}))
     return Markup("".join(parts).replace(_NB_HYPHEN, _NB_HYPHEN_HTML))
+
+
+def _block_direction(tokens, index: int, direction: str) -> str:
+    """The direction of the block an inline token is in, from its first letter (HTML's dir=auto); set on the block."""
+    # Words marked as another language do not decide the direction of the text around them.
+    outside, depth = [], 0
+    for child in tokens[index].children:
+        depth += 1 if child.type == "lang_open" else -1 if child.type == "lang_close" else 0
+        if child.type == "text" and depth == 0:
+            outside.append(child.content)
+    own = languages.text_direction("".join(outside)) or languages.text_direction(
+        "".join(c.content for c in tokens[index].children if c.type == "text"))
+    if own is None or own == direction:
+        return direction
+    # A tight list's paragraphs are not printed: its item carries the direction.
+    block = next((t for t in reversed(tokens[:index]) if t.nesting == 1 and not t.hidden), None)
+    if block is not None and block.type in ("paragraph_open", "heading_open", "th_open", "td_open", "list_item_open"):
+        block.attrSet("dir", own)
+        return own
+    return direction
+
+
+def _isolated(children: list, direction: str) -> list:
+    """Inline tokens with each left-to-right run of right-to-left text (the document's, or a marked span's) in a <bdi>."""
+    out: list = []
+    within = [direction]
+    in_link = False
+    for index, token in enumerate(children):
+        if token.type == "lang_open":
+            tag = token.attrGet("lang") or ""
+            within.append(languages.direction(tag) if languages.known(tag) else within[-1])
+        elif token.type == "lang_close":
+            within.pop()
+        elif token.type == "link_open":
+            # WeasyPrint tags a link whose text holds an element (a <bdi>) without its annotation (not PDF/UA):
+            # a link is isolated as a whole, by its own dir, its text left as it is.
+            in_link = True
+            end = next((i for i in range(index, len(children)) if children[i].type == "link_close"), len(children))
+            own = languages.text_direction("".join(c.content for c in children[index:end] if c.type == "text"))
+            if own and own != within[-1]:
+                token.attrSet("dir", own)
+        elif token.type == "link_close":
+            in_link = False
+        if token.type != "text" or within[-1] != "rtl" or in_link:
+            out.append(token)
+            continue
+        for piece, ltr in languages.ltr_runs(token.content):
+            if ltr:
+                opening = Token("bdi_open", "bdi", 1)
+                opening.attrs = {"dir": "ltr", "class": "nobreak"} if languages.unbreakable(piece) else {"dir": "ltr"}
+                out += [opening, Token("text", "", 0, content=piece), Token("bdi_close", "bdi", -1)]
+            else:
+                out.append(Token("text", "", 0, content=piece))
+    return out
 
 
 def _rows(table) -> list[list]:
@@ -273,9 +428,17 @@ def _stacked(table) -> str:
     return "".join(out)
 
 
-def inline_html(text: str) -> Markup:
-    """Escape plain text (titles, headings) with the same character handling."""
-    return Markup(html.escape(text, quote=False).replace(_NB_HYPHEN, _NB_HYPHEN_HTML))
+def inline_html(text: str, direction: str = "ltr") -> Markup:
+    """Escape plain text (titles, headings) with the same character handling, isolating left-to-right runs in
+    right-to-left text."""
+    if direction == "rtl" and languages.text_direction(text) == "ltr":  # all of it in its own order, as one
+        escaped = f'<bdi dir="ltr">{html.escape(text, quote=False)}</bdi>'
+    elif direction == "rtl":
+        escaped = "".join(f'<bdi dir="ltr">{html.escape(piece, quote=False)}</bdi>' if ltr
+                          else html.escape(piece, quote=False) for piece, ltr in languages.ltr_runs(text))
+    else:
+        escaped = html.escape(text, quote=False)
+    return Markup(escaped.replace(_NB_HYPHEN, _NB_HYPHEN_HTML))
 
 
 def plain(text: str) -> str:

@@ -8,6 +8,7 @@ import functools
 import hashlib
 import logging
 import os
+import re
 import signal
 import tempfile
 import threading
@@ -34,7 +35,39 @@ def _weasyprint():
     import weasyprint
     import weasyprint.text.fonts
     import weasyprint.urls
+    _actual_text()
     return weasyprint
+
+
+# Scripts whose printed glyphs do not map back to their letters one for one: Arabic letters are drawn from shared
+# skeletons and dots, Bengali vowel signs are drawn before the consonant they follow. WeasyPrint's per-glyph
+# ToUnicode map then gives wrong letters when the PDF's text is copied, searched or read aloud.
+_SHAPED = re.compile("[\u0600-\u06ff\u0750-\u077f\u0870-\u08ff\ufb50-\ufdff\ufe70-\ufeff\u0980-\u09ff]")
+
+
+@functools.cache
+def _actual_text() -> None:
+    """Give the marked content of each line of Arabic-script or Bengali text its /ActualText: the letters it shows.
+
+    PDF readers, text extraction and screen readers take a marked-content sequence's /ActualText instead of
+    decoding its glyphs. WeasyPrint has no hook for it, so its Stream.marked (which opens the sequence of each
+    text box of a tagged PDF) is wrapped, once per process. Text in other scripts is left as it was, byte for byte.
+    """
+    import pydyf
+    from weasyprint.formatting_structure import boxes
+    from weasyprint.pdf.stream import Stream
+
+    original = Stream.marked
+
+    @contextlib.contextmanager
+    def marked(self, box, tag):
+        with original(self, box, tag):
+            if (self._tags is not None and isinstance(box, boxes.TextBox) and _SHAPED.search(box.text)
+                    and isinstance(self.stream[-2], dict) and "MCID" in self.stream[-2]):
+                self.stream[-2]["ActualText"] = pydyf.String(box.text)
+            yield
+
+    Stream.marked = marked
 
 
 @dataclasses.dataclass
@@ -143,7 +176,7 @@ class Engine:
                 # A fixed identifier derived from the content keeps builds byte-identical.
                 identifier = hashlib.sha256(html.encode()).hexdigest()[:32].encode()
                 pdf = document.write_pdf(pdf_identifier=identifier, pdf_variant=variant, pdf_tags=True,
-                                         finisher=_scope_table_headers)
+                                         finisher=_finish)
             except weasyprint.urls.FatalURLFetchingError:
                 raise RenderError(name, "; ".join(fetcher.refused))
             except _TooManyPages:
@@ -157,6 +190,64 @@ class Engine:
             # there only shows up here; the PDF is discarded all the same.
             raise RenderError(name, "; ".join(fetcher.refused))
         return Rendered(pdf=pdf, pages=len(document.pages), warnings=css_warnings + list(warnings))
+
+
+def _finish(document, pdf) -> None:
+    """What the tagged PDF lacks after WeasyPrint: header cells' /Scope, marked phrases' /Lang, a well-formed
+    ToUnicode map."""
+    _scope_table_headers(document, pdf)
+    _tag_languages(document, pdf)
+    _fill_empty_unicode_entries(pdf)
+
+
+def _fill_empty_unicode_entries(pdf) -> None:
+    """Map to U+200D ZERO WIDTH JOINER the glyphs WeasyPrint's ToUnicode map gives as '<gggg> <>'.
+
+    A glyph that is only part of what a letter is drawn with (the dots of an Arabic letter, drawn apart from
+    its skeleton) stands for no text of its own. WeasyPrint writes that as an empty destination, a malformed
+    map, and PDF/UA wants every glyph mapped. A zero-width joiner says nothing and keeps an Arabic word
+    joined for a reader that ignores /ActualText; the line's /ActualText gives its letters to those that read it.
+    """
+    for item in pdf.objects:
+        stream = getattr(item, "stream", None)
+        if isinstance(stream, list) and stream and stream[0] == b"/CIDInit /ProcSet findresource begin":
+            item.stream = [line[:-2] + b"<200d>" if isinstance(line, bytes) and line.startswith(b"<")
+                           and line.endswith(b"> <>") else line for line in stream]
+
+
+def _tag_languages(document, pdf) -> None:
+    """Give the /Span of each <span lang> (a phrase marked [words]{lang=cy}) its /Lang, so a screen reader switches voice.
+
+    WeasyPrint tags a span as /Span but drops its lang. It makes one structure element for each span box, in
+    the order of a depth-first walk of the page boxes, before the elements of the text inside it (which are
+    /Span too, each holding one marked-content id); walking the boxes the same way pairs them up.
+    """
+    from weasyprint.formatting_structure import boxes
+    from weasyprint.layout.absolute import AbsolutePlaceholder
+
+    def walk(box):
+        if isinstance(box, AbsolutePlaceholder):
+            box = box._box
+        if box.element_tag == "span" and isinstance(box, boxes.InlineBox):  # not the text boxes inside it
+            yield box
+        if isinstance(box, boxes.ParentBox):
+            for child in box.children:
+                yield from walk(child)
+
+    spans = [box for page in document.pages for box in walk(page._page_box)]
+    elements = [item for item in pdf.objects if isinstance(item, dict) and item.get("S") == "/Span"
+                and not any(isinstance(kid, int) for kid in item.get("K", ()))]
+    if len(spans) != len(elements):  # not the tree this pairing expects: leave it untagged rather than mislabel it
+        return
+    for box, element in zip(spans, elements, strict=True):
+        if lang := box.element.get("lang"):
+            element["Lang"] = pydyf_string(lang)
+
+
+def pydyf_string(text: str):
+    """A PDF text string."""
+    import pydyf
+    return pydyf.String(text)
 
 
 def _scope_table_headers(document, pdf) -> None:

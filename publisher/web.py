@@ -14,7 +14,7 @@ import markupsafe
 from . import content, i18n
 from .content import Catalogue, Leaflet
 from .errors import RenderError
-from .html import _brand, _people, credits, environment, labels_for, view
+from .html import _brand, _people, credits, direction, environment, labels_for, view
 
 TEMPLATE = "web/leaflet.html"
 STYLESHEET = "web.css"
@@ -129,6 +129,7 @@ def render_web(catalogue: Catalogue, leaflet: Leaflet) -> bytes:
             overdue=leaflet.overdue,
             printed=False,
             labels=labels,
+            direction=direction(leaflet),
         )
         page = _scrolling_tables(page, labels)
     except i18n.MissingLabel as exc:

@@ -31,7 +31,7 @@ MAX_BLANK = {"shipped": 0.65, "fixture": 0.8}
 def project_copy(tmp_path_factory) -> Path:
     """The shipped project with the fixture leaflets beside its own, copied once per test process."""
     root = tmp_path_factory.mktemp("pages")
-    for folder in ("templates", "styles", "schema", "handouts"):
+    for folder in ("templates", "styles", "schema", "handouts", "locales"):
         shutil.copytree(REPO / folder, root / folder)
     for name in ("brand.yaml", "people.yaml"):
         shutil.copy(REPO / name, root / name)
