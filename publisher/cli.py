@@ -357,10 +357,10 @@ def run_check(args) -> int:
 
 
 def _quiet_lines(report: checks.CheckReport) -> list[str]:
-    """The report's lines less waived findings, which are not problems."""
+    """The report's lines less waived findings and notes (info), which are not problems."""
     lines = list(report.shared)
     for entry in report.entries:
-        kept = [item for item in entry.located if getattr(item, "level", "error") != "waived"]
+        kept = [item for item in entry.located if getattr(item, "level", "error") not in ("waived", "info")]
         lines += [str(item) for item in kept] if entry.located else entry.lines
     return lines
 

@@ -10,7 +10,7 @@ from pathlib import Path
 import jinja2
 import markupsafe
 
-from . import caches, editions, markdown
+from . import caches, editions, languages, markdown
 from .content import Catalogue, Leaflet, Project
 from .errors import RenderError
 
@@ -152,6 +152,23 @@ def _people(people: list) -> list:
     return out
 
 
+def credits(leaflet: Leaflet) -> list:
+    """(label, person) for each credit block: authors, reviewers, then a translation's translators and checkers."""
+    return ([("Written by", p) for p in _people(leaflet.authors)]
+            + [("Reviewed by", p) for p in _people(leaflet.reviewers)]
+            + [("Translated by", p) for p in _people(leaflet.translators)]
+            + [("Translation checked by", p) for p in _people(leaflet.translation_checkers)])
+
+
+def translation(leaflet: Leaflet) -> dict | None:
+    """What a translation says about itself: its source's title, language and the version it was made from."""
+    original = leaflet.original
+    if original is None:
+        return None
+    return {"source_title": original.data["title"], "source_language": languages.name(languages.primary(original.language)),
+            "source_version": leaflet.data["source_version"], "note": leaflet.data.get("translation_note")}
+
+
 def _brand(brand: dict) -> dict:
     brand = copy.deepcopy(brand)
     brand["colours"].setdefault("urgent", brand["colours"]["primary"])
@@ -175,8 +192,8 @@ def render_html(catalogue: Catalogue, leaflet: Leaflet, paper: str = editions.DE
         return template.render(
             leaflet=view(project, leaflet),
             authors=_people(leaflet.authors),
-            credits=[("Written by", p) for p in _people(leaflet.authors)]
-            + [("Reviewed by", p) for p in _people(leaflet.reviewers)],
+            credits=credits(leaflet),
+            translation=translation(leaflet),
             brand=_brand(brand),
             logo=project.relative(project.brand_file.parent / brand["logo"]),
             stylesheets=stylesheets(paper, edition, marks) if link_styles else [],

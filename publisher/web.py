@@ -14,7 +14,7 @@ import markupsafe
 from . import content
 from .content import Catalogue, Leaflet
 from .errors import RenderError
-from .html import _brand, _people, environment, view
+from .html import _brand, _people, credits, environment, translation, view
 
 TEMPLATE = "web/leaflet.html"
 STYLESHEET = "web.css"
@@ -115,8 +115,8 @@ def render_web(catalogue: Catalogue, leaflet: Leaflet) -> bytes:
         page = template.render(
             leaflet=_web_view(project, leaflet),
             authors=_people(leaflet.authors),
-            credits=[("Written by", p) for p in _people(leaflet.authors)]
-            + [("Reviewed by", p) for p in _people(leaflet.reviewers)],
+            credits=credits(leaflet),
+            translation=translation(leaflet),
             brand=_brand(brand),
             logo=data_uri(project.brand_file.parent / brand["logo"]),
             icons={kind: _icon(project.styles / "icons" / f"{kind}.svg") for kind in ("urgent", "action", "note")},
