@@ -269,8 +269,9 @@ def _build(project, options, paths, emit, on_start, on_shared, started) -> Repor
             renderer.start(sum(o.render is None for p in to_validate for o, _ in wanted[Path(p).stem]))
         broken = [name for name, problems in (("brand.yaml", brand_problems), ("people.yaml", people_problems),
                                               ("styles/", style_findings)) if problems]
+        loaded: dict = {}  # a source is read once, whether built or only named by its translations
         for path in to_validate:
-            leaflet, problems = content.load_leaflet(project, path, people)
+            leaflet, problems = content.load_leaflet(project, path, people, loaded)
             if leaflet:
                 leaflet, problems = _govern(leaflet, brand, options)
             if leaflet and brand is not None and not style_findings:

@@ -249,7 +249,7 @@ def _original(project: Project, source, path: Path, data: dict, people: dict, lo
     return original, found
 
 
-def _get(data: dict, path: tuple):
+def _get(data, path: tuple):
     for part in path:
         data = data.get(part) if isinstance(data, dict) else None
     return data
@@ -293,7 +293,8 @@ def load_catalogue(project: Project, paths: list[Path] | None = None) -> Catalog
     """Load the brand, the people and every leaflet, collecting every problem."""
     brand, brand_problems = load_brand(project)
     people, people_problems = load_people(project)
-    leaflets, failures, loaded = [], {}, {}
+    leaflets, failures = [], {}
+    loaded: dict = {}  # each source checked once, however many translations name it
     for path in paths if paths is not None else project.leaflet_files():
         leaflet, problems = load_leaflet(project, path, people, loaded)
         if leaflet and brand is not None:
