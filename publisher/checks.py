@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 import datetime
+import unicodedata
 from pathlib import Path
 
 from . import governance, manifest, outputs, settings
@@ -96,8 +97,8 @@ class CheckReport:
                          f"{row['reading_ease']:.0f}" if row["reading_ease"] is not None else "-",
                          f"{row['reading_age']:.0f}" if row["reading_age"] is not None else "-",
                          row["next_review"] or "-", _languages(row["languages"]), findings))
-        widths = [max(len(r[i]) for r in [header] + body) for i in range(len(header))]
-        return "\n".join("  ".join(cell.ljust(widths[i]) for i, cell in enumerate(r)).rstrip()
+        widths = [max(_width(r[i]) for r in [header] + body) for i in range(len(header))]
+        return "\n".join("  ".join(cell + " " * (widths[i] - _width(cell)) for i, cell in enumerate(r)).rstrip()
                          for r in [header, tuple("-" * w for w in widths)] + body)
 
     def as_dict(self) -> dict:
@@ -109,6 +110,11 @@ class CheckReport:
                           "findings": [dataclasses.asdict(f) for f in entry.findings]}
                          for row, entry in zip(self.rows(), self.entries, strict=True)],
         }
+
+
+def _width(text: str) -> int:
+    """Columns a text takes in a terminal: Chinese and Japanese characters take two."""
+    return sum(2 if unicodedata.east_asian_width(c) in "WF" else 1 for c in text)
 
 
 def _languages(found: list) -> str:

@@ -6,8 +6,6 @@ import dataclasses
 import datetime
 import re
 
-import babel
-
 from . import editions, languages, markdown, readability
 from .content import Leaflet, Project
 from .errors import Diagnostic, policy
@@ -155,10 +153,8 @@ def review(leaflet: Leaflet, brand: dict | None, today: datetime.date) -> Review
         for run in _CAPS.findall(text) if cased else []:
             add("all-caps", path, f"\"{run}\" is in capitals, which is harder to read - use bold for emphasis")
     if not cased:
-        script = languages.script(language)
         add("language-rules", ("language",), f"sentence-case and all-caps skipped: {name} is written in "
-                                             f"{babel.Locale('en').scripts.get(script, script)} script, which has no "
-                                             "capital letters")
+                                             f"{languages.script_name(language)} script, which has no capital letters")
     for path, heading in _headings(data) if cased else []:
         if _title_case(heading):
             add("sentence-case", path, f"\"{heading}\" is in title case - capitalise only the first word and "

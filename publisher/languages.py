@@ -42,6 +42,17 @@ def name(tag: str) -> str:
         return tag
 
 
+# CLDR calls Hans "Simplified": say what a reader of the message knows.
+_SCRIPT_NAMES = {"Hans": "Han (simplified Chinese characters)", "Hant": "Han (traditional Chinese characters)",
+                 "Jpan": "Japanese (kanji and kana)"}
+
+
+def script_name(tag: str) -> str:
+    """The English name of the tag's script: 'Arabic'."""
+    code = script(tag)
+    return _SCRIPT_NAMES.get(code) or babel.Locale("en").scripts.get(code, code)
+
+
 def has_case(tag: str) -> bool:
     return script(tag) in CASED_SCRIPTS
 
