@@ -27,6 +27,7 @@ class Result:
     seconds: float = 0.0
     errors: list = dataclasses.field(default_factory=list)  # of str
     warnings: list = dataclasses.field(default_factory=list)  # of str
+    language: str = ""  # of the output: the leaflet's language tag (empty when the leaflet could not be read)
 
 
 @dataclasses.dataclass
@@ -226,7 +227,8 @@ def _build(project, options, paths, emit, on_start, on_shared, started) -> Repor
                         Diagnostic(project.relative(path), 0, 0, "", message, "warning", rule)
                         for rule, message in dated if rule == "review-due-soon" and rule not in entry.waived]
                     result = Result(project.relative(path), "unchanged", str(out / key),
-                                    entry.pages, entry.bytes, warnings=[str(w) for w in warnings])
+                                    entry.pages, entry.bytes, warnings=[str(w) for w in warnings],
+                                    language=entry.language)
                     if warnings and options.strict:
                         result = Result(project.relative(path), "failed",
                                         errors=[str(d) for d in policy(warnings, strict=True)])
@@ -255,7 +257,8 @@ def _build(project, options, paths, emit, on_start, on_shared, started) -> Repor
             record.entries[outcome.stem] = made_from(leaflet, leaflet.warnings + outcome.warnings, outcome.digest,
                                                      outcome.pages, outcome.bytes)
             result = Result(leaflet.name, "built", str(out / outcome.stem), outcome.pages,
-                            outcome.bytes, outcome.seconds, warnings=[str(w) for w in leaflet.warnings + outcome.warnings])
+                            outcome.bytes, outcome.seconds, warnings=[str(w) for w in leaflet.warnings + outcome.warnings],
+                            language=leaflet.language)
         else:
             result = Result(leaflet.name, "failed", seconds=outcome.seconds, errors=outcome.errors,
                             warnings=[str(w) for w in outcome.warnings])
@@ -350,7 +353,7 @@ def _make(leaflet: content.Leaflet, output: outputs.Output, job: outputs.Job, ou
                                                       f"{type(exc).__name__}: {exc}"])
     record.entries[key] = made_from(leaflet, leaflet.warnings, manifest.digest_bytes(data), 0, len(data))
     return Result(leaflet.name, "built", str(out / key), 0, len(data), time.perf_counter() - started,
-                  warnings=[str(w) for w in leaflet.warnings])
+                  warnings=[str(w) for w in leaflet.warnings], language=leaflet.language)
 
 
 def _govern(leaflet: content.Leaflet, brand: dict | None, options: Options):
@@ -396,7 +399,7 @@ def _remove_deleted(project: content.Project, record: manifest.Manifest, out: Pa
         except FileNotFoundError:
             pass
         del record.entries[key]
-        result = Result(entry.source, "removed", str(out / key))
+        result = Result(entry.source, "removed", str(out / key), language=entry.language)
         removed.append(result)
         emit(result)
     return removed

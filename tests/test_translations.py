@@ -65,8 +65,12 @@ def _errors(project, capsys, *args):
 
 def test_a_translation_builds_every_edition_and_format_named_by_language(welsh, capsys):
     code, out, err = welsh.run("--edition", "standard", "--edition", "large-print", "--format", "pdf,html,preview",
-                               capsys=capsys)
+                               "--report", str(welsh.root / "report.json"), capsys=capsys)
     assert code == 0, err
+    report = json.loads((welsh.root / "report.json").read_text())["leaflets"]
+    assert sorted((r["output"], r["language"]) for r in report if r["source"] == "handouts/x.cy.yaml") == [
+        ("dist/x.cy.html", "cy"), ("dist/x.cy.large-print.pdf", "cy"), ("dist/x.cy.large-print.preview.html", "cy"),
+        ("dist/x.cy.pdf", "cy"), ("dist/x.cy.preview.html", "cy")]
     dist = welsh.root / "dist"
     assert sorted(p.name for p in dist.iterdir() if not p.name.startswith(".")) == [
         "x.cy.html", "x.cy.large-print.pdf", "x.cy.large-print.preview.html", "x.cy.pdf", "x.cy.preview.html",
