@@ -165,7 +165,8 @@ def translation(leaflet: Leaflet) -> dict | None:
     original = leaflet.original
     if original is None:
         return None
-    return {"source_title": original.data["title"], "source_language": languages.name(languages.primary(original.language)),
+    return {"source_title": original.data["title"], "source_lang": original.language,
+            "source_language": languages.name(languages.primary(original.language)),
             "source_version": leaflet.data["source_version"], "note": leaflet.data.get("translation_note")}
 
 

@@ -94,6 +94,8 @@ def test_a_translation_builds_every_edition_and_format_named_by_language(welsh, 
         assert "Most sprains get better" not in text
     page = (dist / "x.cy.html").read_text(encoding="utf-8")
     assert '<html lang="cy">' in page and "Translated by" in page
+    # The source's title, in its own language, is marked so a screen reader reads it as English.
+    assert '<span lang="en-GB">Looking after a sprained ankle</span> (English), version 1.0' in page
     assert '<html lang="en-GB">' in (dist / "x.html").read_text(encoding="utf-8")
 
 
