@@ -27,6 +27,7 @@ class Result:
     seconds: float = 0.0
     errors: list = dataclasses.field(default_factory=list)  # of str
     warnings: list = dataclasses.field(default_factory=list)  # of str
+    language: str = ""  # of the output: the leaflet's language tag (empty when the leaflet could not be read)
 
 
 @dataclasses.dataclass
@@ -100,11 +101,21 @@ def invalid(catalogue: content.Catalogue) -> list:
 _STEM = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]*\Z")
 
 
-def output_name(stem: str, edition: str = editions.DEFAULT_EDITION, output: str = "pdf") -> str:
-    """An output's file name for a leaflet stem; stems are checked when the catalogue is planned."""
+def output_name(stem: str, edition: str = editions.DEFAULT_EDITION, output: str = "pdf",
+                language: str | None = None) -> str:
+    """An output's file name for a leaflet stem (and a translation's language); stems are checked when planned."""
     if not _STEM.match(stem) or ".." in stem:  # never reached for a planned leaflet; a guard, not a message
         raise ValueError(f"unsafe output name {stem!r}")
-    return outputs.REGISTRY[output].file_name(stem, edition)
+    return outputs.REGISTRY[output].file_name(stem, edition, language)
+
+
+def leaflet_output(leaflet: content.Leaflet, output: outputs.Output, edition: str) -> str:
+    """The file name of one output of a validated leaflet, keyed (source stem, language, edition).
+
+    A translation's file is named <source>.<language>.yaml (content.py checks it), so this is
+    also the name planned from the file's stem before it is read.
+    """
+    return output.file_name(leaflet.source_stem, edition, leaflet.output_language)
 
 
 def parse_shard(text: str) -> tuple:
@@ -197,12 +208,14 @@ def _build(project, options, paths, emit, on_start, on_shared, started) -> Repor
             continue
         wanted[stem] = list(plan)
         if brand is not None and people is not None and not style_findings and not options.force:
-            digest = manifest.digest_file(path) or ""
+            digest = content.input_digest(path, manifest.digest_file)  # a translation's with its source's
             for output, edition in plan:
                 key = output.file_name(stem, edition)
                 entry = record.unchanged(key, digest, people, brand_digest, shared, project)
                 due = datetime.date.fromisoformat(entry.next_review) if entry else datetime.date.min
-                if entry and entry.pages <= options.max_pages and (
+                # A stale translation is checked again every build: its grace period runs out by the calendar.
+                stale = entry is not None and any(w.get("rule") == "translation-stale" for w in entry.warnings)
+                if entry and not stale and entry.pages <= options.max_pages and (
                         due >= options.today or (options.allow_expired and entry.overdue)):
                     wanted[stem].remove((output, edition))
                     # Warnings recorded when it was built still stand; and the calendar moves
@@ -214,7 +227,8 @@ def _build(project, options, paths, emit, on_start, on_shared, started) -> Repor
                         Diagnostic(project.relative(path), 0, 0, "", message, "warning", rule)
                         for rule, message in dated if rule == "review-due-soon" and rule not in entry.waived]
                     result = Result(project.relative(path), "unchanged", str(out / key),
-                                    entry.pages, entry.bytes, warnings=[str(w) for w in warnings])
+                                    entry.pages, entry.bytes, warnings=[str(w) for w in warnings],
+                                    language=entry.language)
                     if warnings and options.strict:
                         result = Result(project.relative(path), "failed",
                                         errors=[str(d) for d in policy(warnings, strict=True)])
@@ -233,7 +247,8 @@ def _build(project, options, paths, emit, on_start, on_shared, started) -> Repor
             source=leaflet.name, leaflet=leaflet.digest, next_review=leaflet.data["dates"]["next_review"],
             overdue=leaflet.overdue, warnings=[dataclasses.asdict(w) for w in warnings], waived=leaflet.waived,
             people={pid: manifest.digest_json(people[pid]) for pid in leaflet.people_ids()},
-            images=images[leaflet.stem], brand=brand_digest, shared=shared, digest=digest, pages=pages, bytes=size)
+            images=images[leaflet.stem], brand=brand_digest, shared=shared, digest=digest, pages=pages, bytes=size,
+            language=leaflet.language, translation_of=leaflet.translation_of or "")
 
     def finished(outcome: workers.Outcome) -> None:
         leaflet = by_key[outcome.stem]
@@ -242,7 +257,8 @@ def _build(project, options, paths, emit, on_start, on_shared, started) -> Repor
             record.entries[outcome.stem] = made_from(leaflet, leaflet.warnings + outcome.warnings, outcome.digest,
                                                      outcome.pages, outcome.bytes)
             result = Result(leaflet.name, "built", str(out / outcome.stem), outcome.pages,
-                            outcome.bytes, outcome.seconds, warnings=[str(w) for w in leaflet.warnings + outcome.warnings])
+                            outcome.bytes, outcome.seconds, warnings=[str(w) for w in leaflet.warnings + outcome.warnings],
+                            language=leaflet.language)
         else:
             result = Result(leaflet.name, "failed", seconds=outcome.seconds, errors=outcome.errors,
                             warnings=[str(w) for w in outcome.warnings])
@@ -256,8 +272,9 @@ def _build(project, options, paths, emit, on_start, on_shared, started) -> Repor
             renderer.start(sum(o.render is None for p in to_validate for o, _ in wanted[Path(p).stem]))
         broken = [name for name, problems in (("brand.yaml", brand_problems), ("people.yaml", people_problems),
                                               ("styles/", style_findings)) if problems]
+        loaded: dict = {}  # a source is read once, whether built or only named by its translations
         for path in to_validate:
-            leaflet, problems = content.load_leaflet(project, path, people)
+            leaflet, problems = content.load_leaflet(project, path, people, loaded)
             if leaflet:
                 leaflet, problems = _govern(leaflet, brand, options)
             if leaflet and brand is not None and not style_findings:
@@ -319,7 +336,7 @@ def _build(project, options, paths, emit, on_start, on_shared, started) -> Repor
 def _make(leaflet: content.Leaflet, output: outputs.Output, job: outputs.Job, out: Path, record: manifest.Manifest,
           made_from) -> Result:
     """Make one in-process output, write it atomically and record it (`made_from` gives the entry): its Result."""
-    key = output.file_name(leaflet.stem, job.edition)
+    key = leaflet_output(leaflet, output, job.edition)
     started = time.perf_counter()
     assert output.render is not None  # only in-process outputs come here
     try:
@@ -336,7 +353,7 @@ def _make(leaflet: content.Leaflet, output: outputs.Output, job: outputs.Job, ou
                                                       f"{type(exc).__name__}: {exc}"])
     record.entries[key] = made_from(leaflet, leaflet.warnings, manifest.digest_bytes(data), 0, len(data))
     return Result(leaflet.name, "built", str(out / key), 0, len(data), time.perf_counter() - started,
-                  warnings=[str(w) for w in leaflet.warnings])
+                  warnings=[str(w) for w in leaflet.warnings], language=leaflet.language)
 
 
 def _govern(leaflet: content.Leaflet, brand: dict | None, options: Options):
@@ -356,7 +373,7 @@ def _govern(leaflet: content.Leaflet, brand: dict | None, options: Options):
 def _task(catalogue: content.Catalogue, leaflet: content.Leaflet, options: Options, paper: str,
           edition: str) -> workers.Task:
     out = Path(options.out)
-    key = output_name(leaflet.stem, edition)
+    key = output_name(leaflet.source_stem, edition, language=leaflet.output_language)
     limit = leaflet.data.get("max_pages")
     if isinstance(limit, dict):
         limit = limit.get(edition)
@@ -382,7 +399,7 @@ def _remove_deleted(project: content.Project, record: manifest.Manifest, out: Pa
         except FileNotFoundError:
             pass
         del record.entries[key]
-        result = Result(entry.source, "removed", str(out / key))
+        result = Result(entry.source, "removed", str(out / key), language=entry.language)
         removed.append(result)
         emit(result)
     return removed

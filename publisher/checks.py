@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 import datetime
+import unicodedata
 from pathlib import Path
 
 from . import governance, manifest, outputs, settings
@@ -27,6 +28,7 @@ class Entry:
     pages: int | None
     blocked: bool = False
     located: list = dataclasses.field(default_factory=list)  # problems and findings as objects, for annotations
+    languages: list = dataclasses.field(default_factory=list)  # of dict: this leaflet's language and translations
 
 
 @dataclasses.dataclass
@@ -67,8 +69,13 @@ class CheckReport:
                 "reference": data.get("reference"),
                 "title": data.get("title"),
                 "pages": entry.pages,
-                "reading_ease": round(entry.review.reading_ease, 1) if entry.review else None,
-                "reading_age": round(entry.review.reading_age, 1) if entry.review else None,
+                "language": data.get("language"),
+                "translation_of": data.get("translation_of"),
+                "languages": entry.languages,
+                "reading_ease": round(entry.review.reading_ease, 1) if entry.review and entry.review.reading_ease
+                is not None else None,
+                "reading_age": round(entry.review.reading_age, 1) if entry.review and entry.review.reading_age
+                is not None else None,
                 "next_review": data.get("dates", {}).get("next_review"),
                 "errors": len(entry.problems) + sum(f.level == "error" for f in entry.findings),
                 "warnings": sum(f.level == "warning" for f in entry.findings),
@@ -78,7 +85,7 @@ class CheckReport:
 
     def table(self) -> str:
         """The summary table as text."""
-        header = ("Reference", "Title", "Pages", "Ease", "Age", "Next review", "Findings")
+        header = ("Reference", "Title", "Pages", "Ease", "Age", "Next review", "Languages", "Findings")
         body = []
         for row in self.rows():
             findings = f"{row['errors']} errors, {row['warnings']} warnings"
@@ -89,9 +96,9 @@ class CheckReport:
                          str(row["pages"]) if row["pages"] else "-",
                          f"{row['reading_ease']:.0f}" if row["reading_ease"] is not None else "-",
                          f"{row['reading_age']:.0f}" if row["reading_age"] is not None else "-",
-                         row["next_review"] or "-", findings))
-        widths = [max(len(r[i]) for r in [header] + body) for i in range(len(header))]
-        return "\n".join("  ".join(cell.ljust(widths[i]) for i, cell in enumerate(r)).rstrip()
+                         row["next_review"] or "-", _languages(row["languages"]), findings))
+        widths = [max(_width(r[i]) for r in [header] + body) for i in range(len(header))]
+        return "\n".join("  ".join(cell + " " * (widths[i] - _width(cell)) for i, cell in enumerate(r)).rstrip()
                          for r in [header, tuple("-" * w for w in widths)] + body)
 
     def as_dict(self) -> dict:
@@ -103,6 +110,41 @@ class CheckReport:
                           "findings": [dataclasses.asdict(f) for f in entry.findings]}
                          for row, entry in zip(self.rows(), self.entries, strict=True)],
         }
+
+
+def _width(text: str) -> int:
+    """Columns a text takes in a terminal: Chinese and Japanese characters take two."""
+    return sum(2 if unicodedata.east_asian_width(c) in "WF" else 1 for c in text)
+
+
+def _languages(found: list) -> str:
+    """The Languages cell: 'en-GB, cy up to date, ar stale (1.0 < 1.1)'; '-' when unknown."""
+    cells = []
+    for item in found:
+        if item.get("up_to_date") is None:
+            cells.append(item["language"])
+        elif item["up_to_date"]:
+            cells.append(f"{item['language']} up to date")
+        else:
+            cells.append(f"{item['language']} stale ({item['source_version']} < {item['current']})")
+    return ", ".join(cells) or "-"
+
+
+def _language_rows(catalogue: Catalogue, leaflet) -> list[dict]:
+    """A source's language then each translation's currency; a translation's own language and currency."""
+    brand = catalogue.brand
+    if leaflet.translation_of:
+        pairs = [leaflet]
+        found = []
+    else:
+        pairs = catalogue.translations_of(leaflet.stem)
+        found = [{"language": leaflet.language, "up_to_date": None}]
+    for translation in pairs:
+        state = governance.currency(translation, brand)
+        assert state is not None  # a valid translation always has its source
+        found.append({"language": translation.language, "file": translation.name, "up_to_date": state.up_to_date,
+                      "source_version": state.made_from, "current": state.current})
+    return found
 
 
 def run(catalogue: Catalogue, today: datetime.date, strict: bool = False, allow_expired: bool = False,
@@ -129,6 +171,8 @@ def run(catalogue: Catalogue, today: datetime.date, strict: bool = False, allow_
         entry = built.get(outputs.REGISTRY["pdf"].file_name(leaflet.stem))
         entries.append(Entry(leaflet.name, lines, review.findings, [], review,
                              entry.pages if entry and Path(project.root / entry.source) == leaflet.path else None,
-                             located=review.findings))
-    entries.sort(key=lambda e: e.source)
+                             located=review.findings, languages=_language_rows(catalogue, leaflet)))
+    # Each translation straight after its source.
+    entries.sort(key=lambda e: (e.review.leaflet.source_stem, bool(e.review.leaflet.translation_of), e.source)
+                 if e.review else (Path(e.source).stem, False, e.source))
     return CheckReport(shared, entries, strict, shared_located)

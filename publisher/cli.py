@@ -208,6 +208,9 @@ def _email_options(commands, name: str, summary: str, shown: str) -> argparse.Ar
                         help="the build's output folder, where the PDF is made if missing (default: dist/)")
     parser.add_argument("--edition", choices=tuple(editions.EDITIONS), default="standard",
                         help="attach this edition (default: standard)")
+    parser.add_argument("--language", metavar="TAG", default=None,
+                        help="attach the leaflet's translation into this language (BCP 47, e.g. cy), "
+                             "handouts/<stem>.<TAG>.yaml (default: the leaflet itself)")
     parser.add_argument("--dry-run", type=Path, metavar="DIR", help="write one .eml file per recipient to DIR "
                                                                      "instead of sending")
     parser.add_argument("--secure-subject", action="store_true",
@@ -217,6 +220,18 @@ def _email_options(commands, name: str, summary: str, shown: str) -> argparse.Ar
     parser.add_argument("--today", type=_date, default=datetime.date.today(), metavar="YYYY-MM-DD",
                         help=argparse.SUPPRESS)
     return parser
+
+
+def _translation_path(project: content.Project, source: Path, language: str) -> Path:
+    """The file of `source`'s translation into `language` (named <stem>.<language>.yaml), or a usage error."""
+    path = source.with_name(f"{source.stem}.{language}.yaml")
+    if not path.exists():
+        known = sorted(p.stem[len(source.stem) + 1:] for p in source.parent.glob(f"{source.stem}.*.yaml")
+                       if "." not in p.stem[len(source.stem) + 1:])
+        have = f"it has: {', '.join(known)}" if known else "it has none"
+        raise UsageError(f"Error: {project.relative(source)} has no translation into '{language}' "
+                         f"({project.relative(path)} does not exist) - {have}")
+    return path
 
 
 def _megabytes(text: str) -> float:
@@ -240,6 +255,8 @@ def run_email(args) -> int:
         path = project.handouts / f"{args.leaflet}.yaml"
     if path.is_dir():
         raise UsageError(f"Error: '{args.leaflet}' is a folder - name one leaflet file, or its stem")
+    if args.language:
+        path = _translation_path(project, path, args.language)
     paths = _leaflet_paths(project, [path])
     assert paths is not None  # one path in, one out
     # Build it if missing or out of date: the manifest makes this a no-op otherwise.
@@ -357,10 +374,10 @@ def run_check(args) -> int:
 
 
 def _quiet_lines(report: checks.CheckReport) -> list[str]:
-    """The report's lines less waived findings, which are not problems."""
+    """The report's lines less waived findings and notes (info), which are not problems."""
     lines = list(report.shared)
     for entry in report.entries:
-        kept = [item for item in entry.located if getattr(item, "level", "error") != "waived"]
+        kept = [item for item in entry.located if getattr(item, "level", "error") not in ("waived", "info")]
         lines += [str(item) for item in kept] if entry.located else entry.lines
     return lines
 

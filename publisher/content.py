@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import dataclasses
 import difflib
+import hashlib
+import re
 from pathlib import Path
 
-from . import assets, fonts, i18n, markup, yamlsource
+from . import assets, fonts, i18n, languages, markup, yamlsource
 from .brand import contrast, load_brand
 from .project import NotARegularFile, Project, read_limited, read_source
 from .schema import BRAND_SCHEMA, LEAFLET_SCHEMA, PEOPLE_SCHEMA, load_checked, validate, validator
@@ -33,10 +35,32 @@ class Leaflet:
     source: yamlsource.Source | None = None  # where each value was written, for governance findings
     overdue: bool = False  # past its review date, built anyway with --allow-expired and marked so
     waived: list = dataclasses.field(default_factory=list)  # rules this leaflet waives and breaks
+    translators: list = dataclasses.field(default_factory=list)
+    translation_checkers: list = dataclasses.field(default_factory=list)
+    original: Leaflet | None = None  # for a translation: the validated leaflet it translates
+
+    @property
+    def translation_of(self) -> str | None:
+        """The source's stem, for a translation; None for a leaflet in its own language."""
+        return self.data.get("translation_of")
+
+    @property
+    def language(self) -> str:
+        return self.data["language"]
+
+    @property
+    def output_language(self) -> str | None:
+        """The language part of output names: a translation's language; none for a source."""
+        return self.language if self.translation_of else None
+
+    @property
+    def source_stem(self) -> str:
+        """The first part of every output name, (source stem, language) being the output key."""
+        return self.translation_of or self.stem
 
     def people_ids(self) -> list[str]:
-        """Everyone credited, authors first."""
-        return [p["id"] for p in self.authors + self.reviewers]
+        """Everyone credited, authors first, then translators and checkers."""
+        return [p["id"] for p in self.authors + self.reviewers + self.translators + self.translation_checkers]
 
     def images(self, project: Project) -> list[str]:
         """Project-relative paths of the images this leaflet shows."""
@@ -54,6 +78,14 @@ class Catalogue:
     failures: dict  # leaflet path -> list[Problem]
     shared_problems: list  # problems in people.yaml and brand.yaml
 
+    def translations_of(self, stem: str) -> list[Leaflet]:
+        """The valid translations of the leaflet `stem` in this catalogue, by language (for bilingual editions)."""
+        return sorted((t for t in self.leaflets if t.translation_of == stem), key=lambda t: t.language)
+
+    def source_of(self, leaflet: Leaflet) -> Leaflet | None:
+        """The leaflet a translation translates (loaded even when only the translation was asked for)."""
+        return leaflet.original
+
 
 def load_people(project: Project):
     """The people file: (id -> person, or None, problems)."""
@@ -70,8 +102,21 @@ def _unknown_person(person_id: str, people: dict) -> str:
             "or add the person there")
 
 
-def load_leaflet(project: Project, path: Path, people: dict | None):
-    """Validate one leaflet, collecting every problem: (Leaflet or None, problems)."""
+def load_leaflet(project: Project, path: Path, people: dict | None, loaded: dict | None = None):
+    """Validate one leaflet or translation, collecting every problem: (Leaflet or None, problems).
+
+    `loaded` caches results by path, so a source leaflet named by several
+    translations is read and checked once in a run.
+    """
+    loaded = {} if loaded is None else loaded
+    key = Path(path).resolve()
+    if key not in loaded:
+        loaded[key] = None, []  # a translation naming itself (through a symlink) must not recurse
+        loaded[key] = _load_leaflet(project, Path(path), people, loaded)
+    return loaded[key]
+
+
+def _load_leaflet(project: Project, path: Path, people: dict | None, loaded: dict):
     try:
         source = read_source(project, path)
     except yamlsource.YAMLProblems as exc:
@@ -83,8 +128,9 @@ def load_leaflet(project: Project, path: Path, people: dict | None):
     if "language" not in flagged:  # the labels in the leaflet's language: a catalogue, and every label in it
         mark = source.mark(("language",))
         problems += i18n.problems(project.root, source.path, data.get("language"), (mark.line, mark.column))
+    translation = isinstance(data.get("translation_of"), str) and "translation_of" not in flagged
     credits = given if isinstance(given := data.get("credits"), dict) else {}
-    resolved: dict[str, list] = {"authors": [], "reviewers": []}
+    resolved: dict[str, list] = {"authors": [], "reviewers": [], "translators": [], "translation_checkers": []}
     for role in resolved:
         ids = given if isinstance(given := credits.get(role), list) else []
         for i, person_id in enumerate(ids):
@@ -94,6 +140,8 @@ def load_leaflet(project: Project, path: Path, people: dict | None):
                 problems.append(source.problem(("credits", role, i), _unknown_person(person_id, people)))
             else:
                 resolved[role].append({"id": person_id, **people[person_id]})
+    if not translation and "translation_of" not in data:
+        problems += _translation_fields_alone(project, source, path, data)
     sections = given if isinstance(given := data.get("sections"), list) else []
     for i, section in enumerate(sections):
         image = section.get("image") if isinstance(section, dict) else None
@@ -101,12 +149,147 @@ def load_leaflet(project: Project, path: Path, people: dict | None):
                 and f"sections[{i}].image.file" not in flagged:
             assets.check(project, source, Path(path).parent, ("sections", i, "image", "file"), image["file"], problems,
                          project.asset_roots(Path(path).parent))
+    original = None
+    if translation and not problems and people is not None:
+        original, found = _original(project, source, path, data, people, loaded)
+        problems += found
     problems = sorted(set(problems), key=lambda p: (p.line, p.column, p.field, p.message))
     if problems or people is None:
         return None, problems
     warnings = markup.problems(source, data, level="warning")
-    return Leaflet(Path(path), source.path, Path(path).stem, data, resolved["authors"], resolved["reviewers"],
-                   source.digest, warnings, source), []
+    leaflet = Leaflet(Path(path), source.path, Path(path).stem, data, resolved["authors"], resolved["reviewers"],
+                      source.digest, warnings, source, translators=resolved["translators"],
+                      translation_checkers=resolved["translation_checkers"])
+    if original is not None:
+        _inherit(leaflet, original)
+    return leaflet, []
+
+
+# -- translations ------------------------------------------------------------
+
+# What a translation takes from its source and may not change: stating it again is
+# allowed only with the source's value. (`version` is the source_version it was made from.)
+CONTROLLED = (("reference",), ("dates", "published"), ("dates", "last_reviewed"), ("dates", "next_review"),
+              ("credits", "authors"), ("credits", "reviewers"))
+# What a translation takes from its source when it leaves it out, and may give in its own words.
+INHERITED = ("contents", "keywords", "max_pages", "further_reading", "sources", "sources_note")
+
+
+def _translation_fields_alone(project: Project, source, path: Path, data: dict) -> list:
+    """Fields that only a translation may have, in a leaflet that is not one; and names only translations take."""
+    found = []
+    for field_path in (("source_version",), ("translation_note",), ("credits", "translators"),
+                       ("credits", "translation_checkers")):
+        holder = data.get("credits") if len(field_path) == 2 else data
+        if isinstance(holder, dict) and field_path[-1] in holder:
+            found.append(source.problem(field_path, "only a translation has this - add 'translation_of:' naming the "
+                                                    "leaflet it translates, or remove it", at_key=True))
+    stem = Path(path).stem
+    if "." in stem and (Path(path).parent / f"{stem.rsplit('.', 1)[0]}.yaml").exists():
+        found.append(source.problem((), f"file name '{stem}' is how a translation of "
+                                        f"'{stem.rsplit('.', 1)[0]}' is named - add 'translation_of: "
+                                        f"{stem.rsplit('.', 1)[0]}' and 'source_version:', or rename the file"))
+    return found
+
+
+def version_key(version: str) -> tuple:
+    """A version as something to compare: '1.10' after '1.9'; letters after digits."""
+    return tuple((0, int(part), "") if part.isdigit() else (1, 0, part) for part in re.split(r"[.-]", version))
+
+
+def _original(project: Project, source, path: Path, data: dict, people: dict, loaded: dict):
+    """The validated source of a translation, and every problem with the link to it: (Leaflet or None, problems)."""
+    stem, language = data["translation_of"], data["language"]
+    folder = Path(path).parent
+    found = []
+    if Path(path).stem != f"{stem}.{language}":
+        found.append(source.problem(("translation_of",), f"a translation of '{stem}' into '{language}' must be named "
+                                                         f"{stem}.{language}.yaml, not {Path(path).name} - rename "
+                                                         "the file (the outputs are named after the source and the "
+                                                         "language)"))
+    for other in sorted(folder.glob(f"{stem}.*.yaml")):
+        tag = other.stem[len(stem) + 1:]
+        if other.resolve() != Path(path).resolve() and "." not in tag and languages.same(tag, language) \
+                and other.name < Path(path).name:
+            found.append(source.problem(("language",), f"'{stem}' already has a translation into '{tag}', "
+                                                       f"{project.relative(other)} - keep one file per source and "
+                                                       "language, and delete or merge the other"))
+    file = folder / f"{stem}.yaml"
+    if not file.exists() or not project.contains(file):
+        known = sorted(p.stem for p in folder.glob("*.yaml") if "." not in p.stem)
+        close = difflib.get_close_matches(stem, known, n=1, cutoff=0.6)
+        hint = f"did you mean '{close[0]}'?" if close else "name a leaflet file in the same folder, without .yaml"
+        return None, found + [source.problem(("translation_of",), f"unknown leaflet '{stem}' ({project.relative(file)} "
+                                                                  f"does not exist) - {hint}")]
+    original, problems = load_leaflet(project, file, people, loaded)
+    if original is None:
+        return None, found + [source.problem(("translation_of",), f"its source {project.relative(file)} has errors - "
+                                                                  "fix them first (they are listed with that file)")]
+    if original.translation_of:
+        return None, found + [source.problem(("translation_of",), f"'{stem}' is itself a translation, of "
+                                                                  f"'{original.translation_of}' - translate from "
+                                                                  f"'{original.translation_of}'")]
+    if languages.same(language, original.language):
+        found.append(source.problem(("language",), f"'{language}' is the language of its source "
+                                                   f"{project.relative(file)} - a translation must be into another "
+                                                   "language"))
+    made, current = data["source_version"], original.data["version"]
+    if version_key(made) > version_key(current):
+        found.append(source.problem(("source_version",), f"'{made}' is newer than version '{current}' of "
+                                                         f"{project.relative(file)} - give the version of the source "
+                                                         "you translated"))
+    if "version" in data and data["version"] != made:
+        found.append(source.problem(("version",), f"'{data['version']}' differs from source_version '{made}' - a "
+                                                  "translation carries the version of the source it was made from; "
+                                                  "remove 'version:'"))
+    for field_path in CONTROLLED:
+        mine, theirs = _get(data, field_path), _get(original.data, field_path)
+        if mine is not None and mine != theirs:
+            shown = ", ".join(theirs) if isinstance(theirs, list) else theirs
+            found.append(source.problem(field_path, f"{_shown(mine)} differs from the source's {shown} "
+                                                    f"({project.relative(file)}) - a translation keeps what its source "
+                                                    f"says here; remove the line to take it from the source"))
+    return original, found
+
+
+def _get(data, path: tuple):
+    for part in path:
+        data = data.get(part) if isinstance(data, dict) else None
+    return data
+
+
+def _shown(value) -> str:
+    return ", ".join(map(str, value)) if isinstance(value, list) else str(value)
+
+
+def _inherit(leaflet: Leaflet, original: Leaflet) -> None:
+    """Fill in what a validated translation takes from its source."""
+    data, source = dict(leaflet.data), original.data
+    data["reference"], data["dates"], data["version"] = source["reference"], dict(source["dates"]), data["source_version"]
+    data["credits"] = {**source["credits"], **data["credits"]}
+    for key in INHERITED:
+        if key in source and key not in data and not (key == "sources_note" and "sources" in data):
+            data[key] = source[key]
+    leaflet.data, leaflet.original = data, original
+    leaflet.authors, leaflet.reviewers = original.authors, original.reviewers
+    # Everything the translation prints from its source is in the source's file.
+    leaflet.digest = translation_digest(leaflet.digest, original.digest)
+
+
+def translation_digest(own: str, source: str) -> str:
+    """The digest of a translation as the manifest keeps it: its file's and its source's together."""
+    return hashlib.sha256(f"{own}\n{source}".encode()).hexdigest()
+
+
+def input_digest(path: Path, digest_file) -> str:
+    """What an output of the leaflet file `path` is made from, before it is parsed (see translation_digest)."""
+    own = digest_file(path) or ""
+    stem = Path(path).stem
+    source = Path(path).parent / f"{stem.rsplit('.', 1)[0]}.yaml"
+    # Only a translation may be named <leaflet>.<x>.yaml beside that leaflet (see _translation_fields_alone).
+    if "." in stem and source.exists():
+        return translation_digest(own, digest_file(source) or "")
+    return own
 
 
 def load_catalogue(project: Project, paths: list[Path] | None = None) -> Catalogue:
@@ -114,8 +297,9 @@ def load_catalogue(project: Project, paths: list[Path] | None = None) -> Catalog
     brand, brand_problems = load_brand(project)
     people, people_problems = load_people(project)
     leaflets, failures = [], {}
+    loaded: dict = {}  # each source checked once, however many translations name it
     for path in paths if paths is not None else project.leaflet_files():
-        leaflet, problems = load_leaflet(project, path, people)
+        leaflet, problems = load_leaflet(project, path, people, loaded)
         if leaflet and brand is not None:
             leaflets.append(leaflet)
         else:  # with no problems of its own, it failed for a broken people.yaml or brand.yaml

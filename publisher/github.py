@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from .checks import CheckReport
 
-# A finding's level as a workflow command; a waived finding stays visible, as a notice.
-COMMANDS = {"error": "error", "warning": "warning", "waived": "notice"}
+# A finding's level as a workflow command; a waived finding, or a rule not applied to a language, is a notice.
+COMMANDS = {"error": "error", "warning": "warning", "waived": "notice", "info": "notice"}
 VALIDATION = "validation"  # the title of a schema or cross-reference problem, which has no rule name
 
 

@@ -6,14 +6,14 @@ import dataclasses
 import datetime
 import re
 
-from . import editions, markdown, readability
+from . import editions, languages, markdown, readability
 from .content import Leaflet, Project
 from .errors import Diagnostic, policy
 
 # The rules are listed in rules.py, which validation reads too (for waivers); they stay importable from here.
-from .rules import DEFAULT_THRESHOLDS, DUE_SOON_DAYS, MAX_REVIEW_YEARS, PROJECT_RULES, RULES, WAIVABLE
+from .rules import DEFAULT_GRACE_DAYS, DEFAULT_THRESHOLDS, DUE_SOON_DAYS, MAX_REVIEW_YEARS, PROJECT_RULES, RULES, WAIVABLE
 
-__all__ = ["DEFAULT_THRESHOLDS", "DUE_SOON_DAYS", "MAX_REVIEW_YEARS", "PROJECT_RULES", "RULES", "WAIVABLE",
+__all__ = ["DEFAULT_GRACE_DAYS", "DEFAULT_THRESHOLDS", "DUE_SOON_DAYS", "MAX_REVIEW_YEARS", "PROJECT_RULES", "RULES", "WAIVABLE",
            "Finding", "Review", "add_date_findings", "check_styles", "review", "thresholds"]
 
 
@@ -26,8 +26,8 @@ class Review:
 
     leaflet: Leaflet
     findings: list
-    reading_ease: float
-    reading_age: float
+    reading_ease: float | None  # None: no validated formula for the leaflet's language
+    reading_age: float | None
 
     def count(self, level: str) -> int:
         return sum(f.level == level for f in self.findings)
@@ -35,6 +35,60 @@ class Review:
 
 def thresholds(brand: dict | None) -> dict:
     return {**DEFAULT_THRESHOLDS, **((brand or {}).get("readability") or {})}
+
+
+def grace_days(brand: dict | None) -> int:
+    """How long a translation may lag behind a new version of its source: the brand's setting, else the default."""
+    return (brand or {}).get("translation_grace_days", DEFAULT_GRACE_DAYS)
+
+
+@dataclasses.dataclass(frozen=True)
+class Currency:
+    """Whether a translation says what its source says now."""
+
+    made_from: str  # the source version it was translated from
+    current: str  # the source's version now
+    since: datetime.date  # when the source's current version was approved (its last review)
+    deadline: datetime.date  # the last day a stale translation still builds
+
+    @property
+    def up_to_date(self) -> bool:
+        from .content import version_key
+        return version_key(self.made_from) >= version_key(self.current)
+
+
+def currency(leaflet: Leaflet, brand: dict | None) -> Currency | None:
+    """A translation's currency against its source; None for a leaflet that is not a translation."""
+    original = leaflet.original
+    if original is None:
+        return None
+    # `published` is when the leaflet first came out; a new version comes out of a review,
+    # so the source's last_reviewed is when its current version took effect.
+    since = datetime.date.fromisoformat(original.data["dates"]["last_reviewed"])
+    return Currency(leaflet.data["source_version"], original.data["version"], since,
+                    since + datetime.timedelta(days=grace_days(brand)))
+
+
+def _stale(leaflet: Leaflet, brand: dict | None, today: datetime.date) -> Finding | None:
+    """translation-stale: a warning while the source's new version is recent, an error after the grace days."""
+    state = currency(leaflet, brand)
+    if state is None or state.up_to_date:
+        return None
+    assert leaflet.source is not None and leaflet.original is not None
+    mark = leaflet.source.mark(("source_version",))
+    source = leaflet.original.name
+    days = grace_days(brand)
+    fix = (f"translate the changes into {languages.name(leaflet.language)} and set source_version: "
+           f"\"{state.current}\"")
+    if today > state.deadline:
+        message = (f"translated from version {state.made_from} of {source}, which has been at version {state.current} "
+                   f"since {state.since}, more than {days} days (translation_grace_days) - {fix}, or withdraw the "
+                   "translation")
+        return Finding(leaflet.name, mark.line, mark.column, "", message, "error", "translation-stale")
+    message = (f"translated from version {state.made_from} of {source}, which is now at version {state.current} "
+               f"(since {state.since}) - {fix}; from {state.deadline + datetime.timedelta(days=1)} this is an error "
+               f"(translation_grace_days: {days})")
+    return Finding(leaflet.name, mark.line, mark.column, "", message, "warning", "translation-stale")
 
 
 def review(leaflet: Leaflet, brand: dict | None, today: datetime.date) -> Review:
@@ -69,30 +123,46 @@ def review(leaflet: Leaflet, brand: dict | None, today: datetime.date) -> Review
         add("sources", ("sources_note",) if "sources_note" in data else (), "no sources are listed - list the "
             "evidence under 'sources:', or say why there is none in 'sources_note:'")
 
+    stale = _stale(leaflet, brand, today)
+    if stale:
+        found.append(stale)
+    language = data["language"]
+    name = f"{languages.name(language)} ({language})"
     texts = _texts(data)
-    overall = readability.score([t for _, t in texts])
-    _readability(add, (), "the leaflet", overall, limits)
-    for i, section in enumerate(data["sections"]):
-        section_texts = [t for path, t in texts if path[:2] == ("sections", i)]
-        if len(section_texts) and sum(len(readability.words(t)) for t in section_texts) >= 40:
-            name = f"section '{section['heading']}'" if section.get("heading") else f"section {i + 1}"
-            _readability(add, ("sections", i), name, readability.score(section_texts), limits)
+    overall = None
+    if languages.readability_formula(language):
+        overall = readability.score([t for _, t in texts])
+        _readability(add, (), "the leaflet", overall, limits)
+        for i, section in enumerate(data["sections"]):
+            section_texts = [t for path, t in texts if path[:2] == ("sections", i)]
+            if len(section_texts) and sum(len(readability.words(t)) for t in section_texts) >= 40:
+                what = f"section '{section['heading']}'" if section.get("heading") else f"section {i + 1}"
+                _readability(add, ("sections", i), what, readability.score(section_texts), limits)
+    else:
+        add("language-rules", ("language",), f"reading-ease and reading-age skipped: their formulas (Flesch) are "
+                                             f"validated for English only, and none is built in for {name} - "
+                                             "ask a reader of the language to check that the text is plain")
+    by_characters = languages.counts_characters(language)
+    unit, limit = ("characters", limits["sentence_characters"]) if by_characters else ("words", limits["sentence_words"])
+    cased = languages.has_case(language)
     for path, text in texts:
-        for sentence in readability.sentences(text):
-            count = len(readability.words(sentence))
-            if count > limits["sentence_words"]:
-                add("long-sentence", path, f"{count} words, more than {limits['sentence_words']}: "
-                                           f"\"{_quote(sentence)}\" - split it")
-        for run in _CAPS.findall(text):
+        for sentence in readability.sentences_in(text, language):
+            count = readability.length(sentence, language)
+            if count > limit:
+                add("long-sentence", path, f"{count} {unit}, more than {limit}: \"{_quote(sentence)}\" - split it")
+        for run in _CAPS.findall(text) if cased else []:
             add("all-caps", path, f"\"{run}\" is in capitals, which is harder to read - use bold for emphasis")
-    for path, heading in _headings(data):
+    if not cased:
+        add("language-rules", ("language",), f"sentence-case and all-caps skipped: {name} is written in "
+                                             f"{languages.script_name(language)} script, which has no capital letters")
+    for path, heading in _headings(data) if cased else []:
         if _title_case(heading):
             add("sentence-case", path, f"\"{heading}\" is in title case - capitalise only the first word and "
                                        "names, e.g. \"" + _to_sentence_case(heading) + "\"")
 
     final = policy(found, waivers={rule: why for rule, why in waivers.items() if rule in WAIVABLE})
     final.sort(key=lambda f: (f.line, f.column, f.rule))
-    return Review(leaflet, final, overall.reading_ease, overall.reading_age)
+    return Review(leaflet, final, overall.reading_ease if overall else None, overall.reading_age if overall else None)
 
 
 def add_date_findings(add, next_review: datetime.date, today: datetime.date) -> None:

@@ -139,7 +139,8 @@ def environment(project: Project) -> jinja2.Environment:
 
 
 _CALLOUT_LABELS = {"urgent": i18n.N_("Get help now"), "action": i18n.N_("What you can do"), "note": i18n.N_("Good to know")}
-_CREDIT_LABELS = {"authors": i18n.N_("Written by"), "reviewers": i18n.N_("Reviewed by")}
+_CREDIT_LABELS = {"authors": i18n.N_("Written by"), "reviewers": i18n.N_("Reviewed by"),
+                  "translators": i18n.N_("Translated by"), "translation_checkers": i18n.N_("Translation checked by")}
 
 
 def labels_for(project: Project, leaflet: Leaflet) -> i18n.Labels:
@@ -151,8 +152,8 @@ def labels_for(project: Project, leaflet: Leaflet) -> i18n.Labels:
 
 
 def credits(leaflet: Leaflet, labels: i18n.Labels) -> list:
-    """(label, person) for every credit block, authors first, the label in the leaflet's language."""
-    return [(labels.gettext(_CREDIT_LABELS[role]), p) for role in ("authors", "reviewers")
+    """(label, person) for every credit block: authors, reviewers, then a translation's translators and checkers."""
+    return [(labels.gettext(_CREDIT_LABELS[role]), p) for role in _CREDIT_LABELS
             for p in _people(getattr(leaflet, role))]
 
 
@@ -208,6 +209,17 @@ def _people(people: list) -> list:
     return out
 
 
+def translation(leaflet: Leaflet) -> dict | None:
+    """What a translation says about itself: its source's title, language and the version it was made from."""
+    original = leaflet.original
+    if original is None:
+        return None
+    return {"source_title": original.data["title"], "source_lang": original.language,
+            "source_language": languages.name(languages.primary(original.language)),
+            "source_language_name": languages.name_in(languages.primary(original.language), leaflet.language),
+            "source_version": leaflet.data["source_version"], "note": leaflet.data.get("translation_note")}
+
+
 def _brand(brand: dict) -> dict:
     brand = copy.deepcopy(brand)
     brand["colours"].setdefault("urgent", brand["colours"]["primary"])
@@ -233,6 +245,7 @@ def render_html(catalogue: Catalogue, leaflet: Leaflet, paper: str = editions.DE
             leaflet=view(project, leaflet, labels),
             authors=_people(leaflet.authors),
             credits=credits(leaflet, labels),
+            translation=translation(leaflet),
             brand=_brand(brand),
             logo=project.relative(project.brand_file.parent / brand["logo"]),
             stylesheets=stylesheets(paper, edition, marks, direction(leaflet)) if link_styles else [],

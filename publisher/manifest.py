@@ -83,6 +83,8 @@ class Entry:
     overdue: bool = False  # built with the "review overdue" mark
     warnings: list = dataclasses.field(default_factory=list)  # Diagnostics as dicts: shown again when unchanged
     waived: list = dataclasses.field(default_factory=list)  # governance rules the leaflet waives
+    language: str = ""  # the leaflet's language (BCP 47)
+    translation_of: str = ""  # for a translation: its source's stem; outputs are keyed (source stem, language)
 
 
 # A manifest is input too (a CI cache can be poisoned): an entry whose name could

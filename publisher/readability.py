@@ -70,6 +70,42 @@ def words(text: str) -> list[str]:
     return _WORD.findall(text)
 
 
+# Other languages: letters of any script; a sentence ends at . ! ? (Arabic ؟, Urdu ۔) followed by
+# space and anything but a lower-case letter, or at once after a full-width 。！？ (no space follows them).
+_ANY_WORD = re.compile(r"[^\W\d_]+(?:['’][^\W\d_]+)*|\d+(?:[.,:]\d+)*")
+_ANY_END = re.compile(r"(?<=[.!?؟۔])[\"')\]»”]*\s+(?=[^\sa-z])|(?<=[。！？])[”」』）]*\s*")
+# Han ideographs, kana and the full-width forms of CJK text: each is one unit of length.
+_CJK = re.compile(r"[\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]")
+_RUN = re.compile(r"[A-Za-z0-9]+(?:[.,:'’/-][A-Za-z0-9]+)*")  # a Latin word or number inside CJK text
+
+
+def sentences_in(text: str, language: str) -> list[str]:
+    """The sentences of plain text in any language (English as `sentences`)."""
+    from . import languages
+    if languages.primary(language) == "en":
+        return sentences(text)
+    found = []
+    for block in re.split(r"\n\s*\n|\n(?=\s*(?:[-*+]|\d+[.)])\s)", text):
+        block = " ".join(block.split())
+        if block:
+            found += [part.strip() for part in _ANY_END.split(block) if part.strip()]
+    return found
+
+
+def length(sentence: str, language: str) -> int:
+    """A sentence's length in the unit its script is measured in: characters for Chinese and Japanese, else words.
+
+    In Chinese and Japanese text each ideograph or kana counts one, and a Latin
+    word or number inside it (NHS, 111) counts one, as a word would.
+    """
+    from . import languages
+    if languages.primary(language) == "en":
+        return len(words(sentence))
+    if languages.counts_characters(language):
+        return len(_CJK.findall(sentence)) + len(_RUN.findall(sentence))
+    return len(_ANY_WORD.findall(sentence))
+
+
 def score(texts: list[str]) -> Scores:
     """Scores for some texts taken together."""
     all_sentences = [s for text in texts for s in sentences(text)]

@@ -30,7 +30,8 @@ def as_dict(report: Report, project_root: Path) -> dict:
             "worker_peak_rss_mb": round(max(report.worker_peak_rss_mb.values(), default=0), 1),
         },
         "leaflets": [
-            {"source": r.name, "status": r.status, "output": shown(r.output), "pages": r.pages, "bytes": r.bytes,
+            {"source": r.name, "status": r.status, "output": shown(r.output), "language": r.language or None,
+             "pages": r.pages, "bytes": r.bytes,
              "seconds": round(r.seconds, 3), "errors": r.errors, "warnings": r.warnings}
             for r in report.results
         ],

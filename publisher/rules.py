@@ -2,7 +2,11 @@
 
 DUE_SOON_DAYS = 90
 MAX_REVIEW_YEARS = 3
-DEFAULT_THRESHOLDS = {"reading_ease": 60, "reading_age": 11, "sentence_words": 25}
+# sentence_characters: for Chinese and Japanese, written without spaces; 40 is the 25 words
+# at the usual 1.6 characters a word of modern written Chinese (see README "Translations").
+DEFAULT_THRESHOLDS = {"reading_ease": 60, "reading_age": 11, "sentence_words": 25, "sentence_characters": 40}
+# Days a translation may lag behind a new version of its source before it stops building.
+DEFAULT_GRACE_DAYS = 30
 
 # name -> (level, what it checks). A leaflet can waive any of these but review-overdue, with a reason.
 RULES = {
@@ -16,7 +20,11 @@ RULES = {
     "long-sentence": ("warning", "no sentence longer than the brand's limit (25 words by default)"),
     "all-caps": ("warning", "no runs of words in capitals"),
     "sentence-case": ("warning", "the title and headings are in sentence case"),
+    "translation-stale": ("error", "a translation is made from its source's current version (a warning for the "
+                                   "brand's translation_grace_days after the source's new version)"),
+    "language-rules": ("info", "says which rules are not applied to a leaflet's language, and why"),
 }
 # An overdue leaflet is handled by --allow-expired, which also prints the notice; a waiver would hide it.
-WAIVABLE = sorted(set(RULES) - {"review-overdue"})
+# A stale translation may say what its source no longer says: it is brought up to date, never waived.
+WAIVABLE = sorted(set(RULES) - {"review-overdue", "translation-stale", "language-rules"})
 PROJECT_RULES = {"clear-print": ("error", "styles keep body text at 12 pt or more, never justify, never hyphenate")}

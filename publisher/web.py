@@ -14,7 +14,7 @@ import markupsafe
 from . import content, i18n
 from .content import Catalogue, Leaflet
 from .errors import RenderError
-from .html import _brand, _people, credits, direction, environment, labels_for, view
+from .html import _brand, _people, credits, direction, environment, labels_for, translation, view
 
 TEMPLATE = "web/leaflet.html"
 STYLESHEET = "web.css"
@@ -121,6 +121,7 @@ def render_web(catalogue: Catalogue, leaflet: Leaflet) -> bytes:
             leaflet=_web_view(project, leaflet, labels),
             authors=_people(leaflet.authors),
             credits=credits(leaflet, labels),
+            translation=translation(leaflet),
             brand=_brand(brand),
             logo=data_uri(project.brand_file.parent / brand["logo"]),
             icons={kind: _icon(project.styles / "icons" / f"{kind}.svg") for kind in ("urgent", "action", "note")},

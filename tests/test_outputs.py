@@ -106,7 +106,7 @@ def test_check_and_email_read_the_build_from_out(project, capsys, tmp_path):
     code, out, err = project.run("check", "--summary", "--out", str(elsewhere), capsys=capsys)
     assert code == 0 and "TST-0001   Looking after a sprained ankle" in out
     row = next(line for line in out.splitlines() if line.startswith("TST-0001"))
-    assert row.split()[-8] == "2"  # pages, from the build in --out
+    assert row.split()[-9] == "2"  # pages, from the build in --out
 
 
 def test_output_keys_are_unique_across_formats_and_editions():

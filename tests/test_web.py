@@ -124,7 +124,8 @@ def test_same_bytes_every_time_and_light_enough_to_email(shipped_catalogue, stem
 @pytest.mark.parametrize("name", SHIPPED + ["everything"])
 def test_self_contained(pages, name):
     page = pages[name].read_text(encoding="utf-8")
-    assert page.startswith("<!DOCTYPE html>\n<html lang=\"en-GB\">")
+    language = name.rsplit(".", 1)[1] if "." in name else "en-GB"  # a translation's page is <stem>.<language>
+    assert page.startswith(f"<!DOCTYPE html>\n<html lang=\"{language}\"")
     assert "<script" not in page and "<link" not in page and "@import" not in page and "url(" not in page
     assert re.findall(r'\bsrc="(?!data:)[^"]*"', page) == []
     assert 'class="qr-code"' not in page  # QR codes are for paper
