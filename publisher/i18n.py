@@ -209,6 +209,12 @@ def _ngettext(__context, __singular: str, __plural: str, __num: int, **variables
     return rv % variables
 
 
+@jinja2.pass_context
+def _translate(context, text: str) -> str:
+    """brand.yaml's text in the language being rendered (plain text: the md filter escapes and formats it)."""
+    return str(_current(context).gettext(text.strip()))
+
+
 def install(env: jinja2.Environment) -> jinja2.Environment:
     """Jinja2's i18n extension, its `_`, `gettext` and `ngettext` printing in the language of the context's `labels`.
 
@@ -221,6 +227,7 @@ def install(env: jinja2.Environment) -> jinja2.Environment:
     # unformatted, so "Page %(page)s of %(pages)s" reaches Labels.parts() intact.
     env.newstyle_gettext = True  # type: ignore[attr-defined]
     env.globals.update(_=_gettext, gettext=_gettext, ngettext=_ngettext)
+    env.filters["translate"] = _translate
     return env
 
 
@@ -275,19 +282,41 @@ def _method_map() -> list:
 _JINJA_OPTIONS = {"extensions": "jinja2.ext.i18n", "trimmed": "true"}
 
 
-def extracted(templates: Path) -> Catalog:
-    """Every label the project's templates and the tool's code print, as a catalogue template (the .pot).
+# brand.yaml's own words to patients: printed in the leaflet's language too, so they are translated like labels.
+BRAND_TEXTS = ("other_formats", "feedback", "disclaimer")
+
+
+def brand_texts(root: Path) -> list[tuple[str, str]]:
+    """(field, text) for each of brand.yaml's texts to patients; none when brand.yaml cannot be read (check says why)."""
+    from .project import Project, read_source
+    from .yamlsource import YAMLProblems
+    try:
+        data = read_source(Project(root), Path(root) / "brand.yaml").data
+    except YAMLProblems:
+        return []
+    data = data if isinstance(data, dict) else {}
+    return [(field, data[field].strip()) for field in BRAND_TEXTS if isinstance(data.get(field), str) and data[field].strip()]
+
+
+def _add_brand_texts(catalog: Catalog, root: Path) -> None:
+    for field, text in brand_texts(root):
+        catalog.add(text, None, [("brand.yaml", 0)],
+                    auto_comments=[f"brand.yaml: {field} (Markdown: keep **bold** and [links](...) as they are)"])
+
+
+def extracted(root: Path) -> Catalog:
+    """Every label the project's templates, brand.yaml and the tool's code print, as a catalogue template (the .pot).
 
     Deterministic: messages sorted, locations without line numbers, no creation date.
     """
-    key = str(templates)
+    key = str(root)
     if key in _extracted:
         return _extracted[key]
     catalog = Catalog(project="leaflets", version="1", domain=DOMAIN, header_comment=_POT_HEADER,
                       charset="utf-8", fuzzy=False, creation_date=datetime.datetime(2026, 11, 25),
                       revision_date=datetime.datetime(2026, 11, 25), msgid_bugs_address="")
     sources: list[tuple[str, Path, str]] = []
-    templates = Path(templates)
+    templates = Path(root) / "templates"
     for pattern, method in _method_map():
         sources += [("templates/" + p.relative_to(templates).as_posix(), p, method)
                     for p in templates.glob(pattern) if p.is_file()]
@@ -299,12 +328,13 @@ def extracted(templates: Path) -> Catalog:
             for _line, message, comments, context in extract.extract(method, handle, KEYWORDS[method], ["TRANSLATORS:"], options,
                                                                      strip_comment_tags=True):
                 catalog.add(message, None, [(shown, 0)], auto_comments=comments, context=context)
+    _add_brand_texts(catalog, Path(root))
     _extracted[key] = catalog
     return catalog
 
 
 _POT_HEADER = """\
-# The labels the leaflet publisher prints (templates/ and publisher/).
+# The labels the leaflet publisher prints (templates/, brand.yaml and publisher/).
 # Made by `make messages`; do not edit by hand: translate in locales/<lang>/LC_MESSAGES/leaflets.po."""
 
 
@@ -318,7 +348,7 @@ def pot_text(catalog: Catalog) -> bytes:
 def update(root: Path) -> list[Path]:
     """`make messages`: write locales/leaflets.pot from the templates and code, and bring every .po up to date."""
     root = Path(root)
-    template = extracted(root / "templates")
+    template = extracted(root)
     written = []
     pot = root / TEMPLATE
     pot.parent.mkdir(parents=True, exist_ok=True)
@@ -365,12 +395,14 @@ def needed(root: Path) -> Catalog:
     templates, and a label missing from it still fails at render time (MissingLabel), never printing English.
     """
     pot = Path(root) / TEMPLATE
-    if pot.is_file():
-        key = str(pot)
-        if key not in _extracted:
-            _extracted[key] = read(pot)
-        return _extracted[key]
-    return extracted(Path(root) / "templates")
+    if not pot.is_file():
+        return extracted(Path(root))
+    key = str(pot)
+    if key not in _extracted:
+        catalog = read(pot)
+        _add_brand_texts(catalog, Path(root))  # as brand.yaml says now, so a changed text is reported before rendering
+        _extracted[key] = catalog
+    return _extracted[key]
 
 
 def _missing(root: Path, path: Path) -> list[tuple[int, str, str, str, str]]:

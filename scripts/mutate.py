@@ -48,6 +48,7 @@ DETERMINISM = ["tests/test_batch.py", "tests/test_cli.py", "-k", "identical or s
 EMAIL = ["tests/test_email.py"]
 SIZES = ["tests/test_print.py", "-k", "minimum"]
 SANDBOX = ["tests/test_cli.py", "tests/test_bad_corpus.py", "-k", "sandbox or bad_input"]
+LABELS = ["tests/test_i18n.py"]
 
 MUTATIONS = [
     Mutation("justify-upper-case", "clear print",
@@ -161,6 +162,23 @@ MUTATIONS = [
     Mutation("sandbox-network", "sandbox",
              [("publisher/pdf.py", 'if scheme != "file":', 'if scheme not in ("file", "http", "https"):')],
              SANDBOX),
+    Mutation("labels-english-fallback", "labels in the leaflet's language",
+             [("publisher/i18n.py", "if self.known is not None and message not in self.known:", "if False:"),
+              ("publisher/i18n.py", "    for message in needed(Path(root)):", "    for message in []:")],
+             LABELS),
+    Mutation("labels-footer-hard-coded", "labels in the leaflet's language",
+             [("templates/leaflet.html", 'labels.parts(_("Page %(page)s of %(pages)s")',
+               'labels.parts("Page %(page)s of %(pages)s"')],
+             LABELS + ["-k", "pdf"]),
+    Mutation("labels-english-dates", "labels in the leaflet's language",
+             [("publisher/html.py", 'return context["labels"].date(value)',
+               'return context["labels"].other("en-GB").date(value)')],
+             LABELS + ["-k", "welsh"]),
+    Mutation("labels-fuzzy-accepted", "labels in the leaflet's language",
+             [("publisher/i18n.py", "return bool(message.id) and not message.fuzzy and all(strings)",
+               "return bool(message.id) and all(strings)"),
+              ("publisher/i18n.py", "        elif found.fuzzy:", "        elif False:")],
+             LABELS + ["-k", "fuzzy"]),
 ]
 
 

@@ -45,7 +45,12 @@ PDF_LABELS = {
     "Gwe: example.org": "Web:",
     "Ysgrifennwyd gan": "Written by",
     "Adolygwyd gan": "Reviewed by",
+    "Mae'r daflen hon ar gael mewn fformatau eraill.": "available in other formats",  # brand.yaml's texts
+    "Gwybodaeth gyffredinol yn unig.": "General information only.",
 }
+# The test brand's own texts (tests/data/brand.yaml), as its organisation would translate them.
+TEST_BRAND_CY = {"This leaflet is available in other formats.": "Mae'r daflen hon ar gael mewn fformatau eraill.",
+                 "General information only.": "Gwybodaeth gyffredinol yn unig."}
 
 
 @pytest.fixture(autouse=True)
@@ -56,17 +61,25 @@ def _fresh_catalogues():
     caches.clear()
 
 
+def _welsh_project(project: Project) -> Project:
+    """The Welsh fixture in a project whose brand's texts are added to the catalogues and translated into Welsh."""
+    project.leaflet(STEM, WELSH)
+    i18n.update(project.root)  # make messages: the test brand's texts join the catalogues, untranslated
+    for english, welsh in TEST_BRAND_CY.items():
+        _set_msgstr(project.root / PO, english, welsh)
+    caches.clear()
+    return project
+
+
 @pytest.fixture
 def welsh(project: Project) -> Project:
-    project.leaflet(STEM, WELSH)
-    return project
+    return _welsh_project(project)
 
 
 @pytest.fixture(scope="module")
 def built(tmp_path_factory):
     """The Welsh fixture built once: PDF, print preview and web edition, and its email as an .eml."""
-    project = Project(tmp_path_factory.mktemp("cy") / "proj")
-    project.leaflet(STEM, WELSH)
+    project = _welsh_project(Project(tmp_path_factory.mktemp("cy") / "proj"))
     from publisher import cli
     out = project.root / "dist"
     assert cli.main(["--project", str(project.root), "-j1", "--today=2026-11-25", "--format", "pdf,preview,html",
@@ -134,7 +147,8 @@ def test_the_welsh_email_has_welsh_labels_and_subject(built):
     text = message.get_body(("plain",)).get_content()
     html = message.get_body(("html",)).get_content()
     for part in (text, html):
-        for label in ("Helo,", "Cysylltu â Test Health Trust", "Ffôn:",
+        for label in ("Helo,", "Cysylltu â Test Health Trust", "Ffôn:", "Gwybodaeth gyffredinol yn unig.",
+                      "Mae'r daflen hon ar gael mewn fformatau eraill.",
                       "Taflen TST-0014, fersiwn 1.0; adolygiad nesaf 25 Tachwedd 2028."):
             assert label in part, label
         assert "Hello" not in part and "Contact" not in part and "next review" not in part
@@ -166,9 +180,9 @@ def test_english_leaflets_print_english_labels(project):
 
 def test_the_pot_matches_the_templates_and_code():
     """Run `make messages` after changing a label: this fails until the committed .pot is regenerated."""
-    first = i18n.pot_text(i18n.extracted(REPO / "templates"))
+    first = i18n.pot_text(i18n.extracted(REPO))
     caches.clear()
-    assert i18n.pot_text(i18n.extracted(REPO / "templates")) == first  # deterministic
+    assert i18n.pot_text(i18n.extracted(REPO)) == first  # deterministic
     assert first == (REPO / i18n.TEMPLATE).read_bytes()
 
 
@@ -179,8 +193,10 @@ def test_pybabel_with_babel_cfg_finds_the_same_labels(tmp_path):
     pybabel = Path(sys.executable).with_name("pybabel")
     subprocess.run([str(pybabel), "-q", "extract", "-F", "babel.cfg", "-k", "N_", "-c", "TRANSLATORS:",
                     "-o", str(tmp_path / "x.pot"), "."], cwd=REPO, check=True)
+    brand = {text for _field, text in i18n.brand_texts(REPO)}  # pybabel has no extractor for brand.yaml
+    assert len(brand) == 3
     with open(tmp_path / "x.pot", "rb") as theirs, open(REPO / i18n.TEMPLATE, "rb") as ours:
-        assert {m.id for m in pofile.read_po(theirs) if m.id} == {m.id for m in pofile.read_po(ours) if m.id}
+        assert {m.id for m in pofile.read_po(theirs) if m.id} | brand == {m.id for m in pofile.read_po(ours) if m.id}
 
 
 def test_the_shipped_languages_are_the_ones_promised():
@@ -207,6 +223,7 @@ def test_every_shipped_catalogue_translates_every_label(tag):
 def test_make_messages_leaves_up_to_date_catalogues_as_they_are(tmp_path):
     for folder in ("templates", "locales"):
         shutil.copytree(REPO / folder, tmp_path / folder)
+    shutil.copy(REPO / "brand.yaml", tmp_path / "brand.yaml")
     written = i18n.update(tmp_path)
     assert len(written) == 1 + len(SHIPPED)
     for path in written:
@@ -377,3 +394,14 @@ def test_weasyprint_prints_page_numbers_in_bengali_digits(tmp_path):
                            "<p>1</p><p style='break-before: page'>2</p>").write_pdf(tmp_path / "bn.pdf")
     first, second = page_texts(tmp_path / "bn.pdf")
     assert "১" in first and "২" in first and "২" in second and "1 of" not in first
+
+
+def test_a_brand_text_changed_without_make_messages_is_an_error(welsh, capsys):
+    """brand.yaml's texts are printed in the leaflet's language too: a new wording needs its translation first."""
+    brand = welsh.root / "brand.yaml"
+    brand.write_text(brand.read_text(encoding="utf-8").replace("General information only.",
+                                                               "General information, not advice."), encoding="utf-8")
+    code, _out, err = welsh.run("check", capsys=capsys)
+    assert code == 1
+    assert (f'{PO}:1:1: msgid "General information, not advice.": is not in the Welsh catalogue, needed by '
+            f"{LEAFLET} - run make messages, then translate it") in err.splitlines()

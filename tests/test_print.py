@@ -84,7 +84,7 @@ def test_cards_callouts_and_captions_keep_the_minimum_size(project, capsys, edit
 
 
 FOOTER = re.compile(r"\s*MPA-\d{4} v[\d.]+\s+Review due \d+ \w+ \d{4}\s+Page \d+ of \d+\s*$")
-# The "about this leaflet" table, each label beside its value (a float pair, base.css), which PDFium may
+# The "about this leaflet" table, each label beside its value (inline blocks, base.css), which PDFium may
 # read at another place in the page's text in one edition than in the other.
 DATES_TABLE = [r"Published \d{1,2} \w+ \d{4} Last reviewed \d{1,2} \w+ \d{4} Next review \d{1,2} \w+ \d{4} "
                r"Version [\d.]+ Reference MPA-\d{4}"]
