@@ -130,7 +130,7 @@ def test_clear_print_rules_on_the_styles(project, capsys, justify):
     """CSS keywords ignore case, so the rules must too."""
     base = project.root / "styles" / "base.css"
     text = base.read_text().replace("  --body-size: 12pt;", "  --body-size: 10pt;").replace(
-        "  text-align: left;", f"  text-align: {justify};")
+        "  text-align: start;", f"  text-align: {justify};")
     assert text != base.read_text().replace("  --body-size: 12pt;", "  --body-size: 10pt;")
     base.write_text(text)
     code, out, err = project.run("check", capsys=capsys)
