@@ -11,7 +11,7 @@ from pathlib import Path
 import jinja2
 import markupsafe
 
-from . import content
+from . import content, webfonts
 from .content import Catalogue, Leaflet
 from .errors import RenderError
 from .html import _brand, _people, direction, environment, view
@@ -131,4 +131,7 @@ def render_web(catalogue: Catalogue, leaflet: Leaflet) -> bytes:
         raise RenderError(leaflet.name, f"template {shown}:{exc.lineno}: {exc.message}")
     except jinja2.TemplateError as exc:
         raise RenderError(leaflet.name, f"template error: {exc} - fix the template in templates/")
+    # Other scripts' faces, cut down to what this page uses; a page in Latin script gets none.
+    faces = webfonts.css(page, project.styles / "fonts")
+    page = page.replace("/* fonts */\n", faces + "\n" if faces else "", 1)
     return _scrolling_tables(page).encode("utf-8")
