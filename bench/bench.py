@@ -1,6 +1,7 @@
 """Benchmark: our build against WeasyPrint alone, measured side by side in one run.
 
     python bench/bench.py [-n 200] [--naive 20] [--scale 5] [--jobs J]
+    python bench/bench.py --scripts 4 [--jobs J]
 
 Generates N realistic leaflets (one to three pages each) in a temporary
 project and measures, on this machine and in this run:
@@ -13,6 +14,8 @@ project and measures, on this machine and in this run:
   5. peak memory per worker (from the build report);
   6. the web edition of all of them (`--format html`), cold, beside the PDFs;
 then repeats 1, 4 and 5 with scale x N leaflets (--scale 0 skips that).
+`--scripts COPIES` measures only leaflets in other scripts (the test fixtures,
+COPIES of each) beside the English one, PDF and web.
 Machines here are shared and noisy: the ratios matter, not the seconds.
 """
 
@@ -122,13 +125,53 @@ def campaign(n: int, jobs: int, naive: int, floor: bool) -> dict:
         return figures
 
 
+def scripts(copies: int, jobs: int) -> dict:
+    """Leaflets in other scripts (the tests' fixtures: Arabic, Urdu, Bengali, Chinese, English with inline
+    phrases), `copies` of each, built cold as PDF and as web pages; the English fixture alone beside them."""
+    figures = {}
+    for name, stems in (("scripts", ("arabic", "urdu", "bengali", "chinese", "inline")), ("english", ("inline",))):
+        with tempfile.TemporaryDirectory() as tmp:
+            root = Path(tmp) / "project"
+            for folder in ("templates", "styles", "schema"):
+                shutil.copytree(REPO / folder, root / folder)
+            for file in ("brand.yaml", "people.yaml"):
+                shutil.copy(REPO / file, root / file)
+            (root / "handouts").mkdir()
+            for stem in stems:
+                text = (REPO / "tests" / "data" / "pages" / f"scripts-{stem}.yaml").read_text(encoding="utf-8")
+                for i in range(copies):
+                    (root / "handouts" / f"{stem}-{i}.yaml").write_text(text, encoding="utf-8")
+            count = len(stems) * copies
+            seconds, report = build(root, jobs, Path(tmp) / "pdf.json")
+            figures[name] = {"n": count, "pdf": seconds, "pdf_kb": sum(i["bytes"] for i in report["leaflets"]) / count / 1024}
+            seconds, report = build(root, jobs, Path(tmp) / "web.json", formats="html", out="web")
+            figures[name].update(web=seconds, web_kb=sum(i["bytes"] for i in report["leaflets"]) / count / 1024)
+    return figures
+
+
+def print_scripts(figures: dict) -> None:
+    for name, label in (("scripts", "other scripts"), ("english", "English fixture")):
+        f = figures[name]
+        print(f"  {label:16} N = {f['n']:3}: PDF {f['pdf']:6.2f} s ({f['pdf'] / f['n'] * 1000:5.0f} ms/leaflet, "
+              f"{f['pdf_kb']:.0f} KB)  web {f['web']:6.2f} s ({f['web'] / f['n'] * 1000:5.0f} ms/leaflet, "
+              f"{f['web_kb']:.0f} KB)")
+    per = {name: figures[name]["pdf"] / figures[name]["n"] for name in figures}
+    print(f"  other scripts / English, PDF per leaflet {per['scripts'] / per['english']:5.2f}x")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("-n", type=int, default=200, help="leaflets to generate (default 200)")
     parser.add_argument("--naive", type=int, default=20, help="leaflets to run through the naive loop (default 20)")
     parser.add_argument("--scale", type=int, default=5, help="also measure scale x N leaflets (default 5; 0 skips)")
     parser.add_argument("--jobs", type=int, default=os.cpu_count() or 1, help="build workers (default: the CPUs)")
+    parser.add_argument("--scripts", type=int, default=0, metavar="COPIES",
+                        help="measure only leaflets in other scripts, COPIES of each fixture (default: skip)")
     args = parser.parse_args()
+    if args.scripts:
+        print(f"machine: {os.cpu_count()} CPUs; build workers: {args.jobs}")
+        print_scripts(scripts(args.scripts, args.jobs))
+        return
 
     small = campaign(args.n, args.jobs, args.naive, floor=True)
     big = campaign(args.n * args.scale, args.jobs, args.naive, floor=False) if args.scale else None

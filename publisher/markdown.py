@@ -132,11 +132,11 @@ def findings(text: str, headings: bool = False) -> list[Finding]:
             found.append(finding)
     found += _table_findings(tokens, lines)
     found += _lazy_line_findings(tokens, lines)
-    found += _lang_findings(tokens, lines)
+    found += _lang_findings(lines)
     return list(dict.fromkeys(found))
 
 
-def _lang_findings(tokens, lines: list[str]) -> list[Finding]:
+def _lang_findings(lines: list[str]) -> list[Finding]:
     """Language marks that are malformed, name no language, or mark no words; each at its own line and column."""
     found = []
     for number, line in enumerate(lines):

@@ -11,7 +11,7 @@ from pathlib import Path
 import jinja2
 import markupsafe
 
-from . import content, i18n
+from . import content, i18n, webfonts
 from .content import Catalogue, Leaflet
 from .errors import RenderError
 from .html import _brand, _people, credits, direction, environment, labels_for, translation, view
@@ -140,4 +140,7 @@ def render_web(catalogue: Catalogue, leaflet: Leaflet) -> bytes:
         raise RenderError(leaflet.name, f"template {shown}:{exc.lineno}: {exc.message}")
     except jinja2.TemplateError as exc:
         raise RenderError(leaflet.name, f"template error: {exc} - fix the template in templates/")
+    # Other scripts' faces, cut down to what this page uses; a page in Latin script gets none.
+    faces = webfonts.css(page, project.styles / "fonts")
+    page = page.replace("/* fonts */\n", faces + "\n" if faces else "", 1)
     return page.encode("utf-8")

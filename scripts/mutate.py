@@ -52,13 +52,13 @@ LABELS = ["tests/test_i18n.py"]
 
 MUTATIONS = [
     Mutation("justify-upper-case", "clear print",
-             [(BASE_CSS, "  text-align: left;\n  hyphens", "  text-align: JUSTIFY;\n  hyphens")],
+             [(BASE_CSS, "  text-align: start;\n  hyphens", "  text-align: JUSTIFY;\n  hyphens")],
              ["tests/test_governance.py::test_shipped_leaflets_pass_strict_on_their_publication_date"]),
     Mutation("justify-rule-case-sensitive", "clear print",
              [("publisher/governance.py", "_without_comments(text), re.IGNORECASE)", "_without_comments(text))")],
              ["tests/test_governance.py::test_clear_print_rules_on_the_styles"]),
     Mutation("justify-unchecked", "clear print",
-             [(BASE_CSS, "  text-align: left;\n  hyphens", "  text-align: justify;\n  hyphens"),
+             [(BASE_CSS, "  text-align: start;\n  hyphens", "  text-align: justify;\n  hyphens"),
               ("publisher/governance.py", r'r"text-align\s*:\s*justify"', r'r"text-align\s*:\s*justified"')],
              ["tests/test_print.py::test_paragraphs_are_ragged_right_not_justified"],
              "the style check is broken too, so the PDFs themselves must show it"),

@@ -18,7 +18,7 @@ from test_pdfua import page_problems, pdfua_problems
 from test_web import axe_violations, browser, readable, show  # noqa: F401 (browser is a fixture)
 
 from conftest import REPO
-from publisher import batch, content, html, languages, mail, markdown
+from publisher import batch, content, html, languages, mail, markdown, web
 
 FIXTURES = REPO / "tests" / "data" / "pages"
 STEMS = {"ar": "scripts-arabic", "ur": "scripts-urdu", "bn": "scripts-bengali", "zh-Hans": "scripts-chinese",
@@ -306,6 +306,26 @@ def test_language_tags(tag, known, direction):
     assert languages.direction(tag) == direction
 
 
+@pytest.mark.parametrize("language, family", [("ar", "Leaflet Naskh Arabic"), ("ur", "Leaflet Naskh Arabic"),
+                                              ("bn", "Leaflet Bengali"), ("zh-Hans", "Leaflet Chinese"),
+                                              ("en-GB", "Leaflet Naskh Arabic")])
+def test_the_web_edition_embeds_only_the_glyphs_it_uses(built, language, family):
+    page = (built / "dist" / f"{STEMS[language]}.html").read_bytes()
+    assert page.count(b"@font-face") == 1 and f'font-family: "{family}"'.encode() in page
+    assert len(page) < 80_000  # the whole Noto Sans SC is 10 MB
+    assert page == web.render_web(*_catalogue_and_leaflet(built, STEMS[language]))  # the same bytes every time
+
+
+def _catalogue_and_leaflet(root: Path, stem: str) -> tuple:
+    catalogue = content.load_catalogue(content.Project(root), [root / "handouts" / f"{stem}.yaml"])
+    return catalogue, catalogue.leaflets[0]
+
+
+def test_a_latin_script_web_page_embeds_no_font():
+    catalogue = content.load_catalogue(content.Project(REPO), [REPO / "handouts" / "adhd-neurotransmitter-imaging.yaml"])
+    assert b"@font-face" not in web.render_web(catalogue, catalogue.leaflets[0])
+
+
 # -- the web edition in Chromium -----------------------------------------------
 
 
@@ -321,6 +341,10 @@ def test_the_web_edition_mirrors_and_passes_axe(browser, built, stem, width):
         return [getComputedStyle(document.documentElement).direction, document.documentElement.scrollWidth,
                 document.documentElement.clientWidth, summary.borderRightWidth, summary.borderLeftWidth];""")
     assert scroll <= client
+    # The embedded face draws the page's Arabic; Urdu uses it only where the machine has no Nastaliq font.
+    loaded = browser.execute_script("""return document.fonts.ready.then(() =>
+        [...document.fonts].filter(f => f.status == 'loaded').map(f => f.family))""")
+    assert loaded == ["Leaflet Naskh Arabic"] or (stem == "scripts-urdu" and loaded == [])
     if stem == "scripts-inline":
         assert direction == "ltr" and bar_left == "8px"
         assert browser.execute_script(

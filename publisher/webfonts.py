@@ -1,0 +1,51 @@
+"""Fonts for the web edition's other scripts: the shipped face, cut down to the characters a page uses, inline."""
+
+from __future__ import annotations
+
+import base64
+import functools
+import io
+from pathlib import Path
+
+# (family in web.css, file in styles/fonts/, the characters it is embedded for). Noto Nastaliq Urdu is not
+# here: cutting it down takes half a minute (its joining rules reach every glyph); an Urdu page names the
+# reader's Nastaliq fonts first and falls back to this Naskh, which draws Urdu too.
+FACES = (
+    ("Leaflet Naskh Arabic", "NotoNaskhArabic-Regular.ttf",
+     ((0x0600, 0x06FF), (0x0750, 0x077F), (0x0870, 0x08FF), (0xFB50, 0xFDFF), (0xFE70, 0xFEFF))),
+    ("Leaflet Bengali", "NotoSansBengali-Regular.ttf", ((0x0964, 0x0965), (0x0980, 0x09FE))),
+    ("Leaflet Chinese", "NotoSansSC-Regular.ttf",
+     ((0x3000, 0x303F), (0x3400, 0x4DBF), (0x4E00, 0x9FFF), (0xF900, 0xFAFF), (0xFF00, 0xFFEF))),
+)
+
+
+def css(text: str, fonts: Path) -> str:
+    """@font-face rules embedding, for each face whose script `text` uses, just the glyphs it needs."""
+    rules = []
+    for family, file, ranges in FACES:
+        used = "".join(sorted({char for char in text if any(lo <= ord(char) <= hi for lo, hi in ranges)}))
+        if used:
+            data = _subset(Path(fonts) / file, used)
+            rules.append(f'@font-face {{ font-family: "{family}"; '
+                         f'src: url(data:font/woff2;base64,{data}) format("woff2"); }}')
+    return "\n".join(rules)
+
+
+@functools.lru_cache(maxsize=64)
+def _subset(path: Path, chars: str) -> str:
+    """The font cut down to `chars` and the glyphs its shaping rules reach from them, as base64 WOFF2."""
+    from fontTools import subset
+    from fontTools.ttLib import TTFont
+
+    options = subset.Options()
+    options.layout_features = ["*"]  # joining forms, ligatures, mark positions: all the shaping it does
+    options.flavor = "woff2"
+    options.name_IDs = ["*"]  # keep the copyright and licence entries the OFL asks to keep
+    font = TTFont(path, recalcTimestamp=False)  # the same bytes every build
+    subsetter = subset.Subsetter(options)
+    subsetter.populate(text=chars)
+    subsetter.subset(font)
+    buffer = io.BytesIO()
+    font.flavor = "woff2"
+    font.save(buffer)
+    return base64.b64encode(buffer.getvalue()).decode("ascii")
