@@ -10,7 +10,7 @@ from pathlib import Path
 import jinja2
 import markupsafe
 
-from . import caches, editions, markdown
+from . import caches, editions, markdown, statement
 from .content import Catalogue, Leaflet, Project
 from .errors import RenderError
 
@@ -158,6 +158,7 @@ def _brand(brand: dict) -> dict:
     for key in ("phone", "email", "website", "address"):
         brand["contact"].setdefault(key, None)
     brand.setdefault("feedback", None)
+    brand["other_formats"] = statement.other_formats(brand)
     return brand
 
 

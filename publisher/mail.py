@@ -24,6 +24,7 @@ from pathlib import Path
 import jinja2
 
 from . import html as html_stage
+from . import outputs, statement
 from .content import Leaflet, Project
 from .errors import PublisherError
 
@@ -110,9 +111,15 @@ def header_text(value: str) -> str:
     return text.replace("=?", "= ?")
 
 
-def attachment_name(leaflet: Leaflet, output_stem: str | None = None) -> str:
-    """<reference>-v<version>-<stem>.pdf, the stem being the PDF's own (x or x.large-print)."""
-    return header_text(f"{leaflet.data['reference']}-v{leaflet.data['version']}-{output_stem or leaflet.stem}.pdf")
+def attachment_name(leaflet: Leaflet, output_stem: str | None = None, suffix: str = ".pdf") -> str:
+    """<reference>-v<version>-<stem><suffix>, the stem being the output's own (x or x.large-print)."""
+    return header_text(f"{leaflet.data['reference']}-v{leaflet.data['version']}-{output_stem or leaflet.stem}{suffix}")
+
+
+# How the message's text names the attachment, by format; other formats by their summary.
+ATTACHED = {"pdf": "a PDF", "brf": "a braille file (BRF, for a braille display or embosser)",
+            "pef": "a braille file (PEF, for an embosser)", "mp3": "an audio file (MP3) with a chapter for each section",
+            "html": "a web page"}
 
 
 def subject(leaflet: Leaflet, brand: dict, secure: bool) -> str:
@@ -152,11 +159,13 @@ def _environment(project: Project) -> jinja2.Environment:
 
 
 def compose(project: Project, leaflet: Leaflet, brand: dict, pdf: bytes, recipient: str, sender: str,
-            secure: bool = False, output_stem: str | None = None) -> EmailMessage:
-    """One message to one recipient: text and HTML bodies from templates/email/, the PDF attached."""
+            secure: bool = False, output_stem: str | None = None, output: outputs.Output | None = None) -> EmailMessage:
+    """One message to one recipient: text and HTML bodies from templates/email/, the file (PDF by default) attached."""
+    output = output or outputs.REGISTRY["pdf"]
     env = _environment(project)
-    context = {"leaflet": leaflet.data, "brand": {**brand, "contact": {k: brand["contact"].get(k) for k in
-                                                                       ("phone", "email", "website", "address")}}}
+    contact = {k: brand["contact"].get(k) for k in ("phone", "email", "website", "address")}
+    context = {"leaflet": leaflet.data, "attached": ATTACHED.get(output.name, f"a file ({output.summary})"),
+               "brand": {**brand, "other_formats": statement.other_formats(brand), "contact": contact}}
     # Headers may run to 998 characters (RFC 5322): no folding inside a short subject,
     # where a gateway looks for the [secure] marker.
     message = EmailMessage(policy=email.policy.SMTP.clone(max_line_length=998))
@@ -171,7 +180,9 @@ def compose(project: Project, leaflet: Leaflet, brand: dict, pdf: bytes, recipie
         message.add_alternative(env.get_template("email/body.html").render(**context), subtype="html")
     except jinja2.TemplateError as exc:
         raise MailError(f"Error: email template: {exc} - fix templates/email/")
-    message.add_attachment(pdf, maintype="application", subtype="pdf", filename=attachment_name(leaflet, output_stem))
+    maintype, subtype = output.media_type.split("/", 1)
+    message.add_attachment(pdf, maintype=maintype, subtype=subtype,
+                           filename=attachment_name(leaflet, output_stem, output.suffix))
     return message
 
 
