@@ -185,9 +185,8 @@ def chapters(catalogue: Catalogue, leaflet: Leaflet) -> list[Chapter]:
             current += text_blocks(card["body"], heading_level=3)
         for callout in section["callouts"]:
             heading = clean(callout["heading"])
-            if callout["standalone"]:
-                current.append(Block("heading", heading, 1))
-                current.append(_label(LABELS[callout["kind"]]))
+            if callout["standalone"]:  # it heads its section: the heading says its kind
+                current.append(Block("heading", f"{LABELS[callout['kind']]}: {heading}", 1))
             else:
                 current.append(_label(f"{LABELS[callout['kind']]}: {heading}"))
             current += text_blocks(callout["body"], heading_level=3)
