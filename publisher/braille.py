@@ -19,6 +19,7 @@ from .outputs import Job, Unavailable
 WIDTH = 40  # cells a line
 LINES = 25  # lines a page, the page-number line included
 DISPLAY = "en-us-brf.dis"  # North American ASCII braille, the characters of a BRF file
+_BRF_CHARACTERS = frozenset(chr(c) for c in range(0x20, 0x60)) | frozenset("abcdefghijklmnopqrstuvwxyz{|}~`")
 
 
 @dataclasses.dataclass(frozen=True)
@@ -30,13 +31,15 @@ class Table:
     name: str  # for the title page and the README
 
 
-# By the leaflet's language: the full tag, else its primary language subtag.
+# By the leaflet's language: the full tag, else its primary language subtag. Where a language's own
+# uncontracted table cannot write a web address in 6-dot ASCII braille (Urdu, Persian, Gaelic), UEB grade 1 does;
+# the Urdu and Gaelic tables leave Latin punctuation and digits undefined, so UEB's character definitions add them.
 TABLES = {
     "en": Table("en-ueb-g2.ctb", "en-ueb-g1.ctb", "Unified English Braille, grade 2"),
     "cy": Table("cy-cy-g2.ctb", "cy-cy-g1.utb", "Welsh braille, grade 2"),
     "ar": Table("ar-ar-g2.ctb", "ar-ar-g1.utb", "Arabic braille, grade 2"),
     "pl": Table("Pl-Pl-g1.utb", "Pl-Pl-g1.utb", "Polish braille, grade 1"),
-    "ur": Table("ur-pk-g2.ctb", "ur-pk-g1.utb", "Urdu braille, grade 2"),
+    "ur": Table("ur-pk-g2.ctb,en-ueb-chardefs.uti", "en-ueb-g1.ctb", "Urdu braille, grade 2"),
     "hi": Table("hi-in-g1.utb", "hi-in-g1.utb", "Hindi (Bharati) braille"),
     "bn": Table("bn.tbl", "bn.tbl", "Bengali (Bharati) braille"),
     "zh": Table("zh-chn.ctb", "zh-chn.ctb", "Chinese (Mandarin) braille"),
@@ -45,6 +48,16 @@ TABLES = {
     "fr": Table("fr-bfu-g2.ctb", "fr-bfu-comp6.utb", "French braille, grade 2"),
     "de": Table("de-g2.ctb", "de-g0.utb", "German braille, grade 2"),
     "es": Table("es-g2.ctb", "es-g1.ctb", "Spanish braille, grade 2"),
+    "fa": Table("fa-ir-g1.utb", "en-ueb-g1.ctb", "Persian braille, grade 1"),
+    "ga": Table("ga-g2.ctb", "ga-g1.utb", "Irish braille, grade 2"),
+    "gd": Table("gd.ctb,en-ueb-chardefs.uti", "en-ueb-g1.ctb", "Scottish Gaelic braille"),
+    "gu": Table("gu-in-g1.utb", "gu-in-g1.utb", "Gujarati (Bharati) braille"),
+    "lt": Table("lt.ctb", "lt.ctb", "Lithuanian braille"),
+    "pa": Table("pa.tbl", "pa.tbl", "Punjabi (Bharati) braille"),
+    "pt": Table("pt-pt-g2.ctb", "pt-pt-g1.utb", "Portuguese braille, grade 2"),
+    "ro": Table("ro.ctb", "ro.ctb", "Romanian braille"),
+    "ta": Table("ta-ta-g1.ctb", "ta-ta-g1.ctb", "Tamil (Bharati) braille"),
+    "tr": Table("tr-g2.ctb", "tr-g1.ctb", "Turkish braille, grade 2"),
 }
 
 
@@ -234,7 +247,13 @@ def pages(job: Job) -> tuple[list[list[str]], Table]:
                     cell = dataclasses.replace(block, text=f"{header}: {value}" if header else value)
                     for line in wrap(_block_braille(cell, table), depth + 2, depth + 4):
                         writer.line(line)
-    return writer.finish(), table
+    found = writer.finish()
+    odd = sorted({c for page in found for line in page for c in line if c not in _BRF_CHARACTERS})
+    if odd:  # the table writes some of this text as 8-dot or Unicode cells, which a BRF cannot hold: say so
+        raise Unavailable(f"{job.leaflet.name}: no braille: liblouis's {table.text} table cannot write some of this "
+                          "leaflet's characters in 6-dot braille, so the braille edition is left out - ask a "
+                          "transcription service")
+    return found, table
 
 
 def brf(job: Job) -> bytes:

@@ -181,6 +181,16 @@ def test_a_language_with_no_braille_table_is_left_out_and_said(project, capsys):
     assert code == 0 and note.strip() in out
 
 
+def test_text_a_table_cannot_write_in_6_dots_is_left_out_and_said(project, capsys):
+    """The Persian table writes Latin letters as 8-dot cells: a leaflet tagged fa but written in English."""
+    project.leaflet("ankle", MINIMAL.replace("language: en-GB", "language: fa"))
+    code, out, err = project.run("--format", "brf", capsys=capsys)
+    assert code == 0 and err == (
+        "handouts/ankle.yaml: no braille: liblouis's fa-ir-g1.utb table cannot write some of this leaflet's "
+        "characters in 6-dot braille, so the braille edition is left out - ask a transcription service\n")
+    assert not (project.root / "dist" / "ankle.brf").exists()
+
+
 def test_a_leaflets_braille_goes_when_its_language_loses_its_table(project, capsys):
     path = project.leaflet("ankle")
     code, out, err = project.run("--format", "brf", capsys=capsys)
@@ -207,7 +217,9 @@ def test_missing_liblouis_is_a_clear_message(monkeypatch):
 
 @pytest.mark.parametrize("language, table", [("en-GB", "en-ueb-g2.ctb"), ("en-US", "en-ueb-g2.ctb"),
                                              ("cy", "cy-cy-g2.ctb"), ("ar", "ar-ar-g2.ctb"), ("pl", "Pl-Pl-g1.utb"),
-                                             ("ur", "ur-pk-g2.ctb"), ("zh-HK", "zh-hk.ctb")])
+                                             ("ur", "ur-pk-g2.ctb,en-ueb-chardefs.uti"), ("zh-HK", "zh-hk.ctb"),
+                                             ("gd", "gd.ctb,en-ueb-chardefs.uti"), ("pa", "pa.tbl"),
+                                             ("pt-PT", "pt-pt-g2.ctb")])
 def test_each_language_has_its_table(language, table):
     assert braille.table_for(language).text == table
 
