@@ -195,8 +195,9 @@ def _check_options(commands, name: str, summary: str, shown: str) -> argparse.Ar
 
 def _email_options(commands, name: str, summary: str, shown: str) -> argparse.ArgumentParser:
     parser = commands.add_parser(name, help=summary, formatter_class=argparse.RawDescriptionHelpFormatter,
-                                 description="Email a leaflet's PDF, one message per recipient, building it first if "
-                                 "it is missing or out of date.\n\nSMTP settings come from SMTP_HOST, SMTP_PORT, "
+                                 description="Email a leaflet's PDF (or its braille or audio, --format), one message "
+                                 "per recipient, building it first if it is missing or out of date.\n\nSMTP settings "
+                                 "come from SMTP_HOST, SMTP_PORT, "
                                  "SMTP_SECURITY (starttls, tls, none), SMTP_USERNAME, SMTP_PASSWORD, SMTP_FROM (and "
                                  "SMTP_TIMEOUT, SMTP_CA_FILE),\nor from an [smtp] section in smtp.ini in the project "
                                  "(never committed). Passwords are never taken from the command line.")

@@ -1,4 +1,4 @@
-"""Email a leaflet's PDF to patients: one message per recipient, over SMTP, or written as .eml files.
+"""Email a leaflet's PDF (or another of its formats) to patients: one message per recipient, over SMTP, or written as .eml files.
 
 Recipient addresses are personal data: they go into the messages and the
 dry-run files and nowhere else. Everything this module says about a
