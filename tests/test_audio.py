@@ -12,9 +12,10 @@ import yaml
 from conftest import MINIMAL, REPO
 from mutagen.id3 import ID3
 from mutagen.mp3 import MP3
+from test_braille import UEB, body, brf_pages
 from test_reference_leaflet import article_sentences
 
-from publisher import audio, content, outputs
+from publisher import audio, content, louis, outputs
 
 STEMS = sorted(p.stem for p in (REPO / "handouts").glob("*.yaml"))
 CALLOUT_LABELS = {"urgent": "Get help now", "action": "What you can do", "note": "Good to know"}
@@ -65,7 +66,7 @@ def test_chapters_are_the_sections_with_their_headings(mp3s, stem):
     found = chapters(mp3s[stem])
     assert [title for title, _, _ in found] == expected_titles(stem)
     assert found[0][1] == 0
-    for (_, _, end), (_, start, _) in zip(found, found[1:]):
+    for (_, _, end), (_, start, _) in zip(found, found[1:], strict=False):
         assert 0 < start - end <= 1000  # a short silence between chapters, nothing lost or overlapping
     assert abs(found[-1][2] - MP3(mp3s[stem]).info.length * 1000) < 500
 
@@ -105,7 +106,7 @@ def test_every_chapter_is_speech_and_the_gaps_are_silent(mp3s, tmp_path):
     for title, start, end in found:
         level = rms(samples[start * rate // 1000:end * rate // 1000])
         assert level > 1000, f"chapter {title!r} is almost silent (RMS {level:.0f})"
-    for (_, _, end), (_, start, _) in zip(found, found[1:]):
+    for (_, _, end), (_, start, _) in zip(found, found[1:], strict=False):
         middle = (end + start) // 2  # the middle of the gap, clear of the encoder's delay
         assert rms(samples[(middle - 200) * rate // 1000:(middle + 200) * rate // 1000]) < 50
 
@@ -181,3 +182,61 @@ def test_audio_can_be_emailed(project, capsys, tmp_path, monkeypatch):
     attachment = next(message.iter_attachments())
     assert (attachment.get_filename(), attachment.get_content_type()) == ("TST-0001-v1.0-ankle.mp3", "audio/mpeg")
     assert attachment.get_content() == (project.root / "dist" / "ankle.mp3").read_bytes()
+
+
+WITH_PICTURE = MINIMAL.replace("""    body: Rest your ankle and keep it raised when you can.
+""", """    image:
+      file: images/ankle.svg
+      alt: A swollen ankle resting on a cushion.
+      caption: Keep it raised.
+    body: |
+      Rest your ankle and keep it raised when you can.
+
+      - Ice it:
+        1. wrap ice in a towel
+        2. hold it on for 20 minutes
+    callouts:
+      - kind: note
+        body: Most sprains heal in **6 weeks**.
+""")
+
+
+def test_pictures_nested_lists_and_notes_are_read_in_order(project, capsys):
+    project.leaflet("ankle", WITH_PICTURE)
+    project.write("handouts/images/ankle.svg", '<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 4 2" '
+                  'width="400" height="200"><rect width="4" height="2" fill="#c98"/></svg>')
+    code, out, err = project.run("--format", "brf,mp3", capsys=capsys)
+    assert (code, err) == (0, "")
+    catalogue = content.load_catalogue(content.Project(project.root))
+    spoken = {part.title: part.text for part in audio.parts(job(catalogue, "ankle"))}
+    assert spoken["What to do"] == ("What to do.\nPicture: A swollen ankle resting on a cushion.\nKeep it raised.\n"
+                                    "Rest your ankle and keep it raised when you can.\nIce it:\n"
+                                    "1. wrap ice in a towel.\n2. hold it on for 20 minutes.\n"
+                                    "Note: Good to know.\nMost sprains heal in 6 weeks.")
+    lines = [line for page in brf_pages(project.root / "dist" / "ankle.brf")[1:] for line in page[1:]]
+    nested = lines.index("  " + louis.translate(UEB, "1. wrap ice in a towel"))
+    assert lines[nested - 1] == louis.translate(UEB, "Ice it:")  # an item at the margin, its own list two cells in
+    text = louis.back_translate(UEB, body(brf_pages(project.root / "dist" / "ankle.brf")))
+    assert "Picture: A swollen ankle resting on a cushion. Keep it raised." in text
+
+
+def test_braille_and_audio_are_recorded_and_rebuilt_only_when_changed(project, capsys):
+    project.leaflet("ankle")
+    code, out, err = project.run("--format", "brf,mp3", capsys=capsys)
+    assert out.count("built dist/ankle.") == 2
+    code, out, err = project.run("--format", "brf,mp3", capsys=capsys)
+    assert out.splitlines()[:2] == ["unchanged dist/ankle.brf", "unchanged dist/ankle.mp3"]
+    # A credit changes: both editions read the credits, so both are made again.
+    people = project.root / "people.yaml"
+    people.write_text(people.read_text().replace("A test biography.", "A changed biography.", 1))
+    code, out, err = project.run("--format", "brf,mp3", capsys=capsys)
+    assert out.count("built dist/ankle.") == 2
+    # The brand stops offering audio: the statement read in the braille changes with it.
+    brand = project.root / "brand.yaml"
+    brand.write_text(brand.read_text().replace("other_formats: This leaflet is available in other formats.",
+                                               "other_formats: This leaflet is available in {formats}.")
+                     + "formats: [pdf, brf]\n")
+    code, out, err = project.run("--format", "brf", capsys=capsys)
+    assert out.startswith("built dist/ankle.brf")
+    text = louis.back_translate(UEB, body(brf_pages(project.root / "dist" / "ankle.brf")))
+    assert "This leaflet is available in braille." in text
