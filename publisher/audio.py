@@ -45,7 +45,10 @@ class Part:
 @functools.cache
 def voices() -> frozenset:
     """The language names espeak-ng's voices answer to here (e.g. 'en-gb', 'cy')."""
-    run = subprocess.run(["espeak-ng", "--voices"], capture_output=True, text=True, timeout=TIMEOUT, check=True)
+    try:
+        run = subprocess.run(["espeak-ng", "--voices"], capture_output=True, text=True, timeout=TIMEOUT, check=True)
+    except (OSError, subprocess.SubprocessError):
+        return frozenset()  # a broken espeak-ng has no voices: every leaflet gets the note, none a traceback
     found = set()
     for line in run.stdout.splitlines()[1:]:
         fields = line.split()
@@ -107,6 +110,8 @@ def _speak(voice: str, text: str, name: str) -> bytes:
                              capture_output=True, timeout=TIMEOUT)
     except FileNotFoundError:
         raise Unavailable(f"{name}: no audio: {SPEECH_MISSING}") from None
+    except subprocess.TimeoutExpired:
+        raise RenderError(name, f"espeak-ng took more than {TIMEOUT} s for one chapter - the previous audio is kept") from None
     if run.returncode != 0 or run.stdout[:4] != b"RIFF":
         raise RenderError(name, f"espeak-ng failed: {run.stderr.decode('utf-8', 'replace').strip()[:200]}")
     # The header espeak-ng writes to a pipe gives no real lengths: the samples are everything after "data".
@@ -159,7 +164,12 @@ def encode(pcm: bytes, name: str = "audio") -> bytes:
                # -q 7: a third of the default's time (0.26 s against 0.85 s for a 5-minute leaflet); decoded, it
                # is as close to a -q 2 encoding as -q 5 is (about 15 dB SNR both), so nothing is lost that matters.
                "-q", "7", "--noreplaygain", "-", "-"]
-    run = subprocess.run(command, input=pcm, capture_output=True, timeout=TIMEOUT)
+    try:
+        run = subprocess.run(command, input=pcm, capture_output=True, timeout=TIMEOUT)
+    except FileNotFoundError:
+        raise Unavailable(f"{name}: no audio: {ENCODER_MISSING}") from None
+    except subprocess.TimeoutExpired:
+        raise RenderError(name, f"lame took more than {TIMEOUT} s - the previous audio is kept") from None
     if run.returncode != 0 or not run.stdout:
         raise RenderError(name, f"lame failed: {run.stderr.decode('utf-8', 'replace').strip()[:200]}")
     return run.stdout
