@@ -57,6 +57,19 @@ def voices() -> frozenset:
     return frozenset(found)
 
 
+@functools.cache
+def versions() -> str:
+    """espeak-ng's and lame's versions, e.g. 'eSpeak NG ... 1.51; LAME 64bits version 3.100', or 'none' for one missing."""
+    found = []
+    for command in (["espeak-ng", "--version"], ["lame", "--version"]):
+        try:
+            run = subprocess.run(command, capture_output=True, text=True, timeout=TIMEOUT)
+            found.append((run.stdout.splitlines() or ["none"])[0].split("  Data at:")[0].strip())
+        except (OSError, subprocess.SubprocessError):
+            found.append("none")
+    return "; ".join(found)
+
+
 def voice_for(language: str) -> str | None:
     """The espeak-ng voice for a BCP 47 language tag, or None if this espeak-ng has none."""
     if shutil.which("espeak-ng") is None:

@@ -50,6 +50,8 @@ class Output:
     offered: str = ""  # its name in the brand's "other formats" statement, e.g. "braille" (statement.py)
     # (leaflet name, language) -> why it cannot be made here (no braille table, no voice), or None; `check` says so.
     missing: Callable[[str, str], str | None] | None = None
+    # The versions of the programs that make it (not WeasyPrint's: the manifest has those), so an upgrade rebuilds.
+    engine: Callable[[], str] | None = None
 
     def file_name(self, stem: str, edition: str = DEFAULT_EDITION, language: str | None = None) -> str:
         """The output's file name: '<stem>[.<language>][.<edition>]<suffix>', the standard edition unnamed."""
@@ -73,6 +75,11 @@ def chosen(names) -> list[Output]:
     if unknown:
         raise UsageError(f"Error: unknown format '{unknown[0]}' - choose from {', '.join(REGISTRY)}")
     return [o for o in REGISTRY.values() if o.name in names]
+
+
+def engines() -> dict:
+    """Every registered format's engine versions, for the manifest: the same whatever a build's --format."""
+    return {o.name: o.engine() for o in REGISTRY.values() if o.engine}
 
 
 def suffixes() -> list[str]:
@@ -116,14 +123,24 @@ def _no_voice(name: str, language: str) -> str | None:
     return audio.missing(name, language)
 
 
+def _louis_version() -> str:
+    from . import louis
+    return louis.version() if louis.available() else "none"
+
+
+def _speech_versions() -> str:
+    from . import audio
+    return audio.versions()
+
+
 def _mp3(job: Job) -> bytes:
     from . import audio
     return audio.mp3(job)
 
 
 register(Output("brf", ".brf", "application/x-brf", "braille, UEB grade 2 (or the language's table), 40 x 25 pages",
-                editions=(DEFAULT_EDITION,), render=_brf, offered="braille", missing=_no_braille))
+                editions=(DEFAULT_EDITION,), render=_brf, offered="braille", missing=_no_braille, engine=_louis_version))
 register(Output("pef", ".pef", "application/x-pef+xml", "the braille pages as PEF, for embossers",
-                editions=(DEFAULT_EDITION,), render=_pef, missing=_no_braille))
+                editions=(DEFAULT_EDITION,), render=_pef, missing=_no_braille, engine=_louis_version))
 register(Output("mp3", ".mp3", "audio/mpeg", "audio read by espeak-ng, a chapter a section", editions=(DEFAULT_EDITION,),
-                render=_mp3, offered="audio", missing=_no_voice))
+                render=_mp3, offered="audio", missing=_no_voice, engine=_speech_versions))
