@@ -255,3 +255,15 @@ def test_without_espeak_ng_or_lame_audio_is_left_out_and_said(project, capsys, m
     assert code == 0 and err == ("handouts/ankle.yaml: no audio: lame is not installed - install it "
                                  "(Debian/Ubuntu: apt-get install lame) to make audio\n")
     assert not (project.root / "dist" / "ankle.mp3").exists()
+
+
+def test_a_new_espeak_ng_or_lame_rebuilds(project, capsys, monkeypatch):
+    """Their versions are in the manifest: the same text through another version may sound different."""
+    import dataclasses
+    project.leaflet("ankle")
+    assert project.run("--format", "mp3", capsys=capsys)[1].startswith("built dist/ankle.mp3")
+    assert project.run("--format", "mp3", capsys=capsys)[1].startswith("unchanged dist/ankle.mp3")
+    assert "eSpeak NG" in outputs.engines()["mp3"] and "LAME" in outputs.engines()["mp3"]
+    monkeypatch.setitem(outputs.REGISTRY, "mp3", dataclasses.replace(outputs.REGISTRY["mp3"],
+                                                                    engine=lambda: "eSpeak NG 1.52; LAME 3.101"))
+    assert project.run("--format", "mp3", capsys=capsys)[1].startswith("built dist/ankle.mp3")
