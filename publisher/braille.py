@@ -4,7 +4,8 @@
 the right. A title page gives the title, organisation and reference; main
 headings are centred with a blank line either side, minor ones start in cell 5;
 paragraphs start in cell 3; list items and table rows hang (first line out,
-runovers in); links are written as addresses in uncontracted braille.
+runovers in); bold keeps UEB's bold indicators; links are written as addresses
+in uncontracted braille.
 """
 
 from __future__ import annotations
@@ -148,19 +149,23 @@ def wrap(braille: str, first: int, runover: int, width: int = WIDTH) -> list[str
     return lines
 
 
-def _block_braille(block: reading.Block, table: Table, text: str | None = None) -> str:
-    """A block's text in braille, each link's address after its words in uncontracted braille."""
-    text = block.text if text is None else text
+def _block_braille(block: reading.Block, table: Table, prefix: str = "") -> str:
+    """A block's text (after `prefix`, e.g. a list number) in braille: bold marked with the table's emphasis
+    indicators, each link's address after its words in uncontracted braille."""
+    text = prefix + block.text
+    forms = [0] * len(text)
+    for start, end in block.bold:
+        forms[len(prefix) + start:len(prefix) + end] = [louis.BOLD] * (end - start)
     out = ""
     for link in block.links:
         address = link.address
         if address in text:
             continue  # the words are the address already
         at = text.find(link.words) + len(link.words) if link.words and link.words in text else len(text.rstrip("."))
-        out = _join(out, text[:at], louis.translate(f"{DISPLAY},{table.text}", text[:at]))
+        out = _join(out, text[:at], louis.translate(f"{DISPLAY},{table.text}", text[:at], forms[:at]))
         out = _join(out, " (", louis.translate(f"{DISPLAY},{table.addresses}", f"({address})"))
-        text = text[at:]
-    return _join(out, text, louis.translate(f"{DISPLAY},{table.text}", text)).strip()
+        text, forms = text[at:], forms[at:]
+    return _join(out, text, louis.translate(f"{DISPLAY},{table.text}", text, forms)).strip()
 
 
 def _join(braille: str, printed: str, more: str) -> str:
@@ -235,8 +240,8 @@ def pages(job: Job) -> tuple[list[list[str]], Table]:
                 for line in wrap(_block_braille(block, table), 2, 0):
                     writer.line(line)
             elif block.kind == "item":
-                text = f"{block.marker} {block.text}" if block.marker else block.text
-                for line in wrap(_block_braille(block, table, text), 2 * block.level, 2 * block.level + 2):
+                prefix = f"{block.marker} " if block.marker else ""
+                for line in wrap(_block_braille(block, table, prefix), 2 * block.level, 2 * block.level + 2):
                     writer.line(line)
             elif block.kind == "row":
                 # Linearised: the row's first cell hangs, then each other cell with its column's header.
@@ -244,7 +249,7 @@ def pages(job: Job) -> tuple[list[list[str]], Table]:
                 for line in wrap(_block_braille(block, table), depth, depth + 4):
                     writer.line(line)
                 for header, value in block.cells:
-                    cell = dataclasses.replace(block, text=f"{header}: {value}" if header else value)
+                    cell = dataclasses.replace(block, text=f"{header}: {value}" if header else value, bold=())
                     for line in wrap(_block_braille(cell, table), depth + 2, depth + 4):
                         writer.line(line)
     found = writer.finish()

@@ -70,7 +70,10 @@ def _encoding() -> str:
     return "utf-16-le" if library().lou_charSize() == 2 else "utf-32-le"
 
 
-def _call(function_name: str, tables: str, text: str) -> str:
+BOLD = 4  # liblouis's emph_3, which the UEB tables define as bold
+
+
+def _call(function_name: str, tables: str, text: str, typeform: list[int] | None = None) -> str:
     lib = library()
     encoding = _encoding()
     size = lib.lou_charSize()
@@ -80,16 +83,20 @@ def _call(function_name: str, tables: str, text: str) -> str:
     room = length * 4 + 64  # contractions shrink, capitals and numbers grow: plenty either way
     out = ctypes.create_string_buffer(room * size)
     out_len = ctypes.c_int(room)
+    forms = (ctypes.c_ushort * max(length, 1))(*typeform[:length]) if typeform and any(typeform) else None
     ok = getattr(lib, function_name)(tables.encode("utf-8"), data, ctypes.byref(in_len), out, ctypes.byref(out_len),
-                                     None, None, 0)
+                                     forms, None, 0)
     if not ok:
         raise LouisError(f"Error: liblouis could not translate with {tables} - check that liblouis-data is installed")
     return out.raw[:out_len.value * size].decode(encoding)
 
 
-def translate(tables: str, text: str) -> str:
-    """Text in braille, as the table list's display table writes it (ASCII braille with en-us-brf.dis)."""
-    return _call("lou_translateString", tables, text)
+def translate(tables: str, text: str, typeform: list[int] | None = None) -> str:
+    """Text in braille, as the table list's display table writes it (ASCII braille with en-us-brf.dis).
+
+    `typeform` gives each character's emphasis (0 plain, BOLD), as many as the text has characters.
+    """
+    return _call("lou_translateString", tables, text, typeform)
 
 
 def back_translate(tables: str, braille: str) -> str:

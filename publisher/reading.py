@@ -56,6 +56,7 @@ class Block:
     marker: str = ""  # an ordered item's number, e.g. "1."
     cells: tuple = ()  # a row's other cells as (header, value) pairs, empty cells left out
     links: tuple = ()  # of Link, in the order written
+    bold: tuple = ()  # (start, end) of each **bold** run in `text`, for braille's emphasis indicators
 
 
 @dataclasses.dataclass(frozen=True)
@@ -66,9 +67,28 @@ class Chapter:
     blocks: tuple  # of Block
 
 
+# Where **bold** starts and ends while an inline token is read; taken out again by _emphasis().
+_BOLD_START, _BOLD_END = "\ue000", "\ue001"
+
+
 def clean(text: str) -> str:
     """One line of plain text: characters print and speech both handle, single spaces."""
     return re.sub(r"\s+", " ", str(text).translate(_CHARACTERS)).strip()
+
+
+def _emphasis(marked: str) -> tuple[str, tuple]:
+    """Text with bold marks: the text without them, and the (start, end) of each bold run."""
+    text, spans, start = "", [], None
+    for character in marked:
+        if character == _BOLD_START:
+            start = len(text)
+        elif character == _BOLD_END:
+            if start is not None and len(text) > start:
+                spans.append((start, len(text)))
+            start = None
+        else:
+            text += character
+    return text, tuple(spans)
 
 
 def _sentence(text: str) -> str:
@@ -95,6 +115,10 @@ def _inline(token) -> tuple[str, tuple]:
                 link_words.append(child.content)
         elif child.type in ("softbreak", "hardbreak"):
             words.append(" ")
+        elif child.type == "strong_open":
+            words.append(_BOLD_START)
+        elif child.type == "strong_close":
+            words.append(_BOLD_END)
     return clean("".join(words)), tuple(links)
 
 
@@ -135,11 +159,12 @@ def text_blocks(text: str | None, heading_level: int = 2) -> list[Block]:
             links = first_links + tuple(link for _, found in row[1:] for link in found)
             out.append(Block("row", first_text, len(lists), cells=cells, links=links))
         elif kind == "inline":
-            plain, links = _inline(token)
+            marked, links = _inline(token)
+            plain, bold = _emphasis(marked)
             if in_head:
                 header.append(plain)
             elif index and tokens[index - 1].type in ("th_open", "td_open"):
-                row.append((plain, links))
+                row.append((plain, links))  # a table cell's bold is not kept: its header says what it is
             elif pending == "heading":
                 out.append(Block("heading", plain, heading_level, links=links))
                 pending = None
@@ -148,11 +173,11 @@ def text_blocks(text: str | None, heading_level: int = 2) -> list[Block]:
                 ordered, number = lists[-1]
                 marker = f"{number}." if ordered else ""
                 lists[-1][1] += 1
-                out.append(Block("item", plain, len(lists) - 1, marker, links=links))
+                out.append(Block("item", plain, len(lists) - 1, marker, links=links, bold=bold))
             elif item_open:  # a later paragraph of the same item: read at the item's depth
-                out.append(Block("item", plain, len(lists) - 1, links=links))
+                out.append(Block("item", plain, len(lists) - 1, links=links, bold=bold))
             elif plain:
-                out.append(Block("paragraph", plain, links=links))
+                out.append(Block("paragraph", plain, links=links, bold=bold))
     return [b for b in out if b.text or b.cells]
 
 

@@ -258,3 +258,12 @@ def test_braille_can_be_emailed(project, capsys, tmp_path, monkeypatch):
     assert attachment.get_content_type() == "application/x-brf"
     assert attachment.get_content() == (project.root / "dist" / "ankle.brf").read_bytes()
     assert "attached as a braille file (BRF, for a braille display or embosser)." in message.get_body(("plain",)).get_content()
+
+
+def test_bold_keeps_ueb_bold_indicators(pages):
+    """'**Always follow the doses on your own plan.**' is a bold passage; '**preventer**' a bold word."""
+    text = " ".join(line.strip() for line in lines_of(pages, "using-your-asthma-inhalers"))
+    passage = re.search(r"\^7(.*?)\^'", text)  # dots 45 2356 opens a bold passage, dots 45 3 closes it
+    assert passage and louis.back_translate(UEB, passage.group(1)) == "Always follow the doses on your own plan."
+    assert f"A ^1{louis.translate(UEB, 'preventer')} {louis.translate(UEB, 'calms')}" in text  # dots 45 2: one word
+    assert text.count("^") == 4  # nothing else is bold: 2 words, a passage's start and end
