@@ -1,7 +1,8 @@
 """The braille edition: the reading order in contracted braille, paged as UKAAF asks, as BRF and PEF.
 
 40 cells by 25 lines; line 1 of every page carries the braille page number at
-the right. A title page gives the title, organisation and reference; main
+the right. A title page gives the title, organisation and reference, then a
+contents list gives each chapter's braille page (if the leaflet lists its contents); main
 headings are centred with a blank line either side, minor ones start in cell 5;
 paragraphs start in cell 3; list items and table rows hang (first line out,
 runovers in); bold keeps UEB's bold indicators; links are written as addresses
@@ -20,6 +21,7 @@ from .outputs import Job, Unavailable
 WIDTH = 40  # cells a line
 LINES = 25  # lines a page, the page-number line included
 DISPLAY = "en-us-brf.dis"  # North American ASCII braille, the characters of a BRF file
+GUIDE_DOT = '"'  # dots 5, leading the eye from a contents entry to its page number
 _BRF_CHARACTERS = frozenset(chr(c) for c in range(0x20, 0x60)) | frozenset("abcdefghijklmnopqrstuvwxyz{|}~`")
 
 
@@ -182,10 +184,46 @@ def pages(job: Job) -> tuple[list[list[str]], Table]:
     table = table_for(language) if note is None else None
     if table is None:
         raise Unavailable(note or f"{job.leaflet.name}: no braille")
+    chapters = reading.chapters(job.catalogue, job.leaflet)
+    listed = chapters[1:] if job.leaflet.data.get("contents", True) else []
+    # The contents list gives each chapter's braille page, which depends on how long the list is:
+    # lay out with a guess, then with the pages found, until they agree (twice at most in practice).
+    numbers = [99] * len(listed)
+    for _ in range(4):
+        found, starts = _layout(job, table, chapters, numbers)
+        if starts[1:len(listed) + 1] == numbers:
+            break
+        numbers = starts[1:len(listed) + 1]
+    odd = sorted({c for page in found for line in page for c in line if c not in _BRF_CHARACTERS})
+    if odd:  # the table writes some of this text as 8-dot or Unicode cells, which a BRF cannot hold: say so
+        raise Unavailable(f"{job.leaflet.name}: no braille: liblouis's {table.text} table cannot write some of this "
+                          "leaflet's characters in 6-dot braille, so the braille edition is left out - ask a "
+                          "transcription service")
+    return found, table
+
+
+def _contents(writer: Writer, titles: list[str], numbers: list[int]) -> None:
+    """'In this leaflet': each chapter's heading, guide dots, and its braille page number at the right."""
+    for line in writer.centred(louis.translate(writer.tables, reading.LABELS["contents"])):
+        writer.line(line)
+    writer.line("")
+    for title, number in zip(titles, numbers, strict=True):
+        label = louis.translate(writer.tables, str(number))
+        # Room for a space, at least one guide dot (dots 5) and a space before the number on the last line.
+        lines = wrap(louis.translate(writer.tables, title), 0, 2, WIDTH - len(label) - 3)
+        last = lines.pop()
+        writer.keep(len(lines) + 1)
+        for line in lines:
+            writer.line(line)
+        writer.line(f"{last} {GUIDE_DOT * (WIDTH - len(last) - len(label) - 2)} {label}")
+    writer.new_page()
+
+
+def _layout(job: Job, table: Table, chapters: list, numbers: list[int]) -> tuple[list[list[str]], list[int]]:
+    """The pages, with a contents list giving `numbers`; and the braille page each chapter starts on."""
     brand = job.catalogue.brand
     assert brand is not None
     writer = Writer(f"{DISPLAY},{table.text}")
-    chapters = reading.chapters(job.catalogue, job.leaflet)
 
     def translate(text: str) -> str:
         return louis.translate(writer.tables, text)
@@ -207,7 +245,10 @@ def pages(job: Job) -> tuple[list[list[str]], Table]:
     for line in writer.centred(translate(table.name)):
         writer.line(line)
     writer.new_page()
+    if numbers:
+        _contents(writer, [chapter.title for chapter in chapters[1:]], numbers)
 
+    starts: list[int] = []
     previous = ""
     for chapter in chapters:
         for block in chapter.blocks:
@@ -221,6 +262,8 @@ def pages(job: Job) -> tuple[list[list[str]], Table]:
                 lines = writer.centred(braille)
                 writer.keep(len(lines) + 3)
                 writer.blank()
+                if block is chapter.blocks[0]:
+                    starts.append(len(writer.pages))
                 for line in lines:
                     writer.line(line)
                 writer.line("")
@@ -252,13 +295,7 @@ def pages(job: Job) -> tuple[list[list[str]], Table]:
                     cell = dataclasses.replace(block, text=f"{header}: {value}" if header else value, bold=())
                     for line in wrap(_block_braille(cell, table), depth + 2, depth + 4):
                         writer.line(line)
-    found = writer.finish()
-    odd = sorted({c for page in found for line in page for c in line if c not in _BRF_CHARACTERS})
-    if odd:  # the table writes some of this text as 8-dot or Unicode cells, which a BRF cannot hold: say so
-        raise Unavailable(f"{job.leaflet.name}: no braille: liblouis's {table.text} table cannot write some of this "
-                          "leaflet's characters in 6-dot braille, so the braille edition is left out - ask a "
-                          "transcription service")
-    return found, table
+    return writer.finish(), starts
 
 
 def brf(job: Job) -> bytes:

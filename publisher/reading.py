@@ -26,7 +26,7 @@ LABELS = {
     "about": "About this leaflet", "published": "Published", "last_reviewed": "Last reviewed",
     "next_review": "Next review", "version": "Version", "reference": "Reference", "phone": "Phone",
     "email": "Email", "web": "Web", "address": "Address", "written_by": "Written by", "reviewed_by": "Reviewed by",
-    "from": "From",
+    "from": "From", "contents": "In this leaflet",
 }
 
 # A non-breaking hyphen keeps "reward-driven" together in print; braille and speech want the plain one.

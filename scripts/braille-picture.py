@@ -51,7 +51,7 @@ def text_panel(page: list[str], height: int) -> Image.Image:
 
 def main() -> None:
     stem = sys.argv[1] if len(sys.argv) > 1 else "using-your-asthma-inhalers"
-    number = int(sys.argv[2]) if len(sys.argv) > 2 else 2
+    number = int(sys.argv[2]) if len(sys.argv) > 2 else 3
     catalogue = content.load_catalogue(content.Project(ROOT))
     leaflet = next(x for x in catalogue.leaflets if x.stem == stem)
     pages, _ = braille.pages(outputs.Job(catalogue, leaflet, "standard", "a4"))

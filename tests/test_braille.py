@@ -267,3 +267,27 @@ def test_bold_keeps_ueb_bold_indicators(pages):
     assert passage and louis.back_translate(UEB, passage.group(1)) == "Always follow the doses on your own plan."
     assert f"A ^1{louis.translate(UEB, 'preventer')} {louis.translate(UEB, 'calms')}" in text  # dots 45 2: one word
     assert text.count("^") == 4  # nothing else is bold: 2 words, a passage's start and end
+
+
+@pytest.mark.parametrize("stem", STEMS)
+def test_the_contents_list_gives_the_page_each_chapter_starts_on(pages, stem):
+    contents = pages[stem][1]
+    assert contents[1].strip() == louis.translate(UEB, "In this leaflet")
+    joined: list[str] = []
+    for line in contents[3:]:  # an entry too long for one line runs over in cell 3
+        joined += [joined.pop() + " " + line.strip()] if line.startswith("  ") else [line]
+    entries = [re.fullmatch(r'(.*?) "+ (#[A-J]+)', line) for line in joined]
+    assert entries and all(entries), contents
+    for entry in entries:
+        title, number = entry.group(1), int(louis.back_translate(UEB, entry.group(2)))
+        page = pages[stem][number - 1]
+        # A callout that heads its section is announced with its kind: "Urgent: What to do ..."
+        headings, run = [], []  # a heading is a run of centred lines
+        for line in page[1:] + [""]:
+            if centred(line):
+                run.append(line.strip())
+            elif run:
+                headings.append(" ".join(run))
+                run = []
+        assert any(heading.endswith(title) for heading in headings), (title, number, headings)
+    assert len(entries) == len(set(entry.group(1) for entry in entries)) >= 3
