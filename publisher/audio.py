@@ -97,10 +97,10 @@ def missing(name: str, language: str) -> str | None:
 def _say(block: reading.Block) -> str:
     """A block as a sentence to speak: links as their words, a table row as 'first cell. Header: value.'"""
     if block.kind == "row":
-        parts = [block.text] + [f"{header}: {value}" if header else value for header, value in block.cells]
-        return " ".join(reading._sentence(part) for part in parts if part)
+        pieces = [block.text] + [f"{header}: {value}" if header else value for header, value in block.cells]
+        return " ".join(reading.sentence(piece) for piece in pieces if piece)
     text = f"{block.marker} {block.text}" if block.marker and block.kind == "item" else block.text
-    return reading._sentence(text)
+    return reading.sentence(text)
 
 
 def parts(job: Job) -> list[Part]:
@@ -111,7 +111,7 @@ def parts(job: Job) -> list[Part]:
     for number, chapter in enumerate(reading.chapters(job.catalogue, job.leaflet)):
         lines = [_say(block) for block in chapter.blocks]
         if number == 0:  # who the leaflet is from, after its title
-            lines.insert(1, reading._sentence(f"{reading.LABELS['from']} {reading.clean(brand['name'])}"))
+            lines.insert(1, reading.sentence(f"{reading.LABELS['from']} {reading.clean(brand['name'])}"))
         out.append(Part(chapter.title, "\n".join(line for line in lines if line)))
     return out
 

@@ -91,7 +91,7 @@ def _emphasis(marked: str) -> tuple[str, tuple]:
     return text, tuple(spans)
 
 
-def _sentence(text: str) -> str:
+def sentence(text: str) -> str:
     """Text ending in punctuation, so a heading or label is read as a sentence of its own."""
     text = clean(text)
     return text if not text or text[-1] in ".?!:;" else text + "."
@@ -126,7 +126,7 @@ def text_blocks(text: str | None, heading_level: int = 2) -> list[Block]:
     """A Markdown text field as blocks in reading order: paragraphs, sub-headings, list items, table rows."""
     if not text:
         return []
-    tokens = markdown._md.parse(text)
+    tokens = markdown.parse(text)
     out: list[Block] = []
     lists: list[list] = []  # per open list: [ordered, next number]
     item_open: list[bool] = []  # per open item: whether its first paragraph has been read
@@ -182,7 +182,7 @@ def text_blocks(text: str | None, heading_level: int = 2) -> list[Block]:
 
 
 def _label(text: str) -> Block:
-    return Block("label", _sentence(text))
+    return Block("label", sentence(text))
 
 
 def chapters(catalogue: Catalogue, leaflet: Leaflet) -> list[Chapter]:
@@ -201,9 +201,9 @@ def chapters(catalogue: Catalogue, leaflet: Leaflet) -> list[Chapter]:
             if section["heading"]:
                 current.append(Block("heading", clean(section["heading"]), 1))
         if section["image"]:
-            current.append(Block("paragraph", _sentence(f"{LABELS['picture']}: {clean(section['image']['alt'])}")))
+            current.append(Block("paragraph", sentence(f"{LABELS['picture']}: {clean(section['image']['alt'])}")))
             if section["image"]["caption"]:
-                current.append(Block("paragraph", _sentence(section["image"]["caption"])))
+                current.append(Block("paragraph", sentence(section["image"]["caption"])))
         current += text_blocks(section["body"])
         for card in section["cards"]:
             current.append(Block("heading", clean(card["heading"]), 3))
@@ -221,7 +221,7 @@ def chapters(catalogue: Catalogue, leaflet: Leaflet) -> list[Chapter]:
         blocks = [Block("heading", LABELS["further_reading"], 1)]
         for link in data["further_reading"]:
             links = (Link(clean(link["title"]), link["url"]),) if link["url"] else ()
-            blocks.append(Block("item", _sentence(link["title"]), 0, links=links))
+            blocks.append(Block("item", sentence(link["title"]), 0, links=links))
             blocks += [dataclasses.replace(b, kind="item", level=1) if b.kind == "paragraph" else b
                        for b in text_blocks(link["note"])]
         found.append(Chapter(LABELS["further_reading"], tuple(blocks)))
@@ -239,7 +239,7 @@ def chapters(catalogue: Catalogue, leaflet: Leaflet) -> list[Chapter]:
                for key in ("published", "last_reviewed", "next_review")]
     blocks += [Block("item", f"{LABELS['version']}: {data['version']}."),
                Block("item", f"{LABELS['reference']}: {data['reference']}.")]
-    blocks.append(Block("paragraph", _sentence(brand["name"])))
+    blocks.append(Block("paragraph", sentence(brand["name"])))
     contact = brand["contact"]
     for key, label in (("address", "address"), ("phone", "phone"), ("email", "email"), ("website", "web")):
         if contact.get(key):
@@ -253,7 +253,7 @@ def chapters(catalogue: Catalogue, leaflet: Leaflet) -> list[Chapter]:
     for role, people in (("written_by", leaflet.authors), ("reviewed_by", leaflet.reviewers)):
         for person in people:
             blocks.append(Block("heading", f"{LABELS[role]} {clean(person['name'])}, {clean(person['credentials'])}", 3))
-            blocks.append(Block("paragraph", _sentence(person["role"])))
+            blocks.append(Block("paragraph", sentence(person["role"])))
             blocks += text_blocks(person["biography"])
             statement = " ".join(clean(person[k]) for k in ("verification", "pseudonym") if person.get(k))
             if statement:
