@@ -79,16 +79,23 @@ def _call(function_name: str, tables: str, text: str, typeform: list[int] | None
     size = lib.lou_charSize()
     data = text.encode(encoding)
     length = len(data) // size
-    in_len = ctypes.c_int(length)
-    room = length * 4 + 64  # contractions shrink, capitals and numbers grow: plenty either way
-    out = ctypes.create_string_buffer(room * size)
-    out_len = ctypes.c_int(room)
-    forms = (ctypes.c_ushort * max(length, 1))(*typeform[:length]) if typeform and any(typeform) else None
-    ok = getattr(lib, function_name)(tables.encode("utf-8"), data, ctypes.byref(in_len), out, ctypes.byref(out_len),
-                                     forms, None, 0)
-    if not ok:
-        raise LouisError(f"Error: liblouis could not translate with {tables} - check that liblouis-data is installed")
-    return out.raw[:out_len.value * size].decode(encoding)
+    room = length * 4 + 64  # contractions shrink, capitals and numbers grow: plenty, and checked below
+    while True:
+        in_len, out_len = ctypes.c_int(length), ctypes.c_int(room)
+        out = ctypes.create_string_buffer(room * size)
+        # liblouis writes the output's typeforms back into this array, so it is as long as the output buffer.
+        forms = (ctypes.c_ushort * room)(*typeform[:length]) if typeform and any(typeform) else None
+        ok = getattr(lib, function_name)(tables.encode("utf-8"), data, ctypes.byref(in_len), out,
+                                         ctypes.byref(out_len), forms, None, 0)
+        if not ok:
+            raise LouisError(f"Error: liblouis could not translate with {tables} - check that liblouis-data is "
+                             "installed")
+        # A full output buffer may have cut the text short (liblouis then reads less of the input): try a larger one.
+        if in_len.value >= length and out_len.value < room:
+            return out.raw[:out_len.value * size].decode(encoding)
+        if room > 64 * length + 4096:
+            raise LouisError(f"Error: liblouis gave more braille than expected for {length} characters with {tables}")
+        room *= 4
 
 
 def translate(tables: str, text: str, typeform: list[int] | None = None) -> str:

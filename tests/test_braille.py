@@ -291,3 +291,15 @@ def test_the_contents_list_gives_the_page_each_chapter_starts_on(pages, stem):
                 run = []
         assert any(heading.endswith(title) for heading in headings), (title, number, headings)
     assert len(entries) == len(set(entry.group(1) for entry in entries)) >= 3
+
+
+def test_braille_longer_than_expected_is_not_cut_short():
+    """A character liblouis has no braille for comes out as 8 cells: the output buffer grows to fit it."""
+    assert louis.translate(UEB, "\u2603" * 100).count("'\\XBFJC'") == 100
+
+
+def test_bold_text_whose_braille_outgrows_it_is_translated_safely():
+    """liblouis writes the output's typeforms back: a too-short typeform array crashed the process (found by fuzzing)."""
+    text = "1a 2b 3c 4d 5e " * 20
+    braille_text = louis.translate(UEB, text, [louis.BOLD] * len(text))
+    assert braille_text.startswith("^7") and len(braille_text) > len(text)
