@@ -8,11 +8,12 @@ import re
 import xml.etree.ElementTree as ET
 from pathlib import Path
 
+import hypothesis
 import pytest
 from conftest import MINIMAL, REPO
 from test_reference_leaflet import ATTRIBUTION, article_sentences
 
-from publisher import braille, content, louis, outputs, statement
+from publisher import braille, content, louis, outputs, reading, statement
 
 UEB = "en-us-brf.dis,en-ueb-g2.ctb"
 STEMS = sorted(p.stem for p in (REPO / "handouts").glob("*.yaml"))
@@ -303,3 +304,19 @@ def test_bold_text_whose_braille_outgrows_it_is_translated_safely():
     text = "1a 2b 3c 4d 5e " * 20
     braille_text = louis.translate(UEB, text, [louis.BOLD] * len(text))
     assert braille_text.startswith("^7") and len(braille_text) > len(text)
+
+
+MARKDOWN_PIECES = list("ab *-1.|#[]()\n:_`\\<>") + ["**", "](https://x.org/a)", "\n\n", "| a | b |\n| --- | --- |\n",
+                                                    "1. ", "- ", "### ", "\u2011", "é"]
+
+
+@hypothesis.settings(max_examples=300, deadline=None, database=None, derandomize=True)
+@hypothesis.given(hypothesis.strategies.lists(hypothesis.strategies.sampled_from(MARKDOWN_PIECES), max_size=40)
+                  .map("".join))
+def test_any_text_field_reads_into_braille_within_40_cells(text):
+    """Whatever the Markdown, the reading order gives plain text and braille lays it out without a long line."""
+    table = braille.TABLES["en"]
+    for block in reading.text_blocks(text):
+        assert "\ue000" not in block.text and all(0 <= s < e <= len(block.text) for s, e in block.bold)
+        lines = braille.wrap(braille._block_braille(block, table, f"{block.marker} " if block.marker else ""), 2, 0)
+        assert all(len(line) <= 40 for line in lines)
