@@ -13,7 +13,13 @@ project and measures, on this machine and in this run:
   4. a no-op rebuild, and a rebuild after changing one leaflet;
   5. peak memory per worker (from the build report);
   6. the web edition of all of them (`--format html`), cold, beside the PDFs;
-then repeats 1, 4 and 5 with scale x N leaflets (--scale 0 skips that).
+then repeats 1, 4 and 5 with scale x N leaflets (--scale 0 skips that), and
+  7. braille (brf, pef) and audio (mp3) of --editions leaflets (default 20;
+     0 skips), each format cold on its own beside the PDF, audio with one and
+     two espeak-ng processes a leaflet, and the brand's default formats before
+     (pdf, html) and after (pdf, html, brf, mp3) braille and audio joined them.
+     `--editions-only` runs this part alone:
+         python bench/bench.py --editions-only --editions 10
 `--scripts COPIES` measures only leaflets in other scripts (the test fixtures,
 COPIES of each) beside the English one, PDF and web.
 Machines here are shared and noisy: the ratios matter, not the seconds.
@@ -44,7 +50,7 @@ PYTHON = sys.executable
 
 def make_project(root: Path, count: int, seed: int = 1) -> content.Project:
     """A copy of the real project with `count` leaflets remixed from the shipped ones (1-3 pages each)."""
-    for folder in ("templates", "styles", "schema"):
+    for folder in ("templates", "styles", "schema", "locales"):
         shutil.copytree(REPO / folder, root / folder)
     for name in ("brand.yaml", "people.yaml"):
         shutil.copy(REPO / name, root / name)
@@ -63,13 +69,15 @@ def make_project(root: Path, count: int, seed: int = 1) -> content.Project:
     return content.Project(root)
 
 
-def build(root: Path, jobs: int, report: Path, formats: str = "pdf", out: str = "dist") -> tuple[float, dict]:
+def build(root: Path, jobs: int, report: Path, formats: str = "pdf", out: str = "dist",
+          env: dict | None = None) -> tuple[float, dict]:
     """Run `python build.py` as a user would; (seconds, JSON report)."""
     started = time.perf_counter()
     # One edition and one format, so that every measure renders the same documents once each.
     run = subprocess.run([PYTHON, str(REPO / "build.py"), "--project", str(root), "-j", str(jobs), "-q",
                           "--edition", "standard", "--format", formats, "--out", str(root / out),
-                          "--report", str(report)], capture_output=True, text=True)
+                          "--report", str(report)], capture_output=True, text=True,
+                         env={**os.environ, **(env or {})})
     seconds = time.perf_counter() - started
     if run.returncode != 0:
         sys.exit(f"build failed:\n{run.stderr}")
@@ -132,7 +140,7 @@ def scripts(copies: int, jobs: int) -> dict:
     for name, stems in (("scripts", ("arabic", "urdu", "bengali", "chinese", "inline")), ("english", ("inline",))):
         with tempfile.TemporaryDirectory() as tmp:
             root = Path(tmp) / "project"
-            for folder in ("templates", "styles", "schema"):
+            for folder in ("templates", "styles", "schema", "locales"):
                 shutil.copytree(REPO / folder, root / folder)
             for file in ("brand.yaml", "people.yaml"):
                 shutil.copy(REPO / file, root / file)
@@ -157,6 +165,32 @@ def print_scripts(figures: dict) -> None:
               f"{f['web_kb']:.0f} KB)")
     per = {name: figures[name]["pdf"] / figures[name]["n"] for name in figures}
     print(f"  other scripts / English, PDF per leaflet {per['scripts'] / per['english']:5.2f}x")
+def alternative_editions(n: int, jobs: int) -> dict:
+    """Braille and audio beside the PDF, each format built cold on its own; and the brand's default before and after."""
+    with tempfile.TemporaryDirectory() as tmp:
+        root = Path(tmp) / "project"
+        make_project(root, n)
+        figures: dict = {"n": n}
+        for name, formats, env in (("pdf", "pdf", None), ("brf", "brf", None), ("pef", "pef", None),
+                                   ("mp3", "mp3", {"LEAFLETS_AUDIO_THREADS": "1"}),
+                                   ("mp3x2", "mp3", {"LEAFLETS_AUDIO_THREADS": "2"}),
+                                   ("before", "pdf,html", None), ("after", "pdf,html,brf,mp3", None)):
+            figures[name], report = build(root, jobs, Path(tmp) / f"{name}.json", formats=formats, out=name, env=env)
+            assert report["summary"]["failed"] == 0 and report["summary"]["left_out"] == 0, report["summary"]
+            figures[f"{name}_kb"] = sum(item["bytes"] for item in report["leaflets"]) / n / 1024
+        return figures
+
+
+def print_editions(figures: dict, jobs: int) -> None:
+    n = figures["n"]
+    print(f"  7. braille and audio, N = {n} leaflets, {jobs} build workers, each format cold on its own:")
+    for name, label in (("pdf", "pdf (standard)"), ("brf", "brf"), ("pef", "pef"), ("mp3", "mp3, 1 espeak-ng"),
+                        ("mp3x2", "mp3, 2 espeak-ng")):
+        print(f"     {label:22} {figures[name]:8.2f} s  {figures[name] / n * 1000:6.0f} ms/leaflet"
+              f"  {figures[name] / figures['pdf']:5.2f}x the PDF  {figures[name + '_kb']:6.0f} KB a leaflet")
+    print(f"     brand default before (pdf, html)          {figures['before']:8.2f} s")
+    print(f"     brand default after (pdf, html, brf, mp3) {figures['after']:8.2f} s"
+          f"  = {figures['after'] / figures['before']:.2f}x")
 
 
 def main() -> None:
@@ -167,10 +201,17 @@ def main() -> None:
     parser.add_argument("--jobs", type=int, default=os.cpu_count() or 1, help="build workers (default: the CPUs)")
     parser.add_argument("--scripts", type=int, default=0, metavar="COPIES",
                         help="measure only leaflets in other scripts, COPIES of each fixture (default: skip)")
+    parser.add_argument("--editions", type=int, default=20, help="leaflets for the braille and audio measure "
+                                                                   "(default 20; 0 skips)")
+    parser.add_argument("--editions-only", action="store_true", help="measure braille and audio alone")
     args = parser.parse_args()
     if args.scripts:
         print(f"machine: {os.cpu_count()} CPUs; build workers: {args.jobs}")
         print_scripts(scripts(args.scripts, args.jobs))
+        return
+    if args.editions_only:
+        print(f"machine: {os.cpu_count()} CPUs; build workers: {args.jobs}")
+        print_editions(alternative_editions(args.editions, args.jobs), args.jobs)
         return
 
     small = campaign(args.n, args.jobs, args.naive, floor=True)
@@ -194,6 +235,8 @@ def main() -> None:
         print(f"  4. no-op rebuild          {figures['noop']:8.2f} s   = {figures['noop'] / figures['cold'] * 100:.2f}% of cold (target <= 1%)")
         print(f"     one leaflet changed    {figures['one']:8.2f} s   = {figures['one'] / figures['cold'] * 100:.2f}% of cold (target <= 2%)")
         print(f"  5. peak RSS per worker    {figures['peak_rss_mb']:8.0f} MB   (at N: {small['peak_rss_mb']:.0f} MB; target < 250, flat)")
+    if args.editions:
+        print_editions(alternative_editions(args.editions, args.jobs), args.jobs)
 
 
 if __name__ == "__main__":

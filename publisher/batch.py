@@ -20,7 +20,7 @@ class Result:
     """What happened to one leaflet."""
 
     name: str  # the leaflet file as shown to users
-    status: str  # "built", "unchanged", "removed" or "failed"
+    status: str  # "built", "unchanged", "removed", "skipped" (format unavailable for it, with a note) or "failed"
     output: str | None = None
     pages: int = 0
     bytes: int = 0
@@ -342,6 +342,14 @@ def _make(leaflet: content.Leaflet, output: outputs.Output, job: outputs.Job, ou
     try:
         data = output.render(job)
         pdf.write_atomic(out / key, data)
+    except outputs.Unavailable as exc:
+        # Not a failure of the leaflet: this format cannot be made for it here (no braille table, no voice).
+        # An older file of it would now be out of date, so it goes.
+        if key in record.entries:
+            with contextlib.suppress(FileNotFoundError):
+                os.unlink(out / key)
+            del record.entries[key]
+        return Result(leaflet.name, "skipped", str(out / key), warnings=[str(exc)])
     except PublisherError as exc:
         return Result(leaflet.name, "failed", errors=exc.lines())
     except OSError as exc:

@@ -168,6 +168,9 @@ def run(catalogue: Catalogue, today: datetime.date, strict: bool = False, allow_
         findings = sorted(leaflet.warnings + review.findings, key=lambda f: (f.line, f.column, f.rule))
         review.findings = policy(findings, strict=strict, allow_expired=allow_expired)
         lines = [str(f) for f in review.findings]
+        # A format the brand offers that cannot be made for this leaflet's language here is said, not skipped silently.
+        lines += list(dict.fromkeys(note for output in settings.resolve(project, catalogue.brand).formats
+                                    if output.missing and (note := output.missing(leaflet.name, leaflet.data["language"]))))
         entry = built.get(outputs.REGISTRY["pdf"].file_name(leaflet.stem))
         entries.append(Entry(leaflet.name, lines, review.findings, [], review,
                              entry.pages if entry and Path(project.root / entry.source) == leaflet.path else None,

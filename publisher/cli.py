@@ -195,8 +195,9 @@ def _check_options(commands, name: str, summary: str, shown: str) -> argparse.Ar
 
 def _email_options(commands, name: str, summary: str, shown: str) -> argparse.ArgumentParser:
     parser = commands.add_parser(name, help=summary, formatter_class=argparse.RawDescriptionHelpFormatter,
-                                 description="Email a leaflet's PDF, one message per recipient, building it first if "
-                                 "it is missing or out of date.\n\nSMTP settings come from SMTP_HOST, SMTP_PORT, "
+                                 description="Email a leaflet's PDF (or its braille or audio, --format), one message "
+                                 "per recipient, building it first if it is missing or out of date.\n\nSMTP settings "
+                                 "come from SMTP_HOST, SMTP_PORT, "
                                  "SMTP_SECURITY (starttls, tls, none), SMTP_USERNAME, SMTP_PASSWORD, SMTP_FROM (and "
                                  "SMTP_TIMEOUT, SMTP_CA_FILE),\nor from an [smtp] section in smtp.ini in the project "
                                  "(never committed). Passwords are never taken from the command line.")
@@ -211,6 +212,8 @@ def _email_options(commands, name: str, summary: str, shown: str) -> argparse.Ar
     parser.add_argument("--language", metavar="TAG", default=None,
                         help="attach the leaflet's translation into this language (BCP 47, e.g. cy), "
                              "handouts/<stem>.<TAG>.yaml (default: the leaflet itself)")
+    parser.add_argument("--format", choices=tuple(o.name for o in outputs.REGISTRY.values() if o.name != "preview"),
+                        default="pdf", help="attach this format, e.g. brf for braille or mp3 for audio (default: pdf)")
     parser.add_argument("--dry-run", type=Path, metavar="DIR", help="write one .eml file per recipient to DIR "
                                                                      "instead of sending")
     parser.add_argument("--secure-subject", action="store_true",
@@ -261,7 +264,11 @@ def run_email(args) -> int:
     assert paths is not None  # one path in, one out
     # Build it if missing or out of date: the manifest makes this a no-op otherwise.
     out = settings.resolve(project, out=args.out).out
-    options = batch.Options(out=out, jobs=1, editions=(args.edition,), formats=("pdf",), today=args.today)
+    output = outputs.REGISTRY[args.format]
+    if args.edition not in output.editions:
+        raise UsageError(f"Error: {output.name} is made in the {', '.join(output.editions)} edition only - "
+                         f"leave out --edition {args.edition}")
+    options = batch.Options(out=out, jobs=1, editions=(args.edition,), formats=(output.name,), today=args.today)
     report = batch.build(project, options, paths, on_wait=lambda holder: _waiting(options, holder))
     for result in report.failed:
         for line in result.errors:
@@ -275,7 +282,13 @@ def run_email(args) -> int:
     brand, _ = content.load_brand(project)
     leaflet, _ = content.load_leaflet(project, paths[0], people)
     output_stem = batch.output_key(leaflet.stem, args.edition)
-    pdf_path = out / f"{output_stem}.pdf"
+    pdf_path = out / output.file_name(leaflet.stem, args.edition)
+    if not pdf_path.exists():  # left out for this leaflet (no braille table, no voice): say why, send nothing
+        for result in report.results:
+            for line in result.warnings if result.status == "skipped" else ():
+                print(line, file=sys.stderr)
+        print(f"Error: there is no {output.name} of {project.relative(paths[0])}, so nothing was sent.", file=sys.stderr)
+        return 1
     data = pdf_path.read_bytes()
     if len(data) > args.max_size * 1024 * 1024:
         raise mail.MailError(f"Error: {project.relative(pdf_path)} is {len(data) / 1024 / 1024:.1f} MB, more than "
@@ -285,10 +298,10 @@ def run_email(args) -> int:
     sender = config.sender or (brand["contact"].get("email") if brand else None)
     if not sender:
         raise mail.MailError("Error: SMTP_FROM is not set - set it to the address messages come from")
-    messages = [mail.compose(project, leaflet, brand, data, recipient, sender, args.secure_subject, output_stem)
+    messages = [mail.compose(project, leaflet, brand, data, recipient, sender, args.secure_subject, output_stem, output)
                 for recipient in recipients]
     total = len(messages)
-    name = mail.attachment_name(leaflet, output_stem)
+    name = mail.attachment_name(leaflet, output_stem, output.suffix)
     if args.dry_run:
         written = mail.write_dry_run(messages, args.dry_run, leaflet.stem)
         if not args.quiet:

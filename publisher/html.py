@@ -9,7 +9,7 @@ from pathlib import Path
 import jinja2
 import markupsafe
 
-from . import caches, editions, i18n, languages, markdown
+from . import caches, editions, i18n, languages, markdown, statement
 from .content import Catalogue, Leaflet, Project
 from .errors import RenderError
 
@@ -226,6 +226,7 @@ def _brand(brand: dict) -> dict:
     for key in ("phone", "email", "website", "address"):
         brand["contact"].setdefault(key, None)
     brand.setdefault("feedback", None)
+    brand["offered"] = statement.offered(brand)  # the other formats statement's {formats}, translated where printed
     return brand
 
 

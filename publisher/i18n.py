@@ -211,8 +211,18 @@ def _ngettext(__context, __singular: str, __plural: str, __num: int, **variables
 
 @jinja2.pass_context
 def _translate(context, text: str) -> str:
-    """brand.yaml's text in the language being rendered (plain text: the md filter escapes and formats it)."""
-    return str(_current(context).gettext(text.strip()))
+    """brand.yaml's text in the language being rendered (plain text: the md filter escapes and formats it).
+
+    The "other formats" statement's '{formats}' becomes what the brand offers (brand.offered), in that language.
+    """
+    from . import statement
+    labels = _current(context)
+    translated = str(labels.gettext(text.strip()))
+    if statement.PLACEHOLDER not in translated:
+        return translated
+    brand = context.get("brand")
+    names = brand.get("offered", []) if isinstance(brand, dict) else []
+    return statement.fill(translated, names, lambda s: str(labels.gettext(s)))
 
 
 def install(env: jinja2.Environment) -> jinja2.Environment:

@@ -1,4 +1,4 @@
-"""Email a leaflet's PDF to patients: one message per recipient, over SMTP, or written as .eml files.
+"""Email a leaflet's PDF (or another of its formats) to patients: one message per recipient, over SMTP, or written as .eml files.
 
 Recipient addresses are personal data: they go into the messages and the
 dry-run files and nowhere else. Everything this module says about a
@@ -24,7 +24,7 @@ from pathlib import Path
 import jinja2
 
 from . import html as html_stage
-from . import i18n
+from . import i18n, outputs, statement
 from .content import Leaflet, Project
 from .errors import PublisherError
 
@@ -112,9 +112,16 @@ def header_text(value: str) -> str:
     return text.replace("=?", "= ?")
 
 
-def attachment_name(leaflet: Leaflet, output_stem: str | None = None) -> str:
-    """<reference>-v<version>-<stem>.pdf, the stem being the PDF's own (x or x.large-print)."""
-    return header_text(f"{leaflet.data['reference']}-v{leaflet.data['version']}-{output_stem or leaflet.stem}.pdf")
+def attachment_name(leaflet: Leaflet, output_stem: str | None = None, suffix: str = ".pdf") -> str:
+    """<reference>-v<version>-<stem><suffix>, the stem being the output's own (x or x.large-print)."""
+    return header_text(f"{leaflet.data['reference']}-v{leaflet.data['version']}-{output_stem or leaflet.stem}{suffix}")
+
+
+# How the message's text names the attachment, by format; other formats by their summary.
+ATTACHED = {"pdf": i18n.N_("a PDF"), "brf": i18n.N_("a braille file (BRF, for a braille display or embosser)"),
+            "pef": i18n.N_("a braille file (PEF, for an embosser)"),
+            "mp3": i18n.N_("an audio file (MP3) with a chapter for each section"),
+            "html": i18n.N_("a web page")}
 
 
 def subject(leaflet: Leaflet, brand: dict, secure: bool, labels: i18n.Labels | None = None) -> str:
@@ -157,15 +164,17 @@ def _environment(project: Project) -> jinja2.Environment:
 
 
 def compose(project: Project, leaflet: Leaflet, brand: dict, pdf: bytes, recipient: str, sender: str,
-            secure: bool = False, output_stem: str | None = None) -> EmailMessage:
-    """One message to one recipient: text and HTML bodies from templates/email/, the PDF attached."""
+            secure: bool = False, output_stem: str | None = None, output: outputs.Output | None = None) -> EmailMessage:
+    """One message to one recipient: text and HTML bodies from templates/email/, the file (PDF by default) attached."""
+    output = output or outputs.REGISTRY["pdf"]
     env = _environment(project)
     try:
         labels = i18n.labels(project.root, leaflet.data["language"])
     except LookupError as exc:
         raise MailError(f"Error: {leaflet.name}: {exc} - run check to see what to add")
-    context = {"leaflet": leaflet.data, "brand": {**brand, "contact": {k: brand["contact"].get(k) for k in
-                                                                       ("phone", "email", "website", "address")}},
+    contact = {k: brand["contact"].get(k) for k in ("phone", "email", "website", "address")}
+    context = {"leaflet": leaflet.data, "attached": labels.gettext(ATTACHED.get(output.name, i18n.N_("a file"))),
+               "brand": {**brand, "offered": statement.offered(brand), "contact": contact},
                "labels": labels, "direction": html_stage.direction(leaflet)}
     # Headers may run to 998 characters (RFC 5322): no folding inside a short subject,
     # where a gateway looks for the [secure] marker.
@@ -183,7 +192,9 @@ def compose(project: Project, leaflet: Leaflet, brand: dict, pdf: bytes, recipie
         raise MailError(f"Error: {leaflet.name}: {exc}")
     except jinja2.TemplateError as exc:
         raise MailError(f"Error: email template: {exc} - fix templates/email/")
-    message.add_attachment(pdf, maintype="application", subtype="pdf", filename=attachment_name(leaflet, output_stem))
+    maintype, subtype = output.media_type.split("/", 1)
+    message.add_attachment(pdf, maintype=maintype, subtype=subtype,
+                           filename=attachment_name(leaflet, output_stem, output.suffix))
     return message
 
 

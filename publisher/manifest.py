@@ -15,7 +15,7 @@ from pathlib import Path
 
 import filelock
 
-from . import __version__
+from . import __version__, outputs
 from .content import Project, read_limited
 from .errors import PublisherError, from_dict
 
@@ -47,7 +47,8 @@ def _tree(hasher, root: Path, pattern: str = "**/*") -> None:
 
 
 def global_digest(project: Project, options: dict) -> str:
-    """Everything that shapes every PDF: templates, styles and fonts, schemas, label catalogues, our code, WeasyPrint, options."""
+    """Everything that shapes every output: templates, styles and fonts, schemas, label catalogues, our code,
+    WeasyPrint, liblouis, espeak-ng and lame (outputs.engines()), options."""
     hasher = hashlib.sha256()
     for folder in (project.templates, project.styles, project.schemas, project.locales):
         hasher.update(f"[{folder.name}]".encode())
@@ -55,7 +56,7 @@ def global_digest(project: Project, options: dict) -> str:
     hasher.update(b"[tool]")
     _tree(hasher, TOOL_CODE, "*.py")
     versions = {"tool": __version__, "weasyprint": importlib.metadata.version("weasyprint"),
-                "pydyf": importlib.metadata.version("pydyf"), "options": options}
+                "pydyf": importlib.metadata.version("pydyf"), "options": options, "engines": outputs.engines()}
     hasher.update(json.dumps(versions, sort_keys=True).encode())
     return hasher.hexdigest()
 

@@ -277,6 +277,11 @@ def _walk(tokens):
             yield from _walk(token.children)
 
 
+def parse(text: str) -> list:
+    """The markdown-it tokens of a text field, parsed with the subset's rules (for reading it aloud or in braille)."""
+    return _md.parse(text)
+
+
 def links(text: str) -> list[str]:
     """Every link target in `text`, in order, without repeats."""
     return list(dict.fromkeys(t.attrGet("href") for t in _walk(_md.parse(text)) if t.type == "link_open"))

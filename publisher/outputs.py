@@ -19,6 +19,10 @@ if TYPE_CHECKING:
     from .content import Catalogue, Leaflet
 
 
+class Unavailable(Exception):
+    """This format cannot be made for this leaflet (e.g. no braille table for its language): left out, with a note."""
+
+
 @dataclasses.dataclass(frozen=True)
 class Job:
     """One output to make: a validated leaflet in one edition, with the build's print settings."""
@@ -43,6 +47,11 @@ class Output:
     # which keep WeasyPrint's fonts and parsed stylesheets between leaflets.
     render: Callable[[Job], bytes] | None = None
     paged: bool = False  # has pages (reports give their count)
+    offered: str = ""  # its name in the brand's "other formats" statement, e.g. "braille" (statement.py)
+    # (leaflet name, language) -> why it cannot be made here (no braille table, no voice), or None; `check` says so.
+    missing: Callable[[str, str], str | None] | None = None
+    # The versions of the programs that make it (not WeasyPrint's: the manifest has those), so an upgrade rebuilds.
+    engine: Callable[[], str] | None = None
 
     def file_name(self, stem: str, edition: str = DEFAULT_EDITION, language: str | None = None) -> str:
         """The output's file name: '<stem>[.<language>][.<edition>]<suffix>', the standard edition unnamed."""
@@ -68,6 +77,11 @@ def chosen(names) -> list[Output]:
     return [o for o in REGISTRY.values() if o.name in names]
 
 
+def engines() -> dict:
+    """Every registered format's engine versions, for the manifest: the same whatever a build's --format."""
+    return {o.name: o.engine() for o in REGISTRY.values() if o.engine}
+
+
 def suffixes() -> list[str]:
     """Every file suffix an output may have, longest first (".preview.html" before ".html")."""
     return sorted({o.suffix for o in REGISTRY.values()}, key=len, reverse=True)
@@ -87,3 +101,46 @@ register(Output("pdf", ".pdf", "application/pdf", "printable PDF, tagged PDF/UA-
 register(Output("html", ".html", "text/html", "accessible web page, self-contained", editions=(DEFAULT_EDITION,),
                 render=_web))
 register(Output("preview", ".preview.html", "text/html", "the print layout as HTML, for a browser", render=_preview))
+
+
+def _brf(job: Job) -> bytes:
+    from . import braille
+    return braille.brf(job)
+
+
+def _pef(job: Job) -> bytes:
+    from . import braille
+    return braille.pef(job)
+
+
+def _no_braille(name: str, language: str) -> str | None:
+    from . import braille
+    return braille.missing(name, language)
+
+
+def _no_voice(name: str, language: str) -> str | None:
+    from . import audio
+    return audio.missing(name, language)
+
+
+def _louis_version() -> str:
+    from . import louis
+    return louis.version() if louis.available() else "none"
+
+
+def _speech_versions() -> str:
+    from . import audio
+    return audio.versions()
+
+
+def _mp3(job: Job) -> bytes:
+    from . import audio
+    return audio.mp3(job)
+
+
+register(Output("brf", ".brf", "application/x-brf", "braille, UEB grade 2 (or the language's table), 40 x 25 pages",
+                editions=(DEFAULT_EDITION,), render=_brf, offered="braille", missing=_no_braille, engine=_louis_version))
+register(Output("pef", ".pef", "application/x-pef+xml", "the braille pages as PEF, for embossers",
+                editions=(DEFAULT_EDITION,), render=_pef, missing=_no_braille, engine=_louis_version))
+register(Output("mp3", ".mp3", "audio/mpeg", "audio read by espeak-ng, a chapter a section", editions=(DEFAULT_EDITION,),
+                render=_mp3, offered="audio", missing=_no_voice, engine=_speech_versions))

@@ -20,6 +20,8 @@ def describe(result: Result, shown) -> str:
         return f"unchanged {shown(result.output)}"
     if result.status == "removed":
         return f"removed {shown(result.output)} ({result.name} no longer exists)"
+    if result.status == "skipped":
+        return f"left out {shown(result.output)} (see the note above)"
     return f"failed {result.name}"
 
 
@@ -28,8 +30,9 @@ def summary(report: Report) -> str:
     # An error shared by a leaflet's editions is shown, and counted, once.
     errors = len({(r.name, line) for r in report.failed for line in r.errors}) + len(report.shared_errors)
     failed = f"failed {len(report.failed)}" + (f" ({_plural(errors, 'error')})" if errors else "")
+    left_out = f", left out {report.count('skipped')}" if report.count("skipped") else ""
     return (f"built {report.count('built')}, unchanged {report.count('unchanged')}, "
-            f"removed {report.count('removed')}, {failed} in {report.seconds:.1f} s")
+            f"removed {report.count('removed')}{left_out}, {failed} in {report.seconds:.1f} s")
 
 
 class Plain:
@@ -91,7 +94,7 @@ class Bar(Plain):
             self.console.print(line, markup=False, highlight=False, style="yellow")
         for line in self.new(result, result.errors):
             self.console.print(line, markup=False, highlight=False, style="red")
-        if result.status in ("built", "removed"):
+        if result.status in ("built", "removed", "skipped"):
             self.console.print(describe(result, self.shown), markup=False, highlight=False)
         if result.status != "removed":
             self.progress.advance(self.task)

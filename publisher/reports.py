@@ -24,7 +24,7 @@ def as_dict(report: Report, project_root: Path) -> dict:
         "tool": f"leaflet publisher {__version__}",
         "summary": {
             "built": report.count("built"), "unchanged": report.count("unchanged"),
-            "removed": report.count("removed"), "failed": len(report.failed),
+            "removed": report.count("removed"), "left_out": report.count("skipped"), "failed": len(report.failed),
             "shared_errors": report.shared_errors, "seconds": round(report.seconds, 3),
             "workers": report.workers,
             "worker_peak_rss_mb": round(max(report.worker_peak_rss_mb.values(), default=0), 1),
@@ -48,7 +48,7 @@ def write_junit(report: Report, path: Path) -> None:
     failures = len(report.failed) + (1 if report.shared_errors else 0)
     suites = ET.Element("testsuites")
     suite = ET.SubElement(suites, "testsuite", name="leaflets", tests=str(len(report.results) + bool(report.shared_errors)),
-                          failures=str(failures), errors="0", skipped="0", time=f"{report.seconds:.3f}")
+                          failures=str(failures), errors="0", skipped=str(report.count("skipped")), time=f"{report.seconds:.3f}")
     if report.shared_errors:
         case = ET.SubElement(suite, "testcase", classname="leaflets", name="people.yaml and brand.yaml", time="0")
         failure = ET.SubElement(case, "failure", message=report.shared_errors[0])
@@ -60,6 +60,8 @@ def write_junit(report: Report, path: Path) -> None:
             failure.text = "\n".join(result.errors)
         elif result.warnings:
             ET.SubElement(case, "system-err").text = "\n".join(result.warnings)
+        if result.status == "skipped":
+            ET.SubElement(case, "skipped", message=(result.warnings or ["left out"])[0])
         if result.status in ("unchanged", "removed"):
             ET.SubElement(case, "system-out").text = result.status
     ET.indent(suites)

@@ -50,6 +50,11 @@ def test_every_shipped_leaflet_is_identical_across_processes(shipped, tmp_path):
         assert first == (tmp_path / "2" / f"{stem}.pdf").read_bytes(), stem
         assert first == Path(result.output).read_bytes(), stem
     assert sorted(p.stem for p in (tmp_path / "1").glob("*.pdf")) == sorted(shipped)
+    # Braille and audio too (the brand's formats): liblouis, espeak-ng and lame are deterministic.
+    others = sorted(p.name for p in (tmp_path / "1").glob("*") if p.suffix in (".brf", ".mp3"))
+    assert len(others) == 2 * len(list((REPO / "handouts").glob("*.yaml")))
+    for name in others:
+        assert (tmp_path / "1" / name).read_bytes() == (tmp_path / "2" / name).read_bytes(), name
 
 
 def test_no_op_rebuild_renders_nothing(three, capsys):
