@@ -122,6 +122,7 @@ ATTACHED = {"pdf": i18n.N_("a PDF"), "brf": i18n.N_("a braille file (BRF, for a 
             "pef": i18n.N_("a braille file (PEF, for an embosser)"),
             "mp3": i18n.N_("an audio file (MP3) with a chapter for each section"),
             "html": i18n.N_("a web page")}
+A_FILE = i18n.N_("a file")  # any other format
 
 
 def subject(leaflet: Leaflet, brand: dict, secure: bool, labels: i18n.Labels | None = None) -> str:
@@ -173,7 +174,7 @@ def compose(project: Project, leaflet: Leaflet, brand: dict, pdf: bytes, recipie
     except LookupError as exc:
         raise MailError(f"Error: {leaflet.name}: {exc} - run check to see what to add")
     contact = {k: brand["contact"].get(k) for k in ("phone", "email", "website", "address")}
-    context = {"leaflet": leaflet.data, "attached": labels.gettext(ATTACHED.get(output.name, i18n.N_("a file"))),
+    context = {"leaflet": leaflet.data, "attached": labels.gettext(ATTACHED.get(output.name, A_FILE)),
                "brand": {**brand, "offered": statement.offered(brand), "contact": contact},
                "labels": labels, "direction": html_stage.direction(leaflet)}
     # Headers may run to 998 characters (RFC 5322): no folding inside a short subject,

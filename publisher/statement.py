@@ -21,12 +21,12 @@ def offered(brand: dict) -> list[str]:
     return names + [o.offered for o in outputs.REGISTRY.values() if o.offered and o.name in formats]
 
 
-def other_formats(brand: dict, gettext: Callable[[str], str] = str) -> str:
-    """The brand's other_formats text, translated by `gettext`, with '{formats}' replaced by what is offered."""
-    return fill(gettext(brand["other_formats"].strip()), offered(brand), gettext)
+def other_formats(brand: dict, translate: Callable[[str], str] = str) -> str:
+    """The brand's other_formats text, in the language of `translate`, with '{formats}' replaced by what is offered."""
+    return fill(translate(brand["other_formats"].strip()), offered(brand), translate)
 
 
-def fill(text: str, names: list[str], gettext: Callable[[str], str] = str) -> str:
-    """`text` with '{formats}' replaced by `names` in the language of `gettext`, separated by its list comma."""
+def fill(text: str, names: list[str], translate: Callable[[str], str] = str) -> str:
+    """`text` with '{formats}' replaced by `names` in the language of `translate`, separated by its list comma."""
     # Without a closing "and": the brand's own sentence goes on ("..., easy read and other languages").
-    return text.replace(PLACEHOLDER, gettext(", ").join(gettext(n) for n in names) or gettext("other formats"))
+    return text.replace(PLACEHOLDER, translate(", ").join(translate(n) for n in names) or translate("other formats"))

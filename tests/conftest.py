@@ -56,6 +56,27 @@ class Project:
         path.write_text(textwrap.dedent(text), encoding="utf-8")
         return path
 
+    def catalogue(self, folder: str) -> Path:
+        """Labels for a language in this project: the shipped catalogue (or, for a language the project ships none
+        for, each label as its English), with the test brand's texts added (as their English) so they print."""
+        from babel.messages.pofile import read_po, write_po
+
+        from publisher import i18n
+        path = self.root / "locales" / folder / "LC_MESSAGES" / "leaflets.po"
+        if path.exists():
+            catalog = read_po(path.open("rb"))
+        else:
+            catalog = read_po((REPO / "locales" / "leaflets.pot").open("rb"))
+            for message in catalog:
+                if message.id:
+                    message.string = message.id
+        for _, text in i18n.brand_texts(self.root):
+            catalog.add(text, text)
+        path.parent.mkdir(parents=True, exist_ok=True)
+        with path.open("wb") as f:
+            write_po(f, catalog)
+        return path
+
     def leaflet(self, stem: str, text: str = MINIMAL) -> Path:
         return self.write(f"handouts/{stem}.yaml", text)
 
