@@ -121,3 +121,28 @@ def csrf(html: str) -> str:
 
 def request_key(html: str) -> str:
     return re.search(r'name="request" value="([^"]+)"', html)[1]
+
+
+class Staff:
+    """A member of staff over real HTTP (httpx): the session cookie is sent by hand, because the desk's cookie is
+    Secure and httpx, unlike Chromium on localhost, keeps Secure cookies for https only."""
+
+    def __init__(self, url: str, user: str = "alice", password: str = PASSWORD):
+        import httpx
+        self.http = httpx.Client(base_url=url, follow_redirects=False, timeout=60)
+        page = self.http.get("/login")
+        self.cookie = page.cookies["desk_session"]
+        response = self.post("/login", {"csrf": csrf(page.text), "user": user, "password": password})
+        assert response.status_code == 303, response.text
+        self.cookie = response.cookies["desk_session"]
+
+    def get(self, path: str, **kwargs):
+        return self.http.get(path, headers={"Cookie": f"desk_session={self.cookie}"}, **kwargs)
+
+    def post(self, path: str, data: dict):
+        return self.http.post(path, data=data, headers={"Cookie": f"desk_session={self.cookie}"})
+
+    def send_form(self, stem: str, file: str, addresses: str) -> dict:
+        page = self.get(f"/leaflet/{stem}")
+        return {"csrf": csrf(page.text), "leaflet": stem, "file": file, "request": request_key(page.text),
+                "addresses": addresses, "consent": "yes"}

@@ -24,6 +24,7 @@ from starlette.responses import HTMLResponse, RedirectResponse, Response
 from starlette.routing import Route
 
 from .. import content, mail
+from .. import html as html_stage
 from ..errors import PublisherError
 from . import audit, auth, db
 from .library import Library
@@ -102,6 +103,7 @@ def create_app(config: Config) -> Starlette:
     eng = db.engine(config.database)
     db.migrate(eng)
     desk = _Desk(config, eng)
+    desk.library.refresh()  # read the catalogue (and the brand's name) before the first request
     routes = [
         Route("/", desk.home),
         Route("/login", desk.login_form, methods=["GET"]),
@@ -125,6 +127,7 @@ class _Desk:
         self.login_limit = auth.RateLimit(config.login_limit, 60)
         self.templates = jinja2.Environment(loader=jinja2.FileSystemLoader(config.project.templates),
                                             autoescape=True, undefined=jinja2.StrictUndefined)
+        self.templates.filters.update(html_stage.filters())  # the leaflets' own Markdown subset and dates
         self.proxies = [ipaddress.ip_network(p, strict=False) for p in config.trusted_proxies]
 
     # --- the frame around every request -------------------------------------------------------------

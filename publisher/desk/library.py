@@ -10,6 +10,10 @@ from pathlib import Path
 from .. import archive, content, manifest, outputs
 from ..editions import EDITIONS
 
+# Short names for the formats staff choose between; a format not named here shows its registry summary.
+SHORT = {"pdf": "PDF", "html": "Web page", "preview": "Print layout (HTML)", "brf": "Braille (BRF)",
+         "mp3": "Audio (MP3)"}
+
 
 @dataclasses.dataclass(frozen=True)
 class File:
@@ -24,8 +28,8 @@ class File:
     @property
     def label(self) -> str:
         output = outputs.REGISTRY.get(self.format)
-        parts = [output.summary if output else self.format, EDITIONS[self.edition].label
-                 if self.edition in EDITIONS else self.edition]
+        name = SHORT.get(self.format) or (output.summary if output else self.format)
+        parts = [name, EDITIONS[self.edition].label if self.edition in EDITIONS else self.edition]
         return ", ".join(parts + ([f"language {self.language}"] if self.language else []))
 
 
@@ -76,7 +80,7 @@ class Library:
             info = (self.out / manifest.NAME).stat()
             stamp = (info.st_mtime_ns, info.st_size)
         with self.lock:
-            if stamp == self.stamp and self.items:
+            if stamp == self.stamp and (self.items or self.brand):
                 return
             self.items = self._load()
             self.stamp = stamp
@@ -103,6 +107,10 @@ class Library:
                 if described and (self.out / key).is_file():
                     output = outputs.REGISTRY[described[0]]
                     files.append(File(key, described[0], described[1], described[2] or "", output.media_type))
+            # The leaflet's own language first, then the registry's order of formats and editions.
+            formats, editions = list(outputs.REGISTRY), list(EDITIONS)
+            files.sort(key=lambda f: (f.language != "", f.language, formats.index(f.format),
+                                      editions.index(f.edition) if f.edition in editions else len(editions)))
             if files:
                 items[leaflet.stem] = Item(leaflet.stem, leaflet, tuple(files))
         return items
