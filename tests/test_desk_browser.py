@@ -13,7 +13,6 @@ import email.policy
 import hashlib
 import logging
 import os
-import shutil
 
 import pytest
 
@@ -120,8 +119,20 @@ def test_sign_in_find_and_email_a_leaflet(shipped_desk, chromium, caplog):
     assert any("emailed MPA-0002 v1.0" in line for line in lines)
     assert not [line for line in lines if "@" in line and "example" in line]
     if os.environ.get("DESK_PICTURES") == "1":
-        for path in shots:
-            shutil.copy(path, REPO / "docs" / path.name)
+        tile(shots, REPO / "docs" / "desk-screens.png")
+
+
+def tile(paths, target) -> None:
+    """The four screens two by two at half size, for the README."""
+    from PIL import Image
+    images = [Image.open(p).convert("RGB") for p in paths]
+    width, height = images[0].width // 2, max(i.height for i in images) // 2
+    gap = 12
+    sheet = Image.new("RGB", (2 * width + 3 * gap, 2 * height + 3 * gap), "#b1b4b6")
+    for n, image in enumerate(images):
+        small = image.resize((image.width // 2, image.height // 2), Image.LANCZOS)
+        sheet.paste(small, (gap + (n % 2) * (width + gap), gap + (n // 2) * (height + gap)))
+    sheet.save(target, optimize=True)
 
 
 def make_app_for(project, where, database, port):
