@@ -333,3 +333,53 @@ def test_the_audit_table_is_what_the_migrations_made(database):
     assert "desk_requests" not in sa.inspect(eng).get_table_names()
     assert db.migrate(eng) == 2 and db.migrate(eng) == 2  # upgrades once, then nothing to do
     assert {"desk_users", "desk_audit", "desk_audit_head", "desk_requests"} <= set(sa.inspect(eng).get_table_names())
+
+
+def test_a_huge_form_is_refused_before_it_is_read(built, database):
+    app = make_app(built, database)
+    browser = client(app)
+    token = csrf(browser.get("/login").text)
+    response = browser.post("/login", data={"csrf": token, "user": "alice", "password": "x" * 100_000})
+    assert response.status_code == 413 and "larger than the desk accepts" in response.text
+
+
+def test_build_py_desk_serves_and_refuses_to_start_without_secrets(built, tmp_path):
+    import os
+    import socket
+    import subprocess
+    import sys
+    import time
+
+    import httpx
+
+    from conftest import REPO
+    from deskutil import AUDIT_KEY, SECRET
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("DESK_", "SMTP_"))}
+    command = [sys.executable, str(REPO / "build.py"), "desk", "--project", str(built.root),
+               "--database", f"sqlite:///{tmp_path / 'desk.sqlite3'}"]
+    done = subprocess.run(command, env=env, capture_output=True, text=True, timeout=60)
+    assert done.returncode == 1
+    assert done.stderr.startswith("Error: DESK_SECRET_KEY is not set - set it to a long random value, e.g. the "
+                                  "output of: python -c")
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    server = subprocess.Popen(command + ["--port", str(port)], env=env | {"DESK_SECRET_KEY": SECRET,
+                                                                         "DESK_AUDIT_KEY": AUDIT_KEY},
+                              stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    try:
+        deadline = time.monotonic() + 30
+        while True:
+            try:
+                page = httpx.get(f"http://127.0.0.1:{port}/", follow_redirects=True)
+                break
+            except httpx.ConnectError:
+                assert server.poll() is None and time.monotonic() < deadline, server.stderr.read()
+                time.sleep(0.2)
+        assert page.status_code == 200 and "<h1>Sign in</h1>" in page.text
+        assert str(page.url) == f"http://127.0.0.1:{port}/login"
+    finally:
+        server.terminate()
+        out, err = server.communicate(timeout=20)
+    assert out.startswith(f"The desk is at http://127.0.0.1:{port}/ serving {built.root / 'dist'} (Ctrl-C stops it)")
+    assert "Traceback" not in err

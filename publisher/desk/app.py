@@ -141,6 +141,10 @@ class _Desk:
         request.state.user = self._user(request, session)
         public = request.url.path in ("/login", "/desk.css")
         if request.method == "POST":
+            length = request.headers.get("content-length", "")
+            if not length.isdigit() or int(length) > FORM_BYTES:  # forms are small; nothing is uploaded
+                return self._finish(self._page("error.html", request, status=413, title="Form too large",
+                                               message="This form is larger than the desk accepts."), request, fresh)
             form = await request.form(max_fields=50, max_part_size=FORM_BYTES)
             request.state.form = form
             if not auth.same_token(form.get("csrf"), session["csrf"]):  # type: ignore[arg-type]
