@@ -517,12 +517,13 @@ def main(argv: list[str] | None = None, *, project: Path | None = None) -> int:
         with _stopped_by_signals():
             return args.run(args)
     except KeyboardInterrupt:
-        print("Interrupted: finished PDFs are kept and recorded; unfinished ones keep their previous version.",
-              file=sys.stderr)
+        print("Interrupted." if args.command == "desk" else "Interrupted: finished PDFs are kept and recorded; "
+              "unfinished ones keep their previous version.", file=sys.stderr)
         return 130
     except _Stopped as exc:
-        print(f"Stopped by {signal.Signals(exc.signum).name}: finished PDFs are kept and recorded; unfinished ones "
-              "keep their previous version.", file=sys.stderr)
+        name = signal.Signals(exc.signum).name
+        print(f"Stopped by {name}." if args.command == "desk" else f"Stopped by {name}: finished PDFs are kept and "
+              "recorded; unfinished ones keep their previous version.", file=sys.stderr)
         return 128 + exc.signum
     except UsageError as exc:
         parser.commands[args.command].print_usage(sys.stderr)

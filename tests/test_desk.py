@@ -382,4 +382,4 @@ def test_build_py_desk_serves_and_refuses_to_start_without_secrets(built, tmp_pa
         server.terminate()
         out, err = server.communicate(timeout=20)
     assert out.startswith(f"The desk is at http://127.0.0.1:{port}/ serving {built.root / 'dist'} (Ctrl-C stops it)")
-    assert "Traceback" not in err
+    assert "Traceback" not in err and "PDFs" not in err
