@@ -11,6 +11,7 @@ import datetime
 import email
 import email.policy
 import hashlib
+import json
 import logging
 import os
 
@@ -101,6 +102,17 @@ def test_sign_in_find_and_email_a_leaflet(shipped_desk, chromium, caplog):
             assert driver.find_element(By.TAG_NAME, "h1").text == "Sent"
             shots.append(shot(driver, shipped_desk, "desk-sent"))
             assert PATIENT not in driver.page_source
+
+            # Print: the large-print PDF opens in a new tab, in the browser's own viewer.
+            driver.find_element(By.LINK_TEXT, "Back to the leaflet").click()
+            driver.find_element(By.CSS_SELECTOR, "form[action='/print'] input[value$='large-print.pdf']").click()
+            first = driver.current_window_handle
+            driver.find_element(By.CSS_SELECTOR, "form[action='/print'] button").click()
+            [viewer] = [h for h in driver.window_handles if h != first]
+            driver.switch_to.window(viewer)
+            assert driver.execute_script("return document.contentType") == "application/pdf"
+            driver.close()
+            driver.switch_to.window(first)
     finally:
         smtp.stop()
 
@@ -109,10 +121,16 @@ def test_sign_in_find_and_email_a_leaflet(shipped_desk, chromium, caplog):
     assert recipients == [PATIENT]
     [attachment] = list(email.message_from_bytes(raw, policy=email.policy.default).iter_attachments())
     assert attachment.get_content() == exact
-    [entry] = audit.entries(db.engine(database))
+    entry, printed = audit.entries(db.engine(database))
     assert (entry["user"], entry["action"], entry["reference"], entry["version"], entry["edition"], entry["format"],
             entry["sha256"]) == ("alice", "email", "MPA-0002", "1.0", "standard", "pdf",
                                  hashlib.sha256(exact).hexdigest())
+    large = (shipped_desk / "dist" / "looking-after-your-back.large-print.pdf").read_bytes()
+    assert (printed["action"], printed["edition"], printed["sha256"]) == \
+        ("print", "large-print", hashlib.sha256(large).hexdigest())
+    # The archive (the shipped brand keeps one) holds the very bytes each entry names.
+    kept = json.loads((shipped_desk / "dist-archive" / "looking-after-your-back" / "1.0" / "index.json").read_text())
+    assert {entry["sha256"], printed["sha256"]} <= {f["sha256"] for f in kept["files"]}
     assert audit.verify(db.engine(database), AUDIT_KEY.encode()) == []
     lines = [r.getMessage() for r in caplog.records if not r.name.startswith("mail.log")]  # the test's mailbox
     assert any("POST /send" in line for line in lines)  # the server's access log was captured
