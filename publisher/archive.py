@@ -138,7 +138,8 @@ def keep(root: Path, out: Path, project: Project, made: list[Made], people: dict
                 relative = f"{tag}/{item.sha256[:TAG]}/{item.key}"  # never overwrite what was given out
             if (relative, item.sha256) in known and (home / relative).exists():
                 continue
-            _copy_read_only(out / item.key, home / relative, item.sha256)
+            if not (home / relative).exists():  # already there (an index rebuilt): never write over a kept file
+                _copy_read_only(out / item.key, home / relative, item.sha256)
             index["files"] = [f for f in index["files"] if f["file"] != relative] + [{
                 "file": relative, "name": item.key, "format": item.output, "edition": item.edition,
                 "language": item.language, "sha256": item.sha256, "made_by": tag, "tool": __version__,

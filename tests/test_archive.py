@@ -132,3 +132,14 @@ def test_file_names_are_described_generically():
     assert archive.describe("x", "x.cy.large-print.pdf") == ("pdf", "large-print", "cy")
     assert archive.describe("x", "x.preview.html") == ("preview", "standard", None)
     assert archive.describe("x", "y.pdf") is None
+
+
+def test_a_lost_index_is_rebuilt_from_the_files_kept(project, capsys):
+    keeping(project)
+    project.leaflet("ankle")
+    assert project.run("--format", "html", capsys=capsys)[0] == 0
+    before = index(project)
+    (project.root / "archive" / "ankle" / "1.0" / "index.json").unlink()
+    assert project.run("--format", "html", "--force", capsys=capsys)[0] == 0
+    after = index(project)
+    assert [(f["file"], f["sha256"]) for f in after["files"]] == [(f["file"], f["sha256"]) for f in before["files"]]
