@@ -61,6 +61,10 @@ def content_digest(project: Project, leaflet: Leaflet, people: dict) -> str:
     })
 
 
+def _language(leaflet: Leaflet) -> str:
+    return str(leaflet.data.get("language", ""))
+
+
 def safe_version(version) -> bool:
     """Whether a version can name a folder (the schema is looser than a file name)."""
     return isinstance(version, str) and bool(_VERSION.match(version)) and ".." not in version
@@ -76,7 +80,8 @@ def load_index(path: Path) -> dict | None:
         data = json.loads(Path(path).read_text(encoding="utf-8"))
     except (OSError, ValueError):
         return None
-    if not isinstance(data, dict) or data.get("format") != FORMAT or not isinstance(data.get("files"), list):
+    if not isinstance(data, dict) or data.get("format") != FORMAT or not isinstance(data.get("files"), list) \
+            or not isinstance(data.get("content"), dict):
         return None
     return data
 
@@ -92,7 +97,8 @@ def check(root: Path, project: Project, leaflet: Leaflet, people: dict, made_by:
     index = load_index(version_folder(root, leaflet.stem, version) / INDEX)
     if index is None or leaflet.source is None:
         return []
-    if index.get("content") != content_digest(project, leaflet, people):
+    recorded = index["content"].get(_language(leaflet))
+    if recorded is not None and recorded != content_digest(project, leaflet, people):
         return [leaflet.source.problem(("version",), f"the published version {version} differed: bump `version` "
                                                      "or revert")]
     tags = {f.get("made_by") for f in index["files"]}
@@ -129,7 +135,11 @@ def keep(root: Path, out: Path, project: Project, made: list[Made], people: dict
         index = load_index(home / INDEX) or {
             "format": FORMAT, "stem": stem, "version": version, "reference": leaflet.data.get("reference"),
             "title": leaflet.data.get("title"), "published": leaflet.data.get("dates", {}).get("published"),
-            "archived": today.isoformat(), "content": content_digest(project, leaflet, people), "files": []}
+            "archived": today.isoformat(), "content": {}, "files": []}
+        # One content hash per language: a translation is the same version in other words, not a change.
+        for each in {id(item.leaflet): item.leaflet for item in items}.values():
+            if _language(each) not in index["content"]:
+                index["content"][_language(each)] = content_digest(project, each, people)
         known = {(f["file"], f["sha256"]) for f in index["files"]}
         tag = made_by[:TAG]
         for item in items:

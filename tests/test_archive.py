@@ -66,7 +66,7 @@ def test_changed_content_without_a_new_version_is_an_error_at_the_version_line(p
     # ... and a new version is published beside the old one.
     project.leaflet("ankle", MINIMAL.replace("Rest your ankle", "Rest your foot").replace('"1.0"', '"1.1"'))
     assert project.run("--format", "html", capsys=capsys)[0] == 0
-    assert index(project, version="1.1")["content"] != index(project)["content"]
+    assert index(project, version="1.1")["content"]["en-GB"] != index(project)["content"]["en-GB"]
     code, out, err = project.run("check", "--summary", capsys=capsys)
     row = next(line for line in out.splitlines() if line.startswith("TST-0001"))
     assert "1.0 (2026-11-25), 1.1 (2026-11-25)" in row  # archived on the day of the build (--today)
