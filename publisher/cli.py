@@ -85,7 +85,7 @@ def build_parser(prog: str = "build.py", project: Path | None = None) -> _Parser
     for name, adder, summary in (("build", _build_options, "build leaflets into PDFs (the default)"),
                                  ("check", _check_options, "validate and apply the governance rules, render nothing"),
                                  ("email", _email_options, "email a leaflet's PDF"),
-                                 ("desk", _desk_options, "run the clinic desk (or: add-user, verify-log, export)")):
+                                 ("desk", _desk_options, "run the clinic desk (or: add-user, verify-log, export, sent-to)")):
         command = adder(commands, name, summary, shown)
         command.hint = parser.hint  # type: ignore[attr-defined]  # a _Parser: add_subparsers makes its own kind
         _late_global_options(command)
@@ -246,7 +246,9 @@ def _desk_options(commands, name: str, summary: str, shown: str) -> argparse.Arg
     export.add_argument("--to", dest="end", type=_date, required=True, metavar="YYYY-MM-DD", help="the last day")
     export.add_argument("--output", type=Path, default=None, metavar="FILE.csv",
                         help="write to FILE.csv (default: standard output)")
-    for action in (add, sub.choices["verify-log"], export):
+    sub.add_parser("sent-to", help="which leaflets were emailed to an address (asked for, never on the command "
+                                   "line; found by its keyed hash)")
+    for action in (add, sub.choices["verify-log"], export, sub.choices["sent-to"]):
         action.set_defaults(quiet=False)
     return parser
 

@@ -210,3 +210,20 @@ def test_concurrent_appends_keep_one_chain(database):
         list(pool.map(lambda n: audit.append(eng, KEY, given(n)), range(40)))
     assert [e["seq"] for e in audit.entries(eng)] == list(range(1, 41))
     assert audit.verify(eng, KEY) == []
+
+
+def test_sent_to_answers_from_the_keyed_hash_alone(database):
+    eng = db.engine(database)
+    db.migrate(eng)
+    for n in range(1, 4):
+        audit.append(eng, KEY, given(n, "email"))
+    with eng.begin() as conn:
+        time_of_2 = conn.execute(sa.select(db.audit.c.time).where(db.audit.c.seq == 2)).scalar()
+    done = desk("sent-to", database=database, stdin=" P2@EXAMPLE.org\n")
+    assert done.returncode == 0, done.stderr
+    assert done.stdout == (f"entry 2, {time_of_2[:16].replace('T', ' ')} UTC: alice emailed TST-0001 version 1.0 "
+                           "(standard pdf, SHA-256 abababababab...): sent\n")
+    done = desk("sent-to", database=database, stdin="p9@example.org\n")
+    assert done.stdout == "no leaflet was emailed to that address (as far as this audit log and its key know)\n"
+    done = desk("sent-to", database=database, stdin="not an address\n")
+    assert done.returncode == 2 and "Error: that is not an email address" in done.stderr

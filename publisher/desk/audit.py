@@ -128,3 +128,17 @@ def to_csv(rows: list[dict]) -> str:
         # A cell starting with = + - @ is a formula to a spreadsheet: quote it as text.
         writer.writerow(["'" + str(cells[c]) if str(cells[c])[:1] in "=+-@" else cells[c] for c in CSV_COLUMNS])
     return buffer.getvalue()
+
+
+def sent_to(eng: sa.Engine, secret: bytes, address: str) -> list[tuple[dict, dict]]:
+    """Every entry that emailed `address`, with what happened to that recipient: [(entry, outcome)]."""
+    wanted = recipient_hash(secret, address)
+    found = []
+    with eng.connect() as conn:
+        rows = conn.execute(sa.select(db.audit).where(db.audit.c.outcome.contains(wanted)).order_by(db.audit.c.seq))
+        for row in rows:
+            entry = dict(row._mapping)
+            for outcome in json.loads(entry["outcome"] or "[]"):
+                if outcome.get("recipient") == wanted:
+                    found.append((entry, outcome))
+    return found

@@ -46,7 +46,8 @@ def _audit_key() -> bytes:
 def run(args) -> int:
     """Dispatch `desk` and its sub-commands."""
     project = content.Project(args.project)
-    return {None: serve, "add-user": add_user, "verify-log": verify_log, "export": export}[args.desk_command](
+    return {None: serve, "add-user": add_user, "verify-log": verify_log, "export": export,
+            "sent-to": sent_to}[args.desk_command](
         args, project)
 
 
@@ -121,4 +122,24 @@ def export(args, project: content.Project) -> int:
             print(f"wrote {len(rows)} entr{'y' if len(rows) == 1 else 'ies'} to {args.output}")
     else:
         sys.stdout.write(text)
+    return 0
+
+
+def sent_to(args, project: content.Project) -> int:
+    """Which leaflets were emailed to one address (asked for, never on the command line, never printed)."""
+    from . import audit, db
+    key = _audit_key()
+    address = (input("Address: ") if sys.stdin.isatty() else sys.stdin.readline()).strip()
+    if not mail.ADDRESS.fullmatch(address):
+        raise UsageError("Error: that is not an email address - type the patient's address")
+    eng = db.engine(_database(args, project))
+    db.migrate(eng)
+    found = audit.sent_to(eng, key, address)
+    for entry, outcome in found:
+        what = "sent" if outcome["sent"] else f"not sent: {outcome.get('reason', '')}"
+        print(f"entry {entry['seq']}, {entry['time'][:16].replace('T', ' ')} UTC: {entry['user']} emailed "
+              f"{entry['reference']} version {entry['version']} ({entry['edition']} {entry['format']}"
+              f"{', ' + entry['language'] if entry['language'] else ''}, SHA-256 {entry['sha256'][:12]}...): {what}")
+    if not found:
+        print("no leaflet was emailed to that address (as far as this audit log and its key know)")
     return 0
