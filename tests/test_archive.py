@@ -143,3 +143,18 @@ def test_a_lost_index_is_rebuilt_from_the_files_kept(project, capsys):
     assert project.run("--format", "html", "--force", capsys=capsys)[0] == 0
     after = index(project)
     assert [(f["file"], f["sha256"]) for f in after["files"]] == [(f["file"], f["sha256"]) for f in before["files"]]
+
+
+def test_the_desks_templates_and_styles_rebuild_nothing(project, capsys):
+    keeping(project, "bump")
+    project.leaflet("ankle")
+    assert project.run("--format", "html", capsys=capsys)[0] == 0
+    css = project.root / "styles" / "desk.css"
+    css.write_text(css.read_text(encoding="utf-8") + "\nh1 { color: #000; }\n", encoding="utf-8")
+    page = project.root / "templates" / "desk" / "base.html"
+    page.write_text(page.read_text(encoding="utf-8") + "\n", encoding="utf-8")
+    code, out, err = project.run("--format", "html", capsys=capsys)
+    assert code == 0 and "unchanged 1" in out, out + err
+    web = project.root / "styles" / "web.css"  # a leaflet's own style still counts
+    web.write_text(web.read_text(encoding="utf-8") + "\nh1 { color: #000; }\n", encoding="utf-8")
+    assert project.run("--format", "html", capsys=capsys)[0] == 1
