@@ -22,6 +22,8 @@ then repeats 1, 4 and 5 with scale x N leaflets (--scale 0 skips that), and
          python bench/bench.py --editions-only --editions 10
 `--scripts COPIES` measures only leaflets in other scripts (the test fixtures,
 COPIES of each) beside the English one, PDF and web.
+`--desk SENDS` instead measures the clinic desk alone: page latency, printing,
+and SENDS concurrent sends to a local SMTP server.
 Machines here are shared and noisy: the ratios matter, not the seconds.
 """
 
@@ -31,6 +33,7 @@ import argparse
 import json
 import os
 import random
+import re
 import shutil
 import subprocess
 import sys
@@ -85,9 +88,101 @@ def build(root: Path, jobs: int, report: Path, formats: str = "pdf", out: str = 
 
 
 def touch_one(root: Path) -> None:
-    """Change one leaflet's words, as an editor would."""
+    """Change one leaflet's words, as an editor would, with a new version (the archive refuses it otherwise)."""
     path = sorted((root / "handouts").glob("*.yaml"))[0]
-    path.write_text(path.read_text(encoding="utf-8").replace("title: ", "title: Revised ", 1), encoding="utf-8")
+    text = path.read_text(encoding="utf-8").replace("title: ", "title: Revised ", 1)
+    path.write_text(re.sub(r"^version: .*$", "version: '9.9'", text, count=1, flags=re.M), encoding="utf-8")
+
+
+def desk(sends: int) -> dict:
+    """The clinic desk on a real uvicorn server: page latency, and `sends` concurrent sends to a local SMTP server."""
+    import concurrent.futures
+    import datetime
+    import socket
+    import statistics
+    import threading
+
+    import httpx
+    import uvicorn
+    from aiosmtpd.controller import Controller
+
+    from publisher import batch
+    from publisher.desk import app as desk_app
+    from publisher.desk import audit, auth, db
+
+    class Sink:
+        count = 0
+
+        async def handle_DATA(self, server, session, envelope):
+            Sink.count += 1
+            return "250 OK"
+
+    with tempfile.TemporaryDirectory() as tmp:
+        root = Path(tmp) / "project"
+        project = make_project(root, 20)
+        batch.build(project, batch.Options(out=root / "dist", jobs=os.cpu_count() or 1, formats=("pdf",),
+                                           editions=("standard",), today=datetime.date(2026, 11, 25)))
+        with socket.socket() as probe:
+            probe.bind(("127.0.0.1", 0))
+            smtp_port = probe.getsockname()[1]
+        smtp = Controller(Sink(), hostname="127.0.0.1", port=smtp_port)
+        smtp.start()
+        database = f"sqlite:///{tmp}/desk.sqlite3"
+        env = {"DESK_SECRET_KEY": "s" * 40, "DESK_AUDIT_KEY": "a" * 40, "SMTP_HOST": "127.0.0.1",
+               "SMTP_PORT": str(smtp_port), "SMTP_SECURITY": "none", "SMTP_FROM": "bench@example.org",
+               "DESK_SEND_LIMIT": str(sends * 10)}
+        app = desk_app.create_app(desk_app.config_from_environment(project, root / "dist", database, env))
+        auth.add_user(db.engine(database), "bench", "a long bench password")
+        listener = socket.socket()
+        # As uvicorn does for the sockets it makes itself: no Nagle delay on kept-alive connections.
+        listener.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+        listener.bind(("127.0.0.1", 0))
+        server = uvicorn.Server(uvicorn.Config(app, log_level="warning", proxy_headers=False))
+        threading.Thread(target=server.run, kwargs={"sockets": [listener]}, daemon=True).start()
+        while not server.started:
+            time.sleep(0.02)
+        http = httpx.Client(base_url=f"http://127.0.0.1:{listener.getsockname()[1]}", timeout=120)
+        page = http.get("/login")
+        token = re.search(r'name="csrf" value="([^"]+)"', page.text)[1]
+        # Secure cookies are kept for https only by httpx: sent by hand over this local http.
+        signed = http.post("/login", data={"csrf": token, "user": "bench", "password": "a long bench password"},
+                           headers={"Cookie": f"desk_session={page.cookies['desk_session']}"})
+        cookie = {"Cookie": f"desk_session={signed.cookies['desk_session']}"}
+        figures: dict = {"sends": sends}
+        for name, path in (("search_ms", "/?q=back"), ("leaflet_ms", "/leaflet/leaflet-0001")):
+            times = []
+            for _ in range(50):
+                started = time.perf_counter()
+                assert http.get(path, headers=cookie).status_code == 200
+                times.append((time.perf_counter() - started) * 1000)
+            figures[name] = statistics.median(times)
+        forms = []
+        for i in range(sends):
+            text = http.get("/leaflet/leaflet-0001", headers=cookie).text
+            forms.append({"csrf": re.search(r'name="csrf" value="([^"]+)"', text)[1], "leaflet": "leaflet-0001",
+                          "file": "leaflet-0001.pdf", "request": re.search(r'name="request" value="([^"]+)"', text)[1],
+                          "addresses": f"patient{i}@example.org", "consent": "yes"})
+        started = time.perf_counter()
+        with concurrent.futures.ThreadPoolExecutor(min(sends, 50)) as pool:
+            codes = list(pool.map(lambda form: http.post("/send", data=form, headers=cookie).status_code, forms))
+        figures["send_seconds"] = time.perf_counter() - started
+        started = time.perf_counter()
+        for _ in range(20):
+            text = http.post("/print", data={"csrf": forms[0]["csrf"], "leaflet": "leaflet-0001",
+                                             "file": "leaflet-0001.pdf"}, headers=cookie)
+        figures["print_ms"] = (time.perf_counter() - started) / 20 * 1000
+        server.should_exit = True
+        smtp.stop()
+        assert codes == [200] * sends and Sink.count == sends, (codes, Sink.count)
+        figures["entries"] = len(audit.entries(db.engine(database)))
+        return figures
+
+
+def print_desk(figures: dict) -> None:
+    print(f"desk (SQLite, uvicorn, one process): search page {figures['search_ms']:.1f} ms, leaflet page "
+          f"{figures['leaflet_ms']:.1f} ms (medians of 50); print {figures['print_ms']:.1f} ms a PDF")
+    print(f"  {figures['sends']} concurrent sends in {figures['send_seconds']:.2f} s = "
+          f"{figures['sends'] / figures['send_seconds']:.1f} sends/s; {figures['entries']} audit entries")
 
 
 def campaign(n: int, jobs: int, naive: int, floor: bool) -> dict:
@@ -204,7 +299,12 @@ def main() -> None:
     parser.add_argument("--editions", type=int, default=20, help="leaflets for the braille and audio measure "
                                                                    "(default 20; 0 skips)")
     parser.add_argument("--editions-only", action="store_true", help="measure braille and audio alone")
+    parser.add_argument("--desk", type=int, default=0, metavar="SENDS",
+                        help="measure the clinic desk alone (page latency, SENDS concurrent sends), nothing else")
     args = parser.parse_args()
+    if args.desk:
+        print_desk(desk(args.desk))
+        return
     if args.scripts:
         print(f"machine: {os.cpu_count()} CPUs; build workers: {args.jobs}")
         print_scripts(scripts(args.scripts, args.jobs))

@@ -11,7 +11,7 @@ import re
 import time
 from pathlib import Path
 
-from . import content, editions, governance, html, manifest, outputs, pdf, settings, workers
+from . import archive, content, editions, governance, html, manifest, outputs, pdf, settings, workers
 from .errors import Diagnostic, Problem, PublisherError, UsageError, from_dict, policy
 
 
@@ -198,6 +198,10 @@ def _build(project, options, paths, emit, on_start, on_shared, started) -> Repor
         on_start(len(files) * len(plan))
     shared = manifest.global_digest(project, {"paper": paper, "marks": options.marks, "variant": options.variant})
     brand_digest = manifest.brand_digest(project, brand) if brand else ""
+    # The archive keeps what each published version said; presentation is recorded as `made_by`.
+    keeping = archive.enabled(brand)
+    archive_root = archive.folder(project, out)
+    made_by = manifest.digest_bytes(f"{shared}:{brand_digest}".encode())
 
     results, leaflets, failures, to_validate, wanted = [], [], {}, [], {}
     for path in files:
@@ -277,6 +281,10 @@ def _build(project, options, paths, emit, on_start, on_shared, started) -> Repor
             leaflet, problems = content.load_leaflet(project, path, people, loaded)
             if leaflet:
                 leaflet, problems = _govern(leaflet, brand, options)
+            if leaflet and keeping and people is not None:
+                found = archive.check(archive_root, project, leaflet, people, made_by, archive.cosmetic(brand))
+                if found:
+                    leaflet, problems = None, [str(p) for p in found]
             if leaflet and brand is not None and not style_findings:
                 leaflets.append(leaflet)
             else:
@@ -316,6 +324,9 @@ def _build(project, options, paths, emit, on_start, on_shared, started) -> Repor
             results.append(result)
             emit(result)
         renderer.finish()
+        if keeping and people is not None:
+            results += _archive(project, out, archive_root, leaflets, results, record, people, made_by, options.today,
+                                emit)
     except BaseException:
         renderer.close()
         with contextlib.suppress(OSError):  # the first problem is the one to report
@@ -362,6 +373,31 @@ def _make(leaflet: content.Leaflet, output: outputs.Output, job: outputs.Job, ou
     record.entries[key] = made_from(leaflet, leaflet.warnings, manifest.digest_bytes(data), 0, len(data))
     return Result(leaflet.name, "built", str(out / key), 0, len(data), time.perf_counter() - started,
                   warnings=[str(w) for w in leaflet.warnings], language=leaflet.language)
+
+
+def _archive(project, out, root, leaflets, results, record, people, made_by, today, emit) -> list:
+    """Keep this run's new files in the archive: failed Results for the leaflets that could not be archived."""
+    by_name = {leaflet.name: leaflet for leaflet in leaflets}
+    made = []
+    for result in results:
+        if result.status != "built" or result.name not in by_name or not result.output:
+            continue
+        leaflet, key = by_name[result.name], Path(result.output).name
+        described = archive.describe(leaflet.stem, key)
+        if described and key in record.entries:
+            made.append(archive.Made(leaflet, key, *described, record.entries[key].digest))
+    failed = []
+    for leaflet in {item.leaflet.name: item.leaflet for item in made}.values():
+        try:
+            archive.keep(root, out, project, [m for m in made if m.leaflet is leaflet], people, made_by, today)
+        except OSError as exc:
+            result = Result(leaflet.name, "failed", errors=[
+                f"{leaflet.name}: could not keep version {leaflet.data['version']} in the archive "
+                f"{project.relative(root)}: {exc.strerror or exc} - free some space or fix the folder's permissions, "
+                "then build again with --force"])
+            failed.append(result)
+            emit(result)
+    return failed
 
 
 def _govern(leaflet: content.Leaflet, brand: dict | None, options: Options):

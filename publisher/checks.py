@@ -7,7 +7,7 @@ import datetime
 import unicodedata
 from pathlib import Path
 
-from . import governance, manifest, outputs, settings
+from . import archive, governance, manifest, outputs, settings
 from .content import Catalogue
 from .errors import policy
 
@@ -29,6 +29,7 @@ class Entry:
     blocked: bool = False
     located: list = dataclasses.field(default_factory=list)  # problems and findings as objects, for annotations
     languages: list = dataclasses.field(default_factory=list)  # of dict: this leaflet's language and translations
+    published: list = dataclasses.field(default_factory=list)  # archived versions: {"version", "archived"}
 
 
 @dataclasses.dataclass
@@ -80,12 +81,13 @@ class CheckReport:
                 "errors": len(entry.problems) + sum(f.level == "error" for f in entry.findings),
                 "warnings": sum(f.level == "warning" for f in entry.findings),
                 "waived": sorted({f.rule for f in entry.findings if f.level == "waived"}),
+                "published": entry.published,
             })
         return rows
 
     def table(self) -> str:
         """The summary table as text."""
-        header = ("Reference", "Title", "Pages", "Ease", "Age", "Next review", "Languages", "Findings")
+        header = ("Reference", "Title", "Published", "Pages", "Ease", "Age", "Next review", "Languages", "Findings")
         body = []
         for row in self.rows():
             findings = f"{row['errors']} errors, {row['warnings']} warnings"
@@ -93,6 +95,7 @@ class CheckReport:
                 findings += f", waived: {', '.join(row['waived'])}"
             title = row["title"] or row["source"]
             body.append((row["reference"] or "-", title if len(title) <= 40 else title[:39] + "…",
+                         ", ".join(f"{p['version']} ({p['archived']})" for p in row["published"]) or "-",
                          str(row["pages"]) if row["pages"] else "-",
                          f"{row['reading_ease']:.0f}" if row["reading_ease"] is not None else "-",
                          f"{row['reading_age']:.0f}" if row["reading_age"] is not None else "-",
@@ -163,8 +166,12 @@ def run(catalogue: Catalogue, today: datetime.date, strict: bool = False, allow_
         else:  # blocked by a broken shared file, whose errors are counted once, there
             entries.append(Entry(project.relative(path), [f"{project.relative(path)}: not checked until {broken} "
                                                           "is fixed"], [], [], None, None, blocked=True))
+    archived = archive.folder(project, out or settings.resolve(project).out)
+    keeping = archive.enabled(catalogue.brand) and catalogue.people is not None
     for leaflet in catalogue.leaflets:
         review = governance.review(leaflet, catalogue.brand, today)
+        if keeping:  # a changed leaflet whose version was published is an error here too (templates are not checked)
+            review.findings += archive.check(archived, project, leaflet, catalogue.people or {}, None, "allow")
         findings = sorted(leaflet.warnings + review.findings, key=lambda f: (f.line, f.column, f.rule))
         review.findings = policy(findings, strict=strict, allow_expired=allow_expired)
         lines = [str(f) for f in review.findings]
@@ -174,7 +181,9 @@ def run(catalogue: Catalogue, today: datetime.date, strict: bool = False, allow_
         entry = built.get(outputs.REGISTRY["pdf"].file_name(leaflet.stem))
         entries.append(Entry(leaflet.name, lines, review.findings, [], review,
                              entry.pages if entry and Path(project.root / entry.source) == leaflet.path else None,
-                             located=review.findings, languages=_language_rows(catalogue, leaflet)))
+                             located=review.findings, languages=_language_rows(catalogue, leaflet),
+                             published=[{"version": i["version"], "archived": i["archived"]}
+                                        for i in archive.versions(archived, leaflet.stem)]))
     # Each translation straight after its source.
     entries.sort(key=lambda e: (e.review.leaflet.source_stem, bool(e.review.leaflet.translation_of), e.source)
                  if e.review else (Path(e.source).stem, False, e.source))

@@ -15,7 +15,7 @@ from pathlib import Path
 from . import __version__, batch, checks, content, editions, github, mail, outputs, pdf, progress, reports, settings
 from .errors import PublisherError, UsageError
 
-COMMANDS = ("build", "check", "email")
+COMMANDS = ("build", "check", "email", "desk")
 
 DESCRIPTION = """\
 Build printable patient-information leaflets (PDF) from the YAML files in handouts/.
@@ -24,6 +24,7 @@ Build printable patient-information leaflets (PDF) from the YAML files in handou
   python build.py handouts/x.yaml     build only the leaflets named
   python build.py check [PATH ...]    validate without rendering
   python build.py email LEAFLET --to ADDRESS    send a leaflet's PDF by email
+  python build.py desk                the clinic desk: print and email leaflets from a browser
 
 With no command, build.py builds: `python build.py build --help` lists every build option.
 Global options (--project, -q) may come before or after the command.
@@ -83,11 +84,12 @@ def build_parser(prog: str = "build.py", project: Path | None = None) -> _Parser
     commands_by_name: dict[str, argparse.ArgumentParser] = {}
     for name, adder, summary in (("build", _build_options, "build leaflets into PDFs (the default)"),
                                  ("check", _check_options, "validate and apply the governance rules, render nothing"),
-                                 ("email", _email_options, "email a leaflet's PDF")):
+                                 ("email", _email_options, "email a leaflet's PDF"),
+                                 ("desk", _desk_options, "run the clinic desk (or: add-user, verify-log, export, sent-to)")):
         command = adder(commands, name, summary, shown)
         command.hint = parser.hint  # type: ignore[attr-defined]  # a _Parser: add_subparsers makes its own kind
         _late_global_options(command)
-        command.set_defaults(run={"build": run_build, "check": run_check, "email": run_email}[name])
+        command.set_defaults(run={"build": run_build, "check": run_check, "email": run_email, "desk": run_desk}[name])
         commands_by_name[name] = command
     parser.commands = commands_by_name
     return parser
@@ -235,6 +237,41 @@ def _translation_path(project: content.Project, source: Path, language: str) -> 
         raise UsageError(f"Error: {project.relative(source)} has no translation into '{language}' "
                          f"({project.relative(path)} does not exist) - {have}")
     return path
+def _desk_options(commands, name: str, summary: str, shown: str) -> argparse.ArgumentParser:
+    parser = commands.add_parser(name, help=summary, formatter_class=argparse.RawDescriptionHelpFormatter,
+                                 description="The clinic desk: staff sign in, find a leaflet in the built output "
+                                 "folder, print it or email it; every print and send is recorded.\n\nSecrets come "
+                                 "from DESK_SECRET_KEY (session cookies) and DESK_AUDIT_KEY (the audit chain and "
+                                 "recipients' hashes);\nDESK_DATABASE_URL, DESK_TRUSTED_PROXIES, DESK_USER_HEADER "
+                                 "and DESK_SEND_LIMIT are optional; SMTP_* as for `email`.\nSee docs/desk-deployment.md.")
+    _command_project(parser, shown)
+    parser.add_argument("--out", type=Path, default=None, metavar="DIR",
+                        help="the built output folder the desk offers (default: dist/)")
+    parser.add_argument("--database", metavar="URL", default=None,
+                        help="the audit and accounts database (default: DESK_DATABASE_URL, else "
+                             "sqlite:///desk.sqlite3 in the project); e.g. postgresql+psycopg://user@host/desk")
+    parser.add_argument("--host", default="127.0.0.1", help="the address to listen on (default: %(default)s)")
+    parser.add_argument("--port", type=_positive, default=8017, help="the port (default: %(default)s)")
+    sub = parser.add_subparsers(dest="desk_command", metavar="ACTION", title="actions (default: serve the desk)")
+    add = sub.add_parser("add-user", help="add a user, or set a new password (asked for, never on the command line)")
+    add.add_argument("name", metavar="NAME")
+    sub.add_parser("verify-log", help="check that no audit entry was edited or deleted")
+    export = sub.add_parser("export", help="write the audit entries of a date range as CSV")
+    export.add_argument("--from", dest="start", type=_date, required=True, metavar="YYYY-MM-DD",
+                        help="the first day")
+    export.add_argument("--to", dest="end", type=_date, required=True, metavar="YYYY-MM-DD", help="the last day")
+    export.add_argument("--output", type=Path, default=None, metavar="FILE.csv",
+                        help="write to FILE.csv (default: standard output)")
+    sub.add_parser("sent-to", help="which leaflets were emailed to an address (asked for, never on the command "
+                                   "line; found by its keyed hash)")
+    for action in (add, sub.choices["verify-log"], export, sub.choices["sent-to"]):
+        action.set_defaults(quiet=False)
+    return parser
+
+
+def run_desk(args) -> int:
+    from .desk import commands
+    return commands.run(args)
 
 
 def _megabytes(text: str) -> float:
@@ -510,12 +547,13 @@ def main(argv: list[str] | None = None, *, project: Path | None = None) -> int:
         with _stopped_by_signals():
             return args.run(args)
     except KeyboardInterrupt:
-        print("Interrupted: finished PDFs are kept and recorded; unfinished ones keep their previous version.",
-              file=sys.stderr)
+        print("Interrupted." if args.command == "desk" else "Interrupted: finished PDFs are kept and recorded; "
+              "unfinished ones keep their previous version.", file=sys.stderr)
         return 130
     except _Stopped as exc:
-        print(f"Stopped by {signal.Signals(exc.signum).name}: finished PDFs are kept and recorded; unfinished ones "
-              "keep their previous version.", file=sys.stderr)
+        name = signal.Signals(exc.signum).name
+        print(f"Stopped by {name}." if args.command == "desk" else f"Stopped by {name}: finished PDFs are kept and "
+              "recorded; unfinished ones keep their previous version.", file=sys.stderr)
         return 128 + exc.signum
     except UsageError as exc:
         parser.commands[args.command].print_usage(sys.stderr)

@@ -40,8 +40,14 @@ def digest_json(value) -> str:
     return digest_bytes(json.dumps(value, sort_keys=True, ensure_ascii=False).encode("utf-8"))
 
 
+# Files in templates/ and styles/ that shape no leaflet (the clinic desk's screens): changing them
+# rebuilds nothing, and the archive does not take them for a change of presentation.
+NOT_LEAFLETS = ("desk/", "desk.css")
+
+
 def _tree(hasher, root: Path, pattern: str = "**/*") -> None:
-    for path in sorted(p for p in Path(root).glob(pattern) if p.is_file() and "__pycache__" not in p.parts):
+    for path in sorted(p for p in Path(root).glob(pattern) if p.is_file() and "__pycache__" not in p.parts
+                       and not p.relative_to(root).as_posix().startswith(NOT_LEAFLETS)):
         hasher.update(path.relative_to(root).as_posix().encode() + b"\0")
         hasher.update(digest_bytes(path.read_bytes()).encode() + b"\n")
 

@@ -1,0 +1,210 @@
+"""The publication archive: every published version's files, kept read-only, and the "bump the version" rule.
+
+Layout, beside the output folder (archive/ for dist/, <out>-archive for any other --out):
+
+    archive/<stem>/<version>/index.json          what the version said and every file made of it
+    archive/<stem>/<version>/<made-by>/<file>    the files, one folder per template/tool version that made them
+
+"Content" is what the leaflet says: its YAML data (not its comments or layout), the entries in
+people.yaml of everyone it credits, and the bytes of its images. Templates, styles, fonts, the
+brand, the paper and the tool are presentation: with the brand's `archive: {cosmetic: allow}` (the
+default) a presentation change keeps the version and adds files under a new <made-by> folder; with
+`cosmetic: bump` it is refused until the version is bumped.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import dataclasses
+import datetime
+import json
+import os
+import re
+import stat
+from pathlib import Path
+
+from . import __version__, manifest
+from .content import Leaflet, Project
+from .errors import Problem
+
+INDEX = "index.json"
+FORMAT = 1
+TAG = 12  # hex digits of the presentation digest naming a <made-by> folder
+_VERSION = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,39}\Z")
+
+
+def folder(project: Project, out: Path) -> Path:
+    """The archive beside the output folder: archive/ for the project's dist/, '<out>-archive' for another."""
+    from .settings import OUT
+    out = Path(out)
+    if out.resolve() == (Path(project.root) / OUT).resolve():
+        return Path(project.root) / "archive"
+    return out.with_name(out.name + "-archive")
+
+
+def enabled(brand: dict | None) -> bool:
+    """Whether the brand keeps an archive (an `archive:` entry in brand.yaml)."""
+    return brand is not None and isinstance(brand.get("archive"), dict)
+
+
+def cosmetic(brand: dict | None) -> str:
+    """'allow' or 'bump': what a presentation-only change to a published version needs."""
+    return (brand or {}).get("archive", {}).get("cosmetic", "allow")
+
+
+def content_digest(project: Project, leaflet: Leaflet, people: dict) -> str:
+    """What the leaflet says: its data, the people it credits and its images (never templates or styles)."""
+    return manifest.digest_json({
+        "leaflet": leaflet.data,
+        "people": {pid: people[pid] for pid in leaflet.people_ids()},
+        "images": {image: manifest.digest_file(project.root / image) for image in leaflet.images(project)},
+    })
+
+
+def _language(leaflet: Leaflet) -> str:
+    return str(leaflet.data.get("language", ""))
+
+
+def safe_version(version) -> bool:
+    """Whether a version can name a folder (the schema is looser than a file name)."""
+    return isinstance(version, str) and bool(_VERSION.match(version)) and ".." not in version
+
+
+def version_folder(root: Path, stem: str, version: str) -> Path:
+    return Path(root) / stem / version
+
+
+def load_index(path: Path) -> dict | None:
+    """An index.json, or None when missing or unreadable (a damaged index is treated as absent)."""
+    try:
+        data = json.loads(Path(path).read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None
+    if not isinstance(data, dict) or data.get("format") != FORMAT or not isinstance(data.get("files"), list) \
+            or not isinstance(data.get("content"), dict):
+        return None
+    return data
+
+
+def check(root: Path, project: Project, leaflet: Leaflet, people: dict, made_by: str | None,
+          policy: str) -> list[Problem]:
+    """Problems publishing `leaflet` would cause: its version was archived with other content (or presentation)."""
+    version = leaflet.data.get("version")
+    if not isinstance(version, str) or not safe_version(version):
+        return [leaflet.source.problem(("version",), f"'{version}' cannot name an archive folder - use letters, "
+                                                     "digits, '.', '-' and '_', e.g. \"1.1\"")
+                ] if leaflet.source else []
+    index = load_index(version_folder(root, leaflet.stem, version) / INDEX)
+    if index is None or leaflet.source is None:
+        return []
+    recorded = index["content"].get(_language(leaflet))
+    if recorded is not None and recorded != content_digest(project, leaflet, people):
+        return [leaflet.source.problem(("version",), f"the published version {version} differed: bump `version` "
+                                                     "or revert")]
+    tags = {f.get("made_by") for f in index["files"]}
+    if policy == "bump" and made_by is not None and tags and made_by[:TAG] not in tags:
+        return [leaflet.source.problem(("version",), f"the published version {version} was made with other "
+                                                     "templates, styles or tool: bump `version`, or set "
+                                                     "archive: {cosmetic: allow} in brand.yaml")]
+    return []
+
+
+@dataclasses.dataclass(frozen=True)
+class Made:
+    """One file a build wrote, to be archived with its leaflet's version."""
+
+    leaflet: Leaflet
+    key: str  # the file's name in the output folder
+    output: str  # format name
+    edition: str
+    language: str | None
+    sha256: str
+
+
+def keep(root: Path, out: Path, project: Project, made: list[Made], people: dict, made_by: str,
+         today: datetime.date) -> None:
+    """Copy each file from `out` into the archive (read-only) and record it in its version's index; raises OSError."""
+    by_version: dict[tuple, list[Made]] = {}
+    for item in made:
+        version = item.leaflet.data.get("version")
+        if safe_version(version):
+            by_version.setdefault((item.leaflet.stem, version), []).append(item)
+    for (stem, version), items in sorted(by_version.items(), key=lambda kv: kv[0]):
+        home = version_folder(root, stem, version)
+        leaflet = items[0].leaflet
+        index = load_index(home / INDEX) or {
+            "format": FORMAT, "stem": stem, "version": version, "reference": leaflet.data.get("reference"),
+            "title": leaflet.data.get("title"), "published": leaflet.data.get("dates", {}).get("published"),
+            "archived": today.isoformat(), "content": {}, "files": []}
+        # One content hash per language: a translation is the same version in other words, not a change.
+        for each in {id(item.leaflet): item.leaflet for item in items}.values():
+            if _language(each) not in index["content"]:
+                index["content"][_language(each)] = content_digest(project, each, people)
+        known = {(f["file"], f["sha256"]) for f in index["files"]}
+        tag = made_by[:TAG]
+        for item in items:
+            relative = f"{tag}/{item.key}"
+            if (home / relative).exists() and manifest.digest_file(home / relative) != item.sha256:
+                relative = f"{tag}/{item.sha256[:TAG]}/{item.key}"  # never overwrite what was given out
+            if (relative, item.sha256) in known and (home / relative).exists():
+                continue
+            if not (home / relative).exists():  # already there (an index rebuilt): never write over a kept file
+                _copy_read_only(out / item.key, home / relative, item.sha256)
+            index["files"] = [f for f in index["files"] if f["file"] != relative] + [{
+                "file": relative, "name": item.key, "format": item.output, "edition": item.edition,
+                "language": item.language, "sha256": item.sha256, "made_by": tag, "tool": __version__,
+                "archived": today.isoformat()}]
+        _write_index(home / INDEX, index)
+
+
+def _copy_read_only(source: Path, target: Path, sha256: str) -> None:
+    """Copy a file the build just wrote into the archive, checking its bytes are the ones recorded."""
+    from .pdf import write_atomic
+    data = source.read_bytes()
+    if manifest.digest_bytes(data) != sha256:
+        raise OSError(f"{source.name} changed while it was being archived")
+    target.parent.mkdir(parents=True, exist_ok=True)
+    write_atomic(target, data)
+    make_read_only(target)
+
+
+def _write_index(path: Path, index: dict) -> None:
+    from .pdf import write_atomic
+    path.parent.mkdir(parents=True, exist_ok=True)
+    write_atomic(path, (json.dumps(index, indent=1, sort_keys=True) + "\n").encode("utf-8"))
+
+
+def versions(root: Path, stem: str) -> list[dict]:
+    """Every archived version of a leaflet, oldest first: index.json contents."""
+    found = []
+    with contextlib.suppress(OSError):
+        for child in sorted(Path(root, stem).iterdir()):
+            index = load_index(child / INDEX)
+            if index:
+                found.append(index)
+    return sorted(found, key=lambda i: (i.get("archived", ""), i.get("version", "")))
+
+
+def make_read_only(path: Path) -> None:
+    """Remove every write permission (the archive is not to be edited; a person can still delete on purpose)."""
+    mode = os.stat(path).st_mode
+    os.chmod(path, mode & ~(stat.S_IWUSR | stat.S_IWGRP | stat.S_IWOTH))
+
+
+def describe(stem: str, key: str) -> tuple[str, str, str | None] | None:
+    """(format, edition, language) of an output file name '<stem>[.<language>][.<edition>]<suffix>', or None."""
+    from .editions import DEFAULT_EDITION, EDITIONS
+    from .outputs import REGISTRY
+    if not key.startswith(stem + "."):
+        return None
+    rest = key[len(stem):]
+    for output in sorted(REGISTRY.values(), key=lambda o: len(o.suffix), reverse=True):
+        if rest.endswith(output.suffix):
+            parts = [p for p in rest[:-len(output.suffix)].split(".") if p]
+            edition = DEFAULT_EDITION
+            if parts and parts[-1] in EDITIONS:
+                edition = parts.pop()
+            if len(parts) > 1:
+                return None
+            return output.name, edition, parts[0] if parts else None
+    return None

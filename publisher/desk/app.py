@@ -1,0 +1,369 @@
+"""The desk's web application (Starlette): sign in, search, open a leaflet, print it or email it, all recorded."""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime
+import hashlib
+import ipaddress
+import json
+import logging
+import os
+import re
+import secrets
+from pathlib import Path
+
+import jinja2
+import sqlalchemy as sa
+from starlette.applications import Starlette
+from starlette.concurrency import run_in_threadpool
+from starlette.middleware import Middleware
+from starlette.middleware.base import BaseHTTPMiddleware
+from starlette.requests import Request
+from starlette.responses import HTMLResponse, RedirectResponse, Response
+from starlette.routing import Route
+
+from .. import content, mail
+from .. import html as html_stage
+from ..errors import PublisherError
+from . import audit, auth, db
+from .library import Library
+
+log = logging.getLogger("publisher.desk")
+
+COOKIE = "desk_session"
+MAX_RECIPIENTS = 20
+FORM_BYTES = 64 * 1024
+SECURITY_HEADERS = {
+    # No script at all, inline or not; styles only from the desk itself.
+    "Content-Security-Policy": "default-src 'none'; style-src 'self'; img-src 'self'; form-action 'self'; "
+                               "frame-ancestors 'none'; base-uri 'none'",
+    "X-Content-Type-Options": "nosniff",
+    "X-Frame-Options": "DENY",
+    "Referrer-Policy": "no-referrer",
+    "Cache-Control": "no-store",
+    "Cross-Origin-Opener-Policy": "same-origin",
+    "Strict-Transport-Security": "max-age=31536000",
+    "Permissions-Policy": "camera=(), microphone=(), geolocation=()",
+}
+
+
+class ConfigError(PublisherError):
+    """The desk cannot start: a secret or setting is missing or wrong."""
+
+
+@dataclasses.dataclass
+class Config:
+    """Everything the desk needs, from the command line and DESK_* variables."""
+
+    project: content.Project
+    out: Path
+    database: str
+    secret_key: str  # signs session cookies
+    audit_key: bytes  # keys the audit chain and the recipients' hashes
+    trusted_proxies: tuple = ()  # addresses (or networks) whose user header and X-Forwarded-For are believed
+    user_header: str | None = None  # e.g. X-Remote-User, set by the single sign-on proxy
+    send_limit: int = 60  # recipients a user may send to in an hour
+    login_limit: int = 10  # sign-in attempts a client address may make in a minute
+    smtp: mail.Settings | None = None
+
+
+def config_from_environment(project: content.Project, out: Path, database: str | None = None,
+                            environ=os.environ) -> Config:
+    """The desk's settings: secrets and options from DESK_* variables, SMTP as for `build.py email`."""
+    secret, key = environ.get("DESK_SECRET_KEY", ""), environ.get("DESK_AUDIT_KEY", "")
+    for name, value in (("DESK_SECRET_KEY", secret), ("DESK_AUDIT_KEY", key)):
+        if len(value) < 32:
+            raise ConfigError(f"Error: {name} is {'not set' if not value else 'shorter than 32 characters'} - set "
+                              "it to a long random value, e.g. the output of: python -c \"import secrets; "
+                              "print(secrets.token_hex(32))\" (and keep it: the audit log is checked with "
+                              "DESK_AUDIT_KEY)")
+    proxies = tuple(p.strip() for p in environ.get("DESK_TRUSTED_PROXIES", "").split(",") if p.strip())
+    for proxy in proxies:
+        try:
+            ipaddress.ip_network(proxy, strict=False)
+        except ValueError:
+            raise ConfigError(f"Error: DESK_TRUSTED_PROXIES: '{proxy}' is not an address or network - "
+                              "use e.g. 127.0.0.1 or 10.0.0.0/24")
+    header = environ.get("DESK_USER_HEADER") or None
+    if header and not proxies:
+        raise ConfigError("Error: DESK_USER_HEADER is set but DESK_TRUSTED_PROXIES is not - name the reverse "
+                          "proxy's address, or anyone could claim to be anyone")
+    try:
+        send_limit = int(environ.get("DESK_SEND_LIMIT", "60"))
+    except ValueError:
+        raise ConfigError("Error: DESK_SEND_LIMIT must be a whole number of recipients an hour")
+    return Config(project, Path(out), database or environ.get("DESK_DATABASE_URL")
+                  or f"sqlite:///{Path(project.root) / 'desk.sqlite3'}",
+                  secret, key.encode("utf-8"), proxies, header, send_limit, smtp=mail.settings(project, environ))
+
+
+def create_app(config: Config) -> Starlette:
+    """The desk as an ASGI application; creates or upgrades its database."""
+    eng = db.engine(config.database)
+    db.migrate(eng)
+    desk = _Desk(config, eng)
+    desk.library.refresh()  # read the catalogue (and the brand's name) before the first request
+    routes = [
+        Route("/", desk.home),
+        Route("/login", desk.login_form, methods=["GET"]),
+        Route("/login", desk.login, methods=["POST"]),
+        Route("/logout", desk.logout, methods=["POST"]),
+        Route("/leaflet/{stem}", desk.leaflet),
+        Route("/print", desk.print_, methods=["POST"]),
+        Route("/send", desk.send, methods=["POST"]),
+        Route("/desk.css", desk.stylesheet),
+    ]
+    app = Starlette(routes=routes, middleware=[Middleware(BaseHTTPMiddleware, dispatch=desk.guard)])
+    app.state.desk = desk
+    return app
+
+
+class _Desk:
+    def __init__(self, config: Config, eng: sa.Engine):
+        self.config, self.eng = config, eng
+        self.sessions = auth.Sessions(config.secret_key)
+        self.library = Library(config.project, config.out)
+        self.login_limit = auth.RateLimit(config.login_limit, 60)
+        self.templates = jinja2.Environment(loader=jinja2.FileSystemLoader(config.project.templates),
+                                            autoescape=True, undefined=jinja2.StrictUndefined)
+        self.templates.filters.update(html_stage.filters())  # the leaflets' own Markdown subset and dates
+        self.proxies = [ipaddress.ip_network(p, strict=False) for p in config.trusted_proxies]
+
+    # --- the frame around every request -------------------------------------------------------------
+    async def guard(self, request: Request, call_next) -> Response:
+        """Session, identity, CSRF and security headers for every request."""
+        session = self.sessions.load(request.cookies.get(COOKIE))
+        fresh = session is None
+        if session is None:
+            session = auth.new_session()
+        request.state.session = session
+        request.state.user = self._user(request, session)
+        public = request.url.path in ("/login", "/desk.css")
+        if request.method == "POST":
+            length = request.headers.get("content-length", "")
+            if not length.isdigit() or int(length) > FORM_BYTES:  # forms are small; nothing is uploaded
+                return self._finish(self._page("error.html", request, status=413, title="Form too large",
+                                               message="This form is larger than the desk accepts."), request, fresh)
+            form = await request.form(max_fields=50, max_part_size=FORM_BYTES)
+            request.state.form = form
+            if not auth.same_token(form.get("csrf"), session["csrf"]):  # type: ignore[arg-type]
+                response: Response = self._page("error.html", request, status=403, title="Form expired",
+                                                message="This form has expired or did not come from the desk. "
+                                                        "Go back, reload the page and try again.")
+                return self._finish(response, request, fresh)
+        if request.state.user is None and not public:
+            response = RedirectResponse("/login", status_code=303)
+        else:
+            response = await call_next(request)
+        return self._finish(response, request, fresh)
+
+    def _finish(self, response: Response, request: Request, fresh: bool) -> Response:
+        for name, value in SECURITY_HEADERS.items():
+            response.headers.setdefault(name, value)
+        session = request.state.session
+        if fresh or getattr(request.state, "new_session", False):
+            # Secure even on localhost: browsers accept Secure cookies from http://localhost and 127.0.0.1.
+            response.set_cookie(COOKIE, self.sessions.dump(session), max_age=auth.SESSION_SECONDS, path="/",
+                                secure=True, httponly=True, samesite="strict")
+        return response
+
+    def _peer_trusted(self, request: Request) -> bool:
+        host = request.client.host if request.client else ""
+        try:
+            address = ipaddress.ip_address(host)
+        except ValueError:
+            return False
+        return any(address in network for network in self.proxies)
+
+    def _client(self, request: Request) -> str:
+        """The client's address: the proxy's X-Forwarded-For only when the proxy is trusted."""
+        forwarded = request.headers.get("x-forwarded-for", "")
+        if forwarded and self._peer_trusted(request):
+            return forwarded.split(",")[-1].strip()
+        return request.client.host if request.client else "unknown"
+
+    def _user(self, request: Request, session: dict) -> str | None:
+        header = self.config.user_header
+        if header and self._peer_trusted(request):
+            name = request.headers.get(header, "")
+            return name if auth.USER_NAME.match(name) else None
+        signed = session.get("user")
+        if isinstance(signed, str) and auth.epoch(self.eng, signed) == session.get("epoch"):
+            return signed
+        return None
+
+    def _page(self, template: str, request: Request, status: int = 200, **values) -> HTMLResponse:
+        brand = self.library.brand or {}
+        html = self.templates.get_template(f"desk/{template}").render(
+            csrf=request.state.session["csrf"], user=request.state.user, organisation=brand.get("name", ""),
+            sso=bool(self.config.user_header and self._peer_trusted(request)), **values)
+        return HTMLResponse(html, status_code=status)
+
+    # --- signing in and out ------------------------------------------------------------------------
+    async def login_form(self, request: Request) -> Response:
+        if request.state.user:
+            return RedirectResponse("/", status_code=303)
+        return self._page("login.html", request, title="Sign in", message="")
+
+    async def login(self, request: Request) -> Response:
+        form = request.state.form
+        if not self.login_limit.allow(self._client(request)):
+            return self._page("login.html", request, status=429, title="Sign in",
+                              message="Too many sign-in attempts from this computer. Wait a minute and try again.")
+        name, password = str(form.get("user", "")), str(form.get("password", ""))
+        ok, why = await run_in_threadpool(auth.sign_in, self.eng, name, password)
+        if not ok:
+            log.info("sign-in refused (%s)", "locked" if why == "locked" else "wrong name or password")
+            message = (f"This account is locked for {auth.LOCK_SECONDS // 60} minutes after {auth.LOCK_AFTER} failed "
+                       "sign-ins. Wait, or ask an administrator to set a new password."
+                       if why == "locked" else "The user name or password is wrong.")
+            return self._page("login.html", request, status=403 if why == "locked" else 401, title="Sign in",
+                              message=message)
+        log.info("user %s signed in", name)
+        request.state.session = auth.new_session(name, auth.epoch(self.eng, name) or 0)  # a new CSRF token too
+        request.state.new_session = True
+        return RedirectResponse("/", status_code=303)
+
+    async def logout(self, request: Request) -> Response:
+        user = request.state.user
+        if user and not self.config.user_header:
+            await run_in_threadpool(auth.sign_out_everywhere, self.eng, user)
+        request.state.session = auth.new_session()
+        request.state.new_session = True
+        return RedirectResponse("/login", status_code=303)
+
+    # --- finding a leaflet ------------------------------------------------------------------------
+    async def home(self, request: Request) -> Response:
+        query = request.query_params.get("q", "")[:200]
+        found = await run_in_threadpool(self.library.search, query)
+        return self._page("search.html", request, title="Find a leaflet", query=query, found=found)
+
+    async def leaflet(self, request: Request) -> Response:
+        item = await run_in_threadpool(self.library.get, request.path_params["stem"])
+        if item is None:
+            return self._page("error.html", request, status=404, title="Not found",
+                              message="There is no such leaflet on the desk.")
+        return self._page("leaflet.html", request, title=item.title, item=item, request_key=secrets.token_urlsafe(24),
+                          pdfs=[f for f in item.files if f.format == "pdf"], message="", addresses="")
+
+    def _chosen(self, request: Request):
+        form = request.state.form
+        item = self.library.get(str(form.get("leaflet", "")))
+        file = item.file(str(form.get("file", ""))) if item else None
+        return item, file
+
+    # --- giving it out ----------------------------------------------------------------------------
+    def _given(self, request: Request, item, file, action: str, data: bytes, key: str = "", outcome=()) -> audit.Given:
+        return audit.Given(request.state.user, action, item.reference, item.stem, item.version, file.edition,
+                           file.format, file.language, hashlib.sha256(data).hexdigest(), key, tuple(outcome))
+
+    async def print_(self, request: Request) -> Response:
+        item, file = await run_in_threadpool(self._chosen, request)
+        if item is None or file is None:
+            return self._page("error.html", request, status=404, title="Not found",
+                              message="There is no such leaflet or file on the desk.")
+        data = await run_in_threadpool(self.library.read, item, file)
+        entry = await run_in_threadpool(audit.append, self.eng, self.config.audit_key,
+                                        self._given(request, item, file, "print", data))
+        log.info("entry %s: user %s printed %s v%s (%s)", entry["seq"], request.state.user, item.reference,
+                 item.version, file.key)
+        name = re.sub(r"[^A-Za-z0-9._-]", "-", f"{item.reference}-v{item.version}-{file.key}")
+        headers = {"Content-Disposition": f'inline; filename="{name}"',
+                   # The browser's own PDF viewer must be allowed to run: no page CSP on the file itself,
+                   # but a sandbox for anything else that could be opened inline.
+                   "Content-Security-Policy": "sandbox" if file.format != "pdf" else "frame-ancestors 'none'"}
+        return Response(data, media_type=file.media_type, headers=headers)
+
+    async def send(self, request: Request) -> Response:
+        form = request.state.form
+        item, file = await run_in_threadpool(self._chosen, request)
+        if item is None or file is None or file.format != "pdf":
+            return self._page("error.html", request, status=404, title="Not found",
+                              message="There is no such leaflet or PDF on the desk.")
+        user, key = request.state.user, str(form.get("request", ""))[:80]
+        pdfs = [f for f in item.files if f.format == "pdf"]
+        raw = str(form.get("addresses", ""))
+
+        def again(message: str, status: int) -> Response:
+            return self._page("leaflet.html", request, status=status, title=item.title, item=item, pdfs=pdfs,
+                              request_key=key or secrets.token_urlsafe(24), message=message, addresses=raw)
+
+        if form.get("consent") != "yes":
+            return again("Tick the box to confirm that the patient agreed to receive the leaflet by email.", 400)
+        addresses = [a for a in re.split(r"[\s,;]+", raw) if a]
+        if not addresses:
+            return again("Enter the patient's email address.", 400)
+        if len(addresses) > MAX_RECIPIENTS:
+            return again(f"Send to at most {MAX_RECIPIENTS} addresses at a time.", 400)
+        try:
+            recipients = mail.check_addresses(addresses)
+        except mail.MailError as exc:
+            return again(str(exc).replace("Error: ", ""), 400)
+        if not key:
+            return again("The form was incomplete: reload the page and try again.", 400)
+        if await run_in_threadpool(self._sent_this_hour, user) + len(recipients) > self.config.send_limit:
+            return again(f"You have sent to {self.config.send_limit} addresses in the last hour, the most allowed. "
+                         "Try again later, or ask a colleague.", 429)
+        if not await run_in_threadpool(self._claim, key, user):
+            entry = await run_in_threadpool(self._entry_for, key)
+            return self._page("sent.html", request, title="Already sent", item=item, entry=entry, again=True,
+                              outcome=_outcome(entry))
+        data = await run_in_threadpool(self.library.read, item, file)
+        outcome = await run_in_threadpool(self._deliver, item, file, data, recipients)
+        entry = await run_in_threadpool(audit.append, self.eng, self.config.audit_key,
+                                        self._given(request, item, file, "email", data, key, outcome))
+        log.info("entry %s: user %s emailed %s v%s (%s) to %d recipient(s): %d sent", entry["seq"], user,
+                 item.reference, item.version, file.key, entry["recipients"], entry["sent"])
+        return self._page("sent.html", request, status=200 if entry["sent"] == entry["recipients"] else 502,
+                          title="Sent" if entry["sent"] == entry["recipients"] else "Not all sent", item=item,
+                          entry=entry, again=False, outcome=_outcome(entry))
+
+    def _deliver(self, item, file, data: bytes, recipients: list[str]) -> list[dict]:
+        """Send one message per recipient; the truth for each, by position, with the address only as a keyed hash."""
+        hashes = [audit.recipient_hash(self.config.audit_key, r) for r in recipients]
+        config = self.config.smtp or mail.settings(self.config.project)
+        brand = self.library.brand
+        try:
+            sender = config.sender or (brand.get("contact", {}).get("email") if brand else None)
+            if not sender:
+                raise mail.MailError("Error: SMTP_FROM is not set - set it to the address messages come from")
+            messages = [mail.compose(self.config.project, item.leaflet, brand, data, r, sender,
+                                     output_stem=file.key.removesuffix(".pdf")) for r in recipients]
+            deliveries = mail.send(messages, config)
+        except mail.MailError as exc:
+            reason = str(exc).replace("Error: ", "")
+            deliveries = [mail.Delivery(p, False, reason) for p in range(1, len(recipients) + 1)]
+        return [{"position": d.position, "recipient": hashes[d.position - 1], "sent": d.sent, "reason": d.reason}
+                for d in deliveries]
+
+    def _sent_this_hour(self, user: str) -> int:
+        since = (datetime.datetime.now(datetime.UTC) - datetime.timedelta(hours=1)).isoformat()
+        with self.eng.connect() as conn:
+            return int(conn.execute(sa.select(sa.func.coalesce(sa.func.sum(db.audit.c.recipients), 0)).where(
+                db.audit.c.user == user, db.audit.c.action == "email", db.audit.c.time >= since)).scalar() or 0)
+
+    def _claim(self, key: str, user: str) -> bool:
+        """Claim the form's idempotency key; False if it was claimed before (a double submit)."""
+        try:
+            with self.eng.begin() as conn:
+                conn.execute(db.requests.insert().values(key=key, user=user, seq=None))
+            return True
+        except sa.exc.IntegrityError:
+            return False
+
+    def _entry_for(self, key: str) -> dict | None:
+        with self.eng.connect() as conn:
+            seq = conn.execute(sa.select(db.requests.c.seq).where(db.requests.c.key == key)).scalar()
+            if seq is None:
+                return None
+            row = conn.execute(sa.select(db.audit).where(db.audit.c.seq == seq)).first()
+            return dict(row._mapping) if row else None
+
+    async def stylesheet(self, request: Request) -> Response:
+        css = (self.config.project.styles / "desk.css").read_text(encoding="utf-8")
+        return Response(css, media_type="text/css", headers={"Cache-Control": "max-age=3600"})
+
+
+def _outcome(entry: dict | None) -> list[dict]:
+    return json.loads(entry["outcome"]) if entry else []

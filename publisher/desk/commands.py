@@ -1,0 +1,145 @@
+"""`build.py desk ...`: serve the desk, add a user, verify the audit log, export it (the CLI parses, this acts)."""
+
+from __future__ import annotations
+
+import datetime
+import getpass
+import logging
+import os
+import sys
+from pathlib import Path
+
+from .. import content, mail, settings
+from ..errors import PublisherError, UsageError
+
+
+class _NoAddresses(logging.Filter):
+    """Replace anything that looks like an email address in a log line (a search box can be misused)."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        record.msg = mail.ADDRESS.sub("<address>", str(record.msg))
+        if isinstance(record.args, tuple):
+            record.args = tuple(mail.ADDRESS.sub("<address>", a) if isinstance(a, str) else a for a in record.args)
+        return True
+
+
+def quiet_addresses() -> None:
+    """Keep addresses out of every log the desk writes: ours and the server's access log."""
+    for name in ("publisher.desk", "uvicorn.access", "uvicorn.error"):
+        logger = logging.getLogger(name)
+        if not any(isinstance(f, _NoAddresses) for f in logger.filters):
+            logger.addFilter(_NoAddresses())
+
+
+def _database(args, project: content.Project) -> str:
+    return args.database or os.environ.get("DESK_DATABASE_URL") or f"sqlite:///{project.root / 'desk.sqlite3'}"
+
+
+def _audit_key() -> bytes:
+    key = os.environ.get("DESK_AUDIT_KEY", "")
+    if len(key) < 32:
+        raise PublisherError("Error: DESK_AUDIT_KEY is not set (or shorter than 32 characters) - set it to the "
+                             "desk's audit key, the one the desk runs with")
+    return key.encode("utf-8")
+
+
+def run(args) -> int:
+    """Dispatch `desk` and its sub-commands."""
+    project = content.Project(args.project)
+    return {None: serve, "add-user": add_user, "verify-log": verify_log, "export": export,
+            "sent-to": sent_to}[args.desk_command](
+        args, project)
+
+
+def serve(args, project: content.Project) -> int:
+    import uvicorn
+
+    from .app import config_from_environment, create_app
+    out = settings.resolve(project, out=args.out).out
+    config = config_from_environment(project, out, args.database)
+    app = create_app(config)
+    quiet_addresses()
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s: %(message)s")
+    print(f"The desk is at http://{args.host}:{args.port}/ serving {out} (Ctrl-C stops it)", flush=True)
+    # proxy_headers off: the desk itself decides which proxy to believe (DESK_TRUSTED_PROXIES).
+    uvicorn.run(app, host=args.host, port=args.port, proxy_headers=False, server_header=False, log_config=None)
+    return 0
+
+
+def _password() -> str:
+    if sys.stdin.isatty():
+        first = getpass.getpass("Password (12 characters or more): ")
+        second = getpass.getpass("The same password again: ")
+    else:  # scripted: two lines on standard input, never on the command line
+        first, second = sys.stdin.readline().rstrip("\n"), sys.stdin.readline().rstrip("\n")
+    if first != second:
+        raise UsageError("Error: the two passwords differ - run the command again")
+    return first
+
+
+def add_user(args, project: content.Project) -> int:
+    from . import auth, db
+    eng = db.engine(_database(args, project))
+    db.migrate(eng)
+    existed = auth.epoch(eng, args.name) is not None
+    try:
+        auth.add_user(eng, args.name, _password())
+    except auth.AccountError as exc:
+        raise PublisherError(str(exc))
+    if not args.quiet:
+        print(f"{'set a new password for' if existed else 'added'} user {args.name}")
+    return 0
+
+
+def verify_log(args, project: content.Project) -> int:
+    from . import audit, db
+    eng = db.engine(_database(args, project))
+    db.migrate(eng)
+    problems = audit.verify(eng, _audit_key())
+    rows = audit.entries(eng)
+    if problems:
+        for problem in problems:
+            print(f"audit log: {problem}", file=sys.stderr)
+        print(f"Error: the audit log has been changed ({len(problems)} problem{'s' if len(problems) != 1 else ''}) "
+              "- restore it from a back-up and find out who changed it", file=sys.stderr)
+        return 1
+    last = rows[-1]["hash"] if rows else audit.GENESIS
+    print(f"audit log whole: {len(rows)} entr{'y' if len(rows) == 1 else 'ies'}, last hash {last}")
+    return 0
+
+
+def export(args, project: content.Project) -> int:
+    from . import audit, db
+    if args.end < args.start:
+        raise UsageError("Error: --to is before --from - give the first day, then the last")
+    eng = db.engine(_database(args, project))
+    db.migrate(eng)
+    rows = audit.entries(eng, args.start.isoformat(), (args.end + datetime.timedelta(days=1)).isoformat())
+    text = audit.to_csv(rows)
+    if args.output:
+        Path(args.output).write_text(text, encoding="utf-8", newline="")
+        if not args.quiet:
+            print(f"wrote {len(rows)} entr{'y' if len(rows) == 1 else 'ies'} to {args.output}")
+    else:
+        sys.stdout.write(text)
+    return 0
+
+
+def sent_to(args, project: content.Project) -> int:
+    """Which leaflets were emailed to one address (asked for, never on the command line, never printed)."""
+    from . import audit, db
+    key = _audit_key()
+    address = (input("Address: ") if sys.stdin.isatty() else sys.stdin.readline()).strip()
+    if not mail.ADDRESS.fullmatch(address):
+        raise UsageError("Error: that is not an email address - type the patient's address")
+    eng = db.engine(_database(args, project))
+    db.migrate(eng)
+    found = audit.sent_to(eng, key, address)
+    for entry, outcome in found:
+        what = "sent" if outcome["sent"] else f"not sent: {outcome.get('reason', '')}"
+        print(f"entry {entry['seq']}, {entry['time'][:16].replace('T', ' ')} UTC: {entry['user']} emailed "
+              f"{entry['reference']} version {entry['version']} ({entry['edition']} {entry['format']}"
+              f"{', ' + entry['language'] if entry['language'] else ''}, SHA-256 {entry['sha256'][:12]}...): {what}")
+    if not found:
+        print("no leaflet was emailed to that address (as far as this audit log and its key know)")
+    return 0

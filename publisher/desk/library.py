@@ -1,0 +1,129 @@
+"""What the desk offers: the leaflets of a built output folder, read through its manifest, any format or language."""
+
+from __future__ import annotations
+
+import contextlib
+import dataclasses
+import threading
+from pathlib import Path
+
+from .. import archive, content, manifest, outputs
+from ..editions import EDITIONS
+
+# Short names for the formats staff choose between; a format not named here shows its registry summary.
+SHORT = {"pdf": "PDF", "html": "Web page", "preview": "Print layout (HTML)", "brf": "Braille (BRF)",
+         "mp3": "Audio (MP3)"}
+
+
+@dataclasses.dataclass(frozen=True)
+class File:
+    """One built file of a leaflet."""
+
+    key: str  # its name in the output folder, and the only way a request names it
+    format: str
+    edition: str
+    language: str  # "" for the leaflet's own language
+    media_type: str
+
+    @property
+    def label(self) -> str:
+        output = outputs.REGISTRY.get(self.format)
+        name = SHORT.get(self.format) or (output.summary if output else self.format)
+        parts = [name, EDITIONS[self.edition].label if self.edition in EDITIONS else self.edition]
+        return ", ".join(parts + ([f"language {self.language}"] if self.language else []))
+
+
+@dataclasses.dataclass(frozen=True)
+class Item:
+    """One leaflet on the desk."""
+
+    stem: str
+    leaflet: content.Leaflet
+    files: tuple
+
+    @property
+    def title(self) -> str:
+        return str(self.leaflet.data.get("title", self.stem))
+
+    @property
+    def reference(self) -> str:
+        return str(self.leaflet.data.get("reference", ""))
+
+    @property
+    def version(self) -> str:
+        return str(self.leaflet.data.get("version", ""))
+
+    def file(self, key: str) -> File | None:
+        return next((f for f in self.files if f.key == key), None)
+
+    def matches(self, words: list[str]) -> bool:
+        data = self.leaflet.data
+        text = " ".join([self.stem, self.title, self.reference, str(data.get("summary", "")),
+                         " ".join(map(str, data.get("keywords", [])))]).casefold()
+        return all(word in text for word in words)
+
+
+class Library:
+    """The leaflets in `out`, reloaded when its manifest changes."""
+
+    def __init__(self, project: content.Project, out: Path):
+        self.project, self.out = project, Path(out)
+        self.items: dict[str, Item] = {}
+        self.brand: dict = {}
+        self.stamp: tuple | None = None
+        self.lock = threading.Lock()
+
+    def refresh(self) -> None:
+        """Read the manifest again if it changed since last time."""
+        stamp = None
+        with contextlib.suppress(OSError):
+            info = (self.out / manifest.NAME).stat()
+            stamp = (info.st_mtime_ns, info.st_size)
+        with self.lock:
+            if stamp == self.stamp and (self.items or self.brand):
+                return
+            self.items = self._load()
+            self.stamp = stamp
+
+    def _load(self) -> dict[str, Item]:
+        record = manifest.Manifest.load(self.out)
+        people, _ = content.load_people(self.project)
+        brand, _ = content.load_brand(self.project)
+        self.brand = brand or {}
+        by_source: dict[str, list] = {}
+        for key, entry in record.entries.items():
+            by_source.setdefault(entry.source, []).append(key)
+        items = {}
+        for source, keys in sorted(by_source.items()):
+            path = self.project.root / source
+            if not self.project.contains(path) or not path.is_file():
+                continue
+            leaflet, problems = content.load_leaflet(self.project, path, people)
+            if leaflet is None:
+                continue  # a leaflet that no longer validates is not offered
+            files = []
+            for key in sorted(keys):
+                described = archive.describe(leaflet.stem, key)
+                if described and (self.out / key).is_file():
+                    output = outputs.REGISTRY[described[0]]
+                    files.append(File(key, described[0], described[1], described[2] or "", output.media_type))
+            # The leaflet's own language first, then the registry's order of formats and editions.
+            formats, editions = list(outputs.REGISTRY), list(EDITIONS)
+            files.sort(key=lambda f: (f.language != "", f.language, formats.index(f.format),
+                                      editions.index(f.edition) if f.edition in editions else len(editions)))
+            if files:
+                items[leaflet.stem] = Item(leaflet.stem, leaflet, tuple(files))
+        return items
+
+    def search(self, query: str) -> list[Item]:
+        self.refresh()
+        words = query.casefold().split()
+        return sorted((i for i in self.items.values() if i.matches(words)), key=lambda i: i.title.casefold())
+
+    def get(self, stem: str) -> Item | None:
+        self.refresh()
+        return self.items.get(stem)
+
+    def read(self, item: Item, file: File) -> bytes:
+        """The file's bytes; its name came from the manifest and was checked when the manifest was loaded."""
+        return (self.out / file.key).read_bytes()

@@ -1,0 +1,229 @@
+"""The desk's audit trail: hash chain, `desk verify-log`, `desk export`, `desk add-user`, on SQLite and PostgreSQL."""
+
+from __future__ import annotations
+
+import csv
+import io
+import os
+import shutil
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import pytest
+import sqlalchemy as sa
+
+from conftest import REPO
+from deskutil import AUDIT_KEY
+from publisher.desk import audit, auth, db
+
+PG_BIN = Path("/usr/lib/postgresql/15/bin")
+KEY = AUDIT_KEY.encode()
+
+
+def given(n: int, action: str = "print") -> audit.Given:
+    outcome = ({"position": 1, "recipient": audit.recipient_hash(KEY, f"p{n}@example.org"), "sent": True,
+                "reason": ""},) if action == "email" else ()
+    return audit.Given("alice", action, "TST-0001", "ankle", "1.0", "standard", "pdf", "", "ab" * 32,
+                       f"req{n}" if action == "email" else "", outcome)
+
+
+@pytest.fixture(scope="module")
+def postgres(tmp_path_factory):
+    """A throwaway PostgreSQL 15 cluster in a temporary folder, on 127.0.0.1 and a free port."""
+    if not (PG_BIN / "initdb").exists():
+        pytest.skip(f"PostgreSQL is not installed ({PG_BIN}/initdb missing): scripts/system-deps.sh installs it")
+    run_as = [] if os.geteuid() != 0 else ["runuser", "-u", "postgres", "--"]
+    # initdb refuses to run as root: as root, the cluster belongs to the postgres user, in a folder of
+    # its own (pytest's temporary folders are private to root).
+    data = Path(tempfile.mkdtemp(prefix="desk-pg-")) / "data" if run_as else tmp_path_factory.mktemp("pg") / "data"
+    if run_as:
+        shutil.chown(data.parent, "postgres")
+    subprocess.run(run_as + [str(PG_BIN / "initdb"), "-D", str(data), "-U", "desk", "--auth=trust", "-E", "UTF8"],
+                   check=True, capture_output=True)
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    subprocess.run(run_as + [str(PG_BIN / "pg_ctl"), "-D", str(data), "-w", "-l", str(data.parent / "log"),
+                             "-o", f"-h 127.0.0.1 -p {port} -k {data.parent}", "start"], check=True,
+                   capture_output=True)
+    try:
+        url = f"postgresql+psycopg://desk@127.0.0.1:{port}/postgres"
+        deadline = time.monotonic() + 20
+        while True:
+            try:
+                with sa.create_engine(url).connect():
+                    break
+            except sa.exc.OperationalError:
+                assert time.monotonic() < deadline, "PostgreSQL did not start"
+                time.sleep(0.2)
+        yield url
+    finally:
+        subprocess.run(run_as + [str(PG_BIN / "pg_ctl"), "-D", str(data), "-m", "immediate", "stop"],
+                       capture_output=True)
+        shutil.rmtree(data.parent, ignore_errors=True)
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def database(request, tmp_path):
+    if request.param == "sqlite":
+        return f"sqlite:///{tmp_path / 'desk.sqlite3'}"
+    url = request.getfixturevalue("postgres")
+    eng = sa.create_engine(url)
+    with eng.begin() as conn:  # a fresh schema for each test
+        conn.execute(sa.text("DROP SCHEMA public CASCADE; CREATE SCHEMA public"))
+    eng.dispose()
+    return url
+
+
+def desk(*args, database: str, stdin: str = "", env_key: str | None = AUDIT_KEY):
+    """Run `build.py desk ...` in a fresh process, as an administrator would."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith("DESK_")}
+    if env_key:
+        env["DESK_AUDIT_KEY"] = env_key
+    return subprocess.run([sys.executable, str(REPO / "build.py"), "desk", "--database", database, *args],
+                          input=stdin, capture_output=True, text=True, env=env, timeout=60)
+
+
+def test_the_chain_is_whole_and_verify_log_says_so(database):
+    eng = db.engine(database)
+    db.migrate(eng)
+    for n in range(1, 4):
+        audit.append(eng, KEY, given(n, "email" if n == 2 else "print"))
+    assert audit.verify(eng, KEY) == []
+    done = desk("verify-log", database=database)
+    assert done.returncode == 0, done.stderr
+    last = audit.entries(eng)[-1]["hash"]
+    assert done.stdout == f"audit log whole: 3 entries, last hash {last}\n"
+
+
+def test_an_edited_entry_is_found(database):
+    eng = db.engine(database)
+    db.migrate(eng)
+    for n in range(1, 4):
+        audit.append(eng, KEY, given(n))
+    with eng.begin() as conn:
+        conn.execute(db.audit.update().where(db.audit.c.seq == 2).values(version="1.1"))
+    done = desk("verify-log", database=database)
+    assert done.returncode == 1
+    assert done.stderr == ("audit log: entry 2: its contents do not match its hash (edited)\n"
+                           "Error: the audit log has been changed (1 problem) - restore it from a back-up and find "
+                           "out who changed it\n")
+
+
+def test_a_deleted_entry_is_found_even_the_last(database):
+    eng = db.engine(database)
+    db.migrate(eng)
+    for n in range(1, 5):
+        audit.append(eng, KEY, given(n))
+    with eng.begin() as conn:
+        conn.execute(db.audit.delete().where(db.audit.c.seq == 2))
+    assert audit.verify(eng, KEY) == ["entries 2 to 2 are missing (deleted)"]
+    with eng.begin() as conn:
+        conn.execute(db.audit.delete().where(db.audit.c.seq == 4))
+    assert audit.verify(eng, KEY)[-1] == ("the log should end at entry 4 but ends at entry 3 (the newest entries "
+                                          "were deleted, or the head was changed)")
+    assert desk("verify-log", database=database).returncode == 1
+
+
+def test_a_rewritten_chain_needs_the_key(database):
+    """Recomputing every hash after an edit is not enough without DESK_AUDIT_KEY."""
+    eng = db.engine(database)
+    db.migrate(eng)
+    for n in range(1, 3):
+        audit.append(eng, KEY, given(n))
+    rows = audit.entries(eng)
+    rows[0]["user"] = "mallory"
+    prev = audit.GENESIS
+    with eng.begin() as conn:
+        for row in rows:
+            row["prev"] = prev
+            row["hash"] = audit.entry_hash(b"a guessed key of some length!!!!", row)
+            conn.execute(db.audit.update().where(db.audit.c.seq == row["seq"]).values(**row))
+            prev = row["hash"]
+        conn.execute(db.head.update().values(hash=prev))
+    assert "entry 1: its contents do not match its hash (edited)" in audit.verify(eng, KEY)
+
+
+def test_verify_log_needs_the_key(tmp_path):
+    done = desk("verify-log", database=f"sqlite:///{tmp_path / 'd.sqlite3'}", env_key=None)
+    assert done.returncode == 1
+    assert done.stderr == ("Error: DESK_AUDIT_KEY is not set (or shorter than 32 characters) - set it to the desk's "
+                           "audit key, the one the desk runs with\n")
+
+
+def test_export_a_date_range_as_csv(database, tmp_path):
+    eng = db.engine(database)
+    db.migrate(eng)
+    audit.append(eng, KEY, given(1))
+    audit.append(eng, KEY, given(2, "email"))
+    with eng.begin() as conn:  # the first entry was made last month
+        conn.execute(db.audit.update().where(db.audit.c.seq == 1).values(time="2026-10-02T09:00:00+00:00"))
+    today = audit.now()[:10]
+    done = desk("export", "--from", today, "--to", today, database=database)
+    assert done.returncode == 0, done.stderr
+    rows = list(csv.DictReader(io.StringIO(done.stdout)))
+    assert [r["seq"] for r in rows] == ["2"]
+    assert (rows[0]["action"], rows[0]["recipients"], rows[0]["sent"]) == ("email", "1", "1")
+    assert rows[0]["recipient_hashes"] == audit.recipient_hash(KEY, "P2@Example.org ")  # normalised
+    assert "example.org" not in done.stdout
+    done = desk("export", "--from", "2026-10-01", "--to", "2026-10-31", "--output", str(tmp_path / "oct.csv"),
+                database=database)
+    assert done.stdout == f"wrote 1 entry to {tmp_path / 'oct.csv'}\n"
+    assert [r["seq"] for r in csv.DictReader(open(tmp_path / "oct.csv", encoding="utf-8"))] == ["1"]
+    done = desk("export", "--from", "2026-10-31", "--to", "2026-10-01", database=database)
+    assert done.returncode == 2 and "Error: --to is before --from" in done.stderr
+
+
+def test_a_spreadsheet_formula_is_exported_as_text():
+    row = {name: "" for name in audit.FIELDS} | {"seq": 1, "user": "=HYPERLINK(\"x\")", "outcome": "[]",
+                                                  "recipients": 0, "sent": 0}
+    assert "'=HYPERLINK" in audit.to_csv([row])
+
+
+def test_add_user_asks_for_the_password_twice_never_on_the_command_line(database):
+    done = desk("add-user", "alice", database=database, stdin="a long password\na long password\n")
+    assert (done.returncode, done.stdout) == (0, "added user alice\n"), done.stderr
+    eng = db.engine(database)
+    assert auth.sign_in(eng, "alice", "a long password") == (True, "")
+    with eng.connect() as conn:
+        stored = conn.execute(sa.select(db.users.c.password)).scalar()
+    assert stored.startswith("$argon2id$") and "a long password" not in stored
+    done = desk("add-user", "alice", database=database, stdin="another password\nnot the same one\n")
+    assert done.returncode == 2 and done.stderr.endswith("Error: the two passwords differ - run the command again\n")
+    done = desk("add-user", "alice", database=database, stdin="short\nshort\n")
+    assert done.returncode == 1
+    assert done.stderr == "Error: the password is shorter than 12 characters - choose a longer one\n"
+    done = desk("add-user", "alice", database=database, stdin="a newer password\na newer password\n")
+    assert done.stdout == "set a new password for user alice\n"
+
+
+def test_concurrent_appends_keep_one_chain(database):
+    """Several threads appending at once (as desk workers do) still make one unbroken chain."""
+    import concurrent.futures
+    eng = db.engine(database)
+    db.migrate(eng)
+    with concurrent.futures.ThreadPoolExecutor(8) as pool:
+        list(pool.map(lambda n: audit.append(eng, KEY, given(n)), range(40)))
+    assert [e["seq"] for e in audit.entries(eng)] == list(range(1, 41))
+    assert audit.verify(eng, KEY) == []
+
+
+def test_sent_to_answers_from_the_keyed_hash_alone(database):
+    eng = db.engine(database)
+    db.migrate(eng)
+    for n in range(1, 4):
+        audit.append(eng, KEY, given(n, "email"))
+    with eng.begin() as conn:
+        time_of_2 = conn.execute(sa.select(db.audit.c.time).where(db.audit.c.seq == 2)).scalar()
+    done = desk("sent-to", database=database, stdin=" P2@EXAMPLE.org\n")
+    assert done.returncode == 0, done.stderr
+    assert done.stdout == (f"entry 2, {time_of_2[:16].replace('T', ' ')} UTC: alice emailed TST-0001 version 1.0 "
+                           "(standard pdf, SHA-256 abababababab...): sent\n")
+    done = desk("sent-to", database=database, stdin="p9@example.org\n")
+    assert done.stdout == "no leaflet was emailed to that address (as far as this audit log and its key know)\n"
+    done = desk("sent-to", database=database, stdin="not an address\n")
+    assert done.returncode == 2 and "Error: that is not an email address" in done.stderr

@@ -1,0 +1,178 @@
+"""The desk in a real browser: Debian's Chromium signs in, finds a leaflet and emails it to a real SMTP server.
+
+The desk runs on a real uvicorn server at http://localhost:<port>: Chromium treats localhost as a
+secure context, so it keeps and sends the desk's `Secure` session cookie without TLS, as it would
+behind the TLS proxy in production. `DESK_PICTURES=1` also saves the screenshots into docs/ for the README.
+"""
+
+from __future__ import annotations
+
+import datetime
+import email
+import email.policy
+import hashlib
+import json
+import logging
+import os
+
+import pytest
+
+from conftest import REPO, TODAY
+from deskutil import AUDIT_KEY, PASSWORD, AnyPortController, Mailbox, Served, make_app
+from publisher import batch, content
+from publisher.desk import audit, db
+from test_web import axe_violations, readable
+
+pytestmark = [pytest.mark.browser, pytest.mark.slow, pytest.mark.xdist_group("web")]
+
+PATIENT = "pat.one@example.org"
+PICTURES = ("desk-sign-in", "desk-search", "desk-leaflet", "desk-sent")
+
+
+class Shipped:
+    """The shipped project's leaflets built into a temporary folder, offered by the desk."""
+
+    def __init__(self, root):
+        self.root = REPO  # templates, styles and leaflets are the shipped ones, read only
+        self.out = root / "dist"
+
+
+@pytest.fixture(scope="module")
+def shipped_desk(tmp_path_factory):
+    where = tmp_path_factory.mktemp("desk-browser")
+    options = batch.Options(out=where / "dist", jobs=2, formats=("pdf",), editions=("standard", "large-print"),
+                            today=datetime.date.fromisoformat(TODAY))
+    report = batch.build(content.Project(REPO), options)
+    assert report.ok, [r.errors for r in report.failed]
+    return where
+
+
+@pytest.fixture(scope="module")
+def chromium():
+    from test_web import browser
+    yield from browser.__wrapped__()
+
+
+def test_sign_in_find_and_email_a_leaflet(shipped_desk, chromium, caplog):
+    from selenium.webdriver.common.by import By
+
+    database = f"sqlite:///{shipped_desk / 'desk.sqlite3'}"
+    mailbox = Mailbox()
+    smtp = AnyPortController(mailbox, hostname="127.0.0.1", port=0)
+    smtp.start()
+    caplog.set_level(logging.INFO)
+
+    class Where:
+        root = REPO
+    project = Where()
+    app = make_app_for(project, shipped_desk, database, smtp.port)
+    shots = []
+    try:
+        with Served(app) as served:
+            driver = chromium
+            driver.set_window_size(1100, 1000)
+            driver.get(served.url + "/")
+            assert driver.current_url == served.url + "/login"
+            assert axe_violations(driver) == [], readable(axe_violations(driver))
+            driver.find_element(By.ID, "user").send_keys("alice")
+            driver.find_element(By.ID, "password").send_keys(PASSWORD)
+            shots.append(shot(driver, shipped_desk, "desk-sign-in"))
+            driver.find_element(By.CSS_SELECTOR, "form button[type=submit]").click()
+            assert driver.current_url == served.url + "/"
+            cookie = driver.get_cookie("desk_session")
+            assert cookie["secure"] and cookie["httpOnly"] and cookie["sameSite"] == "Strict"
+
+            search = driver.find_element(By.ID, "q")
+            search.send_keys("back")
+            search.submit()
+            results = driver.find_elements(By.CSS_SELECTOR, ".results a")
+            assert [r.text for r in results] == ["Looking after your back"]
+            assert axe_violations(driver) == [], readable(axe_violations(driver))
+            shots.append(shot(driver, shipped_desk, "desk-search"))
+            results[0].click()
+            assert driver.find_element(By.TAG_NAME, "h1").text == "Looking after your back"
+            assert axe_violations(driver) == [], readable(axe_violations(driver))
+
+            driver.find_element(By.ID, "addresses").send_keys(PATIENT)
+            driver.find_element(By.NAME, "consent").click()
+            shots.append(shot(driver, shipped_desk, "desk-leaflet"))
+            driver.find_element(By.CSS_SELECTOR, "form[action='/send'] button").click()
+            status = driver.find_element(By.CSS_SELECTOR, "[role=status]").text
+            assert "Looking after your back (MPA-0002, version 1.0) went to 1 of 1 recipient." in status
+            assert driver.find_element(By.TAG_NAME, "h1").text == "Sent"
+            shots.append(shot(driver, shipped_desk, "desk-sent"))
+            assert PATIENT not in driver.page_source
+
+            # Print: the large-print PDF opens in a new tab, in the browser's own viewer.
+            driver.find_element(By.LINK_TEXT, "Back to the leaflet").click()
+            driver.find_element(By.CSS_SELECTOR, "form[action='/print'] input[value$='large-print.pdf']").click()
+            first = driver.current_window_handle
+            driver.find_element(By.CSS_SELECTOR, "form[action='/print'] button").click()
+            [viewer] = [h for h in driver.window_handles if h != first]
+            driver.switch_to.window(viewer)
+            assert driver.execute_script("return document.contentType") == "application/pdf"
+            driver.close()
+            driver.switch_to.window(first)
+    finally:
+        smtp.stop()
+
+    exact = (shipped_desk / "dist" / "looking-after-your-back.pdf").read_bytes()
+    [(recipients, raw)] = mailbox.messages
+    assert recipients == [PATIENT]
+    [attachment] = list(email.message_from_bytes(raw, policy=email.policy.default).iter_attachments())
+    assert attachment.get_content() == exact
+    entry, printed = audit.entries(db.engine(database))
+    assert (entry["user"], entry["action"], entry["reference"], entry["version"], entry["edition"], entry["format"],
+            entry["sha256"]) == ("alice", "email", "MPA-0002", "1.0", "standard", "pdf",
+                                 hashlib.sha256(exact).hexdigest())
+    large = (shipped_desk / "dist" / "looking-after-your-back.large-print.pdf").read_bytes()
+    assert (printed["action"], printed["edition"], printed["sha256"]) == \
+        ("print", "large-print", hashlib.sha256(large).hexdigest())
+    # The archive (the shipped brand keeps one) holds the very bytes each entry names.
+    kept = json.loads((shipped_desk / "dist-archive" / "looking-after-your-back" / "1.0" / "index.json").read_text())
+    assert {entry["sha256"], printed["sha256"]} <= {f["sha256"] for f in kept["files"]}
+    assert audit.verify(db.engine(database), AUDIT_KEY.encode()) == []
+    lines = [r.getMessage() for r in caplog.records if not r.name.startswith("mail.log")]  # the test's mailbox
+    assert any("POST /send" in line for line in lines)  # the server's access log was captured
+    assert any("emailed MPA-0002 v1.0" in line for line in lines)
+    assert not [line for line in lines if "@" in line and "example" in line]
+    if os.environ.get("DESK_PICTURES") == "1":
+        tile(shots, REPO / "docs" / "desk-screens.png")
+
+
+def tile(paths, target) -> None:
+    """The four screens two by two at half size, for the README."""
+    from PIL import Image
+    images = [Image.open(p).convert("RGB") for p in paths]
+    width, height = images[0].width // 2, max(i.height for i in images) // 2
+    gap = 12
+    sheet = Image.new("RGB", (2 * width + 3 * gap, 2 * height + 3 * gap), "#b1b4b6")
+    for n, image in enumerate(images):
+        small = image.resize((image.width // 2, image.height // 2), Image.LANCZOS)
+        sheet.paste(small, (gap + (n % 2) * (width + gap), gap + (n // 2) * (height + gap)))
+    sheet.save(target, optimize=True)
+
+
+def make_app_for(project, where, database, port):
+    """The desk over the shipped project, offering the leaflets built into `where`/dist."""
+    from publisher.desk import app as desk_app
+    from publisher.desk import auth
+    from publisher.desk.commands import quiet_addresses
+    env = {"DESK_SECRET_KEY": "s" * 40, "DESK_AUDIT_KEY": AUDIT_KEY, "SMTP_HOST": "127.0.0.1",
+           "SMTP_PORT": str(port), "SMTP_SECURITY": "none", "SMTP_FROM": "leaflets@clinic.example"}
+    config = desk_app.config_from_environment(content.Project(REPO), where / "dist", database, env)
+    application = desk_app.create_app(config)
+    eng = db.engine(database)
+    if auth.epoch(eng, "alice") is None:
+        auth.add_user(eng, "alice", PASSWORD)
+    quiet_addresses()
+    return application
+
+
+def shot(driver, where, name):
+    path = where / f"{name}.png"
+    driver.save_screenshot(str(path))
+    return path
+
+
+_ = make_app  # the project-based helper is the HTTP tests'; this file serves the shipped leaflets
