@@ -69,12 +69,13 @@ def test_yaml_11_traps_keep_their_text(project, capsys):
     text = (MINIMAL.replace("language: en-GB", "language: no")
             .replace('version: "1.0"', "version: 1.10")
             .replace("reference: TST-0001", "reference: 0123"))
+    project.catalogue("no")  # labels for Norwegian (each as its English)
     project.leaflet("norsk", text)
     code, out, err = project.run(capsys=capsys)
     assert code == 0, err
     pages = "\n".join(page_texts(project.root / "dist" / "norsk.pdf"))
     assert "0123 v1.10" in pages
-    assert "Review due 10 January 2028" in pages
+    assert "Review due 10. januar 2028" in pages  # the date in Norwegian (Babel); the labels as English
     assert pypdf.PdfReader(project.root / "dist" / "norsk.pdf").trailer["/Root"]["/Lang"] == "no"
 
 

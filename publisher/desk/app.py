@@ -23,7 +23,7 @@ from starlette.requests import Request
 from starlette.responses import HTMLResponse, RedirectResponse, Response
 from starlette.routing import Route
 
-from .. import content, mail
+from .. import content, i18n, mail
 from .. import html as html_stage
 from ..errors import PublisherError
 from . import audit, auth, db
@@ -128,6 +128,8 @@ class _Desk:
         self.templates = jinja2.Environment(loader=jinja2.FileSystemLoader(config.project.templates),
                                             autoescape=True, undefined=jinja2.StrictUndefined)
         self.templates.filters.update(html_stage.filters())  # the leaflets' own Markdown subset and dates
+        # The desk speaks to staff in English; the filters' dates follow the labels in the context.
+        self.templates.globals["labels"] = i18n.labels(config.project.root, "en-GB")
         self.proxies = [ipaddress.ip_network(p, strict=False) for p in config.trusted_proxies]
 
     # --- the frame around every request -------------------------------------------------------------
