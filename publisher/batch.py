@@ -11,7 +11,7 @@ import re
 import time
 from pathlib import Path
 
-from . import content, editions, governance, html, manifest, outputs, pdf, settings, workers
+from . import content, editions, governance, html, manifest, markdown, outputs, pdf, settings, site, workers
 from .errors import Diagnostic, Problem, PublisherError, UsageError, from_dict, policy
 
 
@@ -78,6 +78,7 @@ class Options:
     today: datetime.date = dataclasses.field(default_factory=datetime.date.today)
     allow_expired: bool = False  # build overdue leaflets, marked as overdue
     lock_timeout: float | None = LOCK_TIMEOUT  # seconds to wait for another build into the same folder
+    site: bool = True  # a full build (not a shard's) also writes the catalogue site, index.html
 
 
 def output_key(stem: str, edition: str) -> str:
@@ -233,7 +234,8 @@ def _build(project, options, paths, emit, on_start, on_shared, started) -> Repor
             source=leaflet.name, leaflet=leaflet.digest, next_review=leaflet.data["dates"]["next_review"],
             overdue=leaflet.overdue, warnings=[dataclasses.asdict(w) for w in warnings], waived=leaflet.waived,
             people={pid: manifest.digest_json(people[pid]) for pid in leaflet.people_ids()},
-            images=images[leaflet.stem], brand=brand_digest, shared=shared, digest=digest, pages=pages, bytes=size)
+            images=images[leaflet.stem], brand=brand_digest, shared=shared, digest=digest, pages=pages, bytes=size,
+            about=about(leaflet))
 
     def finished(outcome: workers.Outcome) -> None:
         leaflet = by_key[outcome.stem]
@@ -312,8 +314,21 @@ def _build(project, options, paths, emit, on_start, on_shared, started) -> Repor
         raise _output_error(project, out, exc, "could not save the build manifest in",
                             "free some space or fix the folder's permissions; the PDFs are in place, and the next "
                             "build renders them again") from None
+    if paths is None and options.shard is None and options.site:
+        try:
+            site.write(project, out, brand, options.today, record)
+        except OSError as exc:
+            raise _output_error(project, out, exc, "could not write the catalogue site (index.html) in") from None
     return Report(sorted(results, key=lambda r: (r.name, r.output or "")), shared_errors,
                   time.perf_counter() - started, min(options.jobs, max(len(by_key), 1)), peaks)
+
+
+def about(leaflet: content.Leaflet) -> dict:
+    """What the catalogue site shows of a leaflet, kept in its manifest entries."""
+    data = leaflet.data
+    return {"title": data["title"], "summary": markdown.plain(data["summary"]),
+            "reference": data["reference"], "version": data["version"], "language": data["language"],
+            "keywords": list(data.get("keywords", []))}
 
 
 def _make(leaflet: content.Leaflet, output: outputs.Output, job: outputs.Job, out: Path, record: manifest.Manifest,

@@ -40,8 +40,13 @@ def digest_json(value) -> str:
     return digest_bytes(json.dumps(value, sort_keys=True, ensure_ascii=False).encode("utf-8"))
 
 
+# The catalogue site, the preview server and `new` shape no leaflet's output: editing them rebuilds none.
+NOT_IN_OUTPUTS = {"site", "site.css", "site.py", "serve.py", "new.py", "preview.js", "preview.css"}
+
+
 def _tree(hasher, root: Path, pattern: str = "**/*") -> None:
-    for path in sorted(p for p in Path(root).glob(pattern) if p.is_file() and "__pycache__" not in p.parts):
+    for path in sorted(p for p in Path(root).glob(pattern) if p.is_file() and "__pycache__" not in p.parts
+                       and not NOT_IN_OUTPUTS & set(p.relative_to(root).parts)):
         hasher.update(path.relative_to(root).as_posix().encode() + b"\0")
         hasher.update(digest_bytes(path.read_bytes()).encode() + b"\n")
 
@@ -83,6 +88,9 @@ class Entry:
     overdue: bool = False  # built with the "review overdue" mark
     warnings: list = dataclasses.field(default_factory=list)  # Diagnostics as dicts: shown again when unchanged
     waived: list = dataclasses.field(default_factory=list)  # governance rules the leaflet waives
+    # What the catalogue site shows (title, summary, reference, version, keywords, language), so that
+    # writing it after a no-op build reads no leaflet; checked again by site.py before use.
+    about: dict = dataclasses.field(default_factory=dict)
 
 
 # A manifest is input too (a CI cache can be poisoned): an entry whose name could

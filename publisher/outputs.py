@@ -43,6 +43,7 @@ class Output:
     # which keep WeasyPrint's fonts and parsed stylesheets between leaflets.
     render: Callable[[Job], bytes] | None = None
     paged: bool = False  # has pages (reports give their count)
+    label: str = ""  # how the catalogue site names it to readers, e.g. "PDF"; empty: the name in capitals
 
     def file_name(self, stem: str, edition: str = DEFAULT_EDITION, language: str | None = None) -> str:
         """The output's file name: '<stem>[.<language>][.<edition>]<suffix>', the standard edition unnamed."""
@@ -83,7 +84,8 @@ def _web(job: Job) -> bytes:
     return web.render_web(job.catalogue, job.leaflet)
 
 
-register(Output("pdf", ".pdf", "application/pdf", "printable PDF, tagged PDF/UA-1", paged=True))
+register(Output("pdf", ".pdf", "application/pdf", "printable PDF, tagged PDF/UA-1", paged=True, label="PDF"))
 register(Output("html", ".html", "text/html", "accessible web page, self-contained", editions=(DEFAULT_EDITION,),
-                render=_web))
-register(Output("preview", ".preview.html", "text/html", "the print layout as HTML, for a browser", render=_preview))
+                render=_web, label="Web page"))
+register(Output("preview", ".preview.html", "text/html", "the print layout as HTML, for a browser", render=_preview,
+                label="Print layout (HTML)"))
