@@ -27,6 +27,8 @@ class Result:
     seconds: float = 0.0
     errors: list = dataclasses.field(default_factory=list)  # of str
     warnings: list = dataclasses.field(default_factory=list)  # of str
+    # The errors that are located in a file, kept structured (for the preview server's pages).
+    diagnostics: list = dataclasses.field(default_factory=list)  # of Diagnostic
 
 
 @dataclasses.dataclass
@@ -94,7 +96,8 @@ def resolved(project: content.Project, options: Options, brand: dict | None) -> 
 
 def invalid(catalogue: content.Catalogue) -> list:
     """A failed Result for each leaflet that did not validate."""
-    return [Result(catalogue.project.relative(path), "failed", errors=[str(p) for p in problems])
+    return [Result(catalogue.project.relative(path), "failed", errors=[str(p) for p in problems],
+                   diagnostics=[p for p in problems if isinstance(p, Diagnostic)])
             for path, problems in catalogue.failures.items()]
 
 
@@ -363,7 +366,7 @@ def _govern(leaflet: content.Leaflet, brand: dict | None, options: Options):
     found = policy(leaflet.warnings + review.findings, strict=options.strict, allow_expired=options.allow_expired)
     errors = [f for f in found if f.level == "error"]
     if errors:
-        return None, [str(f) for f in errors]
+        return None, errors
     leaflet.warnings = [f for f in found if f.level == "warning"]
     return leaflet, []
 

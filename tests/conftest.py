@@ -16,6 +16,8 @@ REPO = Path(__file__).resolve().parent.parent
 # Review rules are checked against this day in every test but the one about the real clock
 # (test_governance.py), so the suite does not start failing as the shipped leaflets fall due.
 TODAY = "2026-11-25"
+# What a full build writes beside the outputs: the catalogue site (publisher/site.py).
+SITE = ["catalogue", "index.html", "thumbs"]
 
 # A valid leaflet crediting people from the shipped people.yaml; tests change one thing at a time.
 MINIMAL = """\
