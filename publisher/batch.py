@@ -155,22 +155,31 @@ def _output_error(project: content.Project, out: Path, exc: OSError, what: str,
     return OutputError(f"Error: {what} the output folder {project.relative(out)}: {exc.strerror or exc} - {fix}")
 
 
-def _stem_problem(path: Path, project: content.Project) -> Problem | None:
-    """Why a leaflet's file name cannot name its PDFs, or None."""
-    stem = Path(path).stem
+def stem_problem(stem: str) -> str | None:
+    """Why a leaflet's file name (its stem) cannot name its outputs, or None."""
     if not _STEM.match(stem) or ".." in stem:
-        return Problem(project.relative(path), 1, 1, "", f"file name '{stem}' cannot name a PDF - rename the file "
-                                                         "using letters, digits, '-', '_' and '.'")
+        return "use letters, digits, '-', '_' and '.'"
     for edition in editions.EDITIONS:
         if edition != editions.DEFAULT_EDITION and stem.endswith(f".{edition}"):
-            return Problem(project.relative(path), 1, 1, "", f"file name '{stem}' would clash with the {edition} "
-                                                             "edition of another leaflet - rename the file")
+            return f"it would clash with the {edition} edition of another leaflet"
     for output in outputs.REGISTRY.values():
         inner = output.suffix.rsplit(".", 1)[0]  # ".preview" of ".preview.html"
         if inner and stem.endswith(inner):
-            return Problem(project.relative(path), 1, 1, "", f"file name '{stem}' would clash with the {output.name} "
-                                                             "output of another leaflet - rename the file")
+            return f"it would clash with the {output.name} output of another leaflet"
     return None
+
+
+def _stem_problem(path: Path, project: content.Project) -> Problem | None:
+    """Why a leaflet's file name cannot name its PDFs, or None."""
+    stem = Path(path).stem
+    problem = stem_problem(stem)
+    if problem is None:
+        return None
+    if problem.startswith("use "):
+        message = f"file name '{stem}' cannot name a PDF - rename the file {problem.replace('use', 'using', 1)}"
+    else:
+        message = f"file name '{stem}' would {problem.removeprefix('it would ')} - rename the file"
+    return Problem(project.relative(path), 1, 1, "", message)
 
 
 def _build(project, options, paths, emit, on_start, on_shared, started) -> Report:

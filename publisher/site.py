@@ -250,9 +250,10 @@ def filters(found: list[Item]) -> dict[str, list[Filter]]:
 
 def render(project: Project, brand: dict | None, found: list[Item], groups: dict, root: str = "",
            current: Filter | None = None, query: str | None = None, search: str | None = None,
-           extra_head: str = "") -> str:
+           preview: str | None = None, extra_head: str = "") -> str:
     """One catalogue page. `root` leads from the page to the output folder ('' or '../'); `search` is the
-    address a search form is sent to (only the preview server has one), `query` what it was asked."""
+    address a search form is sent to and `preview` where leaflet previews are (only the preview server has
+    them), `query` what was searched for."""
     shown = [item for item in found if (current is None or item.stem in current.stems)
              and (not query or item.matches(query))]
     template = html.environment(project).get_template("site/catalogue.html")
@@ -260,7 +261,7 @@ def render(project: Project, brand: dict | None, found: list[Item], groups: dict
         brand_name=(brand or {}).get("name", "Leaflets"), items=shown, total=len(found), groups=groups, root=root,
         pages=f"{root}{PAGES}/", current=current, query=query, search=search, statuses=STATUSES,
         language_name=language_name, edition_label=lambda name: editions.EDITIONS[name].label if name in
-        editions.EDITIONS else name, extra_head=extra_head)
+        editions.EDITIONS else name, preview=preview, extra_head=extra_head)
 
 
 def write(project: Project, out: Path, brand: dict | None, today: datetime.date,
