@@ -53,6 +53,7 @@ class Item:
     status_text: str  # "Review due in 40 days"
     links: list  # of Link, ordered by language, edition, format
     thumb: str | None = None  # relative to the output folder
+    thumb_size: tuple = (0, 0)  # its width and height in pixels
 
     @property
     def languages(self) -> list[str]:
@@ -201,6 +202,9 @@ def _thumbnails(out: Path, found: list[Item], record: manifest.Manifest) -> None
                 continue
         kept[item.stem] = digest
         item.thumb = f"{THUMBS}/{item.stem}.png"
+        with contextlib.suppress(OSError):
+            header = target.read_bytes()[16:24]  # the PNG's IHDR: width and height, big-endian
+            item.thumb_size = (int.from_bytes(header[:4], "big"), int.from_bytes(header[4:], "big"))
     for path in folder.glob("*.png"):
         if path.stem not in kept and manifest.safe_stem(path.stem):
             with contextlib.suppress(OSError):
