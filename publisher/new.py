@@ -94,6 +94,13 @@ def create(project: content.Project, stem: str, today: datetime.date) -> tuple[P
     limits = {"standard": 4, "large-print": 8}
     replacements.append((r"^max_pages: .*$", "max_pages: {" + ", ".join(f"{e}: {limits.get(e, 8)}" for e in chosen)
                          + "}"))
+    # The example credits people of the shipped people.yaml; another project's people stand in for them.
+    people, _ = content.load_people(project)
+    ids = sorted(people or {})
+    for role, pick in (("authors", 0), ("reviewers", 1)):
+        named = re.search(rf"^  {role}: \[([^\]]*)\]", text, re.MULTILINE)
+        if ids and named and any(i.strip() not in ids for i in named.group(1).split(",")):
+            replacements.append((rf"^  {role}: \[[^\]]*\]", f"  {role}: [{ids[min(pick, len(ids) - 1)]}]"))
     for pattern, replacement in replacements:
         text, count = re.subn(pattern, replacement, text, count=1, flags=re.MULTILINE)
         assert count == 1, pattern  # the shipped example has every one of these lines
