@@ -238,6 +238,7 @@ def _serve_options(commands, name: str, summary: str, shown: str) -> argparse.Ar
                         help="the output folder to build into and serve (default: dist/ in the project)")
     parser.add_argument("-j", "--jobs", type=_positive, default=os.cpu_count() or 1, metavar="N",
                         help="render on N worker processes (default: the number of CPUs, %(default)s here)")
+    parser.add_argument("--today", type=_date, default=None, metavar="YYYY-MM-DD", help=argparse.SUPPRESS)
     return parser
 
 
@@ -277,7 +278,7 @@ def run_serve(args) -> int:
     if args.out is not None and args.out.exists() and not args.out.is_dir():
         raise UsageError(f"Error: --out '{args.out}' is a file - give a folder")
     out = settings.resolve(project, out=args.out).out
-    serve.run(project, args.host, args.port, out, args.jobs, say=lambda text: print(text, flush=True))
+    serve.run(project, args.host, args.port, out, args.jobs, args.today, say=lambda text: print(text, flush=True))
     return 0
 
 

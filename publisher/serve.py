@@ -16,8 +16,7 @@ from urllib.parse import quote, urlencode
 import jinja2
 from starlette.applications import Starlette
 from starlette.requests import Request
-from starlette.responses import FileResponse, HTMLResponse, PlainTextResponse, RedirectResponse, Response, \
-    StreamingResponse
+from starlette.responses import FileResponse, HTMLResponse, PlainTextResponse, RedirectResponse, Response, StreamingResponse
 from starlette.routing import Route
 
 from . import batch, caches, content, editions, html, manifest, outputs, site
@@ -212,12 +211,15 @@ def create_app(preview: Preview, host: str = HOST, port: int = PORT) -> Starlett
             return PlainTextResponse("Not found\n", status_code=404)
         params = request.query_params
         languages = found.languages if found else []
-        language = params.get("language") if params.get("language") in languages else (languages or [None])[0]
+        language: str | None = params.get("language") if params.get("language") in languages else \
+            next(iter(languages), None)
         links = [link for link in (found.links if found else []) if link.language == language]
         pdf_editions = [link.edition for link in links if link.format == "pdf"]
-        edition = params.get("edition") if params.get("edition") in pdf_editions else (pdf_editions or [None])[0]
+        edition: str | None = params.get("edition") if params.get("edition") in pdf_editions else \
+            next(iter(pdf_editions), None)
         built_paper = batch.resolved(project, preview.options(), brand()).paper
-        paper = params.get("paper") if params.get("paper") in editions.PAPERS else built_paper
+        paper: str = params.get("paper") or built_paper
+        paper = paper if paper in editions.PAPERS else built_paper
         pdf = next((link.href for link in links if link.format == "pdf" and link.edition == edition), None)
         if pdf and paper != built_paper:
             pdf = preview.paper_pdf(stem, paper, edition or editions.DEFAULT_EDITION)
@@ -280,7 +282,7 @@ def create_app(preview: Preview, host: str = HOST, port: int = PORT) -> Starlett
         Route("/{path:path}", static),
     ]
     app = Starlette(routes=routes)
-    app.add_middleware(Guard, hosts=allowed_hosts(host, port))  # type: ignore[arg-type]
+    app.add_middleware(Guard, hosts=allowed_hosts(host, port))
     return app
 
 
@@ -357,12 +359,12 @@ def check_host(host: str) -> str:
 
 
 def run(project: content.Project, host: str = HOST, port: int = PORT, out: Path | None = None, jobs: int = 1,
-        say=print) -> None:
+        today: datetime.date | None = None, say=print) -> None:
     """Build, then serve the preview until Ctrl-C, rebuilding on every save."""
     import uvicorn
 
     host = check_host(host)
-    preview = Preview(project, out, jobs)
+    preview = Preview(project, out, jobs, today)
     state = preview.rebuild()
     say(f"built in {state.seconds:.1f} s" + (f"; {len(state.problems) + len(state.other)} problem(s) shown on the "
                                              "page" if state.problems or state.other else ""))
@@ -371,10 +373,17 @@ def run(project: content.Project, host: str = HOST, port: int = PORT, out: Path 
                                            else "")))
     watcher.start()
     shown = f"[{host}]" if ":" in host else host
-    say(f"Previewing {project.relative(preview.out)} at http://{shown}:{port}/ - press Ctrl-C to stop")
+
+    class Server(uvicorn.Server):
+        async def startup(self, sockets=None) -> None:
+            await super().startup(sockets)
+            if self.started:  # listening: only now is the address worth giving
+                say(f"Previewing {project.relative(preview.out)} at http://{shown}:{port}/ - press Ctrl-C to stop")
+
+    # No access log: a search typed into the catalogue could hold a name, and paths say nothing useful.
     config = uvicorn.Config(create_app(preview, host, port), host=host, port=port, log_level="warning",
                             access_log=False, timeout_graceful_shutdown=1, lifespan="off")
-    server = uvicorn.Server(config)
+    server = Server(config)
     try:
         server.run()
     except KeyboardInterrupt:

@@ -64,7 +64,7 @@ class Project:
     def run(self, *args, capsys):
         """Run the command line in-process; returns (exit code, stdout, stderr) with timings replaced by 'T'."""
         args = list(args)
-        where = 1 if args[:1] in (["check"], ["email"], ["site"], ["new"]) else 0
+        where = 1 if args[:1] in (["check"], ["email"], ["site"], ["new"], ["serve"]) else 0
         args[where:where] = ["--project", str(self.root)]
         if not where and not any(a.startswith(("-j", "--jobs")) for a in args):
             args.append("-j1")
