@@ -155,8 +155,10 @@ def items(out: Path, today: datetime.date, record: manifest.Manifest | None = No
                                      edition_order.get(link.edition, 99), order.get(link.format, 99)))
         next_review = min(entry.next_review for _, entry, _ in rows)
         status, text = review_status(next_review, today)
-        found.append(Item(stem, about["title"], about["summary"], about["reference"], about["version"],
-                          list(about["keywords"]), about["language"], next_review, status, text, links))
+        item = Item(stem, about["title"], about["summary"], about["reference"], about["version"],
+                    list(about["keywords"]), about["language"], next_review, status, text, links)
+        _attach_thumbnail(Path(out), item)
+        found.append(item)
     return sorted(found, key=lambda item: (item.title.casefold(), item.stem))
 
 
@@ -178,6 +180,16 @@ def thumbnail(pdf_path: Path) -> bytes:
     return buffer.getvalue()
 
 
+def _attach_thumbnail(out: Path, item: Item) -> None:
+    """Point the item at its thumbnail, if one has been drawn, with its size in pixels."""
+    item.thumb, item.thumb_size = None, (0, 0)
+    with contextlib.suppress(OSError):
+        with open(out / THUMBS / f"{item.stem}.png", "rb") as handle:
+            header = handle.read(24)[16:24]  # the PNG's IHDR: width and height, big-endian
+        item.thumb = f"{THUMBS}/{item.stem}.png"
+        item.thumb_size = (int.from_bytes(header[:4], "big"), int.from_bytes(header[4:], "big"))
+
+
 def _thumbnails(out: Path, found: list[Item], record: manifest.Manifest) -> None:
     """Draw each leaflet's page one once per PDF version, into thumbs/; remove those of leaflets that are gone."""
     folder = Path(out) / THUMBS
@@ -189,6 +201,7 @@ def _thumbnails(out: Path, found: list[Item], record: manifest.Manifest) -> None
         drawn = {}
     kept = {}
     for item in found:
+        item.thumb, item.thumb_size = None, (0, 0)  # until this PDF's picture is known to be drawn
         pdf = next((link for link in item.links if link.format == "pdf" and link.edition == editions.DEFAULT_EDITION
                     and link.language == item.language), None)
         if pdf is None:
@@ -201,10 +214,7 @@ def _thumbnails(out: Path, found: list[Item], record: manifest.Manifest) -> None
             except Exception:  # a PDF PDFium cannot read gets no picture; the catalogue still lists it
                 continue
         kept[item.stem] = digest
-        item.thumb = f"{THUMBS}/{item.stem}.png"
-        with contextlib.suppress(OSError):
-            header = target.read_bytes()[16:24]  # the PNG's IHDR: width and height, big-endian
-            item.thumb_size = (int.from_bytes(header[:4], "big"), int.from_bytes(header[4:], "big"))
+        _attach_thumbnail(Path(out), item)
     for path in folder.glob("*.png"):
         if path.stem not in kept and manifest.safe_stem(path.stem):
             with contextlib.suppress(OSError):

@@ -249,3 +249,84 @@ def test_serve_starts_logs_no_searches_and_stops_on_ctrl_c(tmp_path):
     assert process.returncode == 0, err
     assert out.splitlines()[-1] == "Stopped."
     assert "Traceback" not in err and "Patient-Name" not in out + err
+
+
+# -- in Chromium ---------------------------------------------------------------------------
+
+from test_web import axe_violations, browser, readable  # noqa: E402,F401  (the browser fixture, shared)
+
+
+def _wait(driver, condition, seconds: float = 15):
+    from selenium.webdriver.support.ui import WebDriverWait
+    return WebDriverWait(driver, seconds, poll_frequency=0.05).until(lambda d: condition(d))
+
+
+@pytest.mark.browser
+@pytest.mark.slow
+def test_in_chromium_filter_search_preview_reload_problems_and_axe(browser, tmp_path):
+    from selenium.webdriver.common.by import By
+
+    preview = _preview(tmp_path / "proj", web=True)
+    preview.rebuild()
+    shots = os.environ.get("SCREENSHOTS")  # SCREENSHOTS=docs saves the pictures the README shows
+    with running(preview, watch=True) as base:
+        browser.execute_cdp_cmd("Emulation.clearDeviceMetricsOverride", {})
+        browser.set_window_size(1280, 1000)
+        # The catalogue, filtered by a keyword link and searched with its form; axe finds nothing.
+        browser.get(f"{base}/index.html")
+        assert browser.find_element(By.CSS_SELECTOR, ".count").text == "2 leaflets."
+        violations = axe_violations(browser)
+        assert violations == [], readable(violations)
+        browser.find_element(By.CSS_SELECTOR, ".filters summary").click()  # keywords are folded until asked for
+        browser.find_element(By.LINK_TEXT, "wrist").click()
+        assert browser.find_element(By.CSS_SELECTOR, ".count").text.startswith("1 of 2 leaflets.")
+        assert [h.text for h in browser.find_elements(By.CSS_SELECTOR, ".leaflet h2")] == ["Caring for a broken wrist"]
+        violations = axe_violations(browser)
+        assert violations == [], readable(violations)
+        browser.get(f"{base}/index.html")
+        browser.find_element(By.ID, "q").send_keys("sprained")
+        browser.find_element(By.CSS_SELECTOR, ".search button").click()
+        assert browser.find_element(By.CSS_SELECTOR, ".count").text == "1 of 2 leaflets match “sprained”."
+        if shots:
+            browser.get(f"{base}/index.html")
+            browser.save_screenshot(str(REPO / shots / "catalogue.png"))
+        # The catalogue opened from disk, as a static site, passes too.
+        browser.get((preview.out / "index.html").as_uri())
+        violations = axe_violations(browser)
+        assert violations == [], readable(violations)
+
+        # One leaflet: the PDF and the web edition side by side.
+        browser.get(f"{base}/_preview/leaflet/ankle")
+        assert browser.find_element(By.TAG_NAME, "h1").text == "Looking after a sprained ankle"
+        frames = {f.get_attribute("id"): f.get_attribute("src") for f in browser.find_elements(By.TAG_NAME, "iframe")}
+        assert frames == {"pdf-view": f"{base}/ankle.pdf", "web-view": f"{base}/ankle.html"}
+        violations = axe_violations(browser)
+        assert violations == [], readable(violations)
+
+        # Saved with a new title: the open page reloads by itself and shows it.
+        ankle = preview.project.handouts / "ankle.yaml"
+        saved = time.monotonic()
+        ankle.write_text(ANKLE.replace("title: Looking after a sprained ankle", "title: Looking after a twisted ankle"),
+                         encoding="utf-8")
+        _wait(browser, lambda d: d.find_element(By.TAG_NAME, "h1").text == "Looking after a twisted ankle")
+        reloaded = time.monotonic() - saved
+        browser.switch_to.frame(browser.find_element(By.ID, "web-view"))
+        assert browser.find_element(By.TAG_NAME, "h1").text == "Looking after a twisted ankle"
+        browser.switch_to.default_content()
+
+        # Broken: the problem appears with its line; the last good PDF stays in view.
+        ankle.write_text(ANKLE.replace("version: \"1.0\"", "version: \"1.0\"\nsumary: typo"), encoding="utf-8")
+        _wait(browser, lambda d: d.find_elements(By.CSS_SELECTOR, ".problems .where"))
+        assert browser.find_element(By.CSS_SELECTOR, ".problems .problem").text == (
+            "handouts/ankle.yaml:7:1 sumary: unknown field - did you mean 'summary'?")
+        assert browser.find_element(By.ID, "pdf-view").get_attribute("src") == f"{base}/ankle.pdf"
+        violations = axe_violations(browser)
+        assert violations == [], readable(violations)
+        if shots:
+            browser.save_screenshot(str(REPO / shots / "preview.png"))
+
+        # Fixed: the problem is gone.
+        ankle.write_text(ANKLE, encoding="utf-8")
+        _wait(browser, lambda d: not d.find_elements(By.CSS_SELECTOR, ".problems"))
+        assert browser.find_element(By.TAG_NAME, "h1").text == "Looking after a sprained ankle"
+    print(f"save to reload: {reloaded:.2f} s")
