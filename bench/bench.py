@@ -14,6 +14,14 @@ project and measures, on this machine and in this run:
   6. the web edition of all of them (`--format html`), cold, beside the PDFs;
 then repeats 1, 4 and 5 with scale x N leaflets (--scale 0 skips that).
 Machines here are shared and noisy: the ratios matter, not the seconds.
+
+    python bench/bench.py --site [-n 200]
+
+measures only the catalogue site and the live preview, on N leaflets built
+once (PDF and web page, standard edition): writing the catalogue (thumbnails
+drawn, then reused), the time from starting `build.py serve` to the first
+page served, and from saving one leaflet to the reload event every open page
+gets (then to that leaflet's preview page served again).
 """
 
 from __future__ import annotations
@@ -122,13 +130,107 @@ def campaign(n: int, jobs: int, naive: int, floor: bool) -> dict:
         return figures
 
 
+def site_campaign(n: int, jobs: int) -> dict:
+    """The catalogue site and the live preview on n leaflets."""
+    import datetime
+    import http.client
+    import re
+    import socket
+
+    from publisher import site as site_module
+    with tempfile.TemporaryDirectory() as tmp:
+        root = Path(tmp) / "project"
+        project = make_project(root, n)
+        brand = root / "brand.yaml"
+        brand.write_text(re.sub(r"(?m)^editions: .*$", "editions: [standard]", brand.read_text()))
+        figures: dict = {"n": n}
+        started = time.perf_counter()
+        run = subprocess.run([PYTHON, str(REPO / "build.py"), "--project", str(root), "-j", str(jobs), "-q"],
+                             capture_output=True, text=True)
+        figures["cold"] = time.perf_counter() - started
+        if run.returncode != 0:
+            sys.exit(f"build failed:\n{run.stderr}")
+        out = root / "dist"
+        brand_data = content.load_brand(project)[0]
+        shutil.rmtree(out / "thumbs")
+        started = time.perf_counter()
+        site_module.write(project, out, brand_data, datetime.date.today())
+        figures["site_cold"] = time.perf_counter() - started
+        started = time.perf_counter()
+        site_module.write(project, out, brand_data, datetime.date.today())
+        figures["site_warm"] = time.perf_counter() - started
+        figures["site_kb"] = sum(p.stat().st_size for p in [out / "index.html", *(out / "catalogue").iterdir(),
+                                                            *(out / "thumbs").iterdir()]) / 1024
+
+        with socket.socket() as sock:
+            sock.bind(("127.0.0.1", 0))
+            port = sock.getsockname()[1]
+        started = time.perf_counter()
+        server = subprocess.Popen([PYTHON, str(REPO / "build.py"), "--project", str(root), "serve", "--port",
+                                   str(port), "-j", str(jobs)], stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                                  text=True, env={**os.environ, "PYTHONPATH": str(REPO)})
+        try:
+            while True:
+                try:
+                    connection = http.client.HTTPConnection("127.0.0.1", port, timeout=600)
+                    connection.request("GET", "/index.html")
+                    page = connection.getresponse().read().decode()
+                    break
+                except OSError:
+                    if server.poll() is not None:
+                        sys.exit(f"serve failed:\n{server.stderr.read()}")
+                    time.sleep(0.02)
+            figures["first_page"] = time.perf_counter() - started
+            generation = re.search(r'data-generation="(\d+)"', page).group(1)
+            touched = sorted((root / "handouts").glob("*.yaml"))[0]
+            for save in ("first", "next"):  # the first save may come while serve still sets up its engine
+                if save == "next":
+                    time.sleep(1)
+                events = http.client.HTTPConnection("127.0.0.1", port, timeout=600)
+                events.request("GET", f"/_preview/events?since={generation}")
+                stream = events.getresponse()
+                stream.readline()  # the retry line: the stream is open
+                saved = time.perf_counter()
+                touch_one(root)
+                while not (line := stream.readline()).startswith(b"data: "):
+                    pass
+                generation = line.split()[1].decode()
+                figures[f"{save}_save_to_reload"] = time.perf_counter() - saved
+                connection = http.client.HTTPConnection("127.0.0.1", port, timeout=600)
+                connection.request("GET", f"/_preview/leaflet/{touched.stem}")
+                assert b"Revised" in connection.getresponse().read()
+                figures[f"{save}_save_to_page"] = time.perf_counter() - saved
+        finally:
+            server.send_signal(2)  # Ctrl-C, as a user stops it
+            try:
+                server.wait(20)
+            except subprocess.TimeoutExpired:
+                server.kill()
+                server.wait()
+        return figures
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("-n", type=int, default=200, help="leaflets to generate (default 200)")
     parser.add_argument("--naive", type=int, default=20, help="leaflets to run through the naive loop (default 20)")
     parser.add_argument("--scale", type=int, default=5, help="also measure scale x N leaflets (default 5; 0 skips)")
     parser.add_argument("--jobs", type=int, default=os.cpu_count() or 1, help="build workers (default: the CPUs)")
+    parser.add_argument("--site", action="store_true", help="measure only the catalogue site and the live preview")
     args = parser.parse_args()
+    if args.site:
+        figures = site_campaign(args.n, args.jobs)
+        print(f"machine: {os.cpu_count()} CPUs; build workers: {args.jobs}")
+        print(f"N = {figures['n']} leaflets (PDF and web page, standard edition); cold build {figures['cold']:.2f} s")
+        print(f"  catalogue site, thumbnails drawn  {figures['site_cold']:8.2f} s  "
+              f"{figures['site_cold'] / figures['n'] * 1000:6.1f} ms/leaflet ({figures['site_kb']:.0f} KB in all)")
+        print(f"  catalogue site, thumbnails kept   {figures['site_warm']:8.2f} s  "
+              f"= {figures['site_warm'] / figures['cold'] * 100:.2f}% of the cold build")
+        print(f"  serve: start to first page        {figures['first_page']:8.2f} s  (output folder already built)")
+        for save in ("first", "next"):
+            print(f"  serve: {save} save to reload event {figures[f'{save}_save_to_reload']:7.2f} s  (one leaflet of "
+                  f"{figures['n']}); to its new preview page {figures[f'{save}_save_to_page']:.2f} s")
+        return
 
     small = campaign(args.n, args.jobs, args.naive, floor=True)
     big = campaign(args.n * args.scale, args.jobs, args.naive, floor=False) if args.scale else None

@@ -333,6 +333,14 @@ class Watcher:
                 self.dirty.set()
 
     def _build(self) -> None:
+        # WeasyPrint is imported once, now, rather than on the first save: each build's workers are forked
+        # from this process, so they then start at once (the first reload would otherwise wait a second more).
+        import tempfile
+
+        from . import pdf, workers
+        with tempfile.TemporaryDirectory(prefix=f"{workers.TEMP_PREFIX}{os.getpid()}-") as folder, \
+                workers._temporary_files_in(Path(folder)):
+            pdf._weasyprint()
         while not self.preview.stopping.is_set():
             if self.dirty.wait(0.1):
                 self.dirty.clear()
