@@ -159,6 +159,8 @@ def stem_problem(stem: str) -> str | None:
     """Why a leaflet's file name (its stem) cannot name its outputs, or None."""
     if not _STEM.match(stem) or ".." in stem:
         return "use letters, digits, '-', '_' and '.'"
+    if stem.casefold() == "index":  # its web page would be the catalogue's index.html (site.py)
+        return "it would clash with the catalogue site's index.html"
     for edition in editions.EDITIONS:
         if edition != editions.DEFAULT_EDITION and stem.endswith(f".{edition}"):
             return f"it would clash with the {edition} edition of another leaflet"

@@ -20,7 +20,7 @@ from starlette.responses import FileResponse, HTMLResponse, PlainTextResponse, R
 from starlette.routing import Route
 
 from . import batch, caches, content, editions, html, manifest, outputs, site
-from .errors import Diagnostic, UsageError
+from .errors import Diagnostic, PublisherError, UsageError
 
 HOST = "127.0.0.1"
 PORT = 8000
@@ -74,8 +74,11 @@ class Preview:
             caches.clear()  # templates, schemas and fonts are read afresh: they may be what changed
             try:
                 report = batch.build(self.project, self.options())
-            except batch.OutputError as exc:
+            except PublisherError as exc:  # the output folder cannot be written, or another build holds it
                 report = batch.Report([batch.Result("dist", "failed", errors=exc.lines())], [])
+            except Exception as exc:  # a bug: shown on the page, and the next save builds again
+                report = batch.Report([batch.Result("dist", "failed", errors=[
+                    f"the build failed: {type(exc).__name__}: {exc} - please report this"])], [])
             problems, other = [], list(report.shared_errors)
             for result in report.failed:
                 problems += result.diagnostics

@@ -64,3 +64,13 @@ def test_refuses_a_name_that_cannot_name_a_leaflet(project, capsys):
         assert err.splitlines()[-1] == message
     assert list((project.root / "handouts").iterdir()) == []
     assert not (project.root / "evil.yaml").exists()
+
+
+def test_index_is_kept_for_the_catalogue(project, capsys):
+    code, out, err = project.run("new", "index", capsys=capsys)
+    assert code == 2 and err.splitlines()[-1] == ("Error: 'index' cannot name a leaflet: it would clash with the "
+                                                  "catalogue site's index.html - choose another name")
+    project.leaflet("index")
+    code, out, err = project.run(capsys=capsys)
+    assert code == 1 and ("handouts/index.yaml:1:1: file name 'index' would clash with the catalogue site's "
+                          "index.html - rename the file") in (out + err).splitlines()
