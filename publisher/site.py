@@ -50,7 +50,7 @@ class Item:
     language: str  # the leaflet's own language
     next_review: str
     status: str  # a key of STATUSES
-    status_text: str  # "Review due in 40 days"
+    status_text: str  # "due in 40 days", after the label "Review"
     links: list  # of Link, ordered by language, edition, format
     thumb: str | None = None  # relative to the output folder
     thumb_size: tuple = (0, 0)  # its width and height in pixels
@@ -113,11 +113,11 @@ def review_status(next_review: str, today: datetime.date) -> tuple[str, str]:
     found: list[str] = []
     governance.add_date_findings(lambda rule, message: found.append(rule), due, today)
     if "review-overdue" in found:
-        return "overdue", f"Review overdue since {html.longdate(next_review)}"
+        return "overdue", f"overdue (was due {html.longdate(next_review)})"
     if "review-due-soon" in found:
         days = (due - today).days
-        return "due-soon", "Review due today" if days == 0 else f"Review due in {days} day{'s' if days != 1 else ''}"
-    return "current", f"Next review {html.longdate(next_review)}"
+        return "due-soon", "due today" if days == 0 else f"due in {days} day{'s' if days != 1 else ''}"
+    return "current", f"next due {html.longdate(next_review)}"
 
 
 def _about(entries: list[manifest.Entry], stem: str) -> dict:
