@@ -62,6 +62,15 @@ def test_the_catalogue_is_served_with_a_search_form_and_previews(client):
     assert client.get("/_preview/preview.js").headers["content-type"].startswith("text/javascript")
 
 
+def test_a_search_is_text_and_a_foreign_host_is_refused(client):
+    page = client.get("/index.html", params={"q": "<script>alert(1)</script>"}).text
+    assert "<script>alert" not in page and "“&lt;script&gt;alert(1)&lt;/script&gt;”" in page
+    assert page.count("<script") == 1  # the reload script, nothing else
+    refused = client.get("/index.html", headers={"host": "evil.example"})
+    assert refused.status_code == 421 and refused.headers["content-security-policy"] == serve.CSP
+    assert client.get("/index.html", headers={"host": "localhost:8000"}).status_code == 200
+
+
 @pytest.mark.parametrize("path", ["/index.html", "/ankle.pdf", "/nothing-here.pdf", "/_preview/leaflet/ankle"])
 def test_security_headers_on_every_response(client, path):
     headers = client.get(path).headers
