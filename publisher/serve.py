@@ -67,25 +67,38 @@ class Preview:
     def options(self, **changes) -> batch.Options:
         return batch.Options(**{"out": self.out, "jobs": self.jobs, "today": self.today, **changes})
 
-    def rebuild(self) -> State:
-        """Build the whole catalogue (only what changed is made again) and tell every open page."""
+    def rebuild(self, quick_first: bool = False) -> State:
+        """Build the whole catalogue (only what changed is made again) and tell every open page.
+
+        `quick_first`: make the formats made in this process (the web edition) first and tell the pages, so a
+        save shows its text and its problems at once; the PDFs follow, and the pages reload again.
+        """
         with self.lock:
-            self.state.building = True
             caches.clear()  # templates, schemas and fonts are read afresh: they may be what changed
-            try:
-                report = batch.build(self.project, self.options())
-            except PublisherError as exc:  # the output folder cannot be written, or another build holds it
-                report = batch.Report([batch.Result("dist", "failed", errors=exc.lines())], [])
-            except Exception as exc:  # a bug: shown on the page, and the next save builds again
-                report = batch.Report([batch.Result("dist", "failed", errors=[
-                    f"the build failed: {type(exc).__name__}: {exc} - please report this"])], [])
-            problems, other = [], list(report.shared_errors)
-            for result in report.failed:
-                problems += result.diagnostics
-                shown = {str(d) for d in result.diagnostics}
-                other += [line for line in result.errors if line not in shown]
-            self.state = State(self.state.generation + 1, sorted(set(problems)), other, False, report.seconds)
-            return self.state
+            if quick_first:
+                brand = content.load_brand(self.project)[0]
+                made = batch.resolved(self.project, self.options(), brand).formats if brand else ()
+                quick = tuple(o.name for o in made if o.render is not None)
+                if quick and len(quick) < len(made):
+                    self._build(self.options(formats=quick))
+            return self._build(self.options())
+
+    def _build(self, options: batch.Options) -> State:
+        self.state.building = True
+        try:
+            report = batch.build(self.project, options)
+        except PublisherError as exc:  # the output folder cannot be written, or another build holds it
+            report = batch.Report([batch.Result("dist", "failed", errors=exc.lines())], [])
+        except Exception as exc:  # a bug: shown on the page, and the next save builds again
+            report = batch.Report([batch.Result("dist", "failed", errors=[
+                f"the build failed: {type(exc).__name__}: {exc} - please report this"])], [])
+        problems, other = [], list(report.shared_errors)
+        for result in report.failed:
+            problems += result.diagnostics
+            shown = {str(d) for d in result.diagnostics}
+            other += [line for line in result.errors if line not in shown]
+        self.state = State(self.state.generation + 1, sorted(set(problems)), other, False, report.seconds)
+        return self.state
 
     def paper_pdf(self, stem: str, paper: str, edition: str) -> str | None:
         """Build one leaflet's PDF on another paper, inside the output folder: its path from there, or None."""
@@ -347,7 +360,7 @@ class Watcher:
         while not self.preview.stopping.is_set():
             if self.dirty.wait(0.1):
                 self.dirty.clear()
-                self.on_build(self.preview.rebuild())
+                self.on_build(self.preview.rebuild(quick_first=True))
 
     def stop(self) -> None:
         self.preview.stopping.set()
