@@ -158,6 +158,27 @@ def test_problems_show_with_their_place_and_go_when_fixed(tmp_path):
         assert "problem" not in client.get("/index.html").text
 
 
+def test_after_a_save_the_web_edition_comes_first_then_the_pdfs(tmp_path, monkeypatch):
+    preview = _preview(tmp_path / "proj", web=True)
+    preview.rebuild()
+    seen = []
+    real = serve.Preview._build
+
+    def build(self, options):
+        state = real(self, options)
+        seen.append((options.formats, "twisted" in (self.out / "ankle.html").read_text(),
+                     (self.out / "ankle.pdf").read_bytes()))
+        return state
+    before = (preview.out / "ankle.pdf").read_bytes()
+    (preview.project.handouts / "ankle.yaml").write_text(ANKLE.replace("sprained", "twisted"), encoding="utf-8")
+    generation = preview.state.generation
+    monkeypatch.setattr(serve.Preview, "_build", build)
+    state = preview.rebuild(quick_first=True)
+    assert state.generation == generation + 2  # two reloads
+    assert [(formats, changed) for formats, changed, _ in seen] == [(("html",), True), (None, True)]
+    assert seen[0][2] == before != seen[1][2]  # the PDF changed in the second step only
+
+
 # -- a real server -------------------------------------------------------------------------
 
 
