@@ -199,7 +199,7 @@ def running(preview: serve.Preview, watch: bool = False):
     server = uvicorn.Server(config)
     thread = threading.Thread(target=server.run, daemon=True)
     thread.start()
-    watcher = serve.Watcher(preview)
+    watcher = preview.watcher = serve.Watcher(preview)  # type: ignore[attr-defined]  # for settled()
     try:
         deadline = time.monotonic() + 20
         while not server.started:
@@ -294,6 +294,14 @@ def _wait(driver, condition, seconds: float = 15):
         NoSuchElementException, StaleElementReferenceException)).until(lambda d: condition(d))
 
 
+def settled(driver, preview) -> bool:
+    """Whether no build is running or waiting and the page shown was made after the last one (it reloads twice)."""
+    from selenium.webdriver.common.by import By
+    shown = driver.find_element(By.CSS_SELECTOR, "script[data-generation]").get_attribute("data-generation")
+    return not preview.lock.locked() and not preview.watcher.dirty.is_set() and \
+        shown == str(preview.state.generation) and driver.execute_script("return document.readyState") == "complete"
+
+
 @pytest.mark.browser
 @pytest.mark.slow
 def test_in_chromium_filter_search_preview_reload_problems_and_axe(browser, tmp_path):
@@ -312,14 +320,14 @@ def test_in_chromium_filter_search_preview_reload_problems_and_axe(browser, tmp_
         assert violations == [], readable(violations)
         browser.find_element(By.CSS_SELECTOR, ".filters summary").click()  # keywords are folded until asked for
         browser.find_element(By.LINK_TEXT, "wrist").click()
-        assert browser.find_element(By.CSS_SELECTOR, ".count").text.startswith("1 of 2 leaflets.")
+        _wait(browser, lambda d: d.find_element(By.CSS_SELECTOR, ".count").text.startswith("1 of 2 leaflets."))
         assert [h.text for h in browser.find_elements(By.CSS_SELECTOR, ".leaflet h2")] == ["Caring for a broken wrist"]
         violations = axe_violations(browser)
         assert violations == [], readable(violations)
         browser.get(f"{base}/index.html")
         browser.find_element(By.ID, "q").send_keys("sprained")
         browser.find_element(By.CSS_SELECTOR, ".search button").click()
-        assert browser.find_element(By.CSS_SELECTOR, ".count").text == "1 of 2 leaflets match “sprained”."
+        _wait(browser, lambda d: d.find_element(By.CSS_SELECTOR, ".count").text == "1 of 2 leaflets match “sprained”.")
         if shots:
             browser.get(f"{base}/index.html")
             browser.save_screenshot(str(REPO / shots / "catalogue.png"))
@@ -343,6 +351,7 @@ def test_in_chromium_filter_search_preview_reload_problems_and_axe(browser, tmp_
                          encoding="utf-8")
         _wait(browser, lambda d: d.find_element(By.TAG_NAME, "h1").text == "Looking after a twisted ankle")
         reloaded = time.monotonic() - saved
+        _wait(browser, lambda d: settled(d, preview))
         web = _wait(browser, lambda d: d.find_element(By.ID, "web-view"))
         browser.switch_to.frame(web)
         _wait(browser, lambda d: d.find_element(By.TAG_NAME, "h1").text == "Looking after a twisted ankle")
@@ -352,6 +361,7 @@ def test_in_chromium_filter_search_preview_reload_problems_and_axe(browser, tmp_
         ankle.write_text(ANKLE.replace("version: \"1.0\"", "version: \"1.0\"\nsumary: typo"), encoding="utf-8")
         _wait(browser, lambda d: d.find_element(By.CSS_SELECTOR, ".problems .problem").text == (
             "handouts/ankle.yaml:7:1 sumary: unknown field - did you mean 'summary'?"))
+        _wait(browser, lambda d: settled(d, preview))
         _wait(browser, lambda d: d.find_element(By.ID, "pdf-view").get_attribute("src") == f"{base}/ankle.pdf")
         violations = axe_violations(browser)
         assert violations == [], readable(violations)
