@@ -388,6 +388,11 @@ def run(project: content.Project, host: str = HOST, port: int = PORT, out: Path 
     import uvicorn
 
     host = check_host(host)
+    missing = [name for name in ("templates/site/catalogue.html", f"templates/site/{SCRIPT}", "styles/site.css")
+               if not (project.root / name).is_file()]
+    if missing:
+        raise PublisherError(f"Error: {missing[0]} is missing from the project - copy templates/site/ and "
+                             "styles/site.css from the tool's own project to preview this one")
     preview = Preview(project, out, jobs, today)
     state = preview.rebuild()
     say(f"built in {state.seconds:.1f} s" + (f"; {len(state.problems) + len(state.other)} problem(s) shown on the "

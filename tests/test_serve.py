@@ -250,6 +250,14 @@ def test_host_must_be_one_address(project, capsys):
                                         "(the default), or the IP address of one of this machine's network interfaces")
 
 
+def test_a_project_without_the_site_templates_is_told_what_to_copy(project, capsys):
+    import shutil
+    shutil.rmtree(project.root / "templates" / "site")
+    code, out, err = project.run("serve", "--port", "8999", capsys=capsys)
+    assert (code, err) == (1, "Error: templates/site/catalogue.html is missing from the project - copy "
+                              "templates/site/ and styles/site.css from the tool's own project to preview this one\n")
+
+
 @pytest.mark.slow
 @pytest.mark.skipif(sys.platform == "win32", reason="Ctrl-C is sent as SIGINT")
 def test_serve_starts_logs_no_searches_and_stops_on_ctrl_c(tmp_path):
