@@ -207,12 +207,21 @@ def create_app(preview: Preview, host: str = HOST, port: int = PORT) -> Starlett
     def brand() -> dict | None:
         return content.load_brand(project)[0]
 
-    def catalogue(request: Request) -> Response:
+    def catalogue(request: Request, page_name: str | None = None) -> Response:
+        """The catalogue or one of its filter pages, made afresh: with a search form, previews and problems."""
         query = request.query_params.get("q", "").strip()[:200] or None
         found = site.items(preview.out, preview.today)
+        groups = site.filters(found)
+        current = None
+        if page_name is not None:
+            current = next((f for kind in groups.values() for f in kind if f.file == page_name), None)
+            if current is None:
+                return PlainTextResponse("Not found\n", status_code=404)
         state = preview.state
-        page = site.render(project, brand(), found, site.filters(found), query=query, search="index.html",
-                           preview=f"{ASSETS}leaflet/", extra_head=_script_tag(state.generation))
+        # Rendered here rather than served from disk: the search form needs this server, and the static
+        # pages' own search script must not run in the preview, whose only script is the reload.
+        page = site.render(project, brand(), found, groups, "../" if current else "", current, query=query,
+                           search="/index.html", preview=f"{ASSETS}leaflet/", extra_head=_script_tag(state.generation))
         page = page.replace("<main id=\"main\">", "<main id=\"main\">" + _problems_html(project, state.problems,
                                                                                        state.other), 1)
         return HTMLResponse(page)
@@ -284,6 +293,8 @@ def create_app(preview: Preview, host: str = HOST, port: int = PORT) -> Starlett
             if path == "/":
                 return RedirectResponse("/index.html", status_code=307)
             return catalogue(request)
+        if path.startswith(f"/{site.PAGES}/") and path.endswith(".html"):
+            return catalogue(request, path.removeprefix(f"/{site.PAGES}/"))
         found = safe_file(preview.out, request.scope["path"])
         if found is None:
             return PlainTextResponse("Not found\n", status_code=404)

@@ -19,6 +19,7 @@ INDEX = "index.html"
 PAGES = "catalogue"  # filter pages and the stylesheet, in a folder of their own: no leaflet stem can clash
 THUMBS = "thumbs"
 STYLESHEET = "site.css"
+SCRIPT = "search.js"  # the static catalogue's search as you type; never needed (see templates/site/)
 THUMB_SCALE = 0.25  # 1/4 of 72 dpi: an A4 page one becomes 149 x 210 px
 _THUMB_RECORD = ".sources.json"  # stem -> digest of the PDF each thumbnail was drawn from
 STATUSES = {"current": "Review not due yet", "due-soon": "Review due soon", "overdue": "Review overdue"}
@@ -63,10 +64,14 @@ class Item:
     def editions(self) -> list[str]:
         return list(dict.fromkeys(link.edition for link in self.links))
 
+    @property
+    def search_text(self) -> str:
+        """What a search looks in: the title, summary, reference and keywords, in lower case."""
+        return " ".join([self.title, self.summary, self.reference, *self.keywords]).lower()
+
     def matches(self, query: str) -> bool:
         """Whether every word of `query` is in the title, summary, reference or keywords (any case)."""
-        text = " ".join([self.title, self.summary, self.reference, *self.keywords]).casefold()
-        return all(word in text for word in query.casefold().split())
+        return all(word in self.search_text for word in query.lower().split())
 
 
 def size_text(size: int) -> str:
@@ -294,6 +299,7 @@ def write(project: Project, out: Path, brand: dict | None, today: datetime.date,
     files = {f"{PAGES}/{f.file}": render(project, brand, found, groups, "../", f)
              for kind in groups.values() for f in kind}
     _write_if_changed(pages / STYLESHEET, (project.styles / STYLESHEET).read_bytes())
+    _write_if_changed(pages / SCRIPT, (project.templates / "site" / SCRIPT).read_bytes())
     for name, text in {**wanted, **files}.items():
         _write_if_changed(out / name, text.encode("utf-8"))
     for path in pages.glob("*.html"):  # filter pages no leaflet needs any more

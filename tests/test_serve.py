@@ -53,12 +53,18 @@ def test_the_catalogue_is_served_with_a_search_form_and_previews(client):
     page = client.get("/index.html?q=wrist")
     assert page.status_code == 200
     assert "1 of 2 leaflets match “wrist”." in page.text
-    assert '<form class="search" role="search" method="get" action="index.html">' in page.text
+    assert '<form class="search" role="search" method="get" action="/index.html">' in page.text
     assert '<a href="/_preview/leaflet/wrist">Preview Caring for a broken wrist side by side</a>' in page.text
     assert client.get("/", follow_redirects=False).headers["location"] == "/index.html"
-    # Static pages of the output folder get the reload script, and nothing else changes in them.
+    # Filter pages are made afresh too: the search form, no search script, only the reload script.
     filtered = client.get("/catalogue/keyword-ankle.html").text
     assert filtered.count("<script") == 1 and 'src="/_preview/preview.js"' in filtered
+    assert '<form class="search" role="search" method="get" action="/index.html">' in filtered
+    assert "1 of 2 leaflets." in filtered and "search.js" not in filtered
+    assert client.get("/catalogue/keyword-nothing.html").status_code == 404
+    # Other pages of the output folder get the reload script, and nothing else changes in them.
+    web = client.get("/ankle.pdf")
+    assert web.status_code == 200
     assert client.get("/_preview/preview.js").headers["content-type"].startswith("text/javascript")
 
 

@@ -110,10 +110,15 @@ def test_filter_pages_by_status_keyword_and_language(built):
     assert "2 of 3 leaflets." in _squash(page)
     assert '<a href="../catalogue/keyword-ankle.html" aria-current="page">ankle</a> (2)' in page
     assert '<a href="../ankle.pdf" hreflang="en-GB">PDF, standard edition</a>' in page
-    # With JavaScript off nothing is lost: there is no script at all, and text search is the browser's Find.
-    for path in [built / "index.html", *pages.glob("*.html")]:
-        assert "<script" not in _text(path)
-    assert "use your browser’s Find (Ctrl+F" in _text(built / "index.html")
+    # One script, which only improves the page: a search form it shows; without it, the browser's Find.
+    for path in pages.glob("*.html"):
+        assert re.findall(r"<script[^>]*>", _text(path)) == ['<script src="../catalogue/search.js" defer>']
+    page = _text(built / "index.html")
+    assert re.findall(r"<script[^>]*>", page) == ['<script src="catalogue/search.js" defer>']
+    assert '<form class="search" role="search" hidden data-filter>' in page
+    assert "use your browser’s Find (Ctrl+F" in page
+    assert '<li class="leaflet" id="wrist" data-text="caring for a broken wrist most sprains get better on their own ' \
+           'in a few weeks. tst-0002 wrist plaster cast">' in page
 
 
 def test_same_inputs_same_bytes(built, tmp_path):
@@ -123,7 +128,7 @@ def test_same_inputs_same_bytes(built, tmp_path):
     assert batch.build(content.Project(again.root), options).ok
     files = sorted(p.relative_to(built) for p in built.rglob("*") if p.is_file() and not p.name.startswith("."))
     site_files = [f for f in files if f.parts[0] in ("catalogue", "thumbs") or f.name == "index.html"]
-    assert len(site_files) == 1 + 8 + 1 + 3  # index, filter pages, stylesheet, thumbnails
+    assert len(site_files) == 1 + 8 + 2 + 3  # index, filter pages, stylesheet and script, thumbnails
     for name in site_files:
         assert (again.root / "dist" / name).read_bytes() == (built / name).read_bytes(), name
     # Written again over itself, nothing changes either.
@@ -248,3 +253,42 @@ def test_site_merges_ci_shards(project, capsys, tmp_path):
     code, out, err = project.run("site", "--merge", str(tmp_path / "nowhere"), capsys=capsys)
     assert code == 2 and err.endswith("Error: --merge '" + str(tmp_path / "nowhere") + "' is not a folder - give the "
                                       "output folders to merge\n")
+
+
+# -- in Chromium, opened from disk ---------------------------------------------------------
+
+from test_web import axe_violations, browser, readable  # noqa: E402,F401  (the browser fixture, shared)
+
+
+def _shown_titles(driver) -> list[str]:
+    from selenium.webdriver.common.by import By
+    return [h.text for h in driver.find_elements(By.CSS_SELECTOR, ".leaflet h2") if h.is_displayed()]
+
+
+@pytest.mark.browser
+@pytest.mark.slow
+def test_in_chromium_the_static_catalogue_searches_as_you_type_and_works_without_script(browser, built):
+    from selenium.webdriver.common.by import By
+
+    browser.execute_cdp_cmd("Emulation.clearDeviceMetricsOverride", {})
+    browser.get((built / "index.html").as_uri())
+    box = browser.find_element(By.ID, "q")
+    assert box.is_displayed() and not browser.find_element(By.CSS_SELECTOR, ".tip").is_displayed()
+    box.send_keys("Plaster")
+    assert _shown_titles(browser) == ["After an ankle operation", "Caring for a broken wrist"]
+    assert browser.find_element(By.CSS_SELECTOR, ".count").text == "2 of 3 leaflets match “Plaster”."
+    violations = axe_violations(browser)
+    assert violations == [], readable(violations)
+    try:
+        browser.execute_cdp_cmd("Emulation.setScriptExecutionDisabled", {"value": True})
+        browser.get((built / "catalogue" / "keyword-ankle.html").as_uri())
+        # No form that cannot work; the hint to use the browser's Find instead; filters are plain links.
+        assert not browser.find_element(By.CSS_SELECTOR, "form.search").is_displayed()
+        assert browser.find_element(By.CSS_SELECTOR, ".tip").is_displayed()
+        assert _shown_titles(browser) == ["After an ankle operation", "Looking after a sprained ankle"]
+        browser.find_element(By.LINK_TEXT, "Review due soon").click()
+        assert _shown_titles(browser) == ["Caring for a broken wrist"]
+        browser.find_element(By.PARTIAL_LINK_TEXT, "All leaflets").click()
+        assert len(_shown_titles(browser)) == 3
+    finally:
+        browser.execute_cdp_cmd("Emulation.setScriptExecutionDisabled", {"value": False})
