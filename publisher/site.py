@@ -149,7 +149,8 @@ def items(out: Path, today: datetime.date, record: manifest.Manifest | None = No
     edition_order = {name: i for i, name in enumerate(editions.EDITIONS)}
     found = []
     for stem, rows in by_stem.items():
-        about = _about([entry for _, entry, _ in rows], stem)
+        # The leaflet's own language first: a translation's entry may record its translated title.
+        about = _about([entry for _, entry, parsed in sorted(rows, key=lambda row: row[2][2] is not None)], stem)
         links = []
         for key, entry, (output, edition, language) in rows:
             language = language or about["language"]
