@@ -25,6 +25,14 @@ COPIES of each) beside the English one, PDF and web.
 `--desk SENDS` instead measures the clinic desk alone: page latency, printing,
 and SENDS concurrent sends to a local SMTP server.
 Machines here are shared and noisy: the ratios matter, not the seconds.
+
+    python bench/bench.py --site [-n 200]
+
+measures only the catalogue site and the live preview, on N leaflets built
+once (PDF and web page, standard edition): writing the catalogue (thumbnails
+drawn, then reused), the time from starting `build.py serve` to the first
+page served, and from saving one leaflet to the reload event every open page
+gets (then to that leaflet's preview page served again).
 """
 
 from __future__ import annotations
@@ -288,6 +296,94 @@ def print_editions(figures: dict, jobs: int) -> None:
           f"  = {figures['after'] / figures['before']:.2f}x")
 
 
+def site_campaign(n: int, jobs: int) -> dict:
+    """The catalogue site and the live preview on n leaflets."""
+    import datetime
+    import http.client
+    import re
+    import socket
+
+    from publisher import site as site_module
+    with tempfile.TemporaryDirectory() as tmp:
+        root = Path(tmp) / "project"
+        project = make_project(root, n)
+        brand = root / "brand.yaml"
+        brand.write_text(re.sub(r"(?m)^editions: .*$", "editions: [standard]", brand.read_text()))
+        figures: dict = {"n": n}
+        started = time.perf_counter()
+        run = subprocess.run([PYTHON, str(REPO / "build.py"), "--project", str(root), "-j", str(jobs), "-q"],
+                             capture_output=True, text=True)
+        figures["cold"] = time.perf_counter() - started
+        if run.returncode != 0:
+            sys.exit(f"build failed:\n{run.stderr}")
+        out = root / "dist"
+        brand_data = content.load_brand(project)[0]
+        shutil.rmtree(out / "thumbs")
+        started = time.perf_counter()
+        site_module.write(project, out, brand_data, datetime.date.today())
+        figures["site_cold"] = time.perf_counter() - started
+        started = time.perf_counter()
+        site_module.write(project, out, brand_data, datetime.date.today())
+        figures["site_warm"] = time.perf_counter() - started
+        figures["site_kb"] = sum(p.stat().st_size for p in [out / "index.html", *(out / "catalogue").iterdir(),
+                                                            *(out / "thumbs").iterdir()]) / 1024
+
+        with socket.socket() as sock:
+            sock.bind(("127.0.0.1", 0))
+            port = sock.getsockname()[1]
+        started = time.perf_counter()
+        said = open(Path(tmp) / "serve.txt", "w+")  # a file, not a pipe nobody reads: it never fills up
+        server = subprocess.Popen([PYTHON, str(REPO / "build.py"), "--project", str(root), "serve", "--port",
+                                   str(port), "-j", str(jobs)], stdout=said, stderr=subprocess.STDOUT,
+                                  text=True, env={**os.environ, "PYTHONPATH": str(REPO)})
+        try:
+            while True:
+                try:
+                    connection = http.client.HTTPConnection("127.0.0.1", port, timeout=600)
+                    connection.request("GET", "/index.html")
+                    page = connection.getresponse().read().decode()
+                    break
+                except OSError:
+                    if server.poll() is not None:
+                        sys.exit(f"serve failed:\n{(Path(tmp) / 'serve.txt').read_text()}")
+                    time.sleep(0.02)
+            figures["first_page"] = time.perf_counter() - started
+            generation = re.search(r'data-generation="(\d+)"', page).group(1)
+            touched = sorted((root / "handouts").glob("*.yaml"))[0]
+            for save in ("first", "next"):  # the first save may come while serve still sets up its engine
+                if save == "next":
+                    time.sleep(1)
+                saved = None
+                # Two reloads: the web edition and the problems first, then the PDFs.
+                for reload in ("reload", "pdf_reload"):
+                    events = http.client.HTTPConnection("127.0.0.1", port, timeout=600)
+                    events.request("GET", f"/_preview/events?since={generation}")
+                    stream = events.getresponse()
+                    stream.readline()  # the retry line: the stream is open
+                    if saved is None:
+                        saved = time.perf_counter()
+                        touch_one(root)
+                    while not (line := stream.readline()).startswith(b"data: "):
+                        pass
+                    generation = line.split()[1].decode()
+                    figures[f"{save}_save_to_{reload}"] = time.perf_counter() - saved
+                    if reload == "reload":
+                        connection = http.client.HTTPConnection("127.0.0.1", port, timeout=600)
+                        connection.request("GET", f"/_preview/leaflet/{touched.stem}")
+                        assert b"Revised" in connection.getresponse().read()
+                        figures[f"{save}_save_to_page"] = time.perf_counter() - saved
+        finally:
+            server.send_signal(2)  # Ctrl-C, as a user stops it
+            try:
+                server.wait(20)
+            except subprocess.TimeoutExpired:
+                server.kill()
+                server.wait()
+            said.close()
+        figures["serve_said"] = (Path(tmp) / "serve.txt").read_text()
+        return figures
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("-n", type=int, default=200, help="leaflets to generate (default 200)")
@@ -301,6 +397,7 @@ def main() -> None:
     parser.add_argument("--editions-only", action="store_true", help="measure braille and audio alone")
     parser.add_argument("--desk", type=int, default=0, metavar="SENDS",
                         help="measure the clinic desk alone (page latency, SENDS concurrent sends), nothing else")
+    parser.add_argument("--site", action="store_true", help="measure only the catalogue site and the live preview")
     args = parser.parse_args()
     if args.desk:
         print_desk(desk(args.desk))
@@ -312,6 +409,21 @@ def main() -> None:
     if args.editions_only:
         print(f"machine: {os.cpu_count()} CPUs; build workers: {args.jobs}")
         print_editions(alternative_editions(args.editions, args.jobs), args.jobs)
+        return
+    if args.site:
+        figures = site_campaign(args.n, args.jobs)
+        print(f"machine: {os.cpu_count()} CPUs; build workers: {args.jobs}")
+        print(f"N = {figures['n']} leaflets (PDF and web page, standard edition); cold build {figures['cold']:.2f} s")
+        print(f"  catalogue site, thumbnails drawn  {figures['site_cold']:8.2f} s  "
+              f"{figures['site_cold'] / figures['n'] * 1000:6.1f} ms/leaflet ({figures['site_kb']:.0f} KB in all)")
+        print(f"  catalogue site, thumbnails kept   {figures['site_warm']:8.2f} s  "
+              f"= {figures['site_warm'] / figures['cold'] * 100:.2f}% of the cold build")
+        print(f"  serve: start to first page        {figures['first_page']:8.2f} s  (output folder already built)")
+        print("  serve said: " + "; ".join(figures["serve_said"].splitlines()))
+        for save in ("first", "next"):
+            print(f"  serve: {save} save to reload event {figures[f'{save}_save_to_reload']:7.2f} s  (one leaflet of "
+                  f"{figures['n']}: web edition and problems); to its new preview page "
+                  f"{figures[f'{save}_save_to_page']:.2f} s; to the PDF's reload {figures[f'{save}_save_to_pdf_reload']:.2f} s")
         return
 
     small = campaign(args.n, args.jobs, args.naive, floor=True)

@@ -11,7 +11,7 @@ import re
 import time
 from pathlib import Path
 
-from . import archive, content, editions, governance, html, manifest, outputs, pdf, settings, workers
+from . import archive, content, editions, governance, html, manifest, markdown, outputs, pdf, settings, site, workers
 from .errors import Diagnostic, Problem, PublisherError, UsageError, from_dict, policy
 
 
@@ -28,6 +28,8 @@ class Result:
     errors: list = dataclasses.field(default_factory=list)  # of str
     warnings: list = dataclasses.field(default_factory=list)  # of str
     language: str = ""  # of the output: the leaflet's language tag (empty when the leaflet could not be read)
+    # The errors that are located in a file, kept structured (for the preview server's pages).
+    diagnostics: list = dataclasses.field(default_factory=list)  # of Diagnostic
 
 
 @dataclasses.dataclass
@@ -79,6 +81,7 @@ class Options:
     today: datetime.date = dataclasses.field(default_factory=datetime.date.today)
     allow_expired: bool = False  # build overdue leaflets, marked as overdue
     lock_timeout: float | None = LOCK_TIMEOUT  # seconds to wait for another build into the same folder
+    site: bool = True  # a full build (not a shard's) also writes the catalogue site, index.html
 
 
 def output_key(stem: str, edition: str) -> str:
@@ -94,7 +97,8 @@ def resolved(project: content.Project, options: Options, brand: dict | None) -> 
 
 def invalid(catalogue: content.Catalogue) -> list:
     """A failed Result for each leaflet that did not validate."""
-    return [Result(catalogue.project.relative(path), "failed", errors=[str(p) for p in problems])
+    return [Result(catalogue.project.relative(path), "failed", errors=[str(p) for p in problems],
+                   diagnostics=[p for p in problems if isinstance(p, Diagnostic)])
             for path, problems in catalogue.failures.items()]
 
 
@@ -162,22 +166,33 @@ def _output_error(project: content.Project, out: Path, exc: OSError, what: str,
     return OutputError(f"Error: {what} the output folder {project.relative(out)}: {exc.strerror or exc} - {fix}")
 
 
-def _stem_problem(path: Path, project: content.Project) -> Problem | None:
-    """Why a leaflet's file name cannot name its PDFs, or None."""
-    stem = Path(path).stem
+def stem_problem(stem: str) -> str | None:
+    """Why a leaflet's file name (its stem) cannot name its outputs, or None."""
     if not _STEM.match(stem) or ".." in stem:
-        return Problem(project.relative(path), 1, 1, "", f"file name '{stem}' cannot name a PDF - rename the file "
-                                                         "using letters, digits, '-', '_' and '.'")
+        return "use letters, digits, '-', '_' and '.'"
+    if stem.casefold() == "index":  # its web page would be the catalogue's index.html (site.py)
+        return "it would clash with the catalogue site's index.html"
     for edition in editions.EDITIONS:
         if edition != editions.DEFAULT_EDITION and stem.endswith(f".{edition}"):
-            return Problem(project.relative(path), 1, 1, "", f"file name '{stem}' would clash with the {edition} "
-                                                             "edition of another leaflet - rename the file")
+            return f"it would clash with the {edition} edition of another leaflet"
     for output in outputs.REGISTRY.values():
         inner = output.suffix.rsplit(".", 1)[0]  # ".preview" of ".preview.html"
         if inner and stem.endswith(inner):
-            return Problem(project.relative(path), 1, 1, "", f"file name '{stem}' would clash with the {output.name} "
-                                                             "output of another leaflet - rename the file")
+            return f"it would clash with the {output.name} output of another leaflet"
     return None
+
+
+def _stem_problem(path: Path, project: content.Project) -> Problem | None:
+    """Why a leaflet's file name cannot name its PDFs, or None."""
+    stem = Path(path).stem
+    problem = stem_problem(stem)
+    if problem is None:
+        return None
+    if problem.startswith("use "):
+        message = f"file name '{stem}' cannot name a PDF - rename the file {problem.replace('use', 'using', 1)}"
+    else:
+        message = f"file name '{stem}' would {problem.removeprefix('it would ')} - rename the file"
+    return Problem(project.relative(path), 1, 1, "", message)
 
 
 def _build(project, options, paths, emit, on_start, on_shared, started) -> Report:
@@ -252,7 +267,7 @@ def _build(project, options, paths, emit, on_start, on_shared, started) -> Repor
             overdue=leaflet.overdue, warnings=[dataclasses.asdict(w) for w in warnings], waived=leaflet.waived,
             people={pid: manifest.digest_json(people[pid]) for pid in leaflet.people_ids()},
             images=images[leaflet.stem], brand=brand_digest, shared=shared, digest=digest, pages=pages, bytes=size,
-            language=leaflet.language, translation_of=leaflet.translation_of or "")
+            language=leaflet.language, translation_of=leaflet.translation_of or "", about=about(leaflet))
 
     def finished(outcome: workers.Outcome) -> None:
         leaflet = by_key[outcome.stem]
@@ -340,8 +355,21 @@ def _build(project, options, paths, emit, on_start, on_shared, started) -> Repor
         raise _output_error(project, out, exc, "could not save the build manifest in",
                             "free some space or fix the folder's permissions; the PDFs are in place, and the next "
                             "build renders them again") from None
+    if paths is None and options.shard is None and options.site:
+        try:
+            site.write(project, out, brand, options.today, record)
+        except OSError as exc:
+            raise _output_error(project, out, exc, "could not write the catalogue site (index.html) in") from None
     return Report(sorted(results, key=lambda r: (r.name, r.output or "")), shared_errors,
                   time.perf_counter() - started, min(options.jobs, max(len(by_key), 1)), peaks)
+
+
+def about(leaflet: content.Leaflet) -> dict:
+    """What the catalogue site shows of a leaflet, kept in its manifest entries."""
+    data = leaflet.data
+    return {"title": data["title"], "summary": markdown.plain(data["summary"]),
+            "reference": data["reference"], "version": data["version"], "language": data["language"],
+            "keywords": list(data.get("keywords", []))}
 
 
 def _make(leaflet: content.Leaflet, output: outputs.Output, job: outputs.Job, out: Path, record: manifest.Manifest,
@@ -409,7 +437,7 @@ def _govern(leaflet: content.Leaflet, brand: dict | None, options: Options):
     found = policy(leaflet.warnings + review.findings, strict=options.strict, allow_expired=options.allow_expired)
     errors = [f for f in found if f.level == "error"]
     if errors:
-        return None, [str(f) for f in errors]
+        return None, errors
     leaflet.warnings = [f for f in found if f.level == "warning"]
     return leaflet, []
 

@@ -15,7 +15,7 @@ from pathlib import Path
 from . import __version__, batch, checks, content, editions, github, mail, outputs, pdf, progress, reports, settings
 from .errors import PublisherError, UsageError
 
-COMMANDS = ("build", "check", "email", "desk")
+COMMANDS = ("build", "check", "email", "desk", "serve", "new", "site")
 
 DESCRIPTION = """\
 Build printable patient-information leaflets (PDF) from the YAML files in handouts/.
@@ -25,6 +25,9 @@ Build printable patient-information leaflets (PDF) from the YAML files in handou
   python build.py check [PATH ...]    validate without rendering
   python build.py email LEAFLET --to ADDRESS    send a leaflet's PDF by email
   python build.py desk                the clinic desk: print and email leaflets from a browser
+  python build.py serve               preview in a browser, rebuilt on every save
+  python build.py new STEM            start handouts/STEM.yaml from the commented example
+  python build.py site --merge DIR ...          merge CI shards' outputs and write the catalogue site
 
 With no command, build.py builds: `python build.py build --help` lists every build option.
 Global options (--project, -q) may come before or after the command.
@@ -85,11 +88,15 @@ def build_parser(prog: str = "build.py", project: Path | None = None) -> _Parser
     for name, adder, summary in (("build", _build_options, "build leaflets into PDFs (the default)"),
                                  ("check", _check_options, "validate and apply the governance rules, render nothing"),
                                  ("email", _email_options, "email a leaflet's PDF"),
-                                 ("desk", _desk_options, "run the clinic desk (or: add-user, verify-log, export, sent-to)")):
+                                 ("desk", _desk_options, "run the clinic desk (or: add-user, verify-log, export, sent-to)"),
+                                 ("serve", _serve_options, "preview in a browser, rebuilt on every save"),
+                                 ("new", _new_options, "start a leaflet from the commented example"),
+                                 ("site", _site_options, "write the catalogue site (index.html) of an output folder")):
         command = adder(commands, name, summary, shown)
         command.hint = parser.hint  # type: ignore[attr-defined]  # a _Parser: add_subparsers makes its own kind
         _late_global_options(command)
-        command.set_defaults(run={"build": run_build, "check": run_check, "email": run_email, "desk": run_desk}[name])
+        command.set_defaults(run={"build": run_build, "check": run_check, "email": run_email, "desk": run_desk,
+                                  "serve": run_serve, "new": run_new, "site": run_site}[name])
         commands_by_name[name] = command
     parser.commands = commands_by_name
     return parser
@@ -237,6 +244,8 @@ def _translation_path(project: content.Project, source: Path, language: str) -> 
         raise UsageError(f"Error: {project.relative(source)} has no translation into '{language}' "
                          f"({project.relative(path)} does not exist) - {have}")
     return path
+
+
 def _desk_options(commands, name: str, summary: str, shown: str) -> argparse.ArgumentParser:
     parser = commands.add_parser(name, help=summary, formatter_class=argparse.RawDescriptionHelpFormatter,
                                  description="The clinic desk: staff sign in, find a leaflet in the built output "
@@ -272,6 +281,88 @@ def _desk_options(commands, name: str, summary: str, shown: str) -> argparse.Arg
 def run_desk(args) -> int:
     from .desk import commands
     return commands.run(args)
+def _serve_options(commands, name: str, summary: str, shown: str) -> argparse.ArgumentParser:
+    parser = commands.add_parser(name, help=summary, description="Build every leaflet, then serve the output folder "
+                                 "with a live preview: every open page reloads after each save, and problems show on "
+                                 "the page. Press Ctrl-C to stop.")
+    _command_project(parser, shown)
+    parser.add_argument("--host", default="127.0.0.1", help="the address to listen on (default: %(default)s, this "
+                                                          "computer only)")
+    parser.add_argument("--port", type=_port, default=8000, help="the port to listen on (default: %(default)s)")
+    parser.add_argument("--out", type=Path, default=None, metavar="DIR",
+                        help="the output folder to build into and serve (default: dist/ in the project)")
+    parser.add_argument("-j", "--jobs", type=_positive, default=os.cpu_count() or 1, metavar="N",
+                        help="render on N worker processes (default: the number of CPUs, %(default)s here)")
+    parser.add_argument("--today", type=_date, default=None, metavar="YYYY-MM-DD", help=argparse.SUPPRESS)
+    return parser
+
+
+def _port(text: str) -> int:
+    if not text.isdigit() or not 1 <= int(text) <= 65535:
+        raise argparse.ArgumentTypeError(f"'{text}' is not a port - use a number from 1 to 65535, e.g. 8000")
+    return int(text)
+
+
+def _new_options(commands, name: str, summary: str, shown: str) -> argparse.ArgumentParser:
+    parser = commands.add_parser(name, help=summary, description="Start handouts/STEM.yaml from the commented example "
+                                 "leaflet (docs/example-leaflet.yaml), with today's dates, the next free reference "
+                                 "number and the brand's editions. An existing file is never overwritten.")
+    parser.add_argument("stem", metavar="STEM", help="the new leaflet's file name without .yaml, e.g. sprains")
+    _command_project(parser, shown)
+    parser.add_argument("--today", type=_date, default=datetime.date.today(), metavar="YYYY-MM-DD",
+                        help=argparse.SUPPRESS)
+    return parser
+
+
+def _site_options(commands, name: str, summary: str, shown: str) -> argparse.ArgumentParser:
+    parser = commands.add_parser(name, help=summary, description="Write the catalogue site (index.html, filter "
+                                 "pages, thumbnails) for what the output folder's manifest lists; with --merge, first "
+                                 "copy in the outputs of other output folders, e.g. the shards of a CI build.")
+    _command_project(parser, shown)
+    parser.add_argument("--out", type=Path, default=None, metavar="DIR",
+                        help="the output folder (default: dist/ in the project)")
+    parser.add_argument("--merge", type=Path, nargs="+", default=[], metavar="DIR",
+                        help="output folders whose files and manifests are merged into --out first")
+    _governance_options(parser)
+    return parser
+
+
+def run_serve(args) -> int:
+    from . import serve
+    project = content.Project(args.project)
+    if args.out is not None and args.out.exists() and not args.out.is_dir():
+        raise UsageError(f"Error: --out '{args.out}' is a file - give a folder")
+    out = settings.resolve(project, out=args.out).out
+    serve.run(project, args.host, args.port, out, args.jobs, args.today, say=lambda text: print(text, flush=True))
+    return 0
+
+
+def run_new(args) -> int:
+    from . import new
+    project = content.Project(args.project)
+    path, reference = new.create(project, args.stem, args.today)
+    if not args.quiet:
+        print(f"created {project.relative(path)} ({reference}) from the example - replace its words, then check it: "
+              f"python build.py check {project.relative(path)}")
+    return 0
+
+
+def run_site(args) -> int:
+    from . import site
+    project = content.Project(args.project)
+    out = settings.resolve(project, out=args.out).out
+    for folder in args.merge:
+        if not folder.is_dir():
+            raise UsageError(f"Error: --merge '{folder}' is not a folder - give the output folders to merge")
+    out.mkdir(parents=True, exist_ok=True)
+    with batch.manifest.locked(out, batch.LOCK_TIMEOUT):
+        copied = site.merge(args.merge, out) if args.merge else 0
+        brand, _ = content.load_brand(project)
+        found = site.write(project, out, brand, args.today)
+    if not args.quiet:
+        print(f"wrote {project.relative(out / site.INDEX)}: {len(found)} leaflet{'s' if len(found) != 1 else ''}"
+              + (f" ({copied} files merged)" if args.merge else ""))
+    return 0
 
 
 def _megabytes(text: str) -> float:

@@ -43,11 +43,14 @@ def digest_json(value) -> str:
 # Files in templates/ and styles/ that shape no leaflet (the clinic desk's screens): changing them
 # rebuilds nothing, and the archive does not take them for a change of presentation.
 NOT_LEAFLETS = ("desk/", "desk.css")
+# The catalogue site, the preview server and `new` shape no leaflet's output: editing them rebuilds none.
+NOT_IN_OUTPUTS = {"site", "site.css", "site.py", "serve.py", "new.py", "preview.js", "preview.css"}
 
 
 def _tree(hasher, root: Path, pattern: str = "**/*") -> None:
     for path in sorted(p for p in Path(root).glob(pattern) if p.is_file() and "__pycache__" not in p.parts
-                       and not p.relative_to(root).as_posix().startswith(NOT_LEAFLETS)):
+                       and not p.relative_to(root).as_posix().startswith(NOT_LEAFLETS)
+                       and not NOT_IN_OUTPUTS & set(p.relative_to(root).parts)):
         hasher.update(path.relative_to(root).as_posix().encode() + b"\0")
         hasher.update(digest_bytes(path.read_bytes()).encode() + b"\n")
 
@@ -92,6 +95,9 @@ class Entry:
     waived: list = dataclasses.field(default_factory=list)  # governance rules the leaflet waives
     language: str = ""  # the leaflet's language (BCP 47)
     translation_of: str = ""  # for a translation: its source's stem; outputs are keyed (source stem, language)
+    # What the catalogue site shows (title, summary, reference, version, keywords, language), so that
+    # writing it after a no-op build reads no leaflet; checked again by site.py before use.
+    about: dict = dataclasses.field(default_factory=dict)
 
 
 # A manifest is input too (a CI cache can be poisoned): an entry whose name could

@@ -52,6 +52,7 @@ class Output:
     missing: Callable[[str, str], str | None] | None = None
     # The versions of the programs that make it (not WeasyPrint's: the manifest has those), so an upgrade rebuilds.
     engine: Callable[[], str] | None = None
+    label: str = ""  # how the catalogue site names it to readers, e.g. "PDF"; empty: the name in capitals
 
     def file_name(self, stem: str, edition: str = DEFAULT_EDITION, language: str | None = None) -> str:
         """The output's file name: '<stem>[.<language>][.<edition>]<suffix>', the standard edition unnamed."""
@@ -97,10 +98,11 @@ def _web(job: Job) -> bytes:
     return web.render_web(job.catalogue, job.leaflet)
 
 
-register(Output("pdf", ".pdf", "application/pdf", "printable PDF, tagged PDF/UA-1", paged=True))
+register(Output("pdf", ".pdf", "application/pdf", "printable PDF, tagged PDF/UA-1", paged=True, label="PDF"))
 register(Output("html", ".html", "text/html", "accessible web page, self-contained", editions=(DEFAULT_EDITION,),
-                render=_web))
-register(Output("preview", ".preview.html", "text/html", "the print layout as HTML, for a browser", render=_preview))
+                render=_web, label="Web page"))
+register(Output("preview", ".preview.html", "text/html", "the print layout as HTML, for a browser", render=_preview,
+                label="Print layout (HTML)"))
 
 
 def _brf(job: Job) -> bytes:
@@ -139,8 +141,11 @@ def _mp3(job: Job) -> bytes:
 
 
 register(Output("brf", ".brf", "application/x-brf", "braille, UEB grade 2 (or the language's table), 40 x 25 pages",
-                editions=(DEFAULT_EDITION,), render=_brf, offered="braille", missing=_no_braille, engine=_louis_version))
+                editions=(DEFAULT_EDITION,), render=_brf, offered="braille", missing=_no_braille, engine=_louis_version,
+                label="Braille (BRF)"))
 register(Output("pef", ".pef", "application/x-pef+xml", "the braille pages as PEF, for embossers",
-                editions=(DEFAULT_EDITION,), render=_pef, missing=_no_braille, engine=_louis_version))
+                editions=(DEFAULT_EDITION,), render=_pef, missing=_no_braille, engine=_louis_version,
+                label="Braille for embossers (PEF)"))
 register(Output("mp3", ".mp3", "audio/mpeg", "audio read by espeak-ng, a chapter a section", editions=(DEFAULT_EDITION,),
-                render=_mp3, offered="audio", missing=_no_voice, engine=_speech_versions))
+                render=_mp3, offered="audio", missing=_no_voice, engine=_speech_versions,
+                label="Audio (MP3)"))

@@ -16,6 +16,8 @@ REPO = Path(__file__).resolve().parent.parent
 # Review rules are checked against this day in every test but the one about the real clock
 # (test_governance.py), so the suite does not start failing as the shipped leaflets fall due.
 TODAY = "2026-11-25"
+# What a full build writes beside the outputs: the catalogue site (publisher/site.py).
+SITE = ["catalogue", "index.html", "thumbs"]
 
 # A valid leaflet crediting people from the shipped people.yaml; tests change one thing at a time.
 MINIMAL = """\
@@ -83,7 +85,7 @@ class Project:
     def run(self, *args, capsys):
         """Run the command line in-process; returns (exit code, stdout, stderr) with timings replaced by 'T'."""
         args = list(args)
-        where = 1 if args[:1] in (["check"], ["email"]) else 0
+        where = 1 if args[:1] in (["check"], ["email"], ["site"], ["new"], ["serve"]) else 0
         args[where:where] = ["--project", str(self.root)]
         if not where and not any(a.startswith(("-j", "--jobs")) for a in args):
             args.append("-j1")

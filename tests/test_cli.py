@@ -8,7 +8,7 @@ import sys
 import pypdf
 import pytest
 
-from conftest import MINIMAL, REPO, TODAY
+from conftest import MINIMAL, REPO, SITE, TODAY
 from pdfutil import page_texts
 from publisher import content, pdf
 from publisher.errors import RenderError
@@ -54,7 +54,7 @@ def test_out_and_html(project, capsys, tmp_path):
     project.leaflet("ankle")
     code, out, err = project.run("--out", str(tmp_path / "elsewhere"), "--html", capsys=capsys)
     assert code == 0, err
-    assert sorted(p.name for p in (tmp_path / "elsewhere").iterdir()) == [".lock", ".manifest.json", "ankle.pdf", "ankle.preview.html"]
+    assert sorted(p.name for p in (tmp_path / "elsewhere").iterdir()) == [".lock", ".manifest.json", "ankle.pdf", "ankle.preview.html", *SITE]
     preview = (tmp_path / "elsewhere" / "ankle.preview.html").read_text()
     assert f'<base href="{project.root.as_uri()}/">' in preview
     assert not (project.root / "dist").exists()

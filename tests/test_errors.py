@@ -2,7 +2,7 @@
 
 import pytest
 
-from conftest import MINIMAL
+from conftest import MINIMAL, SITE
 
 
 def variant(old: str, new: str) -> str:
@@ -127,7 +127,7 @@ def test_a_broken_leaflet_keeps_its_last_good_pdf(project, capsys):
     code, out, err = project.run(capsys=capsys)
     assert code == 1
     assert (project.root / "dist" / "ankle.pdf").read_bytes() == good
-    assert sorted(p.name for p in (project.root / "dist").iterdir()) == [".lock", ".manifest.json", "ankle.pdf"]  # no temporary left
+    assert sorted(p.name for p in (project.root / "dist").iterdir()) == [".lock", ".manifest.json", "ankle.pdf", *SITE]  # no temporary left
 
 
 def test_a_render_failure_keeps_the_last_good_pdf(project, capsys):
@@ -142,7 +142,7 @@ def test_a_render_failure_keeps_the_last_good_pdf(project, capsys):
         "built 0, unchanged 0, removed 0, failed 1 (1 error) in T s",
     ]
     assert (project.root / "dist" / "ankle.pdf").read_bytes() == good
-    assert sorted(p.name for p in (project.root / "dist").iterdir()) == [".lock", ".manifest.json", "ankle.pdf"]
+    assert sorted(p.name for p in (project.root / "dist").iterdir()) == [".lock", ".manifest.json", "ankle.pdf", *SITE]
 
 
 def test_people_file_errors_stop_only_what_depends_on_it(project, capsys):

@@ -255,7 +255,9 @@ def test_no_weasyprint_font_folder_is_left_behind(catalogue):
 
 
 def _snapshot(out: Path) -> dict:
-    return {p.name: p.read_bytes() for p in out.iterdir() if p.name not in ("filler", ".lock")}
+    # Into sub-folders too: the catalogue site keeps its pages and thumbnails there.
+    return {p.relative_to(out).as_posix(): p.read_bytes() for p in out.rglob("*")
+            if p.is_file() and p.name not in ("filler", ".lock")}
 
 
 @ROOT_ONLY

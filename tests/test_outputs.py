@@ -50,7 +50,9 @@ def test_a_new_format_is_one_registry_line(project, capsys):
 
         (project.root / "handouts" / "ankle.yaml").unlink()
         code, out, err = project.run("--format", "pdf,txt", capsys=capsys)
-        assert sorted(p.name for p in dist.iterdir()) == [".lock", ".manifest.json"]
+        # Only the catalogue site is left, listing no leaflet.
+        assert sorted(p.name for p in dist.iterdir()) == [".lock", ".manifest.json", "catalogue", "index.html", "thumbs"]
+        assert sorted(p.name for p in (dist / "thumbs").iterdir()) == [".sources.json"]
         assert sum(line.startswith("removed ") for line in out.splitlines()) == 4
     finally:
         del outputs.REGISTRY["txt"]
