@@ -44,7 +44,9 @@ def test_every_shipped_leaflet_is_identical_across_processes(shipped, tmp_path):
                                       stderr=subprocess.PIPE, text=True)
     for seed, run in runs.items():
         out, err = run.communicate(timeout=300)
-        assert (run.returncode, out, err) == (0, "", "")
+        # -q leaves only notes: the sample Chinese translation's braille is left out (test_braille.py).
+        assert (run.returncode, out) == (0, "")
+        assert all(": no braille: " in line for line in err.splitlines()), err
     for stem, result in shipped.items():
         first = (tmp_path / "1" / f"{stem}.pdf").read_bytes()
         assert first == (tmp_path / "2" / f"{stem}.pdf").read_bytes(), stem

@@ -118,7 +118,8 @@ def test_same_bytes_every_time_and_light_enough_to_email(shipped_catalogue, stem
     leaflet = next(item for item in shipped_catalogue.leaflets if item.stem == stem)
     page = web.render_web(shipped_catalogue, leaflet)
     assert page == web.render_web(shipped_catalogue, leaflet)
-    assert len(page) < 50_000
+    # A page in Chinese, Arabic or Bengali carries its script's face, cut down to the page's characters.
+    assert len(page) < (50_000 if b"@font-face" not in page else 100_000)
 
 
 @pytest.mark.parametrize("name", SHIPPED + ["everything"])
@@ -126,7 +127,8 @@ def test_self_contained(pages, name):
     page = pages[name].read_text(encoding="utf-8")
     language = name.rsplit(".", 1)[1] if "." in name else "en-GB"  # a translation's page is <stem>.<language>
     assert page.startswith(f"<!DOCTYPE html>\n<html lang=\"{language}\"")
-    assert "<script" not in page and "<link" not in page and "@import" not in page and "url(" not in page
+    assert "<script" not in page and "<link" not in page and "@import" not in page
+    assert re.findall(r"url\((?!data:)", page) == []  # other scripts' faces are embedded as data: URLs
     assert re.findall(r'\bsrc="(?!data:)[^"]*"', page) == []
     assert 'class="qr-code"' not in page  # QR codes are for paper
 
