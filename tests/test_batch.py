@@ -54,7 +54,8 @@ def test_every_shipped_leaflet_is_identical_across_processes(shipped, tmp_path):
     assert sorted(p.stem for p in (tmp_path / "1").glob("*.pdf")) == sorted(shipped)
     # Braille and audio too (the brand's formats): liblouis, espeak-ng and lame are deterministic.
     others = sorted(p.name for p in (tmp_path / "1").glob("*") if p.suffix in (".brf", ".mp3"))
-    assert len(others) == 2 * len(list((REPO / "handouts").glob("*.yaml")))
+    # Every leaflet's, but the sample Chinese translation's braille, which is left out (test_braille.py).
+    assert len(others) == 2 * len(list((REPO / "handouts").glob("*.yaml"))) - 1
     for name in others:
         assert (tmp_path / "1" / name).read_bytes() == (tmp_path / "2" / name).read_bytes(), name
 

@@ -55,6 +55,13 @@ def chromium():
 
 def test_sign_in_find_and_email_a_leaflet(shipped_desk, chromium, caplog):
     from selenium.webdriver.common.by import By
+    from selenium.common.exceptions import NoSuchElementException, StaleElementReferenceException
+    from selenium.webdriver.support.ui import WebDriverWait
+
+    def wait(condition) -> None:
+        """Until the page the last action asked for is there (a busy machine is slow to answer)."""
+        WebDriverWait(driver, 60, ignored_exceptions=(NoSuchElementException, StaleElementReferenceException)).until(
+            condition)
 
     database = f"sqlite:///{shipped_desk / 'desk.sqlite3'}"
     mailbox = Mailbox()
@@ -78,25 +85,27 @@ def test_sign_in_find_and_email_a_leaflet(shipped_desk, chromium, caplog):
             driver.find_element(By.ID, "password").send_keys(PASSWORD)
             shots.append(shot(driver, shipped_desk, "desk-sign-in"))
             driver.find_element(By.CSS_SELECTOR, "form button[type=submit]").click()
-            assert driver.current_url == served.url + "/"
+            WebDriverWait(driver, 60).until(lambda d: d.current_url == served.url + "/")  # argon2 is slow on a busy machine
             cookie = driver.get_cookie("desk_session")
             assert cookie["secure"] and cookie["httpOnly"] and cookie["sameSite"] == "Strict"
 
             search = driver.find_element(By.ID, "q")
             search.send_keys("back")
             search.submit()
+            wait(lambda d: "q=back" in d.current_url and d.find_elements(By.CSS_SELECTOR, ".results a"))
             results = driver.find_elements(By.CSS_SELECTOR, ".results a")
             assert [r.text for r in results] == ["Looking after your back"]
             assert axe_violations(driver) == [], readable(axe_violations(driver))
             shots.append(shot(driver, shipped_desk, "desk-search"))
             results[0].click()
-            assert driver.find_element(By.TAG_NAME, "h1").text == "Looking after your back"
+            wait(lambda d: d.find_element(By.TAG_NAME, "h1").text == "Looking after your back")
             assert axe_violations(driver) == [], readable(axe_violations(driver))
 
             driver.find_element(By.ID, "addresses").send_keys(PATIENT)
             driver.find_element(By.NAME, "consent").click()
             shots.append(shot(driver, shipped_desk, "desk-leaflet"))
             driver.find_element(By.CSS_SELECTOR, "form[action='/send'] button").click()
+            wait(lambda d: d.find_element(By.TAG_NAME, "h1").text == "Sent")
             status = driver.find_element(By.CSS_SELECTOR, "[role=status]").text
             assert "Looking after your back (MPA-0002, version 1.0) went to 1 of 1 recipient." in status
             assert driver.find_element(By.TAG_NAME, "h1").text == "Sent"
@@ -105,9 +114,11 @@ def test_sign_in_find_and_email_a_leaflet(shipped_desk, chromium, caplog):
 
             # Print: the large-print PDF opens in a new tab, in the browser's own viewer.
             driver.find_element(By.LINK_TEXT, "Back to the leaflet").click()
+            wait(lambda d: d.find_elements(By.CSS_SELECTOR, "form[action='/print'] button"))
             driver.find_element(By.CSS_SELECTOR, "form[action='/print'] input[value$='large-print.pdf']").click()
             first = driver.current_window_handle
             driver.find_element(By.CSS_SELECTOR, "form[action='/print'] button").click()
+            wait(lambda d: len(d.window_handles) == 2)
             [viewer] = [h for h in driver.window_handles if h != first]
             driver.switch_to.window(viewer)
             assert driver.execute_script("return document.contentType") == "application/pdf"
