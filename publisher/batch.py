@@ -194,8 +194,12 @@ def _build(project, options, paths, emit, on_start, on_shared, started) -> Repor
     record = manifest.Manifest.load(out)
     chosen = resolved(project, options, brand)
     paper, plan = chosen.paper, chosen.plan()
+    def planned(stem: str) -> list:
+        """The outputs this leaflet has: a format for some leaflets only (bilingual) is left out of the others'."""
+        return [(o, e) for o, e in plan if o.applies is None or o.applies(brand, stem)]
+
     if on_start:
-        on_start(len(files) * len(plan))
+        on_start(sum(len(planned(Path(p).stem)) for p in files))
     shared = manifest.global_digest(project, {"paper": paper, "marks": options.marks, "variant": options.variant})
     brand_digest = manifest.brand_digest(project, brand) if brand else ""
 
@@ -206,10 +210,10 @@ def _build(project, options, paths, emit, on_start, on_shared, started) -> Repor
         if problem:
             failures[Path(path)] = [problem]
             continue
-        wanted[stem] = list(plan)
+        wanted[stem] = planned(stem)
         if brand is not None and people is not None and not style_findings and not options.force:
             digest = content.input_digest(path, manifest.digest_file)  # a translation's with its source's
-            for output, edition in plan:
+            for output, edition in planned(stem):
                 key = output.file_name(stem, edition)
                 entry = record.unchanged(key, digest, people, brand_digest, shared, project)
                 due = datetime.date.fromisoformat(entry.next_review) if entry else datetime.date.min

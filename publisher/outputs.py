@@ -52,6 +52,9 @@ class Output:
     missing: Callable[[str, str], str | None] | None = None
     # The versions of the programs that make it (not WeasyPrint's: the manifest has those), so an upgrade rebuilds.
     engine: Callable[[], str] | None = None
+    # (brand, leaflet file stem) -> whether this leaflet has this format at all (bilingual: translations only);
+    # None: every leaflet. Others are not planned for it, and nothing is reported.
+    applies: Callable[[dict | None, str], bool] | None = None
 
     def file_name(self, stem: str, edition: str = DEFAULT_EDITION, language: str | None = None) -> str:
         """The output's file name: '<stem>[.<language>][.<edition>]<suffix>', the standard edition unnamed."""
@@ -144,3 +147,19 @@ register(Output("pef", ".pef", "application/x-pef+xml", "the braille pages as PE
                 editions=(DEFAULT_EDITION,), render=_pef, missing=_no_braille, engine=_louis_version))
 register(Output("mp3", ".mp3", "audio/mpeg", "audio read by espeak-ng, a chapter a section", editions=(DEFAULT_EDITION,),
                 render=_mp3, offered="audio", missing=_no_voice, engine=_speech_versions))
+
+
+def _bilingual(job: Job) -> bytes:
+    from . import bilingual
+    return bilingual.render(job)
+
+
+def _bilingual_applies(brand: dict | None, stem: str) -> bool:
+    from . import bilingual
+    return bilingual.applies(brand, stem)
+
+
+# Made for a translation into one of brand.yaml's `bilingual` languages, with the PDF: '<stem>.cy.bilingual.pdf'.
+register(Output("bilingual", ".bilingual.pdf", "application/pdf", "a leaflet and its translation in one PDF "
+                "(brand.yaml's bilingual), tagged PDF/UA-1", render=_bilingual, paged=True,
+                applies=_bilingual_applies))

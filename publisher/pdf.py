@@ -36,6 +36,7 @@ def _weasyprint():
     import weasyprint.text.fonts
     import weasyprint.urls
     _actual_text()
+    _block_languages()
     return weasyprint
 
 
@@ -68,6 +69,33 @@ def _actual_text() -> None:
             yield
 
     Stream.marked = marked
+
+
+@functools.cache
+def _block_languages() -> None:
+    """Give the structure element of each element with its own `lang` (a bilingual edition's column) its /Lang.
+
+    WeasyPrint sets the document's /Lang only. Its tag tree is built by one recursive function, one element
+    per box, so that function is wrapped, once per process: an element whose HTML says `lang` gets it in the
+    PDF, and a screen reader reads a Welsh column in Welsh and an English one in English. Spans are left to
+    the finisher (_tag_languages), as before.
+    """
+    import pydyf
+    from weasyprint.formatting_structure import boxes
+    from weasyprint.pdf import tags
+
+    original = tags._build_box_tree
+
+    def build(box, parent, pdf, *args):
+        for element in original(box, parent, pdf, *args):
+            own = getattr(box, "element", None)
+            lang = own.get("lang") if own is not None and hasattr(own, "get") else None
+            if (lang and not isinstance(box, (boxes.InlineBox, boxes.TextBox)) and box.element_tag not in ("html", "body")
+                    and isinstance(element, pydyf.Dictionary) and "Lang" not in element):
+                element["Lang"] = pydyf.String(lang)
+            yield element
+
+    tags._build_box_tree = build
 
 
 @dataclasses.dataclass
