@@ -72,7 +72,7 @@ def test_an_unknown_format_is_a_usage_error(project, capsys):
         project.run("--format", "pdf,braile", capsys=capsys)
     assert exit.value.code == 2
     assert capsys.readouterr().err.endswith(
-        "Error: argument --format: 'braile' is not a format - choose from pdf, html, preview, brf, pef, mp3\n"
+        "Error: argument --format: 'braile' is not a format - choose from pdf, html, preview, brf, pef, mp3, bilingual\n"
         "Try 'python build.py --help' for help.\n")
 
 
