@@ -51,6 +51,7 @@ def welsh(project):
     """A project with the leaflet x and its Welsh translation x.cy, and the translators in people.yaml."""
     with open(project.root / "people.yaml", "a", encoding="utf-8") as people:
         people.write(TRANSLATORS)
+    project.catalogue("cy")  # the Welsh labels, with the test brand's texts
     project.leaflet("x")
     project.leaflet("x.cy", WELSH)
     return project
@@ -183,6 +184,7 @@ def test_what_a_translation_may_not_change_is_an_error_at_its_line(welsh, capsys
 
 
 def test_two_translations_into_one_language_and_other_misuse(welsh, capsys):
+    welsh.catalogue("pl")
     welsh.leaflet("x.CY", WELSH.replace("language: cy", "language: CY"))
     welsh.leaflet("x.pl", MINIMAL)  # named like a translation, without translation_of
     welsh.leaflet("x.cy.pl", WELSH.replace("translation_of: x", "translation_of: x.cy").replace("language: cy",
@@ -407,6 +409,7 @@ sections:
 @_needs(CHINESE_LONG + CHINESE)
 def test_a_long_chinese_sentence_is_counted_in_characters(welsh, capsys):
     assert sum("\u4e00" <= c <= "\u9fff" for c in CHINESE_LONG) == 43
+    welsh.catalogue("zh_Hans")
     welsh.leaflet("x.zh-Hans", CHINESE.replace("LONG", CHINESE_LONG))
     code, out, err = welsh.run("check", capsys=capsys)
     assert code == 0
