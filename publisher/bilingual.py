@@ -58,6 +58,10 @@ def pair(catalogue: Catalogue, leaflet: Leaflet) -> tuple[Leaflet, Leaflet]:
     if sorted(wanted) != sorted(have):
         raise Unavailable(f"{leaflet.name}: no bilingual edition - brand.yaml's bilingual languages are "
                           f"{' and '.join(chosen['languages'])}, and this is {leaflet.language} from {original.language}")
+    if "rtl" in (html.direction(leaflet), html.direction(original)):
+        # The columns, footer and About block are laid out left to right only (Welsh and English need no more).
+        raise Unavailable(f"{leaflet.name}: no bilingual edition - a right-to-left language is not laid out "
+                          "bilingually yet; publish the two leaflets separately")
     if leaflet.data["source_version"] != original.data["version"]:
         raise Unavailable(f"{leaflet.name}: no bilingual edition while the translation is stale (version "
                           f"{leaflet.data['source_version']}, its source {original.data['version']}) - its last "
