@@ -106,7 +106,7 @@ def render_html(catalogue: Catalogue, leaflet: Leaflet, paper: str, edition: str
         return template.render(
             parts=parts, rows=sections, both=both, labels=both, layout=layout(brand, paper, edition),
             leaflet=html.view(project, leaflet, both), source=html.view(project, leaflet.original or leaflet, both),
-            authors=html._people(leaflet.authors), credits=html.credits(leaflet, both),
+            authors=leaflet.authors, credits=html.credits(leaflet, both, both.marked),
             brand=html._brand(copy.deepcopy(brand)), logo=project.relative(project.brand_file.parent / brand["logo"]),
             stylesheets=sheets if link_styles else [], edition=edition, direction="ltr",
             layouts=html.layouts(paper, edition), overdue=leaflet.overdue, printed=True,

@@ -204,6 +204,26 @@ class Both(Labels):
         assert self.second is not None
         return self._join(super().date(value), self.second.date(value))
 
+    def _marked(self, one: str, two: str) -> markupsafe.Markup:
+        assert self.second is not None
+        if one == two:
+            return markupsafe.escape(one)
+        return markupsafe.Markup('<span lang="{}">{}</span> / <span lang="{}">{}</span>').format(
+            self.language, one, self.second.language, two)
+
+    def marked(self, message: str) -> markupsafe.Markup:
+        """The label in both languages as HTML, each half in a <span lang>, so the PDF tags each with its language.
+
+        For element content only; an attribute or CSS string takes gettext's plain text.
+        """
+        assert self.second is not None
+        return self._marked(super().gettext(message), self.second.gettext(message))
+
+    def marked_date(self, value: str | datetime.date) -> markupsafe.Markup:
+        """A date in both languages as HTML, each half in a <span lang>."""
+        assert self.second is not None
+        return self._marked(super().date(value), self.second.date(value))
+
 
 def css_string(text: str) -> markupsafe.Markup:
     """A CSS string literal holding `text`: anything but letters, digits and spaces as a hex escape."""

@@ -97,6 +97,7 @@ def test_each_language_is_tagged_and_the_pdf_passes_both_checkers(shipped, editi
     with pikepdf.open(path) as pdf:
         assert str(pdf.Root.Lang) == "cy"
         langs: dict = {}
+        spans: list = []  # the language of each span that states its own
 
         def walk(node, inherited):
             if not isinstance(node, pikepdf.Dictionary):
@@ -104,6 +105,8 @@ def test_each_language_is_tagged_and_the_pdf_passes_both_checkers(shipped, editi
             own = str(node.Lang) if "/Lang" in node else inherited
             if "/S" in node:
                 langs.setdefault(own, []).append(str(node.S))
+                if "/Lang" in node and str(node.S) == "/Span":
+                    spans.append(own)
             kids = node.get("/K")
             for kid in (kids if isinstance(kids, pikepdf.Array) else [kids] if kids is not None else []):
                 walk(kid, own)
@@ -112,6 +115,9 @@ def test_each_language_is_tagged_and_the_pdf_passes_both_checkers(shipped, editi
     assert {"cy", "en-GB"} <= set(langs)
     for lang in ("cy", "en-GB"):
         assert langs[lang].count("/H1") == 1 and "/P" in langs[lang] and "/H2" in langs[lang], lang
+    # The shared labels ("Cyhoeddwyd / Published", "Ysgrifennwyd gan / Written by") and dates: each half a span
+    # tagged with its language, eleven in the About block and six credit roles.
+    assert spans.count("en-GB") >= 17 and spans.count("cy") >= 17
     assert pdfua_problems(path) + page_problems(path) == []
     assert foreign_fonts(path) == []
 
