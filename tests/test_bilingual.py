@@ -236,3 +236,11 @@ def test_a_bad_bilingual_setting_is_an_error_at_its_line(project, capsys):
     assert code == 1
     assert f"brand.yaml:{lines + 2}:14: bilingual.languages: needs at least 2 items - add one" in err, err
     assert f"brand.yaml:{lines + 3}:11: bilingual.layout: 'columns' is not one of: side-by-side, sequential" in err
+
+
+def test_the_bilingual_format_without_the_brand_setting_is_a_usage_error(project, capsys):
+    project.leaflet("x")
+    code, out, err = project.run("--format", "bilingual", capsys=capsys)
+    assert code == 2 and out == ""
+    assert err.endswith("Error: the bilingual format needs brand.yaml's bilingual setting (its two languages and "
+                        "layout) - add it as the README's 'Bilingual Welsh/English edition' shows\n"), err
