@@ -125,8 +125,11 @@ def render(job: Job) -> bytes:
     """The bilingual PDF of a translation (the Job's leaflet), made in this process."""
     project = job.catalogue.project
     document = render_html(job.catalogue, job.leaflet, job.paper, job.edition, job.marks, link_styles=False)
-    key = str(project.root)
+    # An engine keeps parsed stylesheets: a long-running process (or a test) whose styles change gets a new one.
+    key = (str(project.root), tuple(sorted((str(p), p.stat().st_mtime_ns, p.stat().st_size)
+                                           for p in Path(project.styles).rglob("*") if p.is_file())))
     if key not in _engines:
+        _engines.clear()  # one project's at a time: an engine holds fonts and images
         _engines[key] = pdf.Engine(project)
     sheets = tuple(stylesheets(job.paper, job.edition, job.marks))
     return _engines[key].render(job.leaflet.name, document, sheets, Path(job.leaflet.path).parent).pdf
