@@ -363,8 +363,9 @@ def _make(leaflet: content.Leaflet, output: outputs.Output, job: outputs.Job, ou
     except Exception as exc:  # a bug on odd input must not take the batch down
         return Result(leaflet.name, "failed", errors=[f"{leaflet.name}: {output.name} failed: "
                                                       f"{type(exc).__name__}: {exc}"])
-    record.entries[key] = made_from(leaflet, leaflet.warnings, manifest.digest_bytes(data), 0, len(data))
-    return Result(leaflet.name, "built", str(out / key), 0, len(data), time.perf_counter() - started,
+    pages = output.count_pages(data) if output.count_pages else 0
+    record.entries[key] = made_from(leaflet, leaflet.warnings, manifest.digest_bytes(data), pages, len(data))
+    return Result(leaflet.name, "built", str(out / key), pages, len(data), time.perf_counter() - started,
                   warnings=[str(w) for w in leaflet.warnings], language=leaflet.language)
 
 

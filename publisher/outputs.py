@@ -55,6 +55,8 @@ class Output:
     # (brand, leaflet file stem) -> whether this leaflet has this format at all (bilingual: translations only);
     # None: every leaflet. Others are not planned for it, and nothing is reported.
     applies: Callable[[dict | None, str], bool] | None = None
+    # The made file's bytes -> its page count, for the report and manifest of a paged format made in this process.
+    count_pages: Callable[[bytes], int] | None = None
 
     def file_name(self, stem: str, edition: str = DEFAULT_EDITION, language: str | None = None) -> str:
         """The output's file name: '<stem>[.<language>][.<edition>]<suffix>', the standard edition unnamed."""
@@ -160,6 +162,15 @@ def _bilingual_applies(brand: dict | None, stem: str) -> bool:
 
 
 # Made for a translation into one of brand.yaml's `bilingual` languages, with the PDF: '<stem>.cy.bilingual.pdf'.
+def _pdf_pages(data: bytes) -> int:
+    import pypdfium2
+    document = pypdfium2.PdfDocument(data)
+    try:
+        return len(document)
+    finally:
+        document.close()
+
+
 register(Output("bilingual", ".bilingual.pdf", "application/pdf", "a leaflet and its translation in one PDF "
                 "(brand.yaml's bilingual), tagged PDF/UA-1", render=_bilingual, paged=True,
-                applies=_bilingual_applies))
+                applies=_bilingual_applies, count_pages=_pdf_pages))

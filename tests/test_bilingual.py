@@ -169,7 +169,7 @@ def test_both_layouts_build_and_the_manifest_records_the_edition(bilingual, caps
     assert sorted(p.name for p in dist.glob("*.pdf")) == [
         "x.cy.bilingual.pdf", "x.cy.large-print.bilingual.pdf", "x.cy.large-print.pdf", "x.cy.pdf",
         "x.large-print.pdf", "x.pdf"]
-    assert "built dist/x.cy.bilingual.pdf" in out
+    assert re.search(r"^built dist/x\.cy\.bilingual\.pdf \(2 pages, \d+ KB, T s\)$", out, re.MULTILINE), out
     entries = json.loads((dist / ".manifest.json").read_text())["leaflets"]
     assert entries["x.cy.bilingual.pdf"]["source"] == "handouts/x.cy.yaml"
     assert entries["x.cy.bilingual.pdf"]["translation_of"] == "x"
