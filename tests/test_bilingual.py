@@ -11,7 +11,7 @@ import pikepdf
 import pytest
 import yaml
 from conftest import MINIMAL, REPO, normalise
-from pdfutil import page_texts
+from pdfutil import outline_titles, page_texts
 from test_fonts import foreign_fonts
 from test_pdfua import page_problems, pdfua_problems
 from test_translations import TRANSLATORS, WELSH
@@ -140,6 +140,10 @@ def test_side_by_side_puts_welsh_on_the_left_and_each_heading_beside_its_transla
         (wp, w), (ep, e) = where(welsh), where(english)
         assert w["x1"] < middle < e["x0"], (welsh, english)
         assert wp == ep and abs(w["top"] - e["top"]) < 1, (welsh, english)  # the same row: the headings line up
+    # One bookmark a row, naming both headings; the Welsh sub-headings under it.
+    assert outline_titles(path)[:3] == ["Ar ôl tynnu eich dannedd doethineb / After your wisdom teeth are removed",
+                                        "Gofalu am eich ceg / Looking after your mouth", "Y 24 awr gyntaf"]
+    assert "Soced sych / Dry socket" in outline_titles(path) and "Dry socket" not in outline_titles(path)
     for sentence in ("Mae ceulad gwaed yn ffurfio", "A blood clot forms"):
         page, word = where(sentence, heading=False)
         assert (word["x0"] < middle) == (sentence.startswith("Mae")), sentence
