@@ -98,6 +98,7 @@ def test_each_language_is_tagged_and_the_pdf_passes_both_checkers(shipped, editi
         assert str(pdf.Root.Lang) == "cy"
         langs: dict = {}
         spans: list = []  # the language of each span that states its own
+        blocks: list = []  # and of each column or half, in reading order
 
         def walk(node, inherited):
             if not isinstance(node, pikepdf.Dictionary):
@@ -107,6 +108,8 @@ def test_each_language_is_tagged_and_the_pdf_passes_both_checkers(shipped, editi
                 langs.setdefault(own, []).append(str(node.S))
                 if "/Lang" in node and str(node.S) == "/Span":
                     spans.append(own)
+                if "/Lang" in node and str(node.S) == "/Div":
+                    blocks.append(own)
             kids = node.get("/K")
             for kid in (kids if isinstance(kids, pikepdf.Array) else [kids] if kids is not None else []):
                 walk(kid, own)
@@ -118,6 +121,9 @@ def test_each_language_is_tagged_and_the_pdf_passes_both_checkers(shipped, editi
     # The shared labels ("Cyhoeddwyd / Published", "Ysgrifennwyd gan / Written by") and dates: each half a span
     # tagged with its language, eleven in the About block and six credit roles.
     assert spans.count("en-GB") >= 17 and spans.count("cy") >= 17
+    # A screen reader reads all the Welsh, then all the English: side by side too, where the page goes row by row.
+    # (Then the About block's brand texts in Welsh and English, and the credits, whose biographies are English.)
+    assert re.fullmatch(r"(cy ){4,}(en-GB ){4,}(cy )+(en-GB )+", "".join(f"{b} " for b in blocks)), blocks
     assert pdfua_problems(path) + page_problems(path) == []
     assert foreign_fonts(path) == []
 
