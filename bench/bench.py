@@ -24,6 +24,9 @@ then repeats 1, 4 and 5 with scale x N leaflets (--scale 0 skips that), and
 COPIES of each) beside the English one, PDF and web.
 `--desk SENDS` instead measures the clinic desk alone: page latency, printing,
 and SENDS concurrent sends to a local SMTP server.
+`--bilingual COPIES` measures only the bilingual Welsh/English edition: COPIES
+of the shipped Welsh sample and its source, built cold as PDFs without and
+with brand.yaml's bilingual setting, side by side and one after the other.
 Machines here are shared and noisy: the ratios matter, not the seconds.
 
     python bench/bench.py --site [-n 200]
@@ -268,6 +271,47 @@ def print_scripts(figures: dict) -> None:
               f"{f['web_kb']:.0f} KB)")
     per = {name: figures[name]["pdf"] / figures[name]["n"] for name in figures}
     print(f"  other scripts / English, PDF per leaflet {per['scripts'] / per['english']:5.2f}x")
+SAMPLE = "after-your-wisdom-teeth-are-removed"
+
+
+def bilingual(copies: int, jobs: int) -> dict:
+    """`copies` of the shipped Welsh sample and its source, PDFs built cold without and with a bilingual edition."""
+    figures = {"n": copies}
+    source = (REPO / "handouts" / f"{SAMPLE}.yaml").read_text(encoding="utf-8")
+    welsh = (REPO / "handouts" / f"{SAMPLE}.cy.yaml").read_text(encoding="utf-8")
+    brand = (REPO / "brand.yaml").read_text(encoding="utf-8")
+    start, end = brand.index("bilingual:"), brand.index("contact:")
+    for name, setting in (("without", ""), ("side-by-side", brand[start:end]),
+                          ("sequential", brand[start:end].replace("layout: side-by-side", "layout: sequential"))):
+        with tempfile.TemporaryDirectory() as tmp:
+            root = Path(tmp) / "project"
+            for folder in ("templates", "styles", "schema", "locales"):
+                shutil.copytree(REPO / folder, root / folder)
+            shutil.copy(REPO / "people.yaml", root / "people.yaml")
+            (root / "brand.yaml").write_text(brand[:start] + setting + brand[end:], encoding="utf-8")
+            (root / "handouts").mkdir()
+            for i in range(copies):
+                stem = f"leaflet-{i}"
+                (root / "handouts" / f"{stem}.yaml").write_text(
+                    source.replace("reference: MPA-0005", f"reference: MPA-9{i:03d}"), encoding="utf-8")
+                (root / "handouts" / f"{stem}.cy.yaml").write_text(
+                    welsh.replace(f"translation_of: {SAMPLE}", f"translation_of: {stem}"), encoding="utf-8")
+            seconds, report = build(root, jobs, Path(tmp) / "report.json")
+            made = [item for item in report["leaflets"] if str(item.get("output", "")).endswith(".bilingual.pdf")]
+            assert len(made) == (copies if setting else 0), report["summary"]
+            figures[name] = seconds
+            figures[f"{name}_kb"] = sum(item["bytes"] for item in made) / copies / 1024 if made else 0
+    return figures
+
+
+def print_bilingual(figures: dict) -> None:
+    n = figures["n"]
+    print(f"  bilingual, {n} leaflets and their Welsh translations, PDFs cold (standard edition):")
+    for name in ("without", "side-by-side", "sequential"):
+        extra = f"  {figures[name + '_kb']:4.0f} KB a bilingual PDF" if name != "without" else ""
+        print(f"     {name:14} {figures[name]:7.2f} s  {figures[name] / figures['without']:5.2f}x{extra}")
+
+
 def alternative_editions(n: int, jobs: int) -> dict:
     """Braille and audio beside the PDF, each format built cold on its own; and the brand's default before and after."""
     with tempfile.TemporaryDirectory() as tmp:
@@ -392,6 +436,8 @@ def main() -> None:
     parser.add_argument("--jobs", type=int, default=os.cpu_count() or 1, help="build workers (default: the CPUs)")
     parser.add_argument("--scripts", type=int, default=0, metavar="COPIES",
                         help="measure only leaflets in other scripts, COPIES of each fixture (default: skip)")
+    parser.add_argument("--bilingual", type=int, default=0, metavar="COPIES",
+                        help="measure only the bilingual edition, COPIES of the Welsh sample (default: skip)")
     parser.add_argument("--editions", type=int, default=20, help="leaflets for the braille and audio measure "
                                                                    "(default 20; 0 skips)")
     parser.add_argument("--editions-only", action="store_true", help="measure braille and audio alone")
@@ -405,6 +451,10 @@ def main() -> None:
     if args.scripts:
         print(f"machine: {os.cpu_count()} CPUs; build workers: {args.jobs}")
         print_scripts(scripts(args.scripts, args.jobs))
+        return
+    if args.bilingual:
+        print(f"machine: {os.cpu_count()} CPUs; build workers: {args.jobs}")
+        print_bilingual(bilingual(args.bilingual, args.jobs))
         return
     if args.editions_only:
         print(f"machine: {os.cpu_count()} CPUs; build workers: {args.jobs}")

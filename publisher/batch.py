@@ -209,8 +209,12 @@ def _build(project, options, paths, emit, on_start, on_shared, started) -> Repor
     record = manifest.Manifest.load(out)
     chosen = resolved(project, options, brand)
     paper, plan = chosen.paper, chosen.plan()
+    def planned(stem: str) -> list:
+        """The outputs this leaflet has: a format for some leaflets only (bilingual) is left out of the others'."""
+        return [(o, e) for o, e in plan if o.applies is None or o.applies(brand, stem)]
+
     if on_start:
-        on_start(len(files) * len(plan))
+        on_start(sum(len(planned(Path(p).stem)) for p in files))
     shared = manifest.global_digest(project, {"paper": paper, "marks": options.marks, "variant": options.variant})
     brand_digest = manifest.brand_digest(project, brand) if brand else ""
     # The archive keeps what each published version said; presentation is recorded as `made_by`.
@@ -225,10 +229,10 @@ def _build(project, options, paths, emit, on_start, on_shared, started) -> Repor
         if problem:
             failures[Path(path)] = [problem]
             continue
-        wanted[stem] = list(plan)
+        wanted[stem] = planned(stem)
         if brand is not None and people is not None and not style_findings and not options.force:
             digest = content.input_digest(path, manifest.digest_file)  # a translation's with its source's
-            for output, edition in plan:
+            for output, edition in planned(stem):
                 key = output.file_name(stem, edition)
                 entry = record.unchanged(key, digest, people, brand_digest, shared, project)
                 due = datetime.date.fromisoformat(entry.next_review) if entry else datetime.date.min
@@ -398,8 +402,9 @@ def _make(leaflet: content.Leaflet, output: outputs.Output, job: outputs.Job, ou
     except Exception as exc:  # a bug on odd input must not take the batch down
         return Result(leaflet.name, "failed", errors=[f"{leaflet.name}: {output.name} failed: "
                                                       f"{type(exc).__name__}: {exc}"])
-    record.entries[key] = made_from(leaflet, leaflet.warnings, manifest.digest_bytes(data), 0, len(data))
-    return Result(leaflet.name, "built", str(out / key), 0, len(data), time.perf_counter() - started,
+    pages = output.count_pages(data) if output.count_pages else 0
+    record.entries[key] = made_from(leaflet, leaflet.warnings, manifest.digest_bytes(data), pages, len(data))
+    return Result(leaflet.name, "built", str(out / key), pages, len(data), time.perf_counter() - started,
                   warnings=[str(w) for w in leaflet.warnings], language=leaflet.language)
 
 

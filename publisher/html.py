@@ -151,10 +151,13 @@ def labels_for(project: Project, leaflet: Leaflet) -> i18n.Labels:
         raise RenderError(leaflet.name, f"{exc} - run check to see what to add")
 
 
-def credits(leaflet: Leaflet, labels: i18n.Labels) -> list:
-    """(label, person) for every credit block: authors, reviewers, then a translation's translators and checkers."""
-    return [(labels.gettext(_CREDIT_LABELS[role]), p) for role in _CREDIT_LABELS
-            for p in _people(getattr(leaflet, role))]
+def credits(leaflet: Leaflet, labels: i18n.Labels, label=None) -> list:
+    """(label, person) for every credit block: authors, reviewers, then a translation's translators and checkers.
+
+    `label` turns a label's message id into what is printed (default: labels.gettext).
+    """
+    say = label or labels.gettext
+    return [(say(_CREDIT_LABELS[role]), p) for role in _CREDIT_LABELS for p in _people(getattr(leaflet, role))]
 
 
 def view(project: Project, leaflet: Leaflet, labels: i18n.Labels) -> dict:

@@ -175,6 +175,56 @@ class Labels:
         return labels(Path(self.root), tag)
 
 
+@dataclasses.dataclass
+class Both(Labels):
+    """Two languages' labels at once, first / second ("Cyhoeddwyd / Published"): a bilingual edition's shared parts."""
+
+    second: Labels | None = None
+
+    @classmethod
+    def of(cls, first: Labels, second: Labels) -> Both:
+        """The labels of `first` followed by those of `second`."""
+        return cls(first.language, first.locale, first.translations, first.known, first.catalogue, first.root, second)
+
+    def _join(self, one: str, two: str) -> str:
+        return one if one == two else f"{one} / {two}"
+
+    def gettext(self, message: str) -> str:
+        """The label in both languages, or once where they agree ("Email:", a list comma)."""
+        assert self.second is not None
+        return self._join(super().gettext(message), self.second.gettext(message))
+
+    def ngettext(self, singular: str, plural: str, n: int) -> str:
+        """A counted label in both languages."""
+        assert self.second is not None
+        return self._join(super().ngettext(singular, plural, n), self.second.ngettext(singular, plural, n))
+
+    def date(self, value: str | datetime.date) -> str:
+        """A date in both languages' long forms: '1 Mawrth 2026 / 1 March 2026'."""
+        assert self.second is not None
+        return self._join(super().date(value), self.second.date(value))
+
+    def _marked(self, one: str, two: str) -> markupsafe.Markup:
+        assert self.second is not None
+        if one == two:
+            return markupsafe.escape(one)
+        return markupsafe.Markup('<span lang="{}">{}</span> / <span lang="{}">{}</span>').format(
+            self.language, one, self.second.language, two)
+
+    def marked(self, message: str) -> markupsafe.Markup:
+        """The label in both languages as HTML, each half in a <span lang>, so the PDF tags each with its language.
+
+        For element content only; an attribute or CSS string takes gettext's plain text.
+        """
+        assert self.second is not None
+        return self._marked(super().gettext(message), self.second.gettext(message))
+
+    def marked_date(self, value: str | datetime.date) -> markupsafe.Markup:
+        """A date in both languages as HTML, each half in a <span lang>."""
+        assert self.second is not None
+        return self._marked(super().date(value), self.second.date(value))
+
+
 def css_string(text: str) -> markupsafe.Markup:
     """A CSS string literal holding `text`: anything but letters, digits and spaces as a hex escape."""
     # Escaping everything else keeps a translation from closing the string or the <style> element. The space

@@ -53,6 +53,11 @@ class Output:
     # The versions of the programs that make it (not WeasyPrint's: the manifest has those), so an upgrade rebuilds.
     engine: Callable[[], str] | None = None
     label: str = ""  # how the catalogue site names it to readers, e.g. "PDF"; empty: the name in capitals
+    # (brand, leaflet file stem) -> whether this leaflet has this format at all (bilingual: translations only);
+    # None: every leaflet. Others are not planned for it, and nothing is reported.
+    applies: Callable[[dict | None, str], bool] | None = None
+    # The made file's bytes -> its page count, for the report and manifest of a paged format made in this process.
+    count_pages: Callable[[bytes], int] | None = None
 
     def file_name(self, stem: str, edition: str = DEFAULT_EDITION, language: str | None = None) -> str:
         """The output's file name: '<stem>[.<language>][.<edition>]<suffix>', the standard edition unnamed."""
@@ -149,3 +154,29 @@ register(Output("pef", ".pef", "application/x-pef+xml", "the braille pages as PE
 register(Output("mp3", ".mp3", "audio/mpeg", "audio read by espeak-ng, a chapter a section", editions=(DEFAULT_EDITION,),
                 render=_mp3, offered="audio", missing=_no_voice, engine=_speech_versions,
                 label="Audio (MP3)"))
+
+
+def _bilingual(job: Job) -> bytes:
+    from . import bilingual
+    return bilingual.render(job)
+
+
+def _bilingual_applies(brand: dict | None, stem: str) -> bool:
+    from . import bilingual
+    return bilingual.applies(brand, stem)
+
+
+# Made for a translation into one of brand.yaml's `bilingual` languages, with the PDF: '<stem>.cy.bilingual.pdf'.
+def _pdf_pages(data: bytes) -> int:
+    import pypdfium2
+    document = pypdfium2.PdfDocument(data)
+    try:
+        return len(document)
+    finally:
+        document.close()
+
+
+register(Output("bilingual", ".bilingual.pdf", "application/pdf", "a leaflet and its translation in one PDF "
+                "(brand.yaml's bilingual), tagged PDF/UA-1", render=_bilingual, paged=True,
+                applies=_bilingual_applies, count_pages=_pdf_pages,
+                label="Bilingual (PDF)"))

@@ -36,6 +36,7 @@ def _weasyprint():
     import weasyprint.text.fonts
     import weasyprint.urls
     _actual_text()
+    _block_languages()
     return weasyprint
 
 
@@ -68,6 +69,74 @@ def _actual_text() -> None:
             yield
 
     Stream.marked = marked
+
+
+@functools.cache
+def _block_languages() -> None:
+    """Give the structure element of each element with its own `lang` (a bilingual edition's column) its /Lang.
+
+    WeasyPrint sets the document's /Lang only. Its tag tree is built by one recursive function, one element
+    per box, so that function is wrapped, once per process: an element whose HTML says `lang` gets it in the
+    PDF, and a screen reader reads a Welsh column in Welsh and an English one in English. Spans are left to
+    the finisher (_tag_languages), as before.
+    """
+    import pydyf
+    from weasyprint.formatting_structure import boxes
+    from weasyprint.pdf import tags
+
+    original = tags._build_box_tree
+
+    def build(box, parent, pdf, *args):
+        for element in original(box, parent, pdf, *args):
+            own = getattr(box, "element", None)
+            lang = own.get("lang") if own is not None and hasattr(own, "get") else None
+            if (lang and not isinstance(box, (boxes.InlineBox, boxes.TextBox)) and box.element_tag not in ("html", "body")
+                    and isinstance(element, pydyf.Dictionary) and "Lang" not in element):
+                element["Lang"] = pydyf.String(lang)
+            if (own is not None and hasattr(own, "get") and PARALLEL in (own.get("class") or "").split()
+                    and isinstance(element, pydyf.Dictionary)):
+                # For _read_each_language_through: a column and the structure element it sits in.
+                pdf.__dict__.setdefault("parallel_columns", []).append((element, parent, own.get("lang") or ""))
+            yield element
+
+    tags._build_box_tree = build
+
+
+# The class of a column of text beside its translation (templates/bilingual.html): one row a section, so
+# headings line up on paper; the structure tree reads each language through (_read_each_language_through).
+PARALLEL = "bilingual-column"
+
+
+def _read_each_language_through(pdf) -> None:
+    """Put every column of the first language before every column of the second in the structure tree.
+
+    Side by side, a row holds a section and its translation, so the tags would read a Welsh section, its
+    English, the next Welsh one... A screen reader user reads one language: the first row's element gets
+    every first-language column, the second row's every second-language one, and the other rows none.
+    """
+    found = pdf.__dict__.get("parallel_columns", [])
+    inner = {id(element) for element, _, _ in found}
+    columns = [column for column in found if id(column[1]) not in inner]  # not a column's anonymous boxes
+    rows = list({id(parent): parent for _, parent, _ in columns}.values())
+    if len(rows) < 2:
+        return
+    by_language: dict = {}
+    for element, _, lang in columns:
+        by_language.setdefault(lang, []).append(element)
+    if len(by_language) != 2:  # not two languages side by side: leave the tree as the page has it
+        return
+    for row in rows:
+        row["K"] = pydyf_array([])
+    for row, elements in zip(rows, by_language.values(), strict=False):
+        row["K"] = pydyf_array([element.reference for element in elements])
+        for element in elements:
+            element["P"] = row.reference
+
+
+def pydyf_array(items: list):
+    """A PDF array."""
+    import pydyf
+    return pydyf.Array(items)
 
 
 @dataclasses.dataclass
@@ -197,6 +266,7 @@ def _finish(document, pdf) -> None:
     ToUnicode map."""
     _scope_table_headers(document, pdf)
     _tag_languages(document, pdf)
+    _read_each_language_through(pdf)
     _fill_empty_unicode_entries(pdf)
 
 

@@ -6,6 +6,7 @@ import dataclasses
 from pathlib import Path
 
 from . import editions, outputs
+from .errors import UsageError
 
 OUT = "dist"  # the output folder, inside the project, unless --out says otherwise
 
@@ -29,9 +30,15 @@ def resolve(project, brand: dict | None = None, out: Path | None = None, paper: 
             editions_: tuple | None = None, formats: tuple | None = None, add_formats: tuple = ()) -> Settings:
     """The command line's choices, else the brand's, else the defaults."""
     brand = brand or {}
+    names = list(formats or brand.get("formats", ["pdf"])) + list(add_formats)
+    if brand.get("bilingual") and "pdf" in names:  # the brand's bilingual edition comes with its PDFs
+        names.append("bilingual")
+    if "bilingual" in names and brand and not brand.get("bilingual"):
+        raise UsageError("Error: the bilingual format needs brand.yaml's bilingual setting (its two languages "
+                         "and layout) - add it as the README's 'Bilingual Welsh/English edition' shows")
     return Settings(
         out=Path(out) if out is not None else Path(project.root) / OUT,
         paper=paper or brand.get("paper", editions.DEFAULT_PAPER),
         editions=tuple(editions_ or brand.get("editions", [editions.DEFAULT_EDITION])),
-        formats=tuple(outputs.chosen(list(formats or brand.get("formats", ["pdf"])) + list(add_formats))),
+        formats=tuple(outputs.chosen(names)),
     )

@@ -103,12 +103,16 @@ def project(tmp_path) -> Project:
 
 @pytest.fixture(scope="session")
 def shipped(tmp_path_factory):
-    """Every shipped leaflet built once into a temporary folder: {stem: Result}."""
+    """Every shipped leaflet built once into a temporary folder: {stem: Result}.
+
+    The bilingual editions (brand.yaml's bilingual: a leaflet and its translation in one PDF) are built into
+    the same folder but left out here, one PDF a leaflet and edition; tests/test_bilingual.py reads them there.
+    """
     out = tmp_path_factory.mktemp("dist")
     options = batch.Options(out=out, jobs=1, today=datetime.date.fromisoformat(TODAY))
     report = batch.build(content.Project(REPO), options)
     assert report.ok, [r.errors for r in report.failed] + report.shared_errors
-    return {Path(r.output).stem: r for r in report.results}
+    return {Path(r.output).stem: r for r in report.results if not r.output.endswith(".bilingual.pdf")}
 
 
 def seconds(text: str) -> str:

@@ -184,8 +184,8 @@ def test_what_a_translation_may_not_change_is_an_error_at_its_line(welsh, capsys
 
 
 def test_two_translations_into_one_language_and_other_misuse(welsh, capsys):
-    welsh.leaflet("x.CY", WELSH.replace("language: cy", "language: CY"))
     welsh.catalogue("pl")
+    welsh.leaflet("x.CY", WELSH.replace("language: cy", "language: CY"))
     welsh.leaflet("x.pl", MINIMAL)  # named like a translation, without translation_of
     welsh.leaflet("x.cy.pl", WELSH.replace("translation_of: x", "translation_of: x.cy").replace("language: cy",
                                                                                                "language: pl"))
@@ -350,8 +350,10 @@ def test_the_sample_translations_print_their_own_words_in_every_edition(tmp_path
                           "--edition", "standard", "--edition", "large-print", "--format", "pdf,html",
                           f"handouts/{SHIPPED}.{language}.yaml"], cwd=REPO, capture_output=True, text=True)
     assert run.returncode == 0, run.stderr
-    assert sorted(p.name for p in tmp_path.iterdir() if not p.name.startswith(".")) == [
-        f"{SHIPPED}.{language}.html", f"{SHIPPED}.{language}.large-print.pdf", f"{SHIPPED}.{language}.pdf"]
+    # Welsh also has brand.yaml's bilingual edition, Welsh and English in one PDF (tests/test_bilingual.py).
+    bilingual = [f"{SHIPPED}.cy.bilingual.pdf", f"{SHIPPED}.cy.large-print.bilingual.pdf"] if language == "cy" else []
+    assert sorted(p.name for p in tmp_path.iterdir() if not p.name.startswith(".")) == sorted([
+        f"{SHIPPED}.{language}.html", f"{SHIPPED}.{language}.large-print.pdf", f"{SHIPPED}.{language}.pdf", *bilingual])
     for edition in ("", ".large-print"):
         pdf = tmp_path / f"{SHIPPED}.{language}{edition}.pdf"
         # Right-to-left text as poppler reads it, in reading order (test_scripts.reading_text); PDFium gives it
