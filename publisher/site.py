@@ -147,7 +147,8 @@ def items(out: Path, today: datetime.date, record: manifest.Manifest | None = No
     record = record or manifest.Manifest.load(out)
     by_stem: dict[str, list] = {}
     for key, entry in sorted(record.entries.items()):
-        stem = Path(entry.source).stem
+        # A translation is listed with its source (x.cy.pdf is x's Welsh): one entry a leaflet, all its languages.
+        stem = entry.translation_of or Path(entry.source).stem
         parsed = parse_name(key, stem)
         if parsed and manifest.safe_stem(key) and (Path(out) / key).is_file():
             by_stem.setdefault(stem, []).append((key, entry, parsed))

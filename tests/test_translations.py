@@ -421,3 +421,14 @@ def test_a_long_chinese_sentence_is_counted_in_characters(welsh, capsys):
         "(zh-Hans) is written in Han (simplified Chinese characters) script, which has no capital letters",
         f"handouts/x.zh-Hans.yaml:11:11: warning: long-sentence: 45 characters, more than 40: \"{CHINESE_LONG}\" - "
         "split it"]
+
+
+def test_the_catalogue_site_lists_a_translation_with_its_source(welsh, capsys):
+    import datetime
+
+    from publisher import site
+    code, out, err = welsh.run("--format", "pdf", capsys=capsys)
+    assert code == 0, err
+    found = site.items(welsh.root / "dist", datetime.date(2026, 1, 10))
+    assert [(item.stem, item.languages) for item in found] == [("x", ["en-GB", "cy"])]
+    assert '<a href="x.cy.pdf" hreflang="cy">' in (welsh.root / "dist" / "index.html").read_text(encoding="utf-8")
