@@ -62,7 +62,11 @@ def content_digest(project: Project, leaflet: Leaflet, people: dict) -> str:
 
 
 def _language(leaflet: Leaflet) -> str:
-    return str(leaflet.data.get("language", ""))
+    """The key of what a leaflet says in its version's index: its language, and a translation's correction after
+    the first ('cy r2'), as a translation cannot bump the version it shares with its source."""
+    language = str(leaflet.data.get("language", ""))
+    revision = leaflet.data.get("translation_revision", 1)
+    return language if not leaflet.translation_of or revision == 1 else f"{language} r{revision}"
 
 
 def safe_version(version) -> bool:
@@ -99,6 +103,11 @@ def check(root: Path, project: Project, leaflet: Leaflet, people: dict, made_by:
         return []
     recorded = index["content"].get(_language(leaflet))
     if recorded is not None and recorded != content_digest(project, leaflet, people):
+        if leaflet.translation_of:  # its version is its source's: a correction is a new translation_revision
+            revision = leaflet.data.get("translation_revision", 1)
+            return [leaflet.source.problem(("source_version",), f"the published translation of version {version} "
+                                           f"(translation_revision {revision}) differed: set translation_revision: "
+                                           f"{revision + 1}, or revert")]
         return [leaflet.source.problem(("version",), f"the published version {version} differed: bump `version` "
                                                      "or revert")]
     tags = {f.get("made_by") for f in index["files"]}

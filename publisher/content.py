@@ -178,7 +178,7 @@ INHERITED = ("contents", "keywords", "max_pages", "further_reading", "sources", 
 def _translation_fields_alone(project: Project, source, path: Path, data: dict) -> list:
     """Fields that only a translation may have, in a leaflet that is not one; and names only translations take."""
     found = []
-    for field_path in (("source_version",), ("translation_note",), ("credits", "translators"),
+    for field_path in (("source_version",), ("translation_revision",), ("translation_note",), ("credits", "translators"),
                        ("credits", "translation_checkers")):
         holder = data.get("credits") if len(field_path) == 2 else data
         if isinstance(holder, dict) and field_path[-1] in holder:

@@ -432,3 +432,26 @@ def test_the_catalogue_site_lists_a_translation_with_its_source(welsh, capsys):
     found = site.items(welsh.root / "dist", datetime.date(2026, 1, 10))
     assert [(item.stem, item.languages) for item in found] == [("x", ["en-GB", "cy"])]
     assert '<a href="x.cy.pdf" hreflang="cy">' in (welsh.root / "dist" / "index.html").read_text(encoding="utf-8")
+
+
+def test_a_corrected_translation_is_a_new_translation_revision_in_the_archive(welsh, capsys):
+    """A translation shares its source's version, so a correction to it is counted by translation_revision."""
+    brand = welsh.root / "brand.yaml"
+    brand.write_text(brand.read_text(encoding="utf-8") + "archive: {cosmetic: allow}\n", encoding="utf-8")
+    assert welsh.run("--format", "html", capsys=capsys)[0] == 0
+    corrected = WELSH.replace("Gorffwyswch eich pigwrn", "Gorffwyswch eich ffêr")
+    assert corrected != WELSH
+    welsh.leaflet("x.cy", corrected)
+    code, out, err = welsh.run("--format", "html", capsys=capsys)
+    assert code == 1
+    assert err.splitlines()[0] == (
+        "handouts/x.cy.yaml:2:17: source_version: the published translation of version 1.0 (translation_revision 1) "
+        "differed: set translation_revision: 2, or revert")
+    welsh.leaflet("x.cy", corrected.replace('source_version: "1.0"\n', 'source_version: "1.0"\ntranslation_revision: 2\n'))
+    assert welsh.run("--format", "html", capsys=capsys)[0] == 0
+    content = json.loads((welsh.root / "archive" / "x.cy" / "1.0" / "index.json").read_text(encoding="utf-8"))["content"]
+    assert sorted(content) == ["cy", "cy r2"] and content["cy"] != content["cy r2"]
+    # Only a translation has a translation_revision.
+    welsh.leaflet("y", MINIMAL + "translation_revision: 2\n")
+    code, out, err = welsh.run("check", capsys=capsys)
+    assert "handouts/y.yaml:18:1: translation_revision: only a translation has this" in err
