@@ -19,7 +19,7 @@ CASES = {
         variant("language: en-GB", "language: en-GB\ncolour: blue"),
         ["handouts/bad.yaml:4:1: colour: unknown field - allowed here: contents, credits, dates, further_reading, "
          "keywords, language, max_pages, reference, sections, source_version, sources, sources_note, summary, title, "
-         "translation_note, translation_of, version, waivers"]),
+         "translation_note, translation_of, translation_revision, version, waivers"]),
     "missing nested field": (
         variant("  next_review: 2028-01-10\n", ""),
         ["handouts/bad.yaml:6:1: dates: missing required field 'next_review' here - add 'next_review:'"]),
