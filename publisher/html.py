@@ -255,7 +255,6 @@ def render_html(catalogue: Catalogue, leaflet: Leaflet, paper: str = editions.DE
             stylesheets=stylesheets(paper, edition, marks, direction(leaflet)) if link_styles else [],
             edition=edition,
             direction=direction(leaflet),
-            primary_language=languages.primary(leaflet.language),
             layouts=layouts(paper, edition),
             overdue=leaflet.overdue,
             printed=True,  # QR codes beside web links (partials/reading.html)
