@@ -11,7 +11,7 @@ import os
 import re
 from pathlib import Path
 
-from . import editions, governance, html, manifest, outputs
+from . import editions, governance, html, i18n, manifest, outputs
 from .content import Project
 from .pdf import write_atomic
 
@@ -127,8 +127,7 @@ def review_status(next_review: str, today: datetime.date) -> tuple[str, str]:
 
 def _date(value: str) -> str:
     """'2029-11-25' -> '25 November 2029': the catalogue speaks to its readers in English, as its labels do."""
-    from babel.dates import format_date
-    return format_date(datetime.date.fromisoformat(value), "d MMMM y", locale="en_GB")
+    return i18n.labels(Path("."), "en-GB").date(value)  # English needs no catalogue: no folder is read
 
 
 def _about(entries: list[manifest.Entry], stem: str) -> dict:

@@ -9,9 +9,9 @@ import threading
 import time
 
 import uvicorn
-from aiosmtpd.controller import Controller
 
 from conftest import MINIMAL, TODAY, Project
+from test_email import AnyPortController  # noqa: F401 - the desk's tests start their SMTP server with it
 from publisher import batch, content
 from publisher.desk import app as desk_app
 from publisher.desk import auth, db
@@ -72,18 +72,6 @@ class Mailbox:
         with self.lock:
             self.messages.append((envelope.rcpt_tos, envelope.content))
         return "250 Message accepted for delivery"
-
-
-class AnyPortController(Controller):
-    """Listens on a port the system picks when it binds."""
-
-    def _create_server(self):
-        return self._bound(super()._create_server())
-
-    async def _bound(self, creating):
-        server = await creating
-        self.port = server.sockets[0].getsockname()[1]
-        return server
 
 
 class Served:
