@@ -82,6 +82,10 @@ class Options:
     allow_expired: bool = False  # build overdue leaflets, marked as overdue
     lock_timeout: float | None = LOCK_TIMEOUT  # seconds to wait for another build into the same folder
     site: bool = True  # a full build (not a shard's) also writes the catalogue site, index.html
+    # False for a preview (build.py serve): nothing is archived, and a changed published version is not refused
+    # while its author works on it. Its files count as made with other options, so the next publishing build
+    # makes them again and checks them against the archive.
+    publish: bool = True
 
 
 def output_key(stem: str, edition: str) -> str:
@@ -215,10 +219,11 @@ def _build(project, options, paths, emit, on_start, on_shared, started) -> Repor
 
     if on_start:
         on_start(sum(len(planned(Path(p).stem)) for p in files))
-    shared = manifest.global_digest(project, {"paper": paper, "marks": options.marks, "variant": options.variant})
+    shared = manifest.global_digest(project, {"paper": paper, "marks": options.marks, "variant": options.variant,
+                                              "publish": options.publish})
     brand_digest = manifest.brand_digest(project, brand) if brand else ""
     # The archive keeps what each published version said; presentation is recorded as `made_by`.
-    keeping = archive.enabled(brand)
+    keeping = options.publish and archive.enabled(brand)
     archive_root = archive.folder(project, out)
     made_by = manifest.digest_bytes(f"{shared}:{brand_digest}".encode())
 

@@ -65,7 +65,8 @@ class Preview:
         return self.fixed_today or datetime.date.today()
 
     def options(self, **changes) -> batch.Options:
-        return batch.Options(**{"out": self.out, "jobs": self.jobs, "today": self.today, **changes})
+        # A preview publishes nothing: the archive takes a version when it is built for real.
+        return batch.Options(**{"out": self.out, "jobs": self.jobs, "today": self.today, "publish": False, **changes})
 
     def rebuild(self, quick_first: bool = False) -> State:
         """Build the whole catalogue (only what changed is made again) and tell every open page.

@@ -2,14 +2,15 @@
 
 from __future__ import annotations
 
+import datetime
 import hashlib
 import json
 import os
 import stat
 
-from conftest import MINIMAL, REPO
+from conftest import MINIMAL, REPO, TODAY
 
-from publisher import archive, content
+from publisher import archive, batch, content
 
 ARCHIVED = "archive: {cosmetic: %s}\n"
 
@@ -158,3 +159,19 @@ def test_the_desks_templates_and_styles_rebuild_nothing(project, capsys):
     web = project.root / "styles" / "web.css"  # a leaflet's own style still counts
     web.write_text(web.read_text(encoding="utf-8") + "\nh1 { color: #000; }\n", encoding="utf-8")
     assert project.run("--format", "html", capsys=capsys)[0] == 1
+
+
+def test_a_preview_publishes_nothing_and_the_next_build_still_checks(project, capsys):
+    """build.py serve builds with publish=False: an author's edits preview, and a real build then refuses them."""
+    keeping(project)
+    project.leaflet("ankle")
+    assert project.run("--format", "html", capsys=capsys)[0] == 0
+    project.leaflet("ankle", MINIMAL.replace("Rest your ankle", "Rest your foot"))
+    report = batch.build(content.Project(project.root), batch.Options(out=project.root / "dist", formats=("html",),
+                                                                      today=datetime.date.fromisoformat(TODAY), publish=False))
+    assert report.ok and "Rest your foot" in (project.root / "dist" / "ankle.html").read_text(encoding="utf-8")
+    assert sorted(f["name"] for f in index(project)["files"]) == ["ankle.html"]  # only the first build's file
+    code, out, err = project.run("--format", "html", capsys=capsys)
+    assert code == 1
+    assert err.splitlines()[0] == ("handouts/ankle.yaml:5:10: version: the published version 1.0 differed: "
+                                   "bump `version` or revert")
