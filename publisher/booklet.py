@@ -46,7 +46,7 @@ def bilingual_pages(job: Job) -> bytes:
 
 def booklet(job: Job) -> bytes:
     """'<stem>.booklet.pdf': A4 sheets to print double-sided (flip on the short edge), fold and staple."""
-    return impose.booklet(pages(job))
+    return impose.booklet(pages(job), html.direction(job.leaflet) == "rtl")
 
 
 def print_file(job: Job) -> bytes:

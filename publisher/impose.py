@@ -29,18 +29,19 @@ def padded(count: int, back: int | None = None) -> list[int | None]:
     return pages[:back] + [None] * blanks + pages[back:]
 
 
-def sides(count: int) -> list[tuple[int, int]]:
+def sides(count: int, right_to_left: bool = False) -> list[tuple[int, int]]:
     """Saddle-stitch order of a booklet of `count` pages (a multiple of 4): (left, right) page numbers a side.
 
     Sheet k's first side holds the last page but 2k and page 2k+1, its second side page 2k+2 and the last but
-    2k+1: folded together and stapled in the middle, the sheets read 1, 2, ... count.
+    2k+1: folded together and stapled in the middle, the sheets read 1, 2, ... count. A right-to-left booklet
+    (Arabic, Urdu) is bound on the right, so each side is mirrored: the front cover is on the left.
     """
     assert count % 4 == 0, count
     order = []
     for sheet in range(count // 4):
         order.append((count - 2 * sheet, 2 * sheet + 1))
         order.append((2 * sheet + 2, count - 2 * sheet - 1))
-    return order
+    return [(right, left) for left, right in order] if right_to_left else order
 
 
 def back_page(document: pikepdf.Pdf) -> int | None:
@@ -75,7 +76,7 @@ def _number(value: float) -> str:
     return f"{value:.3f}".rstrip("0").rstrip(".")
 
 
-def booklet(data: bytes) -> bytes:
+def booklet(data: bytes, right_to_left: bool = False) -> bytes:
     """A4 landscape sheets of the PDF's pages (trimmed), two a side in saddle-stitch order, for printing double-sided."""
     source = _open(data)
     order = padded(len(source.pages), back_page(source))
@@ -85,7 +86,7 @@ def booklet(data: bytes) -> bytes:
     fold, bottom = sheet_width / 2, (sheet_height - height) / 2
     sheet = pikepdf.new()
     forms = [sheet.copy_foreign(page.as_form_xobject()) for page in source.pages]
-    for left, right in sides(len(order)):
+    for left, right in sides(len(order), right_to_left):
         resources, drawn = pikepdf.Dictionary(), []
         for slot, number in enumerate((left, right)):
             index = order[number - 1]

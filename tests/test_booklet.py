@@ -10,6 +10,7 @@ import pytest
 import weasyprint
 from conftest import MINIMAL
 from test_fonts import foreign_fonts
+from test_pdfua import page_problems, pdfua_problems
 
 from publisher import impose
 
@@ -50,6 +51,12 @@ def test_pages_are_in_saddle_stitch_order(tmp_path, count):
     path = tmp_path / "booklet.pdf"
     path.write_bytes(impose.booklet(numbered_pages(count)))
     assert halves(path) == ORDER[count]
+
+
+def test_a_right_to_left_booklet_is_bound_on_the_right(tmp_path):
+    path = tmp_path / "booklet.pdf"
+    path.write_bytes(impose.booklet(numbered_pages(8), right_to_left=True))
+    assert halves(path) == [("p1", "p8"), ("p7", "p2"), ("p3", "p6"), ("p5", "p4")]
 
 
 def test_blank_pages_pad_to_a_multiple_of_4_before_the_back_cover(tmp_path):
@@ -199,6 +206,8 @@ def test_build_booklet_makes_both_files_in_order_with_the_cover_first(project, c
     back = pages[-1]
     assert "Review due 10 January 2028" in back and "TST-0001 v1.0" in back
     assert foreign_fonts(dist / "ankle.print.pdf") == [] and foreign_fonts(dist / "ankle.booklet.pdf") == []
+    # The print shop's file keeps the leaflet's tags: blanks, marks and back cover leave it accessible PDF/UA.
+    assert pdfua_problems(dist / "ankle.print.pdf") == [] and page_problems(dist / "ankle.print.pdf") == []
 
 
 def test_booklets_rebuild_byte_identical(project, capsys):
@@ -219,3 +228,8 @@ def test_the_brand_can_make_booklets_with_every_build(project, capsys):
     assert code == 0, err
     assert sorted(p.name for p in (project.root / "dist").glob("ankle*.pdf")) == [
         "ankle.booklet.pdf", "ankle.pdf", "ankle.print.pdf"]
+    # The catalogue offers it to print as a booklet, and the print shop's file.
+    catalogue = (project.root / "dist" / "index.html").read_text(encoding="utf-8")
+    assert re.search(r'<a href="ankle\.booklet\.pdf" hreflang="en-GB">Print as a booklet, standard edition</a>', catalogue)
+    assert re.search(r'<a href="ankle\.print\.pdf" hreflang="en-GB">For a print shop \(A5, bleed and crop marks\), '
+                     r'standard edition</a>', catalogue)
