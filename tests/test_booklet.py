@@ -9,6 +9,7 @@ import pikepdf
 import pytest
 import weasyprint
 from conftest import MINIMAL
+from test_bilingual import bilingual  # noqa: F401 (the fixture)
 from test_fonts import foreign_fonts
 from test_pdfua import page_problems, pdfua_problems
 
@@ -233,3 +234,18 @@ def test_the_brand_can_make_booklets_with_every_build(project, capsys):
     assert re.search(r'<a href="ankle\.booklet\.pdf" hreflang="en-GB">Print as a booklet, standard edition</a>', catalogue)
     assert re.search(r'<a href="ankle\.print\.pdf" hreflang="en-GB">For a print shop \(A5, bleed and crop marks\), '
                      r'standard edition</a>', catalogue)
+
+
+def test_a_bilingual_edition_becomes_a_booklet_too(bilingual, capsys):  # noqa: F811 (the fixture imported above)
+    code, out, err = bilingual.run("--booklet", "--format", "pdf", "--edition", "standard", capsys=capsys)
+    assert code == 0, err
+    dist = bilingual.root / "dist"
+    assert sorted(p.name for p in dist.glob("*booklet.pdf")) == [
+        "x.booklet.pdf", "x.cy.bilingual.booklet.pdf", "x.cy.booklet.pdf"]
+    with pdfplumber.open(dist / "x.cy.bilingual.print.pdf") as pdf:
+        pages = [page.extract_text() for page in pdf.pages]
+    assert len(pages) % 4 == 0
+    # The back cover gives the review date in each language, a line each, not the pair twice over.
+    back = pages[-1].splitlines()
+    assert "Adolygiad erbyn 10 Ionawr 2028" in back and "Review due 10 January 2028" in back
+    assert "Page" not in pages[-1]
