@@ -249,3 +249,13 @@ def test_a_bilingual_edition_becomes_a_booklet_too(bilingual, capsys):  # noqa: 
     back = pages[-1].splitlines()
     assert "Adolygiad erbyn 10 Ionawr 2028" in back and "Review due 10 January 2028" in back
     assert "Page" not in pages[-1]
+
+
+def test_a_bad_booklet_setting_is_an_error_at_its_line(project, capsys):
+    brand = project.root / "brand.yaml"
+    lines = brand.read_text().count("\n")
+    brand.write_text(brand.read_text() + "booklet: sometimes\n")
+    project.leaflet("ankle")
+    code, out, err = project.run(capsys=capsys)
+    assert code == 1
+    assert err.startswith(f"brand.yaml:{lines + 1}:10: booklet: expected true or false, got 'sometimes' - write true or false\n")
