@@ -8,7 +8,7 @@ from pathlib import Path
 
 import jinja2
 
-from . import caches, html, i18n, languages, pdf
+from . import html, i18n, languages, pdf
 from .content import Catalogue, Leaflet, Project
 from .errors import RenderError
 from .outputs import Job, Unavailable
@@ -88,8 +88,9 @@ def _part(project: Project, leaflet: Leaflet, labels: i18n.Labels, prefix: str) 
 
 
 def render_html(catalogue: Catalogue, leaflet: Leaflet, paper: str, edition: str, marks: bool = False,
-                link_styles: bool = True) -> str:
-    """The bilingual document for a translation (`leaflet`) and its source, as one HTML page."""
+                link_styles: bool = True, booklet: bool = False) -> str:
+    """The bilingual document for a translation (`leaflet`) and its source, as one HTML page (a `booklet`'s with its
+    back cover)."""
     project, brand = catalogue.project, catalogue.brand
     assert brand is not None
     first, second = pair(catalogue, leaflet)
@@ -109,7 +110,7 @@ def render_html(catalogue: Catalogue, leaflet: Leaflet, paper: str, edition: str
             authors=leaflet.authors, credits=html.credits(leaflet, both, both.marked),
             brand=html._brand(copy.deepcopy(brand)), logo=project.relative(project.brand_file.parent / brand["logo"]),
             stylesheets=sheets if link_styles else [], edition=edition, direction="ltr",
-            layouts=html.layouts(paper, edition), overdue=leaflet.overdue, printed=True,
+            layouts=html.layouts(paper, edition), overdue=leaflet.overdue, printed=True, booklet=booklet,
         )
     except i18n.MissingLabel as exc:
         raise RenderError(leaflet.name, str(exc))
@@ -117,19 +118,9 @@ def render_html(catalogue: Catalogue, leaflet: Leaflet, paper: str, edition: str
         raise RenderError(leaflet.name, f"template error: {exc} - fix the template in templates/")
 
 
-_engines: dict = {}
-caches.register(_engines.clear)
-
-
 def render(job: Job) -> bytes:
     """The bilingual PDF of a translation (the Job's leaflet), made in this process."""
     project = job.catalogue.project
     document = render_html(job.catalogue, job.leaflet, job.paper, job.edition, job.marks, link_styles=False)
-    # An engine keeps parsed stylesheets: a long-running process (or a test) whose styles change gets a new one.
-    key = (str(project.root), tuple(sorted((str(p), p.stat().st_mtime_ns, p.stat().st_size)
-                                           for p in Path(project.styles).rglob("*") if p.is_file())))
-    if key not in _engines:
-        _engines.clear()  # one project's at a time: an engine holds fonts and images
-        _engines[key] = pdf.Engine(project)
     sheets = tuple(stylesheets(job.paper, job.edition, job.marks))
-    return _engines[key].render(job.leaflet.name, document, sheets, Path(job.leaflet.path).parent).pdf
+    return pdf.engine_for(project).render(job.leaflet.name, document, sheets, Path(job.leaflet.path).parent).pdf

@@ -142,6 +142,10 @@ def _build_options(commands, name: str, summary: str, shown: str) -> argparse.Ar
                              "large print goes to dist/<stem>.large-print.pdf")
     parser.add_argument("--print-marks", action="store_true",
                         help="add 3 mm bleed and crop marks for a print shop")
+    parser.add_argument("--booklet", action="store_true",
+                        help="also make each leaflet an A5 booklet on A4 sheets (<stem>.booklet.pdf) and single A5 "
+                             "pages with bleed and crop marks for a print shop (<stem>.print.pdf); "
+                             "default: brand.yaml's booklet")
     parser.add_argument("--pdf-variant", choices=pdf.VARIANTS, default=pdf.DEFAULT_VARIANT,
                         help="PDF flavour: tagged, accessible PDF/UA-1 (default) or PDF/A-3u for archives")
     parser.add_argument("--max-pages", type=_positive, default=pdf.MAX_PAGES, metavar="N",
@@ -543,7 +547,8 @@ def run_build(args) -> int:
     if args.out is not None and args.out.exists() and not args.out.is_dir():
         raise UsageError(f"Error: --out '{args.out}' is a file - give a folder")
     options = batch.Options(out=settings.resolve(project, out=args.out).out, jobs=args.jobs, force=args.force,
-                            formats=args.format, add_formats=("preview",) if args.html else (),
+                            formats=args.format,
+                            add_formats=(("preview",) if args.html else ()) + (settings.BOOKLET if args.booklet else ()),
                             strict=args.strict, shard=_shard(args),
                             max_pages=args.max_pages, timeout=args.timeout, paper=args.paper,
                             editions=tuple(dict.fromkeys(args.edition)) if args.edition else None,

@@ -234,11 +234,11 @@ def _brand(brand: dict) -> dict:
 
 
 def render_html(catalogue: Catalogue, leaflet: Leaflet, paper: str = editions.DEFAULT_PAPER, link_styles: bool = True,
-                edition: str = "standard", marks: bool = False) -> str:
+                edition: str = "standard", marks: bool = False, booklet: bool = False) -> str:
     """The leaflet as one HTML document; URLs in it are relative to the project root.
 
     Without `link_styles` the stylesheet links are left out, for an engine that
-    applies the already-parsed stylesheets itself.
+    applies the already-parsed stylesheets itself. A `booklet` ends with a back cover.
     """
     project, brand = catalogue.project, catalogue.brand
     assert brand is not None  # a leaflet is rendered only with a valid brand
@@ -258,6 +258,7 @@ def render_html(catalogue: Catalogue, leaflet: Leaflet, paper: str = editions.DE
             layouts=layouts(paper, edition),
             overdue=leaflet.overdue,
             printed=True,  # QR codes beside web links (partials/reading.html)
+            booklet=booklet,
             labels=labels,
         )
     except i18n.MissingLabel as exc:

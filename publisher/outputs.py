@@ -180,3 +180,27 @@ register(Output("bilingual", ".bilingual.pdf", "application/pdf", "a leaflet and
                 "(brand.yaml's bilingual), tagged PDF/UA-1", render=_bilingual, paged=True,
                 applies=_bilingual_applies, count_pages=_pdf_pages,
                 label="Bilingual (PDF)"))
+
+
+def _booklet_maker(name: str) -> Callable[[Job], bytes]:
+    def make(job: Job) -> bytes:
+        from . import booklet
+        return getattr(booklet, name)(job)
+    return make
+
+
+# A5 booklets (--booklet or brand.yaml's `booklet: true`), whatever the build's paper; large print stays on A4.
+register(Output("booklet", ".booklet.pdf", "application/pdf", "an A5 booklet on A4 sheets: print double-sided "
+                "(flip on the short edge), fold and staple", editions=(DEFAULT_EDITION,), render=_booklet_maker("booklet"),
+                paged=True, count_pages=_pdf_pages, label="Print as a booklet"))
+register(Output("print", ".print.pdf", "application/pdf", "single A5 pages, a multiple of 4, with 3 mm bleed and crop "
+                "marks, for a print shop", editions=(DEFAULT_EDITION,), render=_booklet_maker("print_file"),
+                paged=True, count_pages=_pdf_pages, label="For a print shop (A5, bleed and crop marks)"))
+register(Output("bilingual-booklet", ".bilingual.booklet.pdf", "application/pdf", "the bilingual edition as an A5 "
+                "booklet (with booklet and bilingual)", editions=(DEFAULT_EDITION,),
+                render=_booklet_maker("bilingual_booklet"), paged=True, applies=_bilingual_applies,
+                count_pages=_pdf_pages, label="Bilingual, print as a booklet"))
+register(Output("bilingual-print", ".bilingual.print.pdf", "application/pdf", "the bilingual edition's A5 pages for "
+                "a print shop (with print and bilingual)", editions=(DEFAULT_EDITION,),
+                render=_booklet_maker("bilingual_print_file"), paged=True, applies=_bilingual_applies,
+                count_pages=_pdf_pages, label="Bilingual, for a print shop"))

@@ -16,6 +16,7 @@ import urllib.parse
 import urllib.request
 from pathlib import Path
 
+from . import caches
 from .content import Project
 from .errors import RenderError
 
@@ -380,6 +381,20 @@ def _limits(max_pages: int, timeout: float):
         progress.removeHandler(counter)
         progress.setLevel(saved[0])
         progress.propagate = saved[1]
+
+
+_engines: dict = {}
+caches.register(_engines.clear)
+
+
+def engine_for(project: Project) -> Engine:
+    """This process's engine for the project, new when its styles changed (an engine keeps parsed stylesheets)."""
+    key = (str(project.root), tuple(sorted((str(p), p.stat().st_mtime_ns, p.stat().st_size)
+                                           for p in Path(project.styles).rglob("*") if p.is_file())))
+    if key not in _engines:
+        _engines.clear()  # one project's at a time: an engine holds fonts and images
+        _engines[key] = Engine(project)
+    return _engines[key]
 
 
 def render_pdf(project: Project, name: str, html: str, leaflet_folder: Path | None = None) -> Rendered:

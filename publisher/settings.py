@@ -8,6 +8,7 @@ from pathlib import Path
 from . import editions, outputs
 from .errors import UsageError
 
+BOOKLET = ("booklet", "print")  # the formats --booklet and brand.yaml's `booklet: true` add
 OUT = "dist"  # the output folder, inside the project, unless --out says otherwise
 
 
@@ -36,6 +37,10 @@ def resolve(project, brand: dict | None = None, out: Path | None = None, paper: 
     if "bilingual" in names and brand and not brand.get("bilingual"):
         raise UsageError("Error: the bilingual format needs brand.yaml's bilingual setting (its two languages "
                          "and layout) - add it as the README's 'Bilingual Welsh/English edition' shows")
+    if brand.get("booklet"):  # the brand's A5 booklets and print shop files, with every build
+        names += list(BOOKLET)
+    if "bilingual" in names:  # the bilingual edition is made as a booklet too, when booklets are
+        names += [f"bilingual-{name}" for name in BOOKLET if name in names]
     return Settings(
         out=Path(out) if out is not None else Path(project.root) / OUT,
         paper=paper or brand.get("paper", editions.DEFAULT_PAPER),
