@@ -16,6 +16,7 @@ import urllib.parse
 import urllib.request
 from pathlib import Path
 
+from . import preflight
 from .content import Project
 from .errors import RenderError
 
@@ -97,10 +98,18 @@ def _block_languages() -> None:
                     and isinstance(element, pydyf.Dictionary)):
                 # For _read_each_language_through: a column and the structure element it sits in.
                 pdf.__dict__.setdefault("parallel_columns", []).append((element, parent, own.get("lang") or ""))
+            if (own is not None and hasattr(own, "get") and KEEP_WHOLE in (own.get("class") or "").split()
+                    and isinstance(element, pydyf.Dictionary) and "ID" not in element):
+                # For the preflight: each page's part of one callout gets the same /ID, so it can tell a split one.
+                kept = pdf.__dict__.setdefault("kept_whole", {})
+                element["ID"] = pydyf.String(f"{preflight.KEEP}-{kept.setdefault(id(own), len(kept) + 1)}")
             yield element
 
     tags._build_box_tree = build
 
+
+# The class of a block the preflight checks is never split across pages nor parted from its heading.
+KEEP_WHOLE = "callout-urgent"
 
 # The class of a column of text beside its translation (templates/bilingual.html): one row a section, so
 # headings line up on paper; the structure tree reads each language through (_read_each_language_through).
