@@ -97,6 +97,11 @@ def _shipped(styles: Path) -> Shipped:
 caches.register(_shipped.cache_clear)
 
 
+def describe(language: str, paper_label: str, edition_label: str, output_label: str = "") -> str:
+    """Where a finding is: 'cy, A5, large print edition[, Bilingual (PDF)]' (the leaflet is the diagnostic's path)."""
+    return ", ".join(part for part in (language, paper_label, edition_label, output_label) if part)
+
+
 def check(data: bytes, name: str, where: str, shipped: Shipped) -> list:
     """Every preflight finding on a PDF's pages, as warnings naming `name` (the leaflet) and `where` (its edition)."""
     pages = read(data)
@@ -247,7 +252,10 @@ def _read_page(raw, page, number: int) -> Page:
     trim = tuple(page.get_trimbox())
     media = tuple(page.get_mediabox())
     textpage = page.get_textpage()
-    lines, objects, marked, used = [], [], {}, {}
+    lines: list = []
+    objects: list = []
+    marked: dict = {}  # marked-content id -> the boxes of the objects it marks
+    used: dict = {}  # font name -> the text drawn in it
     for item in page.get_objects(max_depth=2):
         box = tuple(item.get_bounds())
         objects.append((item.type, box))
@@ -283,8 +291,9 @@ def _blocks(raw, element, marked: dict, out: list) -> None:
         return
     own = [b for index in range(raw.FPDF_StructElement_GetMarkedContentIdCount(element))
            for b in marked.get(raw.FPDF_StructElement_GetMarkedContentIdAtIndex(element, index), ())]
-    if own:
-        out.append(Block("content", "", _union(own)))
+    box = _union(own)
+    if box:
+        out.append(Block("content", "", box))
     for index in range(raw.FPDF_StructElement_CountChildren(element)):
         child = raw.FPDF_StructElement_GetChildAtIndex(element, index)
         if child:
