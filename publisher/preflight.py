@@ -212,22 +212,23 @@ def _last(blocks: list) -> Block:
 
 
 def _callouts(pages: list, finding) -> None:
-    seen: dict = {}  # callout key -> first page
+    spans: dict = {}  # callout key -> [first page, last page]
     previous: Block | None = None  # the block before, in reading order
     previous_page = 0
     for page in pages:
         for block in page.blocks:
             if block.kind == "callout":
-                if block.key in seen and seen[block.key] != page.number:
-                    finding("preflight-callout", page.number, f"an urgent callout begun on page {seen[block.key]} "
-                            "runs on to this one - shorten it, or split it into two callouts")
-                elif (block.key not in seen and previous is not None and previous.kind == "heading"
-                        and previous_page != page.number):
+                if block.key not in spans and previous is not None and previous.kind == "heading" \
+                        and previous_page != page.number:
                     finding("preflight-callout", page.number, f"an urgent callout is parted from its heading on "
                             f"page {previous_page} - keep them together (break-after: avoid on the heading)")
-                seen.setdefault(block.key, page.number)
+                spans.setdefault(block.key, [page.number, page.number])[1] = page.number
             if not (previous is not None and previous.kind == block.kind == "callout" and previous.key == block.key):
                 previous, previous_page = block, page.number
+    for first, last in spans.values():
+        if last != first:
+            finding("preflight-callout", first, f"an urgent callout runs on from this page to page {last} - shorten "
+                    "it, or split it into two callouts")
 
 
 def _where(box: tuple, page: Page) -> str:

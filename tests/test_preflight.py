@@ -6,7 +6,7 @@ import pytest
 
 from publisher import content, pdf, preflight
 
-from conftest import REPO
+from conftest import MINIMAL, REPO
 
 FONTS = "\n".join(f'@font-face {{ font-family: "Atkinson Hyperlegible Next"; font-weight: {weight}; '
                   f'src: url(styles/fonts/AtkinsonHyperlegibleNext-{name}.ttf); }}'
@@ -69,7 +69,7 @@ def test_a_heading_alone_on_a_page(engine):
 
 def test_an_urgent_callout_split_across_pages(engine):
     body = TEXT * 2 + f'<aside class="callout callout-urgent"><p>Call 999 if:</p>{TEXT * 3}</aside>'
-    assert findings(engine, body) == ["preflight-callout en, A5, standard edition, page 2"]
+    assert findings(engine, body) == ["preflight-callout en, A5, standard edition, page 1"]
 
 
 def test_an_urgent_callout_parted_from_its_heading(engine):
@@ -102,3 +102,27 @@ def test_a_missing_glyph(engine):
 def test_each_rule_is_documented():
     documented = (REPO / "docs" / "preflight.md").read_text(encoding="utf-8")
     assert [rule for rule in preflight.RULES if f"`{rule}`" not in documented] == []
+
+
+LONG_URGENT = MINIMAL.replace("""    body: Rest your ankle and keep it raised when you can.
+""", """    body: Rest your ankle and keep it raised when you can.
+  - heading: When to get help now
+    callouts:
+      - kind: urgent
+        heading: Call 999 or go to A&E if
+        body: |
+""" + "".join(f"          - your ankle is badly swollen, cold, numb or blue and you cannot walk on it ({n})\n"
+              for n in range(1, 19)))
+
+
+def test_a_strict_build_refuses_an_urgent_callout_too_tall_for_a_page_and_keeps_no_pdf(project, capsys):
+    project.leaflet("ankle", LONG_URGENT)
+    code, out, err = project.run("--strict", "--paper", "a5", "--edition", "large-print", "--format", "pdf",
+                                 capsys=capsys)
+    assert code == 1
+    assert ("handouts/ankle.yaml: error: preflight-callout: en-GB, A5, large print edition, page 4: an urgent "
+            "callout runs on from this page to page 8 - shorten it, or split it into two callouts "
+            "(--strict turns warnings into errors)") in err
+    assert not (project.root / "dist" / "ankle.large-print.pdf").exists()
+    code, out, err = project.run("--paper", "a5", "--edition", "large-print", "--format", "pdf", capsys=capsys)
+    assert code == 0 and "handouts/ankle.yaml: warning: preflight-callout: en-GB, A5, large print edition" in err
