@@ -17,6 +17,8 @@ EDGE_SLACK = 1.0  # points a background may run past the trim edge (rounding), b
 MOST_BLANK = 0.60  # a page before the last may be at most this much empty
 OVERLAP = 0.30  # of the smaller line's height: two lines sharing more than this print over each other
 KEEP = "keep"  # the /ID prefix pdf.py gives an urgent callout's structure elements: "keep-3", one number a callout
+# A callout's border, padding and margins are drawn round its text as decoration, outside its marked content.
+DRAWN_ROUND = 20 * MM
 HEADINGS = frozenset({"H", "H1", "H2", "H3", "H4", "H5", "H6"})
 
 # One line each, for docs/preflight.md and the tests: the rules this module finds broken.
@@ -116,7 +118,7 @@ def check(data: bytes, name: str, where: str, shipped: Shipped) -> list:
         _edges(page, finding)
         _fonts(page, shipped, finding)
         if page.number < len(pages):
-            _blank(page, area, finding)
+            _blank(page, area, pages[page.number], finding)
     _headings(pages, finding)
     _callouts(pages, finding)
     return found
@@ -183,15 +185,31 @@ def _text_area(pages: list) -> tuple:
     return (max(b[3] for b in boxes), min(b[1] for b in boxes))
 
 
-def _blank(page: Page, area: tuple, finding) -> None:
+def _blank(page: Page, area: tuple, following: Page, finding) -> None:
     top, bottom = area
     if top - bottom < 1:
         return
     lowest = min((block.box[1] for block in page.blocks), default=top)
     empty = (lowest - bottom) / (top - bottom)
-    if empty > MOST_BLANK:
+    if empty > MOST_BLANK and _kept(following) <= lowest - bottom:
         finding("preflight-blank", page.number, f"{empty:.0%} of the page is blank before the next page - keep "
                 "less together (break-inside: avoid), or shorten what follows so it fits")
+
+
+def _kept(page: Page) -> float:
+    """The height of the urgent callout a page opens with (with the headings above it), or 0.
+
+    An urgent callout is never split: one that did not fit in what was left of the page before leaves that
+    page's space empty by design, and that space is no finding.
+    """
+    for index, block in enumerate(page.blocks):
+        if block.kind == "callout":
+            text = page.blocks[0].box[3] - min(b.box[1] for b in page.blocks[:index + 1] if b.key == block.key
+                                               or b.kind == "heading")
+            return text + DRAWN_ROUND
+        if block.kind != "heading":
+            return 0.0
+    return 0.0
 
 
 def _headings(pages: list, finding) -> None:
