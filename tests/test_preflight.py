@@ -121,7 +121,7 @@ def test_a_strict_build_refuses_an_urgent_callout_too_tall_for_a_page_and_keeps_
                                  capsys=capsys)
     assert code == 1
     assert ("handouts/ankle.yaml: error: preflight-callout: en-GB, A5, large print edition, page 4: an urgent "
-            "callout runs on from this page to page 8 - shorten it, or split it into two callouts "
+            "callout runs on from this page to page 7 - shorten it, or split it into two callouts "
             "(--strict turns warnings into errors)") in err
     assert not (project.root / "dist" / "ankle.large-print.pdf").exists()
     code, out, err = project.run("--paper", "a5", "--edition", "large-print", "--format", "pdf", capsys=capsys)
