@@ -98,18 +98,21 @@ def _block_languages() -> None:
                     and isinstance(element, pydyf.Dictionary)):
                 # For _read_each_language_through: a column and the structure element it sits in.
                 pdf.__dict__.setdefault("parallel_columns", []).append((element, parent, own.get("lang") or ""))
-            if (own is not None and hasattr(own, "get") and KEEP_WHOLE in (own.get("class") or "").split()
-                    and isinstance(element, pydyf.Dictionary) and "ID" not in element):
-                # For the preflight: each page's part of one callout gets the same /ID, so it can tell a split one.
-                kept = pdf.__dict__.setdefault("kept_whole", {})
-                element["ID"] = pydyf.String(f"{preflight.KEEP}-{kept.setdefault(id(own), len(kept) + 1)}")
+            marked = [MARKED[name] for name in (own.get("class") or "").split() if name in MARKED] \
+                if own is not None and hasattr(own, "get") else []
+            if marked and isinstance(element, pydyf.Dictionary) and "ID" not in element:
+                # For the preflight: each page's piece of one callout (or part) gets the same /ID, so it can tell
+                # a split one.
+                kept = pdf.__dict__.setdefault("preflight_ids", {})
+                element["ID"] = pydyf.String(f"{marked[0]}-{kept.setdefault(id(own), len(kept) + 1)}")
             yield element
 
     tags._build_box_tree = build
 
 
-# The class of a block the preflight checks is never split across pages nor parted from its heading.
-KEEP_WHOLE = "callout-urgent"
+# Classes whose elements the preflight finds in the structure tree by their /ID: a block never split across
+# pages nor parted from its heading, and a part of a leaflet that ends its page (a bilingual edition's language).
+MARKED = {"callout-urgent": preflight.KEEP, "bilingual-part": preflight.PART}
 
 # The class of a column of text beside its translation (templates/bilingual.html): one row a section, so
 # headings line up on paper; the structure tree reads each language through (_read_each_language_through).

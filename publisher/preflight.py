@@ -17,6 +17,7 @@ EDGE_SLACK = 1.0  # points a background may run past the trim edge (rounding), b
 MOST_BLANK = 0.60  # a page before the last may be at most this much empty
 OVERLAP = 0.30  # of the smaller line's height: two lines sharing more than this print over each other
 KEEP = "keep"  # the /ID prefix pdf.py gives an urgent callout's structure elements: "keep-3", one number a callout
+PART = "part"  # and a part that ends its last page (a bilingual edition's language): "part-1"
 # A callout's border, padding and margins are drawn round its text as decoration, outside its marked content.
 DRAWN_ROUND = 20 * MM
 HEADINGS = frozenset({"H", "H1", "H2", "H3", "H4", "H5", "H6"})
@@ -43,6 +44,7 @@ class Block:
     kind: str  # "heading", "callout" or "content"
     key: str  # a callout's /ID, the same on every page it is on; "" for the rest
     box: tuple  # (left, bottom, right, top) in points, PDF space
+    part: str = ""  # the /ID of the part it is in, if any
 
 
 @dataclasses.dataclass
@@ -191,7 +193,8 @@ def _blank(page: Page, area: tuple, following: Page, finding) -> None:
         return
     lowest = min((block.box[1] for block in page.blocks), default=top)
     empty = (lowest - bottom) / (top - bottom)
-    if empty > MOST_BLANK and _kept(following) <= lowest - bottom:
+    ends_part = bool(page.blocks and following.blocks and page.blocks[-1].part != following.blocks[0].part)
+    if empty > MOST_BLANK and not ends_part and _kept(following) <= lowest - bottom:
         finding("preflight-blank", page.number, f"{empty:.0%} of the page is blank before the next page - keep "
                 "less together (break-inside: avoid), or shorten what follows so it fits")
 
@@ -275,7 +278,9 @@ def _read_page(raw, page, number: int) -> Page:
     objects: list = []
     marked: dict = {}  # marked-content id -> the boxes of the objects it marks
     used: dict = {}  # font name -> the text drawn in it
-    for item in page.get_objects(max_depth=2):
+    # Top-level objects only: pdfium gives the bounds of objects inside a form XObject (an SVG image, a
+    # background) in the form's own space, not the page's; the form itself has its bounds on the page.
+    for item in page.get_objects(max_depth=1):
         box = tuple(item.get_bounds())
         objects.append((item.type, box))
         mcid = raw.FPDFPageObj_GetMarkedContentID(item.raw)
@@ -299,24 +304,25 @@ def _read_page(raw, page, number: int) -> Page:
     return Page(number, width, height, trim, trim != media, lines, objects, blocks, used)
 
 
-def _blocks(raw, element, marked: dict, out: list) -> None:
+def _blocks(raw, element, marked: dict, out: list, part: str = "") -> None:
     """Add the blocks under a structure element: headings and callouts whole, other content by its leaves."""
     kind = _string(raw.FPDF_StructElement_GetType, element)
     key = _string(raw.FPDF_StructElement_GetID, element)
+    part = key if key.startswith(PART + "-") else part
     if key.startswith(KEEP + "-") or kind in HEADINGS:
         box = _union([b for mcid in _mcids(raw, element) for b in marked.get(mcid, ())])
         if box:
-            out.append(Block("callout" if key.startswith(KEEP + "-") else "heading", key, box))
+            out.append(Block("callout" if key.startswith(KEEP + "-") else "heading", key, box, part))
         return
     own = [b for index in range(raw.FPDF_StructElement_GetMarkedContentIdCount(element))
            for b in marked.get(raw.FPDF_StructElement_GetMarkedContentIdAtIndex(element, index), ())]
     box = _union(own)
     if box:
-        out.append(Block("content", "", box))
+        out.append(Block("content", "", box, part))
     for index in range(raw.FPDF_StructElement_CountChildren(element)):
         child = raw.FPDF_StructElement_GetChildAtIndex(element, index)
         if child:
-            _blocks(raw, child, marked, out)
+            _blocks(raw, child, marked, out, part)
 
 
 def _mcids(raw, element) -> list:
