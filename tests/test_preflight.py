@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import datetime
+from pathlib import Path
+
 import pytest
 
-from publisher import content, pdf, preflight
+from publisher import batch, content, pdf, preflight
 
-from conftest import MINIMAL, REPO
+from conftest import MINIMAL, REPO, TODAY
 
 FONTS = "\n".join(f'@font-face {{ font-family: "Atkinson Hyperlegible Next"; font-weight: {weight}; '
                   f'src: url(styles/fonts/AtkinsonHyperlegibleNext-{name}.ttf); }}'
@@ -126,3 +129,24 @@ def test_a_strict_build_refuses_an_urgent_callout_too_tall_for_a_page_and_keeps_
     assert not (project.root / "dist" / "ankle.large-print.pdf").exists()
     code, out, err = project.run("--paper", "a5", "--edition", "large-print", "--format", "pdf", capsys=capsys)
     assert code == 0 and "handouts/ankle.yaml: warning: preflight-callout: en-GB, A5, large print edition" in err
+
+
+def test_every_shipped_pdf_on_a4_passes_the_preflight(shipped):
+    """Every language, both editions and the bilingual edition, as the shipped brand builds them (A4)."""
+    folder = Path(next(iter(shipped.values())).output).parent
+    made = sorted(folder.glob("*.pdf"))
+    assert len(made) >= 18 and any(p.name.endswith(".bilingual.pdf") for p in made)
+    found = [str(d) for p in made for d in preflight.check(p.read_bytes(), p.name, "A4", preflight.shipped_fonts(
+        REPO / "styles"))]
+    assert found == []
+
+
+def test_every_shipped_pdf_on_a5_passes_the_preflight(tmp_path):
+    """The same on A5, where the pages are smallest: the build itself runs the preflight and reports nothing."""
+    options = batch.Options(out=tmp_path, jobs=2, paper="a5", editions=("standard", "large-print"),
+                            formats=("pdf", "bilingual"), site=False, strict=True,
+                            today=datetime.date.fromisoformat(TODAY))
+    report = batch.build(content.Project(REPO), options)
+    assert [e for r in report.failed for e in r.errors] == []
+    assert len([r for r in report.results if r.status == "built"]) >= 18
+    assert [w for r in report.results for w in r.warnings] == []
