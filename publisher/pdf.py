@@ -16,7 +16,7 @@ import urllib.parse
 import urllib.request
 from pathlib import Path
 
-from . import preflight
+from . import links, preflight
 from .content import Project
 from .errors import RenderError
 
@@ -98,6 +98,8 @@ def _block_languages() -> None:
                     and isinstance(element, pydyf.Dictionary)):
                 # For _read_each_language_through: a column and the structure element it sits in.
                 pdf.__dict__.setdefault("parallel_columns", []).append((element, parent, own.get("lang") or ""))
+            if isinstance(element, pydyf.Dictionary) and element.get("S") == "/Link":
+                links.record(box, element, pdf)
             marked = [MARKED[name] for name in (own.get("class") or "").split() if name in MARKED] \
                 if own is not None and hasattr(own, "get") else []
             if marked and isinstance(element, pydyf.Dictionary) and "ID" not in element:
@@ -279,6 +281,7 @@ def _finish(document, pdf) -> None:
     _scope_table_headers(document, pdf)
     _tag_languages(document, pdf)
     _read_each_language_through(pdf)
+    links.once(pdf)
     _fill_empty_unicode_entries(pdf)
 
 
