@@ -129,8 +129,9 @@ def _parent_tree(pdf) -> _Nums:
 
 def _merge_annotation(pdf, kept, other, nums: _Nums) -> None:
     """Grow the kept annotation over another's rectangle, and take the other off its page."""
-    a, b = kept["Rect"], other["Rect"]
-    kept["Rect"] = pydyf.Array([min(a[0], b[0]), min(a[1], b[1]), max(a[2], b[2]), max(a[3], b[3])])
+    xs = [kept["Rect"][0], kept["Rect"][2], other["Rect"][0], other["Rect"][2]]
+    ys = [kept["Rect"][1], kept["Rect"][3], other["Rect"][1], other["Rect"][3]]
+    kept["Rect"] = pydyf.Array([min(xs), min(ys), max(xs), max(ys)])
     for reference in pdf.page_references:
         page = _get(pdf.objects, reference)
         annots = page.get("Annots") if page else None
