@@ -150,3 +150,19 @@ def test_every_shipped_pdf_on_a5_passes_the_preflight(tmp_path):
     assert [e for r in report.failed for e in r.errors] == []
     assert len([r for r in report.results if r.status == "built"]) >= 18
     assert [w for r in report.results for w in r.warnings] == []
+
+
+def test_a_leaflet_written_elsewhere_builds_everywhere_but_where_its_long_callout_cannot_fit(tmp_path):
+    """Long headings, a table, many sections, an urgent callout straight after its heading and one of ten items:
+    clean on A4 and A5 in both editions, except the ten-item callout on A5 large print, which no page holds."""
+    leaflet = REPO / "tests" / "data" / "preflight" / "long-callouts.yaml"
+    found = []
+    for paper in ("a4", "a5"):
+        options = batch.Options(out=tmp_path / paper, jobs=1, paper=paper, editions=("standard", "large-print"),
+                                formats=("pdf",), site=False, publish=False, today=datetime.date.fromisoformat(TODAY))
+        report = batch.build(content.Project(REPO), options, [leaflet])
+        assert [r.status for r in report.results] == ["built", "built"]
+        found += [w for r in report.results for w in r.warnings]
+    assert found == [
+        "tests/data/preflight/long-callouts.yaml: warning: preflight-callout: en-GB, A5, large print edition, "
+        "page 10: an urgent callout runs on from this page to page 12 - shorten it, or split it into two callouts"]
