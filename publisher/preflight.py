@@ -15,7 +15,9 @@ MM = 72 / 25.4
 UNPRINTABLE = 3 * MM  # a desk printer's unprintable margin: text and images stay clear of it
 EDGE_SLACK = 1.0  # points a background may run past the trim edge (rounding), before it counts as past it
 MOST_BLANK = 0.60  # a page before the last may be at most this much empty
-OVERLAP = 0.30  # of the smaller line's height: two lines sharing more than this print over each other
+# Two lines sharing more than this share of the smaller one's height, and more than 1 mm across, print over each
+# other. Less is the shape of a script: Nastaliq's words and marks reach into their neighbours' boxes.
+OVERLAP = 0.30
 KEEP = "keep"  # the /ID prefix pdf.py gives an urgent callout's structure elements: "keep-3", one number a callout
 PART = "part"  # and a part that ends its last page (a bilingual edition's language): "part-1"
 # A callout's border, padding and margins are drawn round its text as decoration, outside its marked content.
@@ -135,7 +137,7 @@ def _overlaps(page: Page, finding) -> None:
             height = min(a[3] - a[1], b[3] - b[1])
             across = min(a[2], b[2]) - max(a[0], b[0])
             down = min(a[3], b[3]) - max(a[1], b[1])
-            if height > 0 and across > 1 and down > OVERLAP * height:
+            if height > 0 and across > MM and down > OVERLAP * height:
                 finding("preflight-overlap", page.number, f"text at {_where(a, page)} and text at {_where(b, page)} "
                         "print over each other - shorten one of them, or change the stylesheet that places them")
                 return  # one a page: the first says what to fix
