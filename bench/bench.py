@@ -57,7 +57,7 @@ sys.path.insert(0, str(REPO))
 
 import yaml  # noqa: E402
 
-from publisher import content, html  # noqa: E402
+from publisher import batch, content, html  # noqa: E402
 
 PYTHON = sys.executable
 
@@ -428,6 +428,26 @@ def site_campaign(n: int, jobs: int) -> dict:
         return figures
 
 
+def preflight_cost(jobs: int) -> dict:
+    """The shipped leaflets in every paper and edition, with the bilingual edition: render time against preflight time."""
+    from publisher import preflight
+    times = {"render": 0.0, "preflight": 0.0, "pdfs": 0}
+    with tempfile.TemporaryDirectory() as tmp:
+        for paper in ("a4", "a5"):
+            out = Path(tmp) / paper
+            options = batch.Options(out=out, jobs=jobs, paper=paper, editions=("standard", "large-print"),
+                                    formats=("pdf", "bilingual"), site=False, publish=False)
+            report = batch.build(content.Project(REPO), options)
+            times["render"] += sum(r.seconds for r in report.results if r.status == "built")
+            for pdf in sorted(out.glob("*.pdf")):
+                data = pdf.read_bytes()
+                started = time.perf_counter()
+                preflight.check(data, pdf.name, paper, preflight.shipped_fonts(REPO / "styles"))
+                times["preflight"] += time.perf_counter() - started
+                times["pdfs"] += 1
+    return times
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("-n", type=int, default=200, help="leaflets to generate (default 200)")
@@ -444,7 +464,16 @@ def main() -> None:
     parser.add_argument("--desk", type=int, default=0, metavar="SENDS",
                         help="measure the clinic desk alone (page latency, SENDS concurrent sends), nothing else")
     parser.add_argument("--site", action="store_true", help="measure only the catalogue site and the live preview")
+    parser.add_argument("--preflight", action="store_true", help="measure only the preflight's share of the build")
     args = parser.parse_args()
+    if args.preflight:
+        figures = preflight_cost(args.jobs)
+        print(f"machine: {os.cpu_count()} CPUs; build workers: {args.jobs}")
+        print(f"preflight: {figures['pdfs']} PDFs (shipped leaflets, A4 and A5, both editions, bilingual): "
+              f"{figures['preflight']:.2f} s read back and checked, {figures['preflight'] / figures['pdfs'] * 1000:.0f} "
+              f"ms a PDF; = {figures['preflight'] / figures['render'] * 100:.1f}% of the {figures['render']:.2f} s "
+              "their renders took (target <= 10%)")
+        return
     if args.desk:
         print_desk(desk(args.desk))
         return

@@ -11,7 +11,7 @@ import re
 import time
 from pathlib import Path
 
-from . import archive, content, editions, governance, html, manifest, markdown, outputs, pdf, settings, site, workers
+from . import archive, content, editions, governance, html, manifest, markdown, outputs, pdf, preflight, settings, site, workers
 from .errors import Diagnostic, Problem, PublisherError, UsageError, from_dict, policy
 
 
@@ -344,7 +344,7 @@ def _build(project, options, paths, emit, on_start, on_shared, started) -> Repor
         # Light outputs are made here while the workers render PDFs.
         for leaflet, output, edition in in_process:
             result = _make(leaflet, output, outputs.Job(catalogue, leaflet, edition, paper, options.marks), out,
-                           record, made_from)
+                           record, made_from, options.strict)
             results.append(result)
             emit(result)
         renderer.finish()
@@ -382,13 +382,17 @@ def about(leaflet: content.Leaflet) -> dict:
 
 
 def _make(leaflet: content.Leaflet, output: outputs.Output, job: outputs.Job, out: Path, record: manifest.Manifest,
-          made_from) -> Result:
+          made_from, strict: bool = False) -> Result:
     """Make one in-process output, write it atomically and record it (`made_from` gives the entry): its Result."""
     key = leaflet_output(leaflet, output, job.edition)
     started = time.perf_counter()
     assert output.render is not None  # only in-process outputs come here
     try:
         data = output.render(job)
+        found = _preflight(leaflet, output, job, data, strict)
+        if any(d.level == "error" for d in found):
+            return Result(leaflet.name, "failed", errors=[str(d) for d in found if d.level == "error"],
+                          warnings=[str(w) for w in leaflet.warnings])
         pdf.write_atomic(out / key, data)
     except outputs.Unavailable as exc:
         # Not a failure of the leaflet: this format cannot be made for it here (no braille table, no voice).
@@ -408,9 +412,19 @@ def _make(leaflet: content.Leaflet, output: outputs.Output, job: outputs.Job, ou
         return Result(leaflet.name, "failed", errors=[f"{leaflet.name}: {output.name} failed: "
                                                       f"{type(exc).__name__}: {exc}"])
     pages = output.count_pages(data) if output.count_pages else 0
-    record.entries[key] = made_from(leaflet, leaflet.warnings, manifest.digest_bytes(data), pages, len(data))
+    record.entries[key] = made_from(leaflet, leaflet.warnings + found, manifest.digest_bytes(data), pages, len(data))
     return Result(leaflet.name, "built", str(out / key), pages, len(data), time.perf_counter() - started,
-                  warnings=[str(w) for w in leaflet.warnings], language=leaflet.language)
+                  warnings=[str(w) for w in leaflet.warnings + found], language=leaflet.language)
+
+
+def _preflight(leaflet: content.Leaflet, output: outputs.Output, job: outputs.Job, data: bytes, strict: bool) -> list:
+    """A paged output's preflight findings (pdf's are found in its worker), --strict applied."""
+    if not output.paged or not data.startswith(b"%PDF"):
+        return []
+    where = preflight.describe(leaflet.language, editions.PAPERS[job.paper].label,
+                               editions.EDITIONS[job.edition].label, output.label)
+    found = preflight.check(data, leaflet.name, where, preflight.shipped_fonts(job.catalogue.project.styles))
+    return policy(found, strict=strict)
 
 
 def _archive(project, out, root, leaflets, results, record, people, made_by, today, emit) -> list:
@@ -465,7 +479,8 @@ def _task(catalogue: content.Catalogue, leaflet: content.Leaflet, options: Optio
         styles=tuple(html.stylesheets(paper, edition, options.marks, html.direction(leaflet))), target=str(out / key),
         leaflet_folder=str(leaflet.path.parent),
         strict=options.strict, max_pages=options.max_pages, timeout=options.timeout, variant=options.variant,
-        fit_pages=limit, fit_label=f"{editions.PAPERS[paper].label}, {editions.EDITIONS[edition].label}")
+        fit_pages=limit, fit_label=f"{editions.PAPERS[paper].label}, {editions.EDITIONS[edition].label}",
+        where=preflight.describe(leaflet.language, editions.PAPERS[paper].label, editions.EDITIONS[edition].label))
 
 
 def _remove_deleted(project: content.Project, record: manifest.Manifest, out: Path, shard, emit) -> list:

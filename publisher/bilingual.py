@@ -17,6 +17,7 @@ from .outputs import Job, Unavailable
 DEFAULT_LAYOUT = "side-by-side"
 STYLESHEET = "styles/bilingual.css"
 ONE_COLUMN = "styles/bilingual-one-column.css"  # the footer of a one-column page (A5, large print)
+LARGE_PRINT = "styles/bilingual-large-print.css"  # that footer's size in large print
 
 
 def setting(brand: dict | None) -> dict | None:
@@ -71,8 +72,9 @@ def pair(catalogue: Catalogue, leaflet: Leaflet) -> tuple[Leaflet, Leaflet]:
 
 def stylesheets(paper: str, edition: str, marks: bool = False) -> list[str]:
     """The leaflet's stylesheets for this paper and edition, then the bilingual layout's."""
-    return html.stylesheets(paper, edition, marks) + [STYLESHEET] + ([ONE_COLUMN] if html.one_column(paper, edition)
-                                                                     else [])
+    return (html.stylesheets(paper, edition, marks) + [STYLESHEET]
+            + ([ONE_COLUMN] if html.one_column(paper, edition) else [])
+            + ([LARGE_PRINT] if edition == "large-print" else []))
 
 
 def _part(project: Project, leaflet: Leaflet, labels: i18n.Labels, prefix: str) -> dict:

@@ -30,13 +30,18 @@ def covered_characters(styles: Path) -> frozenset:
     """Every character some font in styles/fonts/ can print."""
     chars: set = set()
     for font in sorted((Path(styles) / "fonts").glob("*.[ot]tf")):
-        stat = font.stat()
-        key = (font.name, stat.st_size, stat.st_mtime_ns)
-        if key not in _cmaps:
-            from fontTools.ttLib import TTFont
-            _cmaps[key] = frozenset(chr(code) for code in TTFont(font, lazy=True).getBestCmap())
-        chars |= _cmaps[key]
+        chars |= file_characters(font)
     return frozenset(chars)
+
+
+def file_characters(font: Path) -> frozenset:
+    """Every character one font file can print."""
+    stat = font.stat()
+    key = (font.name, stat.st_size, stat.st_mtime_ns)
+    if key not in _cmaps:
+        from fontTools.ttLib import TTFont
+        _cmaps[key] = frozenset(chr(code) for code in TTFont(font, lazy=True).getBestCmap())
+    return _cmaps[key]
 
 
 def ignorable(char: str) -> bool:

@@ -17,6 +17,7 @@ import urllib.request
 from pathlib import Path
 
 from . import caches
+from . import links, preflight
 from .content import Project
 from .errors import RenderError
 
@@ -98,10 +99,23 @@ def _block_languages() -> None:
                     and isinstance(element, pydyf.Dictionary)):
                 # For _read_each_language_through: a column and the structure element it sits in.
                 pdf.__dict__.setdefault("parallel_columns", []).append((element, parent, own.get("lang") or ""))
+            if isinstance(element, pydyf.Dictionary) and element.get("S") == "/Link":
+                links.record(box, element, pdf)
+            marked = [MARKED[name] for name in (own.get("class") or "").split() if name in MARKED] \
+                if own is not None and hasattr(own, "get") else []
+            if marked and isinstance(element, pydyf.Dictionary) and "ID" not in element:
+                # For the preflight: each page's piece of one callout (or part) gets the same /ID, so it can tell
+                # a split one.
+                kept = pdf.__dict__.setdefault("preflight_ids", {})
+                element["ID"] = pydyf.String(f"{marked[0]}-{kept.setdefault(id(own), len(kept) + 1)}")
             yield element
 
     tags._build_box_tree = build
 
+
+# Classes whose elements the preflight finds in the structure tree by their /ID: a block never split across
+# pages nor parted from its heading, and a part of a leaflet that ends its page (a bilingual edition's language).
+MARKED = {"callout-urgent": preflight.KEEP, "bilingual-part": preflight.PART}
 
 # The class of a column of text beside its translation (templates/bilingual.html): one row a section, so
 # headings line up on paper; the structure tree reads each language through (_read_each_language_through).
@@ -268,6 +282,7 @@ def _finish(document, pdf) -> None:
     _scope_table_headers(document, pdf)
     _tag_languages(document, pdf)
     _read_each_language_through(pdf)
+    links.once(pdf)
     _fill_empty_unicode_entries(pdf)
 
 

@@ -17,7 +17,7 @@ import time
 from pathlib import Path
 from typing import Any
 
-from . import pdf
+from . import pdf, preflight
 from .content import Project
 from .errors import Diagnostic, PublisherError, policy
 
@@ -38,6 +38,7 @@ class Task:
     variant: str | None = pdf.DEFAULT_VARIANT
     fit_pages: int | None = None  # the leaflet's own max_pages for this edition
     fit_label: str = ""  # e.g. "A4, standard edition", for the fit message
+    where: str = ""  # e.g. "cy, A4, standard edition": names the PDF in preflight findings
 
 
 @dataclasses.dataclass
@@ -74,6 +75,8 @@ def render(task: Task) -> Outcome:
         rendered = _engine.render(task.name, task.html, task.styles, Path(task.leaflet_folder),
                                   max_pages=task.max_pages, timeout=task.timeout, variant=task.variant)
         outcome.warnings = [Diagnostic(task.name, 0, 0, "", w, "warning") for w in rendered.warnings]
+        outcome.warnings += preflight.check(rendered.pdf, task.name, task.where or task.fit_label,
+                                            preflight.shipped_fonts(_engine.project.styles))
         strict = [d for d in policy(outcome.warnings, strict=task.strict) if d.level == "error"]
         if task.fit_pages and rendered.pages > task.fit_pages:
             outcome.errors = [f"{task.name}: max_pages: {rendered.pages} pages ({task.fit_label}), more than its "
