@@ -16,8 +16,7 @@ import urllib.parse
 import urllib.request
 from pathlib import Path
 
-from . import caches
-from . import links, preflight
+from . import caches, links, preflight
 from .content import Project
 from .errors import RenderError
 
