@@ -8,7 +8,7 @@ from . import markdown, yamlsource
 from .errors import Problem
 
 TEXT_FIELDS = ("summary", "body", "note", "biography", "feedback", "other_formats", "disclaimer", "sources_note",
-               "translation_note")
+               "translation_note", "words", "easy_read_note")
 
 
 def problems(source: yamlsource.Source, data, path=(), level: str = "error") -> list[Problem]:
