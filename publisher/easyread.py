@@ -206,8 +206,9 @@ def plain_word_findings(leaflet: Leaflet, words, found_texts: list, headings: li
 
 
 def stylesheets(paper: str, edition: str = editions.DEFAULT_EDITION, marks: bool = False) -> list[str]:
-    """The paper's and edition's stylesheets, then the Easy Read layout's."""
-    return html.stylesheets(paper, edition, marks) + [STYLESHEET]
+    """The paper's stylesheet, the Easy Read layout's, then the edition's (large print's page rules win)."""
+    sheets = html.stylesheets(paper, edition, marks)
+    return sheets[:1] + [STYLESHEET] + sheets[1:]
 
 
 def view(project: Project, leaflet: Leaflet, labels) -> dict:
@@ -281,3 +282,33 @@ def render_web(catalogue: Catalogue, leaflet: Leaflet) -> bytes:
     except jinja2.TemplateError as exc:
         raise RenderError(leaflet.name, f"template error: {exc} - fix templates/{WEB_TEMPLATE}")
     return page.replace("/* fonts */\n", "", 1).encode("utf-8")
+
+
+# -- a new Easy Read leaflet ---------------------------------------------------
+
+
+def starter(leaflet: Leaflet, people: dict) -> str:
+    """The start of an Easy Read for a leaflet: a heading for each of its sections, a row to write under each."""
+    def quoted(text: str) -> str:
+        return '"' + text.replace("\\", "\\\\").replace('"', '\\"') + '"'
+    credits = leaflet.data["credits"]
+    checker = next((pid for pid, person in sorted(people.items()) if "easy read" in str(person.get("role", "")).lower()),
+                   credits["reviewers"][0])
+    lines = [f"# yaml-language-server: $schema=../schema/{SCHEMA}",
+             "# The Easy Read version of this leaflet: write it for its reader, one idea a row (docs/easy-read.md).",
+             "# Pictures: the names in styles/pictures/pictures.yaml, or {file: images/x.svg, alt: What it shows}.",
+             f"easy_read_of: {leaflet.stem}",
+             f"source_version: {quoted(leaflet.data['version'])}",
+             f"title: {quoted(leaflet.data['title'])}",
+             "summary: What this leaflet is about, in one or two short sentences.",
+             "credits:",
+             f"  authors: [{credits['authors'][0]}]",
+             f"  reviewers: [{credits['reviewers'][0]}]",
+             f"  easy_read_checkers: [{checker}]",
+             "sections:"]
+    headings = [s.get("heading") or next((c.get("heading") for c in s.get("callouts", []) if c.get("heading")), None)
+                for s in leaflet.data["sections"]]
+    for heading in [h for h in headings if h] or [leaflet.data["title"]]:
+        lines += [f"  - heading: {quoted(heading)}", "    rows:", "      - picture: {name: information}",
+                  "        words: Write one idea here. Use short sentences and everyday words."]
+    return "\n".join(lines) + "\n"
