@@ -106,9 +106,7 @@ def _preview(job: Job) -> bytes:
 
 
 def _web(job: Job) -> bytes:
-    from . import easyread, web
-    if job.leaflet.easy_read_of:
-        return easyread.render_web(job.catalogue, job.leaflet)
+    from . import web
     return web.render_web(job.catalogue, job.leaflet)
 
 

@@ -172,8 +172,9 @@ def test_json_output(project, capsys):
 def test_shipped_leaflets_pass_strict_on_their_publication_date():
     for path in sorted((REPO / "handouts").glob("*.yaml")):
         text = path.read_text()
-        if "\ntranslation_of: " in text:  # a translation's dates are its source's
-            text = (REPO / "handouts" / f"{text.split(chr(10) + 'translation_of: ')[1].split()[0]}.yaml").read_text()
+        for link in ("translation_of", "easy_read_of"):  # a translation's and an Easy Read's dates are its source's
+            if f"\n{link}: " in text:
+                text = (REPO / "handouts" / f"{text.split(chr(10) + link + ': ')[1].split()[0]}.yaml").read_text()
         published = next(line.split(": ")[1] for line in text.splitlines()
                          if line.strip().startswith("published:"))
         run = subprocess.run([sys.executable, "build.py", "check", "--strict", "--today", published.strip(), str(path)],
