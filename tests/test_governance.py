@@ -91,8 +91,8 @@ def test_an_unknown_rule_cannot_be_waived(project, capsys):
     assert code == 1
     assert err.splitlines()[0] == (
         "handouts/x.yaml:19:3: waivers.all-capitals: unknown rule 'all-capitals' - rules that can be waived: all-caps, "
-        "long-sentence, reading-age, reading-ease, review-dates, review-due-soon, review-interval, sentence-case, "
-        "sources")
+        "easy-read-row, easy-read-sentence, long-sentence, plain-words, reading-age, reading-ease, review-dates, "
+        "review-due-soon, review-interval, sentence-case, sources")
 
 
 def test_an_overdue_leaflet_is_not_built(project, capsys):
