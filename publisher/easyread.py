@@ -197,10 +197,24 @@ def plain_word_findings(leaflet: Leaflet, words, found_texts: list, headings: li
         return out
     for path, text in found_texts + headings:
         for written, plain in words.find(text):
-            mark = leaflet.source.mark(path)
-            out.append(Diagnostic(leaflet.name, mark.line, mark.column, "", f"\"{written}\" is not an everyday word "
-                                  f"- say \"{plain}\" (plain-words.yaml)", level, "plain-words"))
+            message = f"\"{written}\" is not an everyday word - say \"{plain}\" (plain-words.yaml)"
+            line, column = _where(leaflet.source, path, written)
+            out.append(Diagnostic(leaflet.name, line, column, "", message, level, "plain-words"))
     return out
+
+
+def _where(source: yamlsource.Source, path: tuple, written: str) -> tuple[int, int]:
+    """The line and column of `written` inside the text field at `path`, as written in the file."""
+    raw = source.data
+    for part in path:
+        raw = raw[part]
+    at = raw.find(written) if isinstance(raw, str) else -1
+    if at < 0:  # spread over a folded line: the field's own line
+        mark = source.mark(path)
+        return mark.line, mark.column
+    line = raw.count("\n", 0, at)
+    problem = markup.text_problem(source, path, line, "", at - (raw.rfind("\n", 0, at) + 1), raw)
+    return problem.line, problem.column
 
 
 # -- rendering ---------------------------------------------------------------

@@ -83,7 +83,7 @@ def test_check_flags_long_sentence_jargon_missing_picture_and_alt_text_at_their_
     assert lines == [
         f"{NAME}:13:16: error: easy-read-sentence: 20 words, more than 15: \"Rest your ankle and keep it up on a "
         "pillow for as long as you can ...\" - split it",
-        f"{NAME}:15:16: error: plain-words: \"medication\" is not an everyday word - say \"medicine\" (plain-words.yaml)",
+        f"{NAME}:15:33: error: plain-words: \"medication\" is not an everyday word - say \"medicine\" (plain-words.yaml)",
         f"{NAME}:18:9: error: easy-read-row: this row has no picture - add 'picture:' with a shipped picture's name "
         "or your own image, so the reader sees the idea",
     ]
@@ -108,7 +108,7 @@ def test_the_rules_can_be_waived_with_a_reason(easy, capsys):
                + "waivers:\n  plain-words: The word is on the pharmacy's label, so readers see it.\n")
     code, lines = check_lines(easy, capsys)
     assert code == 0
-    assert lines == [f"{NAME}:15:16: waived: plain-words: \"medication\" is not an everyday word - say \"medicine\" "
+    assert lines == [f"{NAME}:15:31: waived: plain-words: \"medication\" is not an everyday word - say \"medicine\" "
                      "(plain-words.yaml) [waived: The word is on the pharmacy's label, so readers see it.]"]
 
 
