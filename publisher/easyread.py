@@ -89,10 +89,10 @@ def load(project: Project, source: yamlsource.Source, path: Path, people: dict |
 
 def _rows(data) -> list:
     """(section index, row index, row) of every well-formed row."""
-    sections = data.get("sections") if isinstance(data.get("sections"), list) else []
-    return [(i, j, row) for i, section in enumerate(sections) if isinstance(section, dict)
-            for j, row in enumerate(section.get("rows") if isinstance(section.get("rows"), list) else [])
-            if isinstance(row, dict)]
+    def listed(value) -> list:
+        return value if isinstance(value, list) else []
+    return [(i, j, row) for i, section in enumerate(listed(data.get("sections"))) if isinstance(section, dict)
+            for j, row in enumerate(listed(section.get("rows"))) if isinstance(row, dict)]
 
 
 def _picture_problems(project: Project, source, path: Path, data: dict, flagged: set) -> list:
@@ -165,7 +165,7 @@ def _original(project: Project, source, path: Path, data: dict, people: dict, lo
 
 def texts(data: dict) -> list:
     """(path, plain text) of what an Easy Read reader reads as running text: the summary and every row's words."""
-    found = [(("summary",), b) for b in markdown.blocks(data["summary"])]
+    found: list[tuple[tuple, str]] = [(("summary",), b) for b in markdown.blocks(data["summary"])]
     for i, j, row in _rows(data):
         found += [(("sections", i, "rows", j, "words"), b) for b in markdown.blocks(row["words"])]
     return found
@@ -173,9 +173,9 @@ def texts(data: dict) -> list:
 
 def row_findings(leaflet: Leaflet) -> list[tuple[str, tuple, str]]:
     """(rule, path, message) for each row without a picture or with more than EASY_READ_SENTENCES sentences."""
-    found = []
+    found: list[tuple[str, tuple, str]] = []
     for i, j, row in _rows(leaflet.data):
-        where = ("sections", i, "rows", j)
+        where: tuple = ("sections", i, "rows", j)
         if "picture" not in row:
             found.append(("easy-read-row", where, "this row has no picture - add 'picture:' with a shipped picture's "
                                                   "name or your own image, so the reader sees the idea"))

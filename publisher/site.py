@@ -274,8 +274,8 @@ def filters(found: list[Item]) -> dict[str, list[Filter]]:
         "keyword": [Filter("keyword", key, label, f"keyword-{key}.html", frozenset(stems))
                     for key, (label, stems) in sorted(keywords.items())],
         # Easy Read leaflets (<stem>.easy-read) are listed as leaflets of their own, with a filter of their own.
-        "format": [Filter("format", key, label, f"format-{key}.html", stems) for key, label in FORMATS.items()
-                   if (stems := frozenset(i.stem for i in found if i.stem.endswith(f".{key}")))],
+        "format": [Filter("format", key, label, f"format-{key}.html", chosen) for key, label in FORMATS.items()
+                   if (chosen := frozenset(i.stem for i in found if i.stem.endswith(f".{key}")))],
     }
 
 
