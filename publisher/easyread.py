@@ -57,15 +57,12 @@ def load(project: Project, source: yamlsource.Source, path: Path, people: dict |
     data = source.data if isinstance(source.data, dict) else {}
     problems += markup.problems(source, data) + fonts.problems(project.styles, source)
     resolved = resolve_credits(source, data, people, flagged, ("authors", "reviewers", "easy_read_checkers"), problems)
-    problems += _picture_problems(project, source, path, data, flagged)
-    original = None
+    shipped = pictures(project)
+    problems += _picture_problems(project, source, path, data, flagged, shipped)
+    original = None  # a file named <x>.easy-read.yaml without easy_read_of: the schema asks for it
     if isinstance(data.get("easy_read_of"), str) and "easy_read_of" not in flagged and people is not None:
         original, found = _original(project, source, path, data, people, loaded)
         problems += found
-    elif "easy_read_of" not in data and not flagged:
-        problems.append(source.problem((), f"file name '{path.stem}' is how an Easy Read leaflet is named - add "
-                                           f"'easy_read_of: {path.stem.removesuffix('.' + PART)}' and "
-                                           "'source_version:', or rename the file"))
     problems = sorted(set(problems), key=lambda p: (p.line, p.column, p.field, p.message))
     if problems or people is None or original is None:
         return None, problems
@@ -79,7 +76,7 @@ def load(project: Project, source: yamlsource.Source, path: Path, people: dict |
     for section in data["sections"]:
         for row in section["rows"]:
             if "picture" in row:
-                row["picture"] = _resolved(project, path, row["picture"])
+                row["picture"] = _resolved(project, path, row["picture"], shipped)
     leaflet = Leaflet(path, source.path, path.stem, data, resolved["authors"], resolved["reviewers"],
                       translation_digest(source.digest, original.digest),
                       markup.problems(source, source.data, level="warning"), source,
@@ -95,10 +92,9 @@ def _rows(data) -> list:
             for j, row in enumerate(listed(section.get("rows"))) if isinstance(row, dict)]
 
 
-def _picture_problems(project: Project, source, path: Path, data: dict, flagged: set) -> list:
+def _picture_problems(project: Project, source, path: Path, data: dict, flagged: set, shipped: dict) -> list:
     """A picture must be a shipped one or a file in the project, and say what it shows."""
     found: list = []
-    shipped = pictures(project)
     for i, j, row in _rows(data):
         picture = row.get("picture")
         where = ("sections", i, "rows", j, "picture")
@@ -122,10 +118,10 @@ def _picture_problems(project: Project, source, path: Path, data: dict, flagged:
     return found
 
 
-def _resolved(project: Project, path: Path, picture: dict) -> dict:
+def _resolved(project: Project, path: Path, picture: dict, shipped: dict) -> dict:
     """A picture with its project-relative file, alt text, and licence (shipped pictures)."""
     if "name" in picture:
-        entry = pictures(project)[picture["name"]]
+        entry = shipped[picture["name"]]
         return {**picture, "src": entry["file"], "alt": picture.get("alt", entry["alt"]),
                 "licence": entry.get("licence")}
     return {**picture, "src": project.relative(path.parent / picture["file"]), "licence": None}
