@@ -11,7 +11,23 @@ import re
 import time
 from pathlib import Path
 
-from . import archive, content, editions, governance, html, manifest, markdown, outputs, pdf, preflight, settings, site, workers
+from . import (
+    archive,
+    content,
+    easyread,
+    editions,
+    governance,
+    html,
+    manifest,
+    markdown,
+    outputs,
+    pdf,
+    plainwords,
+    preflight,
+    settings,
+    site,
+    workers,
+)
 from .errors import Diagnostic, Problem, PublisherError, UsageError, from_dict, policy
 
 
@@ -206,7 +222,8 @@ def _build(project, options, paths, emit, on_start, on_shared, started) -> Repor
 
     brand, brand_problems = content.load_brand(project)
     people, people_problems = content.load_people(project)
-    style_findings = governance.check_styles(project)
+    words, word_problems = plainwords.load(project)
+    style_findings = governance.check_styles(project) + word_problems
     shared_errors = [str(p) for p in brand_problems + people_problems] + [str(f) for f in style_findings]
     if on_shared and shared_errors:
         on_shared(shared_errors)
@@ -215,7 +232,7 @@ def _build(project, options, paths, emit, on_start, on_shared, started) -> Repor
     paper, plan = chosen.paper, chosen.plan()
     def planned(stem: str) -> list:
         """The outputs this leaflet has: a format for some leaflets only (bilingual) is left out of the others'."""
-        return [(o, e) for o, e in plan if o.applies is None or o.applies(brand, stem)]
+        return [(o, e) for o, e in plan if o.made_for(brand, stem)]
 
     if on_start:
         on_start(sum(len(planned(Path(p).stem)) for p in files))
@@ -242,7 +259,8 @@ def _build(project, options, paths, emit, on_start, on_shared, started) -> Repor
                 entry = record.unchanged(key, digest, people, brand_digest, shared, project)
                 due = datetime.date.fromisoformat(entry.next_review) if entry else datetime.date.min
                 # A stale translation is checked again every build: its grace period runs out by the calendar.
-                stale = entry is not None and any(w.get("rule") == "translation-stale" for w in entry.warnings)
+                stale = entry is not None and any(w.get("rule") in ("translation-stale", "easy-read-stale")
+                                                  for w in entry.warnings)
                 if entry and not stale and entry.pages <= options.max_pages and (
                         due >= options.today or (options.allow_expired and entry.overdue)):
                     wanted[stem].remove((output, edition))
@@ -304,7 +322,7 @@ def _build(project, options, paths, emit, on_start, on_shared, started) -> Repor
         for path in to_validate:
             leaflet, problems = content.load_leaflet(project, path, people, loaded)
             if leaflet:
-                leaflet, problems = _govern(leaflet, brand, options)
+                leaflet, problems = _govern(leaflet, brand, options, words)
             if leaflet and keeping and people is not None:
                 found = archive.check(archive_root, project, leaflet, people, made_by, archive.cosmetic(brand))
                 if found:
@@ -452,9 +470,10 @@ def _archive(project, out, root, leaflets, results, record, people, made_by, tod
     return failed
 
 
-def _govern(leaflet: content.Leaflet, brand: dict | None, options: Options):
+def _govern(leaflet: content.Leaflet, brand: dict | None, options: Options,
+            words: plainwords.Words = plainwords.NONE):
     """Apply the governance rules before rendering: (leaflet or None, problems)."""
-    review = governance.review(leaflet, brand, options.today)
+    review = governance.review(leaflet, brand, options.today, words)
     leaflet.waived = sorted({f.rule for f in review.findings if f.level == "waived"})
     leaflet.overdue = options.allow_expired and any(f.rule == "review-overdue" and f.level == "error"
                                                     for f in review.findings)
@@ -476,7 +495,8 @@ def _task(catalogue: content.Catalogue, leaflet: content.Leaflet, options: Optio
     return workers.Task(
         name=leaflet.name, stem=key,
         html=html.render_html(catalogue, leaflet, paper, link_styles=False, edition=edition, marks=options.marks),
-        styles=tuple(html.stylesheets(paper, edition, options.marks, html.direction(leaflet))), target=str(out / key),
+        styles=tuple(easyread.stylesheets(paper, edition, options.marks) if leaflet.easy_read_of
+                     else html.stylesheets(paper, edition, options.marks, html.direction(leaflet))), target=str(out / key),
         leaflet_folder=str(leaflet.path.parent),
         strict=options.strict, max_pages=options.max_pages, timeout=options.timeout, variant=options.variant,
         fit_pages=limit, fit_label=f"{editions.PAPERS[paper].label}, {editions.EDITIONS[edition].label}",

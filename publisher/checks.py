@@ -7,7 +7,7 @@ import datetime
 import unicodedata
 from pathlib import Path
 
-from . import archive, governance, manifest, outputs, settings
+from . import archive, governance, manifest, outputs, plainwords, settings
 from .content import Catalogue
 from .errors import policy
 
@@ -154,7 +154,8 @@ def run(catalogue: Catalogue, today: datetime.date, strict: bool = False, allow_
         out: Path | None = None) -> CheckReport:
     """Validate and review every leaflet of a loaded catalogue; page counts come from the build in `out`."""
     project = catalogue.project
-    shared_located = list(catalogue.shared_problems) + governance.check_styles(project)
+    words, word_problems = plainwords.load(project)
+    shared_located = list(catalogue.shared_problems) + governance.check_styles(project) + word_problems
     shared = [str(p) for p in shared_located]
     built = manifest.Manifest.load(out or settings.resolve(project).out).entries
     entries = []
@@ -169,14 +170,16 @@ def run(catalogue: Catalogue, today: datetime.date, strict: bool = False, allow_
     archived = archive.folder(project, out or settings.resolve(project).out)
     keeping = archive.enabled(catalogue.brand) and catalogue.people is not None
     for leaflet in catalogue.leaflets:
-        review = governance.review(leaflet, catalogue.brand, today)
+        review = governance.review(leaflet, catalogue.brand, today, words)
         if keeping:  # a changed leaflet whose version was published is an error here too (templates are not checked)
             review.findings += archive.check(archived, project, leaflet, catalogue.people or {}, None, "allow")
         findings = sorted(leaflet.warnings + review.findings, key=lambda f: (f.line, f.column, f.rule))
         review.findings = policy(findings, strict=strict, allow_expired=allow_expired)
         lines = [str(f) for f in review.findings]
         # A format the brand offers that cannot be made for this leaflet's language here is said, not skipped silently.
-        lines += list(dict.fromkeys(note for output in settings.resolve(project, catalogue.brand).formats
+        formats = [o for o in settings.resolve(project, catalogue.brand).formats
+                   if o.missing and o.made_for(catalogue.brand, leaflet.stem)]
+        lines += list(dict.fromkeys(note for output in formats
                                     if output.missing and (note := output.missing(leaflet.name, leaflet.data["language"]))))
         entry = built.get(outputs.REGISTRY["pdf"].file_name(leaflet.stem))
         entries.append(Entry(leaflet.name, lines, review.findings, [], review,

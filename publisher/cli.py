@@ -312,6 +312,8 @@ def _new_options(commands, name: str, summary: str, shown: str) -> argparse.Argu
                                  "leaflet (docs/example-leaflet.yaml), with today's dates, the next free reference "
                                  "number and the brand's editions. An existing file is never overwritten.")
     parser.add_argument("stem", metavar="STEM", help="the new leaflet's file name without .yaml, e.g. sprains")
+    parser.add_argument("--easy-read", action="store_true", help="start STEM's Easy Read version instead: "
+                        "handouts/STEM.easy-read.yaml, a heading for each of its sections (docs/easy-read.md)")
     _command_project(parser, shown)
     parser.add_argument("--today", type=_date, default=datetime.date.today(), metavar="YYYY-MM-DD",
                         help=argparse.SUPPRESS)
@@ -344,6 +346,12 @@ def run_serve(args) -> int:
 def run_new(args) -> int:
     from . import new
     project = content.Project(args.project)
+    if args.easy_read:
+        path = new.create_easy_read(project, args.stem)
+        if not args.quiet:
+            print(f"created {project.relative(path)} for handouts/{args.stem}.yaml - write its rows, then check it: "
+                  f"python build.py check {project.relative(path)}")
+        return 0
     path, reference = new.create(project, args.stem, args.today)
     if not args.quiet:
         print(f"created {project.relative(path)} ({reference}) from the example - replace its words, then check it: "

@@ -37,7 +37,13 @@ class Leaflet:
     waived: list = dataclasses.field(default_factory=list)  # rules this leaflet waives and breaks
     translators: list = dataclasses.field(default_factory=list)
     translation_checkers: list = dataclasses.field(default_factory=list)
-    original: Leaflet | None = None  # for a translation: the validated leaflet it translates
+    original: Leaflet | None = None  # for a translation or an Easy Read: the validated leaflet it is made from
+    easy_read_checkers: list = dataclasses.field(default_factory=list)
+
+    @property
+    def easy_read_of(self) -> str | None:
+        """The stem of the leaflet this Easy Read explains; None for any other leaflet."""
+        return self.data.get("easy_read_of")
 
     @property
     def translation_of(self) -> str | None:
@@ -60,11 +66,13 @@ class Leaflet:
 
     def people_ids(self) -> list[str]:
         """Everyone credited, authors first, then translators and checkers."""
-        return [p["id"] for p in self.authors + self.reviewers + self.translators + self.translation_checkers]
+        return [p["id"] for p in self.authors + self.reviewers + self.translators + self.translation_checkers
+                + self.easy_read_checkers]
 
     def images(self, project: Project) -> list[str]:
         """Project-relative paths of the images this leaflet shows."""
-        return [project.relative(self.path.parent / s["image"]["file"]) for s in self.data["sections"] if "image" in s]
+        return [project.relative(self.path.parent / s["image"]["file"]) for s in self.data["sections"] if "image" in s] \
+            + [row["picture"]["src"] for s in self.data["sections"] for row in s.get("rows", []) if "picture" in row]
 
 
 @dataclasses.dataclass
@@ -102,6 +110,22 @@ def _unknown_person(person_id: str, people: dict) -> str:
             "or add the person there")
 
 
+def resolve_credits(source, data, people: dict | None, flagged: set, roles: tuple, problems: list) -> dict:
+    """role -> the people.yaml entries credited in it; an unknown id is added to `problems` at its line."""
+    credits = given if isinstance(given := data.get("credits"), dict) else {}
+    resolved: dict[str, list] = {role: [] for role in roles}
+    for role in resolved:
+        ids = given if isinstance(given := credits.get(role), list) else []
+        for i, person_id in enumerate(ids):
+            if people is None or not isinstance(person_id, str) or f"credits.{role}[{i}]" in flagged:
+                continue  # a broken people.yaml is reported once, on its own
+            if person_id not in people:
+                problems.append(source.problem(("credits", role, i), _unknown_person(person_id, people)))
+            else:
+                resolved[role].append({"id": person_id, **people[person_id]})
+    return resolved
+
+
 def load_leaflet(project: Project, path: Path, people: dict | None, loaded: dict | None = None):
     """Validate one leaflet or translation, collecting every problem: (Leaflet or None, problems).
 
@@ -121,6 +145,9 @@ def _load_leaflet(project: Project, path: Path, people: dict | None, loaded: dic
         source = read_source(project, path)
     except yamlsource.YAMLProblems as exc:
         return None, exc.problems
+    from . import easyread  # it builds on this module
+    if easyread.is_easy_read(path, source.data):
+        return easyread.load(project, source, Path(path), people, loaded)
     problems = validate(project, source, LEAFLET_SCHEMA)
     flagged = {p.field for p in problems}  # cross-checks skip values the schema already refused
     data = source.data if isinstance(source.data, dict) else {}
@@ -129,17 +156,8 @@ def _load_leaflet(project: Project, path: Path, people: dict | None, loaded: dic
         mark = source.mark(("language",))
         problems += i18n.problems(project.root, source.path, data.get("language"), (mark.line, mark.column))
     translation = isinstance(data.get("translation_of"), str) and "translation_of" not in flagged
-    credits = given if isinstance(given := data.get("credits"), dict) else {}
-    resolved: dict[str, list] = {"authors": [], "reviewers": [], "translators": [], "translation_checkers": []}
-    for role in resolved:
-        ids = given if isinstance(given := credits.get(role), list) else []
-        for i, person_id in enumerate(ids):
-            if people is None or not isinstance(person_id, str) or f"credits.{role}[{i}]" in flagged:
-                continue  # a broken people.yaml is reported once, on its own
-            if person_id not in people:
-                problems.append(source.problem(("credits", role, i), _unknown_person(person_id, people)))
-            else:
-                resolved[role].append({"id": person_id, **people[person_id]})
+    resolved = resolve_credits(source, data, people, flagged, ("authors", "reviewers", "translators",
+                                                               "translation_checkers"), problems)
     if not translation and "translation_of" not in data:
         problems += _translation_fields_alone(project, source, path, data)
     sections = given if isinstance(given := data.get("sections"), list) else []

@@ -6,12 +6,21 @@ import dataclasses
 import datetime
 import re
 
-from . import editions, languages, markdown, readability
+from . import easyread, editions, languages, markdown, plainwords, readability
 from .content import Leaflet, Project
 from .errors import Diagnostic, policy
 
 # The rules are listed in rules.py, which validation reads too (for waivers); they stay importable from here.
-from .rules import DEFAULT_GRACE_DAYS, DEFAULT_THRESHOLDS, DUE_SOON_DAYS, MAX_REVIEW_YEARS, PROJECT_RULES, RULES, WAIVABLE
+from .rules import (
+    DEFAULT_GRACE_DAYS,
+    DEFAULT_THRESHOLDS,
+    DUE_SOON_DAYS,
+    EASY_READ_WORDS,
+    MAX_REVIEW_YEARS,
+    PROJECT_RULES,
+    RULES,
+    WAIVABLE,
+)
 
 __all__ = ["DEFAULT_GRACE_DAYS", "DEFAULT_THRESHOLDS", "DUE_SOON_DAYS", "MAX_REVIEW_YEARS", "PROJECT_RULES", "RULES", "WAIVABLE",
            "Finding", "Review", "add_date_findings", "check_styles", "review", "thresholds"]
@@ -78,21 +87,27 @@ def _stale(leaflet: Leaflet, brand: dict | None, today: datetime.date) -> Findin
     mark = leaflet.source.mark(("source_version",))
     source = leaflet.original.name
     days = grace_days(brand)
-    fix = (f"translate the changes into {languages.name(leaflet.language)} and set source_version: "
-           f"\"{state.current}\"")
+    if leaflet.easy_read_of:
+        rule, made, what = "easy-read-stale", "written", "Easy Read"
+        fix = f"write the changes into the Easy Read and set source_version: \"{state.current}\""
+    else:
+        rule, made, what = "translation-stale", "translated", "translation"
+        fix = (f"translate the changes into {languages.name(leaflet.language)} and set source_version: "
+               f"\"{state.current}\"")
     if today > state.deadline:
-        message = (f"translated from version {state.made_from} of {source}, which has been at version {state.current} "
+        message = (f"{made} from version {state.made_from} of {source}, which has been at version {state.current} "
                    f"since {state.since}, more than {days} days (translation_grace_days) - {fix}, or withdraw the "
-                   "translation")
-        return Finding(leaflet.name, mark.line, mark.column, "", message, "error", "translation-stale")
-    message = (f"translated from version {state.made_from} of {source}, which is now at version {state.current} "
+                   f"{what}")
+        return Finding(leaflet.name, mark.line, mark.column, "", message, "error", rule)
+    message = (f"{made} from version {state.made_from} of {source}, which is now at version {state.current} "
                f"(since {state.since}) - {fix}; from {state.deadline + datetime.timedelta(days=1)} this is an error "
                f"(translation_grace_days: {days})")
-    return Finding(leaflet.name, mark.line, mark.column, "", message, "warning", "translation-stale")
+    return Finding(leaflet.name, mark.line, mark.column, "", message, "warning", rule)
 
 
-def review(leaflet: Leaflet, brand: dict | None, today: datetime.date) -> Review:
-    """Run every leaflet rule; waived findings stay in the list, marked as waived."""
+def review(leaflet: Leaflet, brand: dict | None, today: datetime.date,
+           words: plainwords.Words = plainwords.NONE) -> Review:
+    """Run every leaflet rule (plain-words with the project's `words`); waived findings stay in the list, marked."""
     data, source = leaflet.data, leaflet.source
     assert source is not None  # every validated leaflet keeps where its values were written
     limits = thresholds(brand)
@@ -128,7 +143,7 @@ def review(leaflet: Leaflet, brand: dict | None, today: datetime.date) -> Review
         found.append(stale)
     language = data["language"]
     name = f"{languages.name(language)} ({language})"
-    texts = _texts(data)
+    texts = easyread.texts(data) if leaflet.easy_read_of else _texts(data)
     overall = None
     if languages.readability_formula(language):
         overall = readability.score([t for _, t in texts])
@@ -144,12 +159,17 @@ def review(leaflet: Leaflet, brand: dict | None, today: datetime.date) -> Review
                                              "ask a reader of the language to check that the text is plain")
     by_characters = languages.counts_characters(language)
     unit, limit = ("characters", limits["sentence_characters"]) if by_characters else ("words", limits["sentence_words"])
+    sentence_rule = "long-sentence"
+    if leaflet.easy_read_of:  # Easy Read's own, shorter limit, an error
+        sentence_rule, limit = "easy-read-sentence", min(limit, EASY_READ_WORDS)
+        for rule, path, message in easyread.row_findings(leaflet):
+            add(rule, path, message)
     cased = languages.has_case(language)
     for path, text in texts:
         for sentence in readability.sentences_in(text, language):
             count = readability.length(sentence, language)
             if count > limit:
-                add("long-sentence", path, f"{count} {unit}, more than {limit}: \"{_quote(sentence)}\" - split it")
+                add(sentence_rule, path, f"{count} {unit}, more than {limit}: \"{_quote(sentence)}\" - split it")
         for run in _CAPS.findall(text) if cased else []:
             add("all-caps", path, f"\"{run}\" is in capitals, which is harder to read - use bold for emphasis")
     if not cased:
@@ -160,6 +180,7 @@ def review(leaflet: Leaflet, brand: dict | None, today: datetime.date) -> Review
             add("sentence-case", path, f"\"{heading}\" is in title case - capitalise only the first word and "
                                        "names, e.g. \"" + _to_sentence_case(heading) + "\"")
 
+    found += easyread.plain_word_findings(leaflet, words, texts, _headings(data))
     final = policy(found, waivers={rule: why for rule, why in waivers.items() if rule in WAIVABLE})
     final.sort(key=lambda f: (f.line, f.column, f.rule))
     return Review(leaflet, final, overall.reading_ease if overall else None, overall.reading_age if overall else None)

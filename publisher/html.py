@@ -140,7 +140,8 @@ def environment(project: Project) -> jinja2.Environment:
 
 _CALLOUT_LABELS = {"urgent": i18n.N_("Get help now"), "action": i18n.N_("What you can do"), "note": i18n.N_("Good to know")}
 _CREDIT_LABELS = {"authors": i18n.N_("Written by"), "reviewers": i18n.N_("Reviewed by"),
-                  "translators": i18n.N_("Translated by"), "translation_checkers": i18n.N_("Translation checked by")}
+                  "translators": i18n.N_("Translated by"), "translation_checkers": i18n.N_("Translation checked by"),
+                  "easy_read_checkers": i18n.N_("Easy Read checked by")}
 
 
 def labels_for(project: Project, leaflet: Leaflet) -> i18n.Labels:
@@ -240,6 +241,9 @@ def render_html(catalogue: Catalogue, leaflet: Leaflet, paper: str = editions.DE
     Without `link_styles` the stylesheet links are left out, for an engine that
     applies the already-parsed stylesheets itself. A `booklet` ends with a back cover.
     """
+    if leaflet.easy_read_of:  # rows of pictures and words: a layout of its own
+        from . import easyread
+        return easyread.render_html(catalogue, leaflet, paper, link_styles, edition, marks)
     project, brand = catalogue.project, catalogue.brand
     assert brand is not None  # a leaflet is rendered only with a valid brand
     labels = labels_for(project, leaflet)

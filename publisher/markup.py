@@ -8,7 +8,7 @@ from . import markdown, yamlsource
 from .errors import Problem
 
 TEXT_FIELDS = ("summary", "body", "note", "biography", "feedback", "other_formats", "disclaimer", "sources_note",
-               "translation_note")
+               "translation_note", "words", "easy_read_note")
 
 
 def problems(source: yamlsource.Source, data, path=(), level: str = "error") -> list[Problem]:
@@ -21,7 +21,7 @@ def problems(source: yamlsource.Source, data, path=(), level: str = "error") -> 
                 headings = key == "body" and len(path) == 2 and path[0] == "sections"
                 for finding in markdown.findings(value, headings):
                     if finding.level == level:
-                        problem = _text_problem(source, path + (key,), finding.line, finding.message, finding.column,
+                        problem = text_problem(source, path + (key,), finding.line, finding.message, finding.column,
                                                 value)
                         out.append(problem if level == "error" else
                                    dataclasses.replace(problem, level=level, rule="markdown"))
@@ -33,7 +33,7 @@ def problems(source: yamlsource.Source, data, path=(), level: str = "error") -> 
     return out
 
 
-def _text_problem(source: yamlsource.Source, path, line: int | None, message: str, column: int | None = None,
+def text_problem(source: yamlsource.Source, path, line: int | None, message: str, column: int | None = None,
                   value: str = "") -> Problem:
     """A problem on one line of a text field: exact inside a literal ('|') block or a one-line plain value, else at
     the field; at its column in the line when the finding has one."""

@@ -112,3 +112,26 @@ def create(project: content.Project, stem: str, today: datetime.date) -> tuple[P
         raise Exists(f"Error: {project.relative(target)} already exists - choose another name, or edit that file") \
             from None
     return target, reference
+
+
+def create_easy_read(project: content.Project, stem: str) -> Path:
+    """Write handouts/<stem>.easy-read.yaml for the leaflet <stem>, a section heading each to write under."""
+    from . import easyread
+    source = project.handouts / f"{stem}.yaml"
+    target = project.handouts / f"{stem}.{easyread.PART}.yaml"
+    if target.exists() or target.is_symlink():
+        raise Exists(f"Error: {project.relative(target)} already exists - edit that file")
+    people, _ = content.load_people(project)
+    leaflet, problems = content.load_leaflet(project, source, people) if source.is_file() else (None, [])
+    if not source.is_file() or "." in stem:
+        known = ", ".join(sorted(p.stem for p in project.leaflet_files() if "." not in p.stem))
+        raise UsageError(f"Error: no leaflet '{stem}' in {project.relative(project.handouts)} - name one of {known}")
+    if leaflet is None or people is None:
+        raise UsageError(f"Error: {project.relative(source)} has errors - fix them first (python build.py check "
+                         f"{project.relative(source)})")
+    try:
+        with open(target, "x", encoding="utf-8", newline="\n") as handle:
+            handle.write(easyread.starter(leaflet, people))
+    except FileExistsError:
+        raise Exists(f"Error: {project.relative(target)} already exists - edit that file") from None
+    return target

@@ -59,6 +59,13 @@ class Output:
     # The made file's bytes -> its page count, for the report and manifest of a paged format made in this process.
     count_pages: Callable[[bytes], int] | None = None
 
+    def made_for(self, brand: dict | None, stem: str) -> bool:
+        """Whether a leaflet file (by its stem) has this format: an Easy Read only its own (pdf, html, preview)."""
+        from .easyread import FORMATS, is_easy_read_stem
+        if is_easy_read_stem(stem) and self.name not in FORMATS:
+            return False
+        return self.applies is None or self.applies(brand, stem)
+
     def file_name(self, stem: str, edition: str = DEFAULT_EDITION, language: str | None = None) -> str:
         """The output's file name: '<stem>[.<language>][.<edition>]<suffix>', the standard edition unnamed."""
         parts = [stem] + ([language] if language else []) + ([edition] if edition != DEFAULT_EDITION else [])

@@ -8,6 +8,10 @@ DEFAULT_THRESHOLDS = {"reading_ease": 60, "reading_age": 11, "sentence_words": 2
 # Days a translation may lag behind a new version of its source before it stops building.
 DEFAULT_GRACE_DAYS = 30
 
+# Easy Read (Department of Health 2010, Mencap, NHS England): short sentences, one idea a row.
+EASY_READ_WORDS = 15
+EASY_READ_SENTENCES = 3
+
 # name -> (level, what it checks). A leaflet can waive any of these but review-overdue, with a reason.
 RULES = {
     "review-dates": ("error", "published, last reviewed and next review dates are in order"),
@@ -22,9 +26,15 @@ RULES = {
     "sentence-case": ("warning", "the title and headings are in sentence case"),
     "translation-stale": ("error", "a translation is made from its source's current version (a warning for the "
                                    "brand's translation_grace_days after the source's new version)"),
+    "plain-words": ("warning", "no word from the project's plain-words.yaml, which gives everyday words for it (an "
+                               "error in an Easy Read leaflet)"),
+    "easy-read-sentence": ("error", f"an Easy Read sentence has at most {EASY_READ_WORDS} words"),
+    "easy-read-row": ("error", f"every Easy Read row has a picture and at most {EASY_READ_SENTENCES} sentences"),
+    "easy-read-stale": ("error", "an Easy Read is written from its leaflet's current version (a warning for the "
+                                 "brand's translation_grace_days after the leaflet's new version)"),
     "language-rules": ("info", "says which rules are not applied to a leaflet's language, and why"),
 }
 # An overdue leaflet is handled by --allow-expired, which also prints the notice; a waiver would hide it.
 # A stale translation may say what its source no longer says: it is brought up to date, never waived.
-WAIVABLE = sorted(set(RULES) - {"review-overdue", "translation-stale", "language-rules"})
+WAIVABLE = sorted(set(RULES) - {"review-overdue", "translation-stale", "easy-read-stale", "language-rules"})
 PROJECT_RULES = {"clear-print": ("error", "styles keep body text at 12 pt or more, never justify, never hyphenate")}

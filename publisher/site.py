@@ -23,7 +23,9 @@ SCRIPT = "search.js"  # the static catalogue's search as you type; never needed 
 THUMB_SCALE = 0.25  # 1/4 of 72 dpi: an A4 page one becomes 149 x 210 px
 _THUMB_RECORD = ".sources.json"  # stem -> digest of the PDF each thumbnail was drawn from
 STATUSES = {"current": "Review not due yet", "due-soon": "Review due soon", "overdue": "Review overdue"}
-_FILTER_PAGE = re.compile(r"(keyword|status|language)-[a-z0-9-]+\.html\Z")
+_FILTER_PAGE = re.compile(r"(keyword|status|language|format)-[a-z0-9-]+\.html\Z")
+# Versions of a leaflet listed as leaflets of their own, each with a filter: (stem's last part, label).
+FORMATS = {"easy-read": "Easy Read"}
 
 
 @dataclasses.dataclass(frozen=True)
@@ -243,7 +245,7 @@ def _thumbnails(out: Path, found: list[Item], record: manifest.Manifest) -> None
 class Filter:
     """One pre-rendered filter page: its file (in PAGES), what it shows and who is in it."""
 
-    kind: str  # "keyword", "status" or "language"
+    kind: str  # "keyword", "status", "language" or "format"
     value: str
     label: str
     file: str
@@ -271,6 +273,9 @@ def filters(found: list[Item]) -> dict[str, list[Filter]]:
                      for tag, stems in sorted(languages.items())],
         "keyword": [Filter("keyword", key, label, f"keyword-{key}.html", frozenset(stems))
                     for key, (label, stems) in sorted(keywords.items())],
+        # Easy Read leaflets (<stem>.easy-read) are listed as leaflets of their own, with a filter of their own.
+        "format": [Filter("format", key, label, f"format-{key}.html", chosen) for key, label in FORMATS.items()
+                   if (chosen := frozenset(i.stem for i in found if i.stem.endswith(f".{key}")))],
     }
 
 

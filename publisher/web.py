@@ -111,6 +111,9 @@ def _web_view(project: content.Project, leaflet: Leaflet, labels: i18n.Labels) -
 
 def render_web(catalogue: Catalogue, leaflet: Leaflet) -> bytes:
     """The leaflet as one self-contained, accessible HTML5 page (UTF-8): CSS, logo and images inline."""
+    if leaflet.easy_read_of:  # rows of pictures and words: a page of its own
+        from . import easyread
+        return easyread.render_web(catalogue, leaflet)
     project = catalogue.project
     brand = catalogue.brand
     assert brand is not None  # a catalogue with a broken brand renders nothing

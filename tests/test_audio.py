@@ -17,7 +17,8 @@ from test_reference_leaflet import article_sentences
 
 from publisher import audio, content, louis, outputs, reading
 
-STEMS = sorted(p.stem for p in (REPO / "handouts").glob("*.yaml"))
+# An Easy Read leaflet has no audio of its own (publisher/easyread.py FORMATS).
+STEMS = sorted(p.stem for p in (REPO / "handouts").glob("*.yaml") if not p.stem.endswith(".easy-read"))
 CALLOUT_LABELS = {"urgent": "Get help now", "action": "What you can do", "note": "Good to know"}
 
 

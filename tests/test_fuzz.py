@@ -20,9 +20,11 @@ from publisher.errors import Problem, PublisherError
 EXAMPLES = int(os.environ.get("FUZZ_EXAMPLES", "150"))
 RENDER_EXAMPLES = max(5, EXAMPLES // 15)
 
-# Translations validate only beside their source (test_translations.py covers them), so they are no seeds.
+# Translations and Easy Read leaflets validate only beside their source (test_translations.py and
+# test_easyread.py cover them), so they are no seeds.
 SEEDS = [MINIMAL] + [text for p in sorted((REPO / "handouts").glob("*.yaml"))
-                     if "\ntranslation_of:" not in (text := p.read_text(encoding="utf-8"))]
+                     if "\ntranslation_of:" not in (text := p.read_text(encoding="utf-8"))
+                     and "\neasy_read_of:" not in text]
 # Fragments that have broken YAML parsers, Markdown renderers and templates before.
 NASTY = [":", "- ", "? ", "&a ", "*a", "!!str ", "!!python/object:x ", "<<: ", "|", ">", "'", '"', "#", "%YAML 1.1\n",
          "---\n", "...\n", "{", "}", "[", "]", "\t", "\n", "\r\n", "  ", "\u2028", "\ufeff", "\x00", "\x85",

@@ -91,8 +91,8 @@ def test_an_unknown_rule_cannot_be_waived(project, capsys):
     assert code == 1
     assert err.splitlines()[0] == (
         "handouts/x.yaml:19:3: waivers.all-capitals: unknown rule 'all-capitals' - rules that can be waived: all-caps, "
-        "long-sentence, reading-age, reading-ease, review-dates, review-due-soon, review-interval, sentence-case, "
-        "sources")
+        "easy-read-row, easy-read-sentence, long-sentence, plain-words, reading-age, reading-ease, review-dates, "
+        "review-due-soon, review-interval, sentence-case, sources")
 
 
 def test_an_overdue_leaflet_is_not_built(project, capsys):
@@ -172,8 +172,9 @@ def test_json_output(project, capsys):
 def test_shipped_leaflets_pass_strict_on_their_publication_date():
     for path in sorted((REPO / "handouts").glob("*.yaml")):
         text = path.read_text()
-        if "\ntranslation_of: " in text:  # a translation's dates are its source's
-            text = (REPO / "handouts" / f"{text.split(chr(10) + 'translation_of: ')[1].split()[0]}.yaml").read_text()
+        for link in ("translation_of", "easy_read_of"):  # a translation's and an Easy Read's dates are its source's
+            if f"\n{link}: " in text:
+                text = (REPO / "handouts" / f"{text.split(chr(10) + link + ': ')[1].split()[0]}.yaml").read_text()
         published = next(line.split(": ")[1] for line in text.splitlines()
                          if line.strip().startswith("published:"))
         run = subprocess.run([sys.executable, "build.py", "check", "--strict", "--today", published.strip(), str(path)],

@@ -314,7 +314,9 @@ def test_language_title_and_marking(shipped, example):
     for name, path in every_pdf(shipped, example).items():
         reader = pypdf.PdfReader(str(path))
         root = reader.trailer["/Root"]
-        stem = name.removesuffix(".large-print")  # a translation's PDF is <stem>.<language>[.large-print]
+        # A translation's PDF is <stem>.<language>[.large-print]; an Easy Read's, in its leaflet's language,
+        # <stem>.easy-read[.large-print].
+        stem = name.removesuffix(".large-print").removesuffix(".easy-read")
         assert root["/Lang"] == (stem.rsplit(".", 1)[1] if "." in stem else "en-GB"), name
         # The title bar shows the leaflet's title, not the file name.
         assert root["/ViewerPreferences"]["/DisplayDocTitle"] == BooleanObject(True), name
