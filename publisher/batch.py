@@ -439,9 +439,10 @@ def _preflight(leaflet: content.Leaflet, output: outputs.Output, job: outputs.Jo
     """A paged output's preflight findings (pdf's are found in its worker), --strict applied."""
     if not output.paged or not data.startswith(b"%PDF"):
         return []
-    where = preflight.describe(leaflet.language, editions.PAPERS[job.paper].label,
+    where = preflight.describe(leaflet.language, editions.PAPERS[output.paper or job.paper].label,
                                editions.EDITIONS[job.edition].label, output.label)
-    found = preflight.check(data, leaflet.name, where, preflight.shipped_fonts(job.catalogue.project.styles))
+    proof = output.proof(job) if output.proof else data
+    found = preflight.check(proof, leaflet.name, where, preflight.shipped_fonts(job.catalogue.project.styles))
     return policy(found, strict=strict)
 
 

@@ -58,6 +58,10 @@ class Output:
     applies: Callable[[dict | None, str], bool] | None = None
     # The made file's bytes -> its page count, for the report and manifest of a paged format made in this process.
     count_pages: Callable[[bytes], int] | None = None
+    # The pages the preflight reads when the made file imposes them (booklets: the A5 pages before padding and
+    # sheets, whose blanks are meant to be blank); None: the made file itself.
+    proof: Callable[[Job], bytes] | None = None
+    paper: str = ""  # made on this paper whatever the build's (booklets: A5); empty: the build's
 
     def made_for(self, brand: dict | None, stem: str) -> bool:
         """Whether a leaflet file (by its stem) has this format: an Easy Read only its own (pdf, html, preview)."""
@@ -199,15 +203,19 @@ def _booklet_maker(name: str) -> Callable[[Job], bytes]:
 # A5 booklets (--booklet or brand.yaml's `booklet: true`), whatever the build's paper; large print stays on A4.
 register(Output("booklet", ".booklet.pdf", "application/pdf", "an A5 booklet on A4 sheets: print double-sided "
                 "(flip on the short edge), fold and staple", editions=(DEFAULT_EDITION,), render=_booklet_maker("booklet"),
-                paged=True, count_pages=_pdf_pages, label="Print as a booklet"))
+                proof=_booklet_maker("pages"), paper="a5", paged=True, count_pages=_pdf_pages,
+                label="Print as a booklet"))
 register(Output("print", ".print.pdf", "application/pdf", "single A5 pages, a multiple of 4, with 3 mm bleed and crop "
                 "marks, for a print shop", editions=(DEFAULT_EDITION,), render=_booklet_maker("print_file"),
-                paged=True, count_pages=_pdf_pages, label="For a print shop (A5, bleed and crop marks)"))
+                proof=_booklet_maker("pages"), paper="a5", paged=True, count_pages=_pdf_pages,
+                label="For a print shop (A5, bleed and crop marks)"))
 register(Output("bilingual-booklet", ".bilingual.booklet.pdf", "application/pdf", "the bilingual edition as an A5 "
                 "booklet (with booklet and bilingual)", editions=(DEFAULT_EDITION,),
-                render=_booklet_maker("bilingual_booklet"), paged=True, applies=_bilingual_applies,
+                render=_booklet_maker("bilingual_booklet"), proof=_booklet_maker("bilingual_pages"), paper="a5",
+                paged=True, applies=_bilingual_applies,
                 count_pages=_pdf_pages, label="Bilingual, print as a booklet"))
 register(Output("bilingual-print", ".bilingual.print.pdf", "application/pdf", "the bilingual edition's A5 pages for "
                 "a print shop (with print and bilingual)", editions=(DEFAULT_EDITION,),
-                render=_booklet_maker("bilingual_print_file"), paged=True, applies=_bilingual_applies,
+                render=_booklet_maker("bilingual_print_file"), proof=_booklet_maker("bilingual_pages"), paper="a5",
+                paged=True, applies=_bilingual_applies,
                 count_pages=_pdf_pages, label="Bilingual, for a print shop"))

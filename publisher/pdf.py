@@ -113,8 +113,9 @@ def _block_languages() -> None:
 
 
 # Classes whose elements the preflight finds in the structure tree by their /ID: a block never split across
-# pages nor parted from its heading, and a part of a leaflet that ends its page (a bilingual edition's language).
-MARKED = {"callout-urgent": preflight.KEEP, "bilingual-part": preflight.PART}
+# pages nor parted from its heading, and a part of a leaflet that ends its page (a bilingual edition's language,
+# a booklet's back cover).
+MARKED = {"callout-urgent": preflight.KEEP, "bilingual-part": preflight.PART, "back-cover": preflight.PART}
 
 # The class of a column of text beside its translation (templates/bilingual.html): one row a section, so
 # headings line up on paper; the structure tree reads each language through (_read_each_language_through).
