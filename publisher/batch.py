@@ -11,7 +11,7 @@ import re
 import time
 from pathlib import Path
 
-from . import archive, content, editions, governance, html, manifest, markdown, outputs, pdf, settings, site, workers
+from . import archive, clock, content, editions, governance, html, manifest, markdown, outputs, pdf, settings, site, workers
 from .errors import Diagnostic, Problem, PublisherError, UsageError, from_dict, policy
 
 
@@ -78,7 +78,7 @@ class Options:
     variant: str = pdf.DEFAULT_VARIANT
     max_pages: int = pdf.MAX_PAGES
     timeout: float = pdf.TIMEOUT
-    today: datetime.date = dataclasses.field(default_factory=datetime.date.today)
+    today: datetime.date = dataclasses.field(default_factory=clock.today)
     allow_expired: bool = False  # build overdue leaflets, marked as overdue
     lock_timeout: float | None = LOCK_TIMEOUT  # seconds to wait for another build into the same folder
     site: bool = True  # a full build (not a shard's) also writes the catalogue site, index.html

@@ -12,7 +12,7 @@ import sys
 import threading
 from pathlib import Path
 
-from . import __version__, batch, checks, content, editions, github, mail, outputs, pdf, progress, reports, settings
+from . import __version__, batch, checks, clock, content, editions, github, mail, outputs, pdf, progress, reports, settings
 from .errors import PublisherError, UsageError
 
 COMMANDS = ("build", "check", "email", "desk", "serve", "new", "site")
@@ -229,7 +229,7 @@ def _email_options(commands, name: str, summary: str, shown: str) -> argparse.Ar
                         help=f"start the subject with {mail.SECURE_MARKER}, for encrypting gateways such as NHSmail")
     parser.add_argument("--max-size", type=_megabytes, default=mail.DEFAULT_MAX_MB, metavar="MB",
                         help="refuse to attach a PDF larger than this (default: %(default)s MB)")
-    parser.add_argument("--today", type=_date, default=datetime.date.today(), metavar="YYYY-MM-DD",
+    parser.add_argument("--today", type=_date, default=None, metavar="YYYY-MM-DD",
                         help=argparse.SUPPRESS)
     return parser
 
@@ -309,7 +309,7 @@ def _new_options(commands, name: str, summary: str, shown: str) -> argparse.Argu
                                  "number and the brand's editions. An existing file is never overwritten.")
     parser.add_argument("stem", metavar="STEM", help="the new leaflet's file name without .yaml, e.g. sprains")
     _command_project(parser, shown)
-    parser.add_argument("--today", type=_date, default=datetime.date.today(), metavar="YYYY-MM-DD",
+    parser.add_argument("--today", type=_date, default=None, metavar="YYYY-MM-DD",
                         help=argparse.SUPPRESS)
     return parser
 
@@ -461,8 +461,9 @@ def _date(text: str) -> datetime.date:
 
 
 def _governance_options(parser) -> None:
-    parser.add_argument("--today", type=_date, default=datetime.date.today(), metavar="YYYY-MM-DD",
-                        help="the date review rules are checked against (default: today), for reproducible checks")
+    parser.add_argument("--today", type=_date, default=None, metavar="YYYY-MM-DD",
+                        help=f"the date review rules are checked against (default: {clock.ENV} if set, else today), "
+                             "for reproducible checks")
     parser.add_argument("--allow-expired", action="store_true",
                         help="build leaflets past their review date anyway, marked 'review overdue'")
 
@@ -635,6 +636,8 @@ def main(argv: list[str] | None = None, *, project: Path | None = None) -> int:
     if args.project is None:
         args.project = Path.cwd()
     try:
+        if getattr(args, "today", False) is None and args.command != "serve":  # serve reads the clock at each build
+            args.today = clock.today()
         with _stopped_by_signals():
             return args.run(args)
     except KeyboardInterrupt:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime
+import os
 import re
 import shutil
 import textwrap
@@ -10,12 +11,14 @@ from pathlib import Path
 
 import pytest
 
-from publisher import batch, cli, content
+from publisher import batch, cli, clock, content
 
 REPO = Path(__file__).resolve().parent.parent
-# Review rules are checked against this day in every test but the one about the real clock
+# Review rules are checked against this day in every test but the ones about the real clock
 # (test_governance.py), so the suite does not start failing as the shipped leaflets fall due.
 TODAY = "2026-11-25"
+# Pinned for the whole session, subprocesses included: code that reads the date asks publisher/clock.py.
+os.environ[clock.ENV] = TODAY
 # What a full build writes beside the outputs: the catalogue site (publisher/site.py).
 SITE = ["catalogue", "index.html", "thumbs"]
 

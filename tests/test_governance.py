@@ -142,8 +142,9 @@ def test_clear_print_rules_on_the_styles(project, capsys, justify):
                           "text-align: left") for l in lines)
 
 
-def test_without_today_the_real_clock_decides(project, capsys):
-    """The one test on the real clock: every other one passes --today, so none falls due by itself."""
+def test_without_today_the_real_clock_decides(project, capsys, monkeypatch):
+    """On the real clock: every other test has today pinned (conftest: --today, LEAFLETS_TODAY), so none falls due."""
+    monkeypatch.delenv("LEAFLETS_TODAY")
     today = datetime.date.today()
     due = today - datetime.timedelta(days=1)
     last = due - datetime.timedelta(days=365)
