@@ -134,6 +134,25 @@ def parse_shard(text: str) -> tuple:
     return int(match[1]), int(match[2])
 
 
+def shard_from_environment(environ) -> tuple | None:
+    """This machine's shard from a CI matrix (CI_NODE_INDEX/CI_NODE_TOTAL, 1-based) or a Kubernetes Indexed Job
+    (JOB_COMPLETION_INDEX, 0-based, with the completion count in JOB_COMPLETIONS), or None outside both."""
+    index, total = environ.get("CI_NODE_INDEX"), environ.get("CI_NODE_TOTAL")
+    if index and total:
+        return parse_shard(f"{index}/{total}")
+    index = environ.get("JOB_COMPLETION_INDEX")
+    if index is None:
+        return None
+    total = environ.get("JOB_COMPLETIONS", "")
+    if not total:
+        raise UsageError("Error: JOB_COMPLETION_INDEX is set (a Kubernetes Indexed Job) but JOB_COMPLETIONS is not - "
+                         "set it to the Job's completions, e.g. 8, or give --shard K/N")
+    if not (index.isdigit() and total.isdigit() and int(index) < int(total)):
+        raise UsageError(f"Error: JOB_COMPLETION_INDEX={index} with JOB_COMPLETIONS={total}: the index must be "
+                         "0 to JOB_COMPLETIONS - 1 - give the Job's completions in JOB_COMPLETIONS")
+    return int(index) + 1, int(total)
+
+
 def in_shard(stem: str, shard: tuple | None) -> bool:
     """Whether a leaflet belongs to this shard: by a hash of its stem, so adding one never moves the others."""
     if shard is None:

@@ -125,7 +125,8 @@ def _build_options(commands, name: str, summary: str, shown: str) -> argparse.Ar
                         help="render every leaflet, even those whose inputs have not changed since the last build")
     parser.add_argument("--shard", metavar="K/N", default=None,
                         help="build only the K-th of N stable parts of the catalogue, for a CI matrix "
-                             "(default: from CI_NODE_INDEX/CI_NODE_TOTAL when set)")
+                             "(default: from CI_NODE_INDEX/CI_NODE_TOTAL, or a Kubernetes Indexed Job's "
+                             "JOB_COMPLETION_INDEX with JOB_COMPLETIONS, when set)")
     parser.add_argument("--report", type=Path, metavar="FILE.json",
                         help="write per-leaflet status, pages, bytes, seconds and errors as JSON")
     parser.add_argument("--junit", type=Path, metavar="FILE.xml",
@@ -527,10 +528,7 @@ def _quiet_lines(report: checks.CheckReport) -> list[str]:
 def _shard(args):
     if args.shard is not None:
         return batch.parse_shard(args.shard)
-    index, total = os.environ.get("CI_NODE_INDEX"), os.environ.get("CI_NODE_TOTAL")
-    if index and total:
-        return batch.parse_shard(f"{index}/{total}")
-    return None
+    return batch.shard_from_environment(os.environ)
 
 
 def _waiting(options: batch.Options, holder: str) -> None:

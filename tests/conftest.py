@@ -134,7 +134,7 @@ def normalise(text: str) -> str:
 @pytest.fixture(autouse=True)
 def _not_in_ci(monkeypatch):
     """Tests set CI themselves where it matters: CI=true makes builds strict by default."""
-    for name in ("CI", "CI_NODE_INDEX", "CI_NODE_TOTAL"):
+    for name in ("CI", "CI_NODE_INDEX", "CI_NODE_TOTAL", "JOB_COMPLETION_INDEX", "JOB_COMPLETIONS"):
         monkeypatch.delenv(name, raising=False)
 
 
