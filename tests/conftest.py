@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import datetime
 import os
+import pickle
 import re
 import shutil
 import textwrap
 from pathlib import Path
 
+import filelock
 import pytest
 
 from publisher import batch, cli, clock, content
@@ -104,18 +106,31 @@ def project(tmp_path) -> Project:
     return Project(tmp_path / "proj")
 
 
+def shared_folder(tmp_path_factory) -> Path:
+    """A folder every xdist worker of this run shares: the parent of the workers' own base folders."""
+    base = tmp_path_factory.getbasetemp()
+    return base.parent if os.environ.get("PYTEST_XDIST_WORKER") else base
+
+
 @pytest.fixture(scope="session")
 def shipped(tmp_path_factory):
-    """Every shipped leaflet built once into a temporary folder: {stem: Result}.
+    """Every shipped leaflet built once a run, into a temporary folder all xdist workers share: {stem: Result}.
 
+    The first worker to ask builds (on two processes: the others wait for it); the rest read its results.
     The bilingual editions (brand.yaml's bilingual: a leaflet and its translation in one PDF) are built into
     the same folder but left out here, one PDF a leaflet and edition; tests/test_bilingual.py reads them there.
+    Tests only read these files: one that changes an output builds its own.
     """
-    out = tmp_path_factory.mktemp("dist")
-    options = batch.Options(out=out, jobs=1, today=datetime.date.fromisoformat(TODAY))
-    report = batch.build(content.Project(REPO), options)
-    assert report.ok, [r.errors for r in report.failed] + report.shared_errors
-    return {Path(r.output).stem: r for r in report.results if not r.output.endswith(".bilingual.pdf")}
+    shared = shared_folder(tmp_path_factory)
+    saved = shared / "shipped.pickle"
+    with filelock.FileLock(shared / "shipped.lock"):
+        if not saved.exists():
+            options = batch.Options(out=shared / "shipped-dist", jobs=2, today=datetime.date.fromisoformat(TODAY))
+            report = batch.build(content.Project(REPO), options)
+            assert report.ok, [r.errors for r in report.failed] + report.shared_errors
+            results = {Path(r.output).stem: r for r in report.results if not r.output.endswith(".bilingual.pdf")}
+            saved.write_bytes(pickle.dumps(results))
+    return pickle.loads(saved.read_bytes())
 
 
 def seconds(text: str) -> str:
