@@ -106,6 +106,18 @@ def project(tmp_path) -> Project:
     return Project(tmp_path / "proj")
 
 
+# Modules whose module-scoped fixtures make something costly (a built project, Chromium, a PostgreSQL cluster, a
+# preview server): each runs whole on one xdist worker (make test: --dist loadgroup), so each fixture is made once.
+GROUPED = {"test_desk", "test_desk_audit", "test_desk_browser", "test_i18n", "test_pdfua", "test_scripts",
+           "test_serve", "test_site", "test_web"}
+
+
+def pytest_collection_modifyitems(items):
+    for item in items:
+        if item.module.__name__ in GROUPED:
+            item.add_marker(pytest.mark.xdist_group(item.module.__name__))
+
+
 def shared_folder(tmp_path_factory) -> Path:
     """A folder every xdist worker of this run shares: the parent of the workers' own base folders."""
     base = tmp_path_factory.getbasetemp()
