@@ -17,7 +17,7 @@ import shutil
 import struct
 import subprocess
 
-from . import reading
+from . import reading, spoken_numbers
 from .errors import RenderError
 from .outputs import Job, Unavailable
 
@@ -113,7 +113,8 @@ def parts(job: Job) -> list[Part]:
         if number == 0:  # who the leaflet is from, after its title
             words = reading.labels(job.catalogue, job.leaflet)
             lines.insert(1, reading.sentence(f"{words['from']} {reading.clean(brand['name'])}"))
-        out.append(Part(chapter.title, "\n".join(line for line in lines if line)))
+        text = "\n".join(line for line in lines if line)
+        out.append(Part(chapter.title, spoken_numbers.spell(job.leaflet.data["language"], text)))
     return out
 
 

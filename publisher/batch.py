@@ -13,6 +13,7 @@ from pathlib import Path
 
 from . import (
     archive,
+    clock,
     content,
     easyread,
     editions,
@@ -94,7 +95,7 @@ class Options:
     variant: str = pdf.DEFAULT_VARIANT
     max_pages: int = pdf.MAX_PAGES
     timeout: float = pdf.TIMEOUT
-    today: datetime.date = dataclasses.field(default_factory=datetime.date.today)
+    today: datetime.date = dataclasses.field(default_factory=clock.today)
     allow_expired: bool = False  # build overdue leaflets, marked as overdue
     lock_timeout: float | None = LOCK_TIMEOUT  # seconds to wait for another build into the same folder
     site: bool = True  # a full build (not a shard's) also writes the catalogue site, index.html
@@ -148,6 +149,25 @@ def parse_shard(text: str) -> tuple:
     if not match or not 1 <= int(match[1]) <= int(match[2]):
         raise UsageError(f"Error: shard '{text}' must be K/N with 1 <= K <= N, e.g. 1/4")
     return int(match[1]), int(match[2])
+
+
+def shard_from_environment(environ) -> tuple | None:
+    """This machine's shard from a CI matrix (CI_NODE_INDEX/CI_NODE_TOTAL, 1-based) or a Kubernetes Indexed Job
+    (JOB_COMPLETION_INDEX, 0-based, with the completion count in JOB_COMPLETIONS), or None outside both."""
+    index, total = environ.get("CI_NODE_INDEX"), environ.get("CI_NODE_TOTAL")
+    if index and total:
+        return parse_shard(f"{index}/{total}")
+    index = environ.get("JOB_COMPLETION_INDEX")
+    if index is None:
+        return None
+    total = environ.get("JOB_COMPLETIONS", "")
+    if not total:
+        raise UsageError("Error: JOB_COMPLETION_INDEX is set (a Kubernetes Indexed Job) but JOB_COMPLETIONS is not - "
+                         "set it to the Job's completions, e.g. 8, or give --shard K/N")
+    if not (index.isdigit() and total.isdigit() and int(index) < int(total)):
+        raise UsageError(f"Error: JOB_COMPLETION_INDEX={index} with JOB_COMPLETIONS={total}: the index must be "
+                         "0 to JOB_COMPLETIONS - 1 - give the Job's completions in JOB_COMPLETIONS")
+    return int(index) + 1, int(total)
 
 
 def in_shard(stem: str, shard: tuple | None) -> bool:

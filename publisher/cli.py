@@ -12,7 +12,7 @@ import sys
 import threading
 from pathlib import Path
 
-from . import __version__, batch, checks, content, editions, github, mail, outputs, pdf, progress, reports, settings
+from . import __version__, batch, checks, clock, content, editions, github, mail, outputs, pdf, progress, reports, settings
 from .errors import PublisherError, UsageError
 
 COMMANDS = ("build", "check", "email", "desk", "serve", "new", "site")
@@ -125,7 +125,8 @@ def _build_options(commands, name: str, summary: str, shown: str) -> argparse.Ar
                         help="render every leaflet, even those whose inputs have not changed since the last build")
     parser.add_argument("--shard", metavar="K/N", default=None,
                         help="build only the K-th of N stable parts of the catalogue, for a CI matrix "
-                             "(default: from CI_NODE_INDEX/CI_NODE_TOTAL when set)")
+                             "(default: from CI_NODE_INDEX/CI_NODE_TOTAL, or a Kubernetes Indexed Job's "
+                             "JOB_COMPLETION_INDEX with JOB_COMPLETIONS, when set)")
     parser.add_argument("--report", type=Path, metavar="FILE.json",
                         help="write per-leaflet status, pages, bytes, seconds and errors as JSON")
     parser.add_argument("--junit", type=Path, metavar="FILE.xml",
@@ -233,7 +234,7 @@ def _email_options(commands, name: str, summary: str, shown: str) -> argparse.Ar
                         help=f"start the subject with {mail.SECURE_MARKER}, for encrypting gateways such as NHSmail")
     parser.add_argument("--max-size", type=_megabytes, default=mail.DEFAULT_MAX_MB, metavar="MB",
                         help="refuse to attach a PDF larger than this (default: %(default)s MB)")
-    parser.add_argument("--today", type=_date, default=datetime.date.today(), metavar="YYYY-MM-DD",
+    parser.add_argument("--today", type=_date, default=None, metavar="YYYY-MM-DD",
                         help=argparse.SUPPRESS)
     return parser
 
@@ -315,7 +316,7 @@ def _new_options(commands, name: str, summary: str, shown: str) -> argparse.Argu
     parser.add_argument("--easy-read", action="store_true", help="start STEM's Easy Read version instead: "
                         "handouts/STEM.easy-read.yaml, a heading for each of its sections (docs/easy-read.md)")
     _command_project(parser, shown)
-    parser.add_argument("--today", type=_date, default=datetime.date.today(), metavar="YYYY-MM-DD",
+    parser.add_argument("--today", type=_date, default=None, metavar="YYYY-MM-DD",
                         help=argparse.SUPPRESS)
     return parser
 
@@ -473,8 +474,9 @@ def _date(text: str) -> datetime.date:
 
 
 def _governance_options(parser) -> None:
-    parser.add_argument("--today", type=_date, default=datetime.date.today(), metavar="YYYY-MM-DD",
-                        help="the date review rules are checked against (default: today), for reproducible checks")
+    parser.add_argument("--today", type=_date, default=None, metavar="YYYY-MM-DD",
+                        help=f"the date review rules are checked against (default: {clock.ENV} if set, else today), "
+                             "for reproducible checks")
     parser.add_argument("--allow-expired", action="store_true",
                         help="build leaflets past their review date anyway, marked 'review overdue'")
 
@@ -538,10 +540,7 @@ def _quiet_lines(report: checks.CheckReport) -> list[str]:
 def _shard(args):
     if args.shard is not None:
         return batch.parse_shard(args.shard)
-    index, total = os.environ.get("CI_NODE_INDEX"), os.environ.get("CI_NODE_TOTAL")
-    if index and total:
-        return batch.parse_shard(f"{index}/{total}")
-    return None
+    return batch.shard_from_environment(os.environ)
 
 
 def _waiting(options: batch.Options, holder: str) -> None:
@@ -648,6 +647,8 @@ def main(argv: list[str] | None = None, *, project: Path | None = None) -> int:
     if args.project is None:
         args.project = Path.cwd()
     try:
+        if getattr(args, "today", False) is None and args.command != "serve":  # serve reads the clock at each build
+            args.today = clock.today()
         with _stopped_by_signals():
             return args.run(args)
     except KeyboardInterrupt:

@@ -19,7 +19,7 @@ from starlette.requests import Request
 from starlette.responses import FileResponse, HTMLResponse, PlainTextResponse, RedirectResponse, Response, StreamingResponse
 from starlette.routing import Route
 
-from . import batch, caches, content, editions, html, manifest, outputs, site
+from . import batch, caches, clock, content, editions, html, manifest, outputs, site
 from .errors import Diagnostic, PublisherError, UsageError
 
 HOST = "127.0.0.1"
@@ -62,7 +62,7 @@ class Preview:
 
     @property
     def today(self) -> datetime.date:
-        return self.fixed_today or datetime.date.today()
+        return self.fixed_today or clock.today()
 
     def options(self, **changes) -> batch.Options:
         # A preview publishes nothing: the archive takes a version when it is built for real.

@@ -7,6 +7,7 @@
 # (tests/test_web.py); building leaflets does not need them.
 # liblouis (braille), espeak-ng and lame (audio) make the braille and audio editions.
 # postgresql lets the desk's tests start a throwaway cluster.
+# faketime runs the command line under a clock years ahead (tests/test_clock.py).
 set -u
 
 have() { ldconfig -p 2>/dev/null | grep -q "$1"; }
@@ -23,6 +24,7 @@ have liblouis.so.20 || missing="$missing liblouis20"
 command -v espeak-ng >/dev/null 2>&1 || missing="$missing espeak-ng"
 command -v lame >/dev/null 2>&1 || missing="$missing lame"
 command -v pg_ctlcluster >/dev/null 2>&1 || missing="$missing postgresql"
+command -v faketime >/dev/null 2>&1 || missing="$missing faketime"
 [ -z "$missing" ] && exit 0
 
 if command -v apt-get >/dev/null 2>&1; then

@@ -3,19 +3,24 @@
 from __future__ import annotations
 
 import datetime
+import os
+import pickle
 import re
 import shutil
 import textwrap
 from pathlib import Path
 
+import filelock
 import pytest
 
-from publisher import batch, cli, content
+from publisher import batch, cli, clock, content
 
 REPO = Path(__file__).resolve().parent.parent
-# Review rules are checked against this day in every test but the one about the real clock
+# Review rules are checked against this day in every test but the ones about the real clock
 # (test_governance.py), so the suite does not start failing as the shipped leaflets fall due.
 TODAY = "2026-11-25"
+# Pinned for the whole session, subprocesses included: code that reads the date asks publisher/clock.py.
+os.environ[clock.ENV] = TODAY
 # What a full build writes beside the outputs: the catalogue site (publisher/site.py).
 SITE = ["catalogue", "index.html", "thumbs"]
 
@@ -101,18 +106,43 @@ def project(tmp_path) -> Project:
     return Project(tmp_path / "proj")
 
 
+# Modules whose module-scoped fixtures make something costly (a built project, Chromium, a PostgreSQL cluster, a
+# preview server): each runs whole on one xdist worker (make test: --dist loadgroup), so each fixture is made once.
+GROUPED = {"test_desk", "test_desk_audit", "test_desk_browser", "test_i18n", "test_pdfua", "test_scripts",
+           "test_serve", "test_site", "test_web"}
+
+
+def pytest_collection_modifyitems(items):
+    for item in items:
+        if item.module.__name__ in GROUPED:
+            item.add_marker(pytest.mark.xdist_group(item.module.__name__))
+
+
+def shared_folder(tmp_path_factory) -> Path:
+    """A folder every xdist worker of this run shares: the parent of the workers' own base folders."""
+    base = tmp_path_factory.getbasetemp()
+    return base.parent if os.environ.get("PYTEST_XDIST_WORKER") else base
+
+
 @pytest.fixture(scope="session")
 def shipped(tmp_path_factory):
-    """Every shipped leaflet built once into a temporary folder: {stem: Result}.
+    """Every shipped leaflet built once a run, into a temporary folder all xdist workers share: {stem: Result}.
 
+    The first worker to ask builds (on two processes: the others wait for it); the rest read its results.
     The bilingual editions (brand.yaml's bilingual: a leaflet and its translation in one PDF) are built into
     the same folder but left out here, one PDF a leaflet and edition; tests/test_bilingual.py reads them there.
+    Tests only read these files: one that changes an output builds its own.
     """
-    out = tmp_path_factory.mktemp("dist")
-    options = batch.Options(out=out, jobs=1, today=datetime.date.fromisoformat(TODAY))
-    report = batch.build(content.Project(REPO), options)
-    assert report.ok, [r.errors for r in report.failed] + report.shared_errors
-    return {Path(r.output).stem: r for r in report.results if not r.output.endswith(".bilingual.pdf")}
+    shared = shared_folder(tmp_path_factory)
+    saved = shared / "shipped.pickle"
+    with filelock.FileLock(shared / "shipped.lock"):
+        if not saved.exists():
+            options = batch.Options(out=shared / "shipped-dist", jobs=2, today=datetime.date.fromisoformat(TODAY))
+            report = batch.build(content.Project(REPO), options)
+            assert report.ok, [r.errors for r in report.failed] + report.shared_errors
+            results = {Path(r.output).stem: r for r in report.results if not r.output.endswith(".bilingual.pdf")}
+            saved.write_bytes(pickle.dumps(results))
+    return pickle.loads(saved.read_bytes())
 
 
 def seconds(text: str) -> str:
@@ -131,7 +161,7 @@ def normalise(text: str) -> str:
 @pytest.fixture(autouse=True)
 def _not_in_ci(monkeypatch):
     """Tests set CI themselves where it matters: CI=true makes builds strict by default."""
-    for name in ("CI", "CI_NODE_INDEX", "CI_NODE_TOTAL"):
+    for name in ("CI", "CI_NODE_INDEX", "CI_NODE_TOTAL", "JOB_COMPLETION_INDEX", "JOB_COMPLETIONS"):
         monkeypatch.delenv(name, raising=False)
 
 

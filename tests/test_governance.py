@@ -2,8 +2,6 @@
 
 import datetime
 import json
-import subprocess
-import sys
 
 import pytest
 
@@ -142,8 +140,9 @@ def test_clear_print_rules_on_the_styles(project, capsys, justify):
                           "text-align: left") for l in lines)
 
 
-def test_without_today_the_real_clock_decides(project, capsys):
-    """The one test on the real clock: every other one passes --today, so none falls due by itself."""
+def test_without_today_the_real_clock_decides(project, capsys, monkeypatch):
+    """On the real clock: every other test has today pinned (conftest: --today, LEAFLETS_TODAY), so none falls due."""
+    monkeypatch.delenv("LEAFLETS_TODAY")
     today = datetime.date.today()
     due = today - datetime.timedelta(days=1)
     last = due - datetime.timedelta(days=365)
@@ -169,7 +168,7 @@ def test_json_output(project, capsys):
     assert isinstance(leaflet["reading_ease"], float) and isinstance(leaflet["reading_age"], float)
 
 
-def test_shipped_leaflets_pass_strict_on_their_publication_date():
+def test_shipped_leaflets_pass_strict_on_their_publication_date(capsys):
     for path in sorted((REPO / "handouts").glob("*.yaml")):
         text = path.read_text()
         for link in ("translation_of", "easy_read_of"):  # a translation's and an Easy Read's dates are its source's
@@ -177,10 +176,10 @@ def test_shipped_leaflets_pass_strict_on_their_publication_date():
                 text = (REPO / "handouts" / f"{text.split(chr(10) + link + ': ')[1].split()[0]}.yaml").read_text()
         published = next(line.split(": ")[1] for line in text.splitlines()
                          if line.strip().startswith("published:"))
-        run = subprocess.run([sys.executable, "build.py", "check", "--strict", "--today", published.strip(), str(path)],
-                             cwd=REPO, capture_output=True, text=True)
-        assert run.returncode == 0, run.stderr
-        assert run.stdout.splitlines()[-1].startswith("1 leaflet checked, 1 valid: 0 errors, 0 warnings")
+        code = cli.main(["check", "--project", str(REPO), "--strict", "--today", published.strip(), str(path)])
+        out, err = capsys.readouterr()
+        assert code == 0, err
+        assert out.splitlines()[-1].startswith("1 leaflet checked, 1 valid: 0 errors, 0 warnings")
 
 
 def test_the_schema_lists_exactly_the_waivable_rules():
