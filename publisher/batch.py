@@ -428,10 +428,11 @@ def _archive(project, out, root, leaflets, results, record, people, made_by, tod
     for leaflet in {item.leaflet.name: item.leaflet for item in made}.values():
         try:
             archive.keep(root, out, project, [m for m in made if m.leaflet is leaflet], people, made_by, today)
-        except OSError as exc:
+        except (OSError, archive.Damaged) as exc:
             result = Result(leaflet.name, "failed", errors=[
                 f"{leaflet.name}: could not keep version {leaflet.data['version']} in the archive "
-                f"{project.relative(root)}: {exc.strerror or exc} - free some space or fix the folder's permissions, "
+                f"{project.relative(root)}: {getattr(exc, 'strerror', None) or exc} - "
+                "free some space or fix the folder's permissions, "
                 "then build again with --force"])
             failed.append(result)
             emit(result)
