@@ -72,19 +72,26 @@ _LIST_LINE = re.compile(r"^ *([-*+]|[0-9]{1,9}[.)])( |\Z)")
 # Lists and emphasis inside one another; far past any real leaflet, and far below the depth
 # at which WeasyPrint's layout recurses out of stack (20,000 nested '**' did).
 MAX_NESTING = 32
+# markdown-it stops parsing a block nested past its maxNesting and drops the rest of the text (its "zero" preset
+# stops at 20, so a list 10 deep lost what followed it). One past our own limit: whatever we allow is parsed whole,
+# and deeper text reaches MAX_NESTING + 1 in the tokens, so it is refused before anything can be lost.
+_md.options["maxNesting"] = MAX_NESTING + 1
 
 
-def _depth(tokens) -> int:
-    """How deeply the blocks and inline markup of a parsed text nest."""
-    deepest = depth = 0
+def _too_deep(tokens) -> int | None:
+    """The line (from 0) where the blocks and inline markup of a parsed text first nest past MAX_NESTING, or None."""
+    depth, line = 0, 0
     for token in tokens:
         depth += token.nesting
-        inner = 0
+        line = token.map[0] if token.map else line
+        inner = depth
         for child in token.children or ():
             inner += child.nesting
-            deepest = max(deepest, depth + inner)
-        deepest = max(deepest, depth)
-    return deepest
+            if inner > MAX_NESTING:
+                return line
+        if depth > MAX_NESTING:
+            return line
+    return None
 
 
 @dataclasses.dataclass(frozen=True)
@@ -113,9 +120,10 @@ def problems(text: str, headings: bool = False) -> list[str]:
 def findings(text: str, headings: bool = False) -> list[Finding]:
     """Everything in `text` that falls outside the subset (errors) or is probably not meant (warnings)."""
     tokens = _md.parse(text)
-    if _depth(tokens) > MAX_NESTING:
-        return [Finding(f"bold, links and lists are nested more than {MAX_NESTING} deep - "
-                        "a leaflet needs far fewer levels")]
+    deep = _too_deep(tokens)
+    if deep is not None:
+        return [Finding(f"bold, links and lists are nested more than {MAX_NESTING} deep (a list inside a list "
+                        f"counts 2) - a leaflet needs far fewer levels", deep)]
     # The lines as markdown-it numbers them: it ends a line at CR, LF or CRLF.
     lines = _LINE_END.split(text)
     found: list[Finding] = []
