@@ -11,7 +11,7 @@ import re
 import time
 from pathlib import Path
 
-from . import archive, content, editions, governance, html, manifest, markdown, outputs, pdf, settings, site, workers
+from . import archive, content, editions, governance, html, manifest, markdown, names, outputs, pdf, settings, site, workers
 from .errors import Diagnostic, Problem, PublisherError, UsageError, from_dict, policy
 
 
@@ -106,13 +106,12 @@ def invalid(catalogue: content.Catalogue) -> list:
             for path, problems in catalogue.failures.items()]
 
 
-_STEM = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]*\Z")
 
 
 def output_name(stem: str, edition: str = editions.DEFAULT_EDITION, output: str = "pdf",
                 language: str | None = None) -> str:
     """An output's file name for a leaflet stem (and a translation's language); stems are checked when planned."""
-    if not _STEM.match(stem) or ".." in stem:  # never reached for a planned leaflet; a guard, not a message
+    if not names.STEM.match(stem) or ".." in stem:  # never reached for a planned leaflet; a guard, not a message
         raise ValueError(f"unsafe output name {stem!r}")
     return outputs.REGISTRY[output].file_name(stem, edition, language)
 
@@ -170,35 +169,6 @@ def _output_error(project: content.Project, out: Path, exc: OSError, what: str,
     return OutputError(f"Error: {what} the output folder {project.relative(out)}: {exc.strerror or exc} - {fix}")
 
 
-def stem_problem(stem: str) -> str | None:
-    """Why a leaflet's file name (its stem) cannot name its outputs, or None."""
-    if not _STEM.match(stem) or ".." in stem:
-        return "use letters, digits, '-', '_' and '.'"
-    if stem.casefold() == "index":  # its web page would be the catalogue's index.html (site.py)
-        return "it would clash with the catalogue site's index.html"
-    for edition in editions.EDITIONS:
-        if edition != editions.DEFAULT_EDITION and stem.endswith(f".{edition}"):
-            return f"it would clash with the {edition} edition of another leaflet"
-    for output in outputs.REGISTRY.values():
-        inner = output.suffix.rsplit(".", 1)[0]  # ".preview" of ".preview.html"
-        if inner and stem.endswith(inner):
-            return f"it would clash with the {output.name} output of another leaflet"
-    return None
-
-
-def _stem_problem(path: Path, project: content.Project) -> Problem | None:
-    """Why a leaflet's file name cannot name its PDFs, or None."""
-    stem = Path(path).stem
-    problem = stem_problem(stem)
-    if problem is None:
-        return None
-    if problem.startswith("use "):
-        message = f"file name '{stem}' cannot name a PDF - rename the file {problem.replace('use', 'using', 1)}"
-    else:
-        message = f"file name '{stem}' would {problem.removeprefix('it would ')} - rename the file"
-    return Problem(project.relative(path), 1, 1, "", message)
-
-
 def _build(project, options, paths, emit, on_start, on_shared, started) -> Report:
     out = Path(options.out)
     manifest.remove_stale_temporaries(out)
@@ -230,7 +200,7 @@ def _build(project, options, paths, emit, on_start, on_shared, started) -> Repor
     results, leaflets, failures, to_validate, wanted = [], [], {}, [], {}
     for path in files:
         stem = Path(path).stem
-        problem = _stem_problem(path, project)
+        problem = names.file_problem(project, path)
         if problem:
             failures[Path(path)] = [problem]
             continue

@@ -10,6 +10,7 @@ import stat
 from conftest import MINIMAL
 from deskutil import AnyPortController, Mailbox, Served, Staff, built_project, make_app
 from test_archive import index, keeping, sha
+from test_translations import WELSH, welsh  # noqa: F401 - the fixture
 
 from publisher import archive, content, serve
 
@@ -115,3 +116,34 @@ def _print_form(staff, file: str) -> dict:
     from deskutil import csrf
     page = staff.get("/leaflet/ankle")
     return {"csrf": csrf(page.text), "leaflet": "ankle", "file": file}
+
+
+# -- one name rule, one language spelling ----------------------------------------------------------
+
+
+def test_check_and_build_refuse_the_same_file_names_with_one_message(project, capsys):
+    project.leaflet("ok")
+    for stem in ("..", "x y", "ünï"):
+        project.leaflet(stem)
+    expected = [f"handouts/{stem}.yaml:1:1: file name '{stem}' cannot name a PDF - rename the file using letters, "
+                "digits, '-', '_' and '.'" for stem in ("..", "x y", "ünï")]
+    code, out, err = project.run("check", capsys=capsys)
+    assert code == 1 and err.splitlines()[:3] == expected
+    assert err.splitlines()[3] == "4 leaflets checked, 1 valid: 3 errors, 0 warnings, 0 waived."
+    for command in ("build", "publish"):
+        code, out, err = project.run(command, "--format", "html", capsys=capsys)
+        assert code == 1 and [line for line in err.splitlines() if line.startswith("handouts/")] == expected
+
+
+def test_a_language_code_in_another_case_is_the_same_language(welsh, capsys):
+    welsh.leaflet("x.cy", WELSH.replace("language: cy", "language: CY"))  # normalised: still the Welsh files
+    assert welsh.run("publish", "--format", "html", capsys=capsys)[0] == 0
+    assert sorted(p.name for p in (welsh.root / "dist").glob("x*.html")) == ["x.cy.html", "x.html"]
+    assert 'lang="cy"' in (welsh.root / "dist" / "x.cy.html").read_text(encoding="utf-8")
+    # A second Welsh file, named in another case, while the reviewed outputs are unchanged (not validated again).
+    welsh.leaflet("x.CY", WELSH.replace("language: cy", "language: CY"))
+    code, out, err = welsh.run("publish", "--format", "html", capsys=capsys)
+    assert code == 1
+    assert "handouts/x.CY.yaml:3:11: language: 'x' already has a translation into 'cy', handouts/x.cy.yaml - keep "\
+           "one file per source and language, and delete or merge the other" in err.splitlines()
+    assert sorted(p.name for p in (welsh.root / "dist").glob("x*.html")) == ["x.cy.html", "x.html"]
