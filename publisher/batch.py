@@ -11,8 +11,9 @@ import re
 import time
 from pathlib import Path
 
-from . import archive, content, editions, governance, html, manifest, markdown, names, outputs, pdf, settings, site, workers
+from . import archive, content, deadline, editions, governance, html, manifest, markdown, outputs, pdf, settings, site, workers
 from .errors import Diagnostic, Problem, PublisherError, UsageError, from_dict, policy
+from .names import STEM, file_problem
 
 
 @dataclasses.dataclass
@@ -55,6 +56,7 @@ class Report:
 
 
 LOCK_TIMEOUT = 600.0
+WORKER_START = 10.0  # seconds to wait for a worker to start before making the outputs made in this process
 
 
 class OutputError(PublisherError):
@@ -111,7 +113,7 @@ def invalid(catalogue: content.Catalogue) -> list:
 def output_name(stem: str, edition: str = editions.DEFAULT_EDITION, output: str = "pdf",
                 language: str | None = None) -> str:
     """An output's file name for a leaflet stem (and a translation's language); stems are checked when planned."""
-    if not names.STEM.match(stem) or ".." in stem:  # never reached for a planned leaflet; a guard, not a message
+    if not STEM.match(stem) or ".." in stem:  # never reached for a planned leaflet; a guard, not a message
         raise ValueError(f"unsafe output name {stem!r}")
     return outputs.REGISTRY[output].file_name(stem, edition, language)
 
@@ -200,7 +202,7 @@ def _build(project, options, paths, emit, on_start, on_shared, started) -> Repor
     results, leaflets, failures, to_validate, wanted = [], [], {}, [], {}
     for path in files:
         stem = Path(path).stem
-        problem = names.file_problem(project, path)
+        problem = file_problem(project, path)
         if problem:
             failures[Path(path)] = [problem]
             continue
@@ -271,7 +273,9 @@ def _build(project, options, paths, emit, on_start, on_shared, started) -> Repor
         broken = [name for name, problems in (("brand.yaml", brand_problems), ("people.yaml", people_problems),
                                               ("styles/", style_findings)) if problems]
         loaded: dict = {}  # a source is read once, whether built or only named by its translations
+        spent: dict[str, float] = {}  # leaflet name -> seconds to load and check it: --timeout covers them too
         for path in to_validate:
+            began = time.monotonic()
             leaflet, problems = content.load_leaflet(project, path, people, loaded)
             if leaflet:
                 leaflet, problems = _govern(leaflet, brand, options)
@@ -281,6 +285,7 @@ def _build(project, options, paths, emit, on_start, on_shared, started) -> Repor
                     leaflet, problems = None, [str(p) for p in found]
             if leaflet and brand is not None and not style_findings:
                 leaflets.append(leaflet)
+                spent[leaflet.name] = time.monotonic() - began
             else:
                 if not problems:  # valid as far as it can be checked, but what it depends on is broken
                     problems = [Problem(project.relative(path), 1, 1, "", f"not built until {' and '.join(broken)} "
@@ -302,8 +307,10 @@ def _build(project, options, paths, emit, on_start, on_shared, started) -> Repor
                 if output.render is not None:
                     in_process.append((leaflet, output, edition))
                     continue
+                began = time.monotonic()
                 try:
                     task = _task(catalogue, leaflet, options, paper, edition)
+                    task.spent = spent.get(leaflet.name, 0.0) + time.monotonic() - began
                 except PublisherError as exc:
                     result = Result(leaflet.name, "failed", errors=exc.lines())
                     results.append(result)
@@ -312,9 +319,11 @@ def _build(project, options, paths, emit, on_start, on_shared, started) -> Repor
                 by_key[task.stem] = leaflet
                 renderer.submit(task)
         # Light outputs are made here while the workers render PDFs.
-        for leaflet, output, edition in in_process:
-            result = _make(leaflet, output, outputs.Job(catalogue, leaflet, edition, paper, options.marks), out,
-                           record, made_from)
+        for number, (leaflet, output, edition) in enumerate(in_process):
+            renderer.poll(wait=WORKER_START if number == 0 else 0.0)
+            with deadline.within(options.timeout - spent.get(leaflet.name, 0.0), leaflet.name, options.timeout):
+                result = _make(leaflet, output, outputs.Job(catalogue, leaflet, edition, paper, options.marks), out,
+                               record, made_from)
             results.append(result)
             emit(result)
         renderer.finish()
@@ -359,6 +368,7 @@ def _make(leaflet: content.Leaflet, output: outputs.Output, job: outputs.Job, ou
     assert output.render is not None  # only in-process outputs come here
     try:
         data = output.render(job)
+        deadline.check()  # a step that could not be interrupted (the web page's) finished late: still too slow
         pdf.write_atomic(out / key, data)
     except outputs.Unavailable as exc:
         # Not a failure of the leaflet: this format cannot be made for it here (no braille table, no voice).

@@ -4,6 +4,7 @@ words in another language, marked [Gofalu am eich traed]{lang=cy}."""
 from __future__ import annotations
 
 import dataclasses
+import functools
 import html
 import re
 from typing import cast
@@ -146,7 +147,8 @@ def findings(text: str, headings: bool = False) -> list[Finding]:
 
 def _lang_findings(lines: list[str]) -> list[Finding]:
     """Language marks that are malformed, name no language, or mark no words; each at its own line and column."""
-    found = []
+    found: list[Finding] = []
+    closing: set[tuple[int, int]] | None = None
     for number, line in enumerate(lines):
         for attempt in _LANG_ATTEMPT.finditer(line):
             bracket, inside, closed = attempt.groups()
@@ -162,7 +164,7 @@ def _lang_findings(lines: list[str]) -> list[Finding]:
             elif not bracket:
                 message = (f"'{{{inside}}}' must follow the words it marks in square brackets - "
                            f"write [words]{{{inside}}}")
-            elif not _opened(lines, number, attempt.start()):
+            elif (number, attempt.start()) not in (closing := _opened(lines) if closing is None else closing):
                 message = (f"'{{{inside}}}' marks no words: the '[' before them is missing - "
                            f"write [words]{{{inside}}}")
             elif not languages.known(mark.group(1)):
@@ -176,25 +178,30 @@ def _lang_findings(lines: list[str]) -> list[Finding]:
 
 def line_of(text: str, line: int) -> str:
     """One line of a text field, numbered as Finding.line numbers them."""
-    lines = _LINE_END.split(text)
+    lines = _split_lines(text)
     return lines[line] if 0 <= line < len(lines) else ""
 
 
-def _opened(lines: list[str], number: int, end: int) -> bool:
-    """Whether the ']' at lines[number][end] closes a '[' before it in the same paragraph."""
-    depth = 0
-    for index in range(number, -1, -1):
-        text = lines[index][:end] if index == number else lines[index]
-        if index != number and not text.strip():
-            return False  # a blank line ends the paragraph
-        for char in reversed(text):
-            if char == "]":
-                depth += 1
-            elif char == "[":
-                if depth == 0:
-                    return True
-                depth -= 1
-    return False
+@functools.lru_cache(maxsize=8)
+def _split_lines(text: str) -> list[str]:
+    """A field's lines, split once for all its findings (splitting for each was quadratic)."""
+    return _LINE_END.split(text)
+
+
+def _opened(lines: list[str]) -> set[tuple[int, int]]:
+    """Where (line, column) a ']' closes a '[' before it in the same paragraph: one pass over the text, so a
+    field of thousands of marks is checked in linear time (a scan back from each one was quadratic)."""
+    closing, open_ = set(), 0
+    for number, line in enumerate(lines):
+        if not line.strip():
+            open_ = 0  # a blank line ends the paragraph
+        for column, char in enumerate(line):
+            if char == "[":
+                open_ += 1
+            elif char == "]" and open_:
+                open_ -= 1
+                closing.add((number, column))
+    return closing
 
 
 def _heading_finding(token, headings: bool) -> Finding | None:
