@@ -157,7 +157,7 @@ def _build_options(commands, name: str, summary: str, shown: str) -> argparse.Ar
     parser.add_argument("--max-pages", type=_positive, default=pdf.MAX_PAGES, metavar="N",
                         help="fail a leaflet that runs past N pages (default: %(default)s)")
     parser.add_argument("--timeout", type=_positive, default=int(pdf.TIMEOUT), metavar="SECONDS",
-                        help="fail a leaflet that takes longer to render (default: %(default)s)")
+                        help="fail an output whose leaflet takes longer to load, check and make (default: %(default)s)")
     parser.add_argument("--lock-timeout", type=_seconds, default=batch.LOCK_TIMEOUT, metavar="SECONDS",
                         help="when another build is writing into the same output folder, wait this long for it, "
                              "then give up (default: %(default)g)")
