@@ -1,4 +1,5 @@
-# `make` builds every leaflet into dist/; `make test` runs the tests; `make lint` runs ruff and mypy;
+# `make` publishes every leaflet into dist/ and archive/ (the version rules apply); `make drafts` builds drafts into
+# drafts/ (edit and rebuild freely: nothing there reaches a patient); `make test` runs the tests; `make lint` runs ruff and mypy;
 # `make messages` updates the catalogues of labels in locales/.
 # Each creates .venv and installs the locked dependencies (every transitive one, with hashes) on first use.
 
@@ -11,7 +12,7 @@ STAMP  := $(VENV)/.installed-$(shell cat $(LOCKS) pyproject.toml scripts/system-
 # The lock covers Linux, macOS and Windows (markers) on Python 3.11 and later.
 COMPILE = $(VENV)/bin/uv pip compile --quiet --universal --python-version 3.11 --generate-hashes
 
-.PHONY: all build check test lint lock fuzz bench clean deps messages
+.PHONY: all build drafts check test lint lock fuzz bench clean deps messages
 
 all: build
 
@@ -26,6 +27,9 @@ $(STAMP): $(LOCKS) pyproject.toml scripts/system-deps.sh
 deps: $(STAMP)
 
 build: $(STAMP)
+	$(PY) build.py publish
+
+drafts: $(STAMP)
 	$(PY) build.py
 
 check: $(STAMP)
@@ -55,4 +59,4 @@ messages: $(STAMP)
 	$(PY) -m publisher.i18n .
 
 clean:
-	rm -rf dist
+	rm -rf dist drafts

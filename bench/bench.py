@@ -5,7 +5,7 @@
 
 Generates N realistic leaflets (one to three pages each) in a temporary
 project and measures, on this machine and in this run:
-  1. a cold `python build.py` of all of them (J workers, default: the CPUs);
+  1. a cold `python build.py publish` of all of them (J workers, default: the CPUs);
   2. the engine floor: the same final HTML rendered by WeasyPrint in one
      process, one after another, as the same tagged PDF/UA-1 we produce;
   3. the naive CI loop: `weasyprint in.html out.pdf` once per leaflet (run on
@@ -88,7 +88,7 @@ def build(root: Path, jobs: int, report: Path, formats: str = "pdf", out: str = 
     """Run `python build.py` as a user would; (seconds, JSON report)."""
     started = time.perf_counter()
     # One edition and one format, so that every measure renders the same documents once each.
-    run = subprocess.run([PYTHON, str(REPO / "build.py"), "--project", str(root), "-j", str(jobs), "-q",
+    run = subprocess.run([PYTHON, str(REPO / "build.py"), "--project", str(root), "publish", "-j", str(jobs), "-q",
                           "--edition", "standard", "--format", formats, "--out", str(root / out),
                           "--report", str(report)], capture_output=True, text=True,
                          env={**os.environ, **(env or {})})
@@ -355,8 +355,8 @@ def site_campaign(n: int, jobs: int) -> dict:
         brand.write_text(re.sub(r"(?m)^editions: .*$", "editions: [standard]", brand.read_text()))
         figures: dict = {"n": n}
         started = time.perf_counter()
-        run = subprocess.run([PYTHON, str(REPO / "build.py"), "--project", str(root), "-j", str(jobs), "-q"],
-                             capture_output=True, text=True)
+        run = subprocess.run([PYTHON, str(REPO / "build.py"), "--project", str(root), "publish", "-j", str(jobs),
+                              "-q"], capture_output=True, text=True)
         figures["cold"] = time.perf_counter() - started
         if run.returncode != 0:
             sys.exit(f"build failed:\n{run.stderr}")

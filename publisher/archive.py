@@ -78,16 +78,71 @@ def version_folder(root: Path, stem: str, version: str) -> Path:
     return Path(root) / stem / version
 
 
+class Damaged(ValueError):
+    """An index.json that exists but cannot be read as one: never a reason to skip a rule."""
+
+
 def load_index(path: Path) -> dict | None:
-    """An index.json, or None when missing or unreadable (a damaged index is treated as absent)."""
+    """An index.json, or None when there is none; raises Damaged when it is there but unreadable or malformed."""
     try:
-        data = json.loads(Path(path).read_text(encoding="utf-8"))
-    except (OSError, ValueError):
+        data = json.loads(Path(path).read_bytes().decode("utf-8"))
+    except FileNotFoundError:
         return None
-    if not isinstance(data, dict) or data.get("format") != FORMAT or not isinstance(data.get("files"), list) \
-            or not isinstance(data.get("content"), dict):
-        return None
+    except (OSError, ValueError) as exc:
+        raise Damaged(f"cannot be read ({exc.strerror if isinstance(exc, OSError) else 'not JSON'})") from None
+    files = data.get("files") if isinstance(data, dict) else None
+    if not isinstance(data, dict) or data.get("format") != FORMAT or not isinstance(files, list) \
+            or not isinstance(data.get("content"), dict) or not all(
+                isinstance(f, dict) and isinstance(f.get("file"), str) and isinstance(f.get("sha256"), str)
+                and isinstance(f.get("name"), str) for f in files):
+        raise Damaged(f"is not an archive index (format {FORMAT} with content and files)")
     return data
+
+
+def _damaged_files(home: Path, index: dict) -> list[str]:
+    """The kept files of one version whose bytes are not the ones its index records (or that are gone)."""
+    found = []
+    for entry in index["files"]:
+        kept = home / entry["file"]
+        if ".." in Path(entry["file"]).parts or Path(entry["file"]).is_absolute():
+            found.append(f"{entry['file']}: names a file outside its version's folder")
+            continue
+        digest = manifest.digest_file(kept)
+        if digest is None:
+            found.append(f"{entry['file']}: is missing")
+        elif digest != entry["sha256"]:
+            found.append(f"{entry['file']}: its bytes are not the ones archived (SHA-256 {digest[:12]}..., "
+                         f"recorded {entry['sha256'][:12]}...)")
+    return found
+
+
+def verify(root: Path) -> list[str]:
+    """Every problem in an archive: a damaged index.json, a kept file changed, appended to or gone ([] when sound)."""
+    problems = []
+    for index_path in sorted(Path(root).glob(f"*/*/{INDEX}")):
+        home, shown = index_path.parent, index_path.parent.relative_to(Path(root).parent)
+        try:
+            index = load_index(index_path)
+        except Damaged as exc:
+            problems.append(f"{shown}/{INDEX}: {exc} - restore it from a backup")
+            continue
+        if index is not None:
+            problems += [f"{shown}/{line} - restore it from a backup" for line in _damaged_files(home, index)]
+    return problems
+
+
+def holds(root: Path, stem: str, version: str, name: str, data: bytes) -> bool:
+    """Whether the archive keeps exactly these bytes as `name` of a leaflet's `version`, and its copy is intact."""
+    if not safe_version(version):
+        return False
+    home = version_folder(root, stem, version)
+    try:
+        index = load_index(home / INDEX)
+    except Damaged:
+        return False
+    digest = manifest.digest_bytes(data)
+    kept = [f for f in (index or {}).get("files", []) if f["name"] == name and f["sha256"] == digest]
+    return any(not _damaged_files(home, {"files": [f]}) for f in kept)
 
 
 def check(root: Path, project: Project, leaflet: Leaflet, people: dict, made_by: str | None,
@@ -98,9 +153,22 @@ def check(root: Path, project: Project, leaflet: Leaflet, people: dict, made_by:
         return [leaflet.source.problem(("version",), f"'{version}' cannot name an archive folder - use letters, "
                                                      "digits, '.', '-' and '_', e.g. \"1.1\"")
                 ] if leaflet.source else []
-    index = load_index(version_folder(root, leaflet.stem, version) / INDEX)
-    if index is None or leaflet.source is None:
+    if leaflet.source is None:
         return []
+    home = version_folder(root, leaflet.stem, version)
+    try:
+        index = load_index(home / INDEX)
+    except Damaged as exc:
+        return [leaflet.source.problem(("version",), f"the archive's {home.relative_to(Path(root).parent)}/{INDEX} "
+                                                     f"{exc} - restore it from a backup; nothing is published until "
+                                                     "it is sound")]
+    if index is None:
+        return []
+    damaged = _damaged_files(home, index)
+    if damaged:
+        return [leaflet.source.problem(("version",), f"the archive of version {version} was changed: "
+                                                     f"{home.relative_to(Path(root).parent)}/{damaged[0]} - restore it "
+                                                     f"from a backup (build.py archive verify lists every problem)")]
     recorded = index["content"].get(_language(leaflet))
     if recorded is not None and recorded != content_digest(project, leaflet, people):
         if leaflet.translation_of:  # its version is its source's: a correction is a new translation_revision
@@ -188,9 +256,10 @@ def versions(root: Path, stem: str) -> list[dict]:
     found = []
     with contextlib.suppress(OSError):
         for child in sorted(Path(root, stem).iterdir()):
-            index = load_index(child / INDEX)
-            if index:
-                found.append(index)
+            with contextlib.suppress(Damaged):  # listed only; building or publishing it reports the damage
+                index = load_index(child / INDEX)
+                if index:
+                    found.append(index)
     return sorted(found, key=lambda i: (i.get("archived", ""), i.get("version", "")))
 
 

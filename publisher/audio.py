@@ -17,7 +17,7 @@ import shutil
 import struct
 import subprocess
 
-from . import reading, spoken_numbers
+from . import deadline, reading, spoken_numbers
 from .errors import RenderError
 from .outputs import Job, Unavailable
 
@@ -122,10 +122,11 @@ def _speak(voice: str, text: str, name: str) -> bytes:
     """16-bit mono PCM at RATE of `text` spoken by espeak-ng."""
     try:
         run = subprocess.run(["espeak-ng", "-v", voice, "-s", str(WORDS_PER_MINUTE), "--stdout"], input=text.encode("utf-8"),
-                             capture_output=True, timeout=TIMEOUT)
+                             capture_output=True, timeout=deadline.left(TIMEOUT))
     except FileNotFoundError:
         raise Unavailable(f"{name}: no audio: {SPEECH_MISSING}") from None
     except subprocess.TimeoutExpired:
+        deadline.check()  # the leaflet's --timeout, when that ran out first
         raise RenderError(name, f"espeak-ng took more than {TIMEOUT} s for one chapter - the previous audio is kept") from None
     if run.returncode != 0 or run.stdout[:4] != b"RIFF":
         raise RenderError(name, f"espeak-ng failed: {run.stderr.decode('utf-8', 'replace').strip()[:200]}")
@@ -180,10 +181,11 @@ def encode(pcm: bytes, name: str = "audio") -> bytes:
                # is as close to a -q 2 encoding as -q 5 is (about 15 dB SNR both), so nothing is lost that matters.
                "-q", "7", "--noreplaygain", "-", "-"]
     try:
-        run = subprocess.run(command, input=pcm, capture_output=True, timeout=TIMEOUT)
+        run = subprocess.run(command, input=pcm, capture_output=True, timeout=deadline.left(TIMEOUT))
     except FileNotFoundError:
         raise Unavailable(f"{name}: no audio: {ENCODER_MISSING}") from None
     except subprocess.TimeoutExpired:
+        deadline.check()
         raise RenderError(name, f"lame took more than {TIMEOUT} s - the previous audio is kept") from None
     if run.returncode != 0 or not run.stdout:
         raise RenderError(name, f"lame failed: {run.stderr.decode('utf-8', 'replace').strip()[:200]}")

@@ -15,6 +15,7 @@ from . import (
     archive,
     clock,
     content,
+    deadline,
     easyread,
     editions,
     governance,
@@ -30,6 +31,7 @@ from . import (
     workers,
 )
 from .errors import Diagnostic, Problem, PublisherError, UsageError, from_dict, policy
+from .names import STEM, file_problem
 
 
 @dataclasses.dataclass
@@ -72,6 +74,7 @@ class Report:
 
 
 LOCK_TIMEOUT = 600.0
+WORKER_START = 10.0  # seconds to wait for a worker to start before making the outputs made in this process
 
 
 class OutputError(PublisherError):
@@ -123,13 +126,12 @@ def invalid(catalogue: content.Catalogue) -> list:
             for path, problems in catalogue.failures.items()]
 
 
-_STEM = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]*\Z")
 
 
 def output_name(stem: str, edition: str = editions.DEFAULT_EDITION, output: str = "pdf",
                 language: str | None = None) -> str:
     """An output's file name for a leaflet stem (and a translation's language); stems are checked when planned."""
-    if not _STEM.match(stem) or ".." in stem:  # never reached for a planned leaflet; a guard, not a message
+    if not STEM.match(stem) or ".." in stem:  # never reached for a planned leaflet; a guard, not a message
         raise ValueError(f"unsafe output name {stem!r}")
     return outputs.REGISTRY[output].file_name(stem, edition, language)
 
@@ -206,35 +208,6 @@ def _output_error(project: content.Project, out: Path, exc: OSError, what: str,
     return OutputError(f"Error: {what} the output folder {project.relative(out)}: {exc.strerror or exc} - {fix}")
 
 
-def stem_problem(stem: str) -> str | None:
-    """Why a leaflet's file name (its stem) cannot name its outputs, or None."""
-    if not _STEM.match(stem) or ".." in stem:
-        return "use letters, digits, '-', '_' and '.'"
-    if stem.casefold() == "index":  # its web page would be the catalogue's index.html (site.py)
-        return "it would clash with the catalogue site's index.html"
-    for edition in editions.EDITIONS:
-        if edition != editions.DEFAULT_EDITION and stem.endswith(f".{edition}"):
-            return f"it would clash with the {edition} edition of another leaflet"
-    for output in outputs.REGISTRY.values():
-        inner = output.suffix.rsplit(".", 1)[0]  # ".preview" of ".preview.html"
-        if inner and stem.endswith(inner):
-            return f"it would clash with the {output.name} output of another leaflet"
-    return None
-
-
-def _stem_problem(path: Path, project: content.Project) -> Problem | None:
-    """Why a leaflet's file name cannot name its PDFs, or None."""
-    stem = Path(path).stem
-    problem = stem_problem(stem)
-    if problem is None:
-        return None
-    if problem.startswith("use "):
-        message = f"file name '{stem}' cannot name a PDF - rename the file {problem.replace('use', 'using', 1)}"
-    else:
-        message = f"file name '{stem}' would {problem.removeprefix('it would ')} - rename the file"
-    return Problem(project.relative(path), 1, 1, "", message)
-
-
 def _build(project, options, paths, emit, on_start, on_shared, started) -> Report:
     out = Path(options.out)
     manifest.remove_stale_temporaries(out)
@@ -267,7 +240,7 @@ def _build(project, options, paths, emit, on_start, on_shared, started) -> Repor
     results, leaflets, failures, to_validate, wanted = [], [], {}, [], {}
     for path in files:
         stem = Path(path).stem
-        problem = _stem_problem(path, project)
+        problem = file_problem(project, path)
         if problem:
             failures[Path(path)] = [problem]
             continue
@@ -339,7 +312,9 @@ def _build(project, options, paths, emit, on_start, on_shared, started) -> Repor
         broken = [name for name, problems in (("brand.yaml", brand_problems), ("people.yaml", people_problems),
                                               ("styles/", style_findings)) if problems]
         loaded: dict = {}  # a source is read once, whether built or only named by its translations
+        spent: dict[str, float] = {}  # leaflet name -> seconds to load and check it: --timeout covers them too
         for path in to_validate:
+            began = time.monotonic()
             leaflet, problems = content.load_leaflet(project, path, people, loaded)
             if leaflet:
                 leaflet, problems = _govern(leaflet, brand, options, words)
@@ -349,6 +324,7 @@ def _build(project, options, paths, emit, on_start, on_shared, started) -> Repor
                     leaflet, problems = None, [str(p) for p in found]
             if leaflet and brand is not None and not style_findings:
                 leaflets.append(leaflet)
+                spent[leaflet.name] = time.monotonic() - began
             else:
                 if not problems:  # valid as far as it can be checked, but what it depends on is broken
                     problems = [Problem(project.relative(path), 1, 1, "", f"not built until {' and '.join(broken)} "
@@ -370,8 +346,10 @@ def _build(project, options, paths, emit, on_start, on_shared, started) -> Repor
                 if output.render is not None:
                     in_process.append((leaflet, output, edition))
                     continue
+                began = time.monotonic()
                 try:
                     task = _task(catalogue, leaflet, options, paper, edition)
+                    task.spent = spent.get(leaflet.name, 0.0) + time.monotonic() - began
                 except PublisherError as exc:
                     result = Result(leaflet.name, "failed", errors=exc.lines())
                     results.append(result)
@@ -380,9 +358,11 @@ def _build(project, options, paths, emit, on_start, on_shared, started) -> Repor
                 by_key[task.stem] = leaflet
                 renderer.submit(task)
         # Light outputs are made here while the workers render PDFs.
-        for leaflet, output, edition in in_process:
-            result = _make(leaflet, output, outputs.Job(catalogue, leaflet, edition, paper, options.marks), out,
-                           record, made_from, options.strict)
+        for number, (leaflet, output, edition) in enumerate(in_process):
+            renderer.poll(wait=WORKER_START if number == 0 else 0.0)
+            with deadline.within(options.timeout - spent.get(leaflet.name, 0.0), leaflet.name, options.timeout):
+                result = _make(leaflet, output, outputs.Job(catalogue, leaflet, edition, paper, options.marks), out,
+                               record, made_from, options.strict)
             results.append(result)
             emit(result)
         renderer.finish()
@@ -427,6 +407,7 @@ def _make(leaflet: content.Leaflet, output: outputs.Output, job: outputs.Job, ou
     assert output.render is not None  # only in-process outputs come here
     try:
         data = output.render(job)
+        deadline.check()  # a step that could not be interrupted (the web page's) finished late: still too slow
         found = _preflight(leaflet, output, job, data, strict)
         if any(d.level == "error" for d in found):
             return Result(leaflet.name, "failed", errors=[str(d) for d in found if d.level == "error"],
@@ -481,10 +462,11 @@ def _archive(project, out, root, leaflets, results, record, people, made_by, tod
     for leaflet in {item.leaflet.name: item.leaflet for item in made}.values():
         try:
             archive.keep(root, out, project, [m for m in made if m.leaflet is leaflet], people, made_by, today)
-        except OSError as exc:
+        except (OSError, archive.Damaged) as exc:
             result = Result(leaflet.name, "failed", errors=[
                 f"{leaflet.name}: could not keep version {leaflet.data['version']} in the archive "
-                f"{project.relative(root)}: {exc.strerror or exc} - free some space or fix the folder's permissions, "
+                f"{project.relative(root)}: {getattr(exc, 'strerror', None) or exc} - "
+                "free some space or fix the folder's permissions, "
                 "then build again with --force"])
             failed.append(result)
             emit(result)

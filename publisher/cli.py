@@ -15,19 +15,21 @@ from pathlib import Path
 from . import __version__, batch, checks, clock, content, editions, github, mail, outputs, pdf, progress, reports, settings
 from .errors import PublisherError, UsageError
 
-COMMANDS = ("build", "check", "email", "desk", "serve", "new", "site")
+COMMANDS = ("build", "publish", "check", "email", "desk", "serve", "new", "site", "archive")
 
 DESCRIPTION = """\
 Build printable patient-information leaflets (PDF) from the YAML files in handouts/.
 
-  python build.py                     build every leaflet into dist/
-  python build.py handouts/x.yaml     build only the leaflets named
+  python build.py                     build drafts of every leaflet into drafts/ (edit and rebuild freely)
+  python build.py handouts/x.yaml     build drafts of only the leaflets named
+  python build.py publish [PATH ...]  publish into dist/ and the archive (the version rules apply)
   python build.py check [PATH ...]    validate without rendering
   python build.py email LEAFLET --to ADDRESS    send a leaflet's PDF by email
   python build.py desk                the clinic desk: print and email leaflets from a browser
   python build.py serve               preview in a browser, rebuilt on every save
   python build.py new STEM            start handouts/STEM.yaml from the commented example
   python build.py site --merge DIR ...          merge CI shards' outputs and write the catalogue site
+  python build.py archive verify      check every archived file against the SHA-256 its index records
 
 With no command, build.py builds: `python build.py build --help` lists every build option.
 Global options (--project, -q) may come before or after the command.
@@ -85,18 +87,21 @@ def build_parser(prog: str = "build.py", project: Path | None = None) -> _Parser
     _global_options(parser, project, shown)
     commands = parser.add_subparsers(dest="command", metavar="COMMAND", title="commands")
     commands_by_name: dict[str, argparse.ArgumentParser] = {}
-    for name, adder, summary in (("build", _build_options, "build leaflets into PDFs (the default)"),
+    for name, adder, summary in (("build", _build_options, "build drafts into drafts/ (the default)"),
+                                 ("publish", _build_options, "publish into dist/ and the archive"),
                                  ("check", _check_options, "validate and apply the governance rules, render nothing"),
                                  ("email", _email_options, "email a leaflet's PDF"),
                                  ("desk", _desk_options, "run the clinic desk (or: add-user, verify-log, export, sent-to)"),
                                  ("serve", _serve_options, "preview in a browser, rebuilt on every save"),
                                  ("new", _new_options, "start a leaflet from the commented example"),
-                                 ("site", _site_options, "write the catalogue site (index.html) of an output folder")):
+                                 ("site", _site_options, "write the catalogue site (index.html) of an output folder"),
+                                 ("archive", _archive_options, "verify the archive of published versions")):
         command = adder(commands, name, summary, shown)
         command.hint = parser.hint  # type: ignore[attr-defined]  # a _Parser: add_subparsers makes its own kind
         _late_global_options(command)
-        command.set_defaults(run={"build": run_build, "check": run_check, "email": run_email, "desk": run_desk,
-                                  "serve": run_serve, "new": run_new, "site": run_site}[name])
+        command.set_defaults(run={"build": run_build, "publish": run_build, "check": run_check, "email": run_email,
+                                  "desk": run_desk, "serve": run_serve, "new": run_new, "site": run_site,
+                                  "archive": run_archive}[name])
         commands_by_name[name] = command
     parser.commands = commands_by_name
     return parser
@@ -107,12 +112,17 @@ def _hint(prog: str) -> str:
 
 
 def _build_options(commands, name: str, summary: str, shown: str) -> argparse.ArgumentParser:
-    parser = commands.add_parser(name, help=summary, description="Build every leaflet (or the ones named) into "
-                                 "PDFs, rendering only what changed since the last build.")
+    publishing = name == "publish"
+    parser = commands.add_parser(name, help=summary, description=(
+        "Publish every leaflet (or the ones named): build into dist/, refuse a changed leaflet whose version (or "
+        "translation_revision) was not bumped, and keep every file in the archive." if publishing else
+        "Build drafts of every leaflet (or the ones named) into drafts/, rendering only what changed since the last "
+        "build; drafts may change freely, and `publish` makes the files patients get."))
     _command_project(parser, shown)
     _paths(parser)
     parser.add_argument("--out", type=Path, default=None, metavar="DIR",
-                        help="write PDFs into DIR (default: dist/ in the project)")
+                        help=f"write into DIR (default: {settings.OUT if publishing else settings.DRAFTS}/ in the "
+                             "project)")
     parser.add_argument("--format", type=_formats, default=None, metavar="NAMES",
                         help="the formats to make, comma-separated (default: the brand's formats, else pdf): "
                              + "; ".join(f"{o.name}: {o.summary}" for o in outputs.REGISTRY.values()))
@@ -152,7 +162,7 @@ def _build_options(commands, name: str, summary: str, shown: str) -> argparse.Ar
     parser.add_argument("--max-pages", type=_positive, default=pdf.MAX_PAGES, metavar="N",
                         help="fail a leaflet that runs past N pages (default: %(default)s)")
     parser.add_argument("--timeout", type=_positive, default=int(pdf.TIMEOUT), metavar="SECONDS",
-                        help="fail a leaflet that takes longer to render (default: %(default)s)")
+                        help="fail an output whose leaflet takes longer to load, check and make (default: %(default)s)")
     parser.add_argument("--lock-timeout", type=_seconds, default=batch.LOCK_TIMEOUT, metavar="SECONDS",
                         help="when another build is writing into the same output folder, wait this long for it, "
                              "then give up (default: %(default)g)")
@@ -339,9 +349,43 @@ def run_serve(args) -> int:
     project = content.Project(args.project)
     if args.out is not None and args.out.exists() and not args.out.is_dir():
         raise UsageError(f"Error: --out '{args.out}' is a file - give a folder")
-    out = settings.resolve(project, out=args.out).out
+    out = _drafts(project, args.out, "build.py publish, after the preview")
     serve.run(project, args.host, args.port, out, args.jobs, args.today, say=lambda text: print(text, flush=True))
     return 0
+
+
+def _archive_options(commands, name: str, summary: str, shown: str) -> argparse.ArgumentParser:
+    parser = commands.add_parser(name, help=summary, description="verify: check that every file kept in the archive "
+                                 "still has the bytes (SHA-256) its version's index.json records, and that every "
+                                 "index is sound.")
+    _command_project(parser, shown)
+    parser.add_argument("action", choices=("verify",), help="what to do (verify)")
+    parser.add_argument("--out", type=Path, default=None, metavar="DIR",
+                        help="the published folder whose archive to verify (default: dist/, whose archive is "
+                             "archive/)")
+    return parser
+
+
+def run_archive(args) -> int:
+    from . import archive
+    project = content.Project(args.project)
+    root = archive.folder(project, settings.resolve(project, out=args.out).out)
+    problems = archive.verify(root)
+    for line in problems:
+        print(f"{line}", file=sys.stderr)
+    kept = len(list(root.glob(f"*/*/{archive.INDEX}")))
+    print(f"{project.relative(root)}: {kept} version{'s' if kept != 1 else ''} checked, "
+          f"{len(problems) or 'no'} problem{'s' if len(problems) != 1 else ''}", file=sys.stderr if problems else sys.stdout)
+    return 1 if problems else 0
+
+
+def _drafts(project: content.Project, out: Path | None, instead: str) -> Path:
+    """The folder a draft build writes into: drafts/, or --out unless that is the published folder (dist/)."""
+    folder = Path(out) if out is not None else project.root / settings.DRAFTS
+    if settings.published(project, folder):
+        raise UsageError(f"Error: --out '{out}' holds the published leaflets that patients get - drafts go to "
+                         f"{settings.DRAFTS}/ (leave out --out); to publish, run {instead}")
+    return folder
 
 
 def run_new(args) -> int:
@@ -553,7 +597,9 @@ def run_build(args) -> int:
     paths = _leaflet_paths(project, args.paths)
     if args.out is not None and args.out.exists() and not args.out.is_dir():
         raise UsageError(f"Error: --out '{args.out}' is a file - give a folder")
-    options = batch.Options(out=settings.resolve(project, out=args.out).out, jobs=args.jobs, force=args.force,
+    publishing = args.command == "publish"
+    out = settings.resolve(project, out=args.out).out if publishing else _drafts(project, args.out, "build.py publish")
+    options = batch.Options(out=out, jobs=args.jobs, force=args.force, publish=publishing,
                             formats=args.format,
                             add_formats=(("preview",) if args.html else ()) + (settings.BOOKLET if args.booklet else ()),
                             strict=args.strict, shard=_shard(args),

@@ -151,6 +151,9 @@ def _load_leaflet(project: Project, path: Path, people: dict | None, loaded: dic
     problems = validate(project, source, LEAFLET_SCHEMA)
     flagged = {p.field for p in problems}  # cross-checks skip values the schema already refused
     data = source.data if isinstance(source.data, dict) else {}
+    if "language" not in flagged and isinstance(data.get("language"), str):
+        # BCP 47 tags are case-insensitive: one spelling names the outputs ('CY' would publish a second Welsh set).
+        data["language"] = languages.canonical(data["language"])
     problems += markup.problems(source, data) + fonts.problems(project.styles, source)
     if "language" not in flagged:  # the labels in the leaflet's language: a catalogue, and every label in it
         mark = source.mark(("language",))
@@ -227,8 +230,10 @@ def _original(project: Project, source, path: Path, data: dict, people: dict, lo
                                                          "language)"))
     for other in sorted(folder.glob(f"{stem}.*.yaml")):
         tag = other.stem[len(stem) + 1:]
-        if other.resolve() != Path(path).resolve() and "." not in tag and languages.same(tag, language) \
-                and other.name < Path(path).name:
+        # The file not named in the tag's own case is the second one; of two such, the later.
+        second = Path(path).stem != f"{stem}.{language}" and (other.stem == f"{stem}.{language}"
+                                                             or other.name < Path(path).name)
+        if other.resolve() != Path(path).resolve() and "." not in tag and languages.same(tag, language) and second:
             found.append(source.problem(("language",), f"'{stem}' already has a translation into '{tag}', "
                                                        f"{project.relative(other)} - keep one file per source and "
                                                        "language, and delete or merge the other"))
@@ -316,8 +321,10 @@ def load_catalogue(project: Project, paths: list[Path] | None = None) -> Catalog
     people, people_problems = load_people(project)
     leaflets, failures = [], {}
     loaded: dict = {}  # each source checked once, however many translations name it
+    from .names import file_problem  # names.py needs the output registry, which needs this module
     for path in paths if paths is not None else project.leaflet_files():
-        leaflet, problems = load_leaflet(project, path, people, loaded)
+        named = file_problem(project, path)
+        leaflet, problems = (None, [named]) if named else load_leaflet(project, path, people, loaded)
         if leaflet and brand is not None:
             leaflets.append(leaflet)
         else:  # with no problems of its own, it failed for a broken people.yaml or brand.yaml

@@ -162,6 +162,24 @@ def readability_formula(tag: str) -> str | None:
     return READABILITY_FORMULAS.get(primary(tag))
 
 
+def canonical(tag: str) -> str:
+    """A BCP 47 tag in its conventional case (RFC 5646 2.1.1): 'cy' of 'CY', 'zh-Hans' of 'ZH-hans', 'en-GB' of 'en-gb'."""
+    parts = tag.split("-")
+    out = [parts[0].lower()]
+    extension = len(parts[0]) == 1  # 'x-...': everything after a singleton is lower case
+    for part in parts[1:]:
+        if extension or len(part) == 1:
+            extension = True
+            out.append(part.lower())
+        elif len(part) == 4 and part.isalpha():
+            out.append(part.title())
+        elif len(part) == 2 and part.isalpha():
+            out.append(part.upper())
+        else:
+            out.append(part.lower())
+    return "-".join(out)
+
+
 def same(a: str, b: str) -> bool:
     """Whether two tags name the same language variety (BCP 47 tags are case-insensitive)."""
     return a.lower() == b.lower()

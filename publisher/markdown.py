@@ -4,6 +4,7 @@ words in another language, marked [Gofalu am eich traed]{lang=cy}."""
 from __future__ import annotations
 
 import dataclasses
+import functools
 import html
 import re
 from typing import cast
@@ -72,19 +73,26 @@ _LIST_LINE = re.compile(r"^ *([-*+]|[0-9]{1,9}[.)])( |\Z)")
 # Lists and emphasis inside one another; far past any real leaflet, and far below the depth
 # at which WeasyPrint's layout recurses out of stack (20,000 nested '**' did).
 MAX_NESTING = 32
+# markdown-it stops parsing a block nested past its maxNesting and drops the rest of the text (its "zero" preset
+# stops at 20, so a list 10 deep lost what followed it). One past our own limit: whatever we allow is parsed whole,
+# and deeper text reaches MAX_NESTING + 1 in the tokens, so it is refused before anything can be lost.
+_md.options["maxNesting"] = MAX_NESTING + 1
 
 
-def _depth(tokens) -> int:
-    """How deeply the blocks and inline markup of a parsed text nest."""
-    deepest = depth = 0
+def _too_deep(tokens) -> int | None:
+    """The line (from 0) where the blocks and inline markup of a parsed text first nest past MAX_NESTING, or None."""
+    depth, line = 0, 0
     for token in tokens:
         depth += token.nesting
-        inner = 0
+        line = token.map[0] if token.map else line
+        inner = depth
         for child in token.children or ():
             inner += child.nesting
-            deepest = max(deepest, depth + inner)
-        deepest = max(deepest, depth)
-    return deepest
+            if inner > MAX_NESTING:
+                return line
+        if depth > MAX_NESTING:
+            return line
+    return None
 
 
 @dataclasses.dataclass(frozen=True)
@@ -113,9 +121,10 @@ def problems(text: str, headings: bool = False) -> list[str]:
 def findings(text: str, headings: bool = False) -> list[Finding]:
     """Everything in `text` that falls outside the subset (errors) or is probably not meant (warnings)."""
     tokens = _md.parse(text)
-    if _depth(tokens) > MAX_NESTING:
-        return [Finding(f"bold, links and lists are nested more than {MAX_NESTING} deep - "
-                        "a leaflet needs far fewer levels")]
+    deep = _too_deep(tokens)
+    if deep is not None:
+        return [Finding(f"bold, links and lists are nested more than {MAX_NESTING} deep (a list inside a list "
+                        f"counts 2) - a leaflet needs far fewer levels", deep)]
     # The lines as markdown-it numbers them: it ends a line at CR, LF or CRLF.
     lines = _LINE_END.split(text)
     found: list[Finding] = []
@@ -138,7 +147,8 @@ def findings(text: str, headings: bool = False) -> list[Finding]:
 
 def _lang_findings(lines: list[str]) -> list[Finding]:
     """Language marks that are malformed, name no language, or mark no words; each at its own line and column."""
-    found = []
+    found: list[Finding] = []
+    closing: set[tuple[int, int]] | None = None
     for number, line in enumerate(lines):
         for attempt in _LANG_ATTEMPT.finditer(line):
             bracket, inside, closed = attempt.groups()
@@ -154,7 +164,7 @@ def _lang_findings(lines: list[str]) -> list[Finding]:
             elif not bracket:
                 message = (f"'{{{inside}}}' must follow the words it marks in square brackets - "
                            f"write [words]{{{inside}}}")
-            elif not _opened(lines, number, attempt.start()):
+            elif (number, attempt.start()) not in (closing := _opened(lines) if closing is None else closing):
                 message = (f"'{{{inside}}}' marks no words: the '[' before them is missing - "
                            f"write [words]{{{inside}}}")
             elif not languages.known(mark.group(1)):
@@ -168,25 +178,30 @@ def _lang_findings(lines: list[str]) -> list[Finding]:
 
 def line_of(text: str, line: int) -> str:
     """One line of a text field, numbered as Finding.line numbers them."""
-    lines = _LINE_END.split(text)
+    lines = _split_lines(text)
     return lines[line] if 0 <= line < len(lines) else ""
 
 
-def _opened(lines: list[str], number: int, end: int) -> bool:
-    """Whether the ']' at lines[number][end] closes a '[' before it in the same paragraph."""
-    depth = 0
-    for index in range(number, -1, -1):
-        text = lines[index][:end] if index == number else lines[index]
-        if index != number and not text.strip():
-            return False  # a blank line ends the paragraph
-        for char in reversed(text):
-            if char == "]":
-                depth += 1
-            elif char == "[":
-                if depth == 0:
-                    return True
-                depth -= 1
-    return False
+@functools.lru_cache(maxsize=8)
+def _split_lines(text: str) -> list[str]:
+    """A field's lines, split once for all its findings (splitting for each was quadratic)."""
+    return _LINE_END.split(text)
+
+
+def _opened(lines: list[str]) -> set[tuple[int, int]]:
+    """Where (line, column) a ']' closes a '[' before it in the same paragraph: one pass over the text, so a
+    field of thousands of marks is checked in linear time (a scan back from each one was quadratic)."""
+    closing, open_ = set(), 0
+    for number, line in enumerate(lines):
+        if not line.strip():
+            open_ = 0  # a blank line ends the paragraph
+        for column, char in enumerate(line):
+            if char == "[":
+                open_ += 1
+            elif char == "]" and open_:
+                open_ -= 1
+                closing.add((number, column))
+    return closing
 
 
 def _heading_finding(token, headings: bool) -> Finding | None:

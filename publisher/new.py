@@ -7,7 +7,7 @@ import datetime
 import re
 from pathlib import Path
 
-from . import batch, content, editions
+from . import content, editions, names
 from .errors import PublisherError, UsageError
 from .rules import MAX_REVIEW_YEARS
 
@@ -65,7 +65,7 @@ def _review_date(today: datetime.date) -> datetime.date:
 
 def check_stem(project: content.Project, stem: str) -> None:
     """Refuse a name that cannot name a leaflet's files, with the reason, as the build would."""
-    problem = batch.stem_problem(stem)
+    problem = names.stem_problem(stem)
     if problem and problem.startswith("use "):
         raise UsageError(f"Error: '{stem}' cannot name a leaflet - {problem}, starting with a letter or digit")
     if problem:

@@ -241,13 +241,15 @@ class Engine:
         return self._stylesheets[files]
 
     def render(self, name: str, html: str, styles: tuple = (), leaflet_folder: Path | None = None,
-               max_pages: int = MAX_PAGES, timeout: float = TIMEOUT, variant: str | None = DEFAULT_VARIANT) -> Rendered:
+               max_pages: int = MAX_PAGES, timeout: float = TIMEOUT, variant: str | None = DEFAULT_VARIANT,
+               limit: float | None = None) -> Rendered:
         """Turn a leaflet's HTML into PDF bytes, refusing anything outside the project.
 
         `styles` are applied from parsed stylesheets kept across renders, for
         HTML that carries no stylesheet links; with none, the HTML's own links
         are loaded. A render stops with an error past `max_pages` pages or
-        `timeout` seconds. `variant` is WeasyPrint's pdf_variant (tagged PDF/UA-1 by default).
+        `timeout` seconds (`limit`, when given, is the limit to name: the leaflet's, of which this is what is left).
+        `variant` is WeasyPrint's pdf_variant (tagged PDF/UA-1 by default).
         """
         weasyprint = _weasyprint()
         project = self.project
@@ -267,7 +269,7 @@ class Engine:
                 raise RenderError(name, f"runs to more than {max_pages} pages, the limit - split the leaflet, "
                                         "or raise the limit with --max-pages")
             except _TooSlow:
-                raise RenderError(name, f"took more than {timeout:g} s to render, the limit - shorten the leaflet, "
+                raise RenderError(name, f"took more than {limit or timeout:g} s to render, the limit - shorten the leaflet, "
                                         "or raise the limit with --timeout")
         if fetcher.refused:
             # WeasyPrint swallows errors raised while drawing SVG images, so a refusal

@@ -19,7 +19,7 @@ from starlette.requests import Request
 from starlette.responses import FileResponse, HTMLResponse, PlainTextResponse, RedirectResponse, Response, StreamingResponse
 from starlette.routing import Route
 
-from . import batch, caches, clock, content, editions, html, manifest, outputs, site
+from . import batch, caches, clock, content, editions, html, manifest, outputs, settings, site
 from .errors import Diagnostic, PublisherError, UsageError
 
 HOST = "127.0.0.1"
@@ -53,7 +53,7 @@ class Preview:
     def __init__(self, project: content.Project, out: Path | None = None, jobs: int = 1,
                  today: datetime.date | None = None):
         self.project = project
-        self.out = Path(out) if out is not None else project.root / "dist"
+        self.out = Path(out) if out is not None else project.root / settings.DRAFTS
         self.jobs = jobs
         self.fixed_today = today
         self.state = State()

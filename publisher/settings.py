@@ -9,7 +9,13 @@ from . import editions, outputs
 from .errors import UsageError
 
 BOOKLET = ("booklet", "print")  # the formats --booklet and brand.yaml's `booklet: true` add
-OUT = "dist"  # the output folder, inside the project, unless --out says otherwise
+OUT = "dist"  # the published folder, inside the project, unless --out says otherwise (build.py publish)
+DRAFTS = "drafts"  # where a plain build and the preview server write drafts: never served to patients
+
+
+def published(project, folder: Path) -> bool:
+    """Whether `folder` is the project's published folder (what the desk and the catalogue serve)."""
+    return Path(folder).resolve() == (Path(project.root) / OUT).resolve()
 
 
 @dataclasses.dataclass(frozen=True)

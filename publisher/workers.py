@@ -34,11 +34,17 @@ class Task:
     leaflet_folder: str  # images may also come from here (Project.asset_roots decides)
     strict: bool
     max_pages: int = pdf.MAX_PAGES
-    timeout: float = pdf.TIMEOUT
+    timeout: float = pdf.TIMEOUT  # for the whole leaflet: loading, checking and making its HTML count too
     variant: str | None = pdf.DEFAULT_VARIANT
     fit_pages: int | None = None  # the leaflet's own max_pages for this edition
     fit_label: str = ""  # e.g. "A4, standard edition", for the fit message
     where: str = ""  # e.g. "cy, A4, standard edition": names the PDF in preflight findings
+    spent: float = 0.0  # seconds of `timeout` already spent on the leaflet before rendering
+
+    @property
+    def left(self) -> float:
+        """The seconds left to render and write it (0 when there is no limit)."""
+        return max(0.01, self.timeout - self.spent) if self.timeout > 0 else 0.0
 
 
 @dataclasses.dataclass
@@ -73,7 +79,8 @@ def render(task: Task) -> Outcome:
     try:
         assert _engine is not None, "_init() makes the engine first"
         rendered = _engine.render(task.name, task.html, task.styles, Path(task.leaflet_folder),
-                                  max_pages=task.max_pages, timeout=task.timeout, variant=task.variant)
+                                  max_pages=task.max_pages, timeout=task.left, variant=task.variant,
+                                  limit=task.timeout)
         outcome.warnings = [Diagnostic(task.name, 0, 0, "", w, "warning") for w in rendered.warnings]
         outcome.warnings += preflight.check(rendered.pdf, task.name, task.where or task.fit_label,
                                             preflight.shipped_fonts(_engine.project.styles))
@@ -223,6 +230,15 @@ class Renderer:
         if self.pending and self.failed_starts < 3:
             self.workers.append(_Worker(self.project, self.temp))
 
+    def poll(self, wait: float = 0.0) -> None:
+        """Give waiting tasks to idle workers, first waiting up to `wait` s for one to be ready: called between the
+        outputs made in this process, so the PDFs render meanwhile (and their time limits run while they do)."""
+        if self.pending and wait > 0 and not any(w.ready for w in self.workers) and self.workers:
+            multiprocessing.connection.wait([w.conn for w in self.workers], wait)
+        for worker in list(self.workers):
+            self._check(worker)
+        self._dispatch()
+
     def _dispatch(self) -> None:
         for worker in self.workers:
             if not self.pending:
@@ -260,7 +276,8 @@ class _Worker:
 
     def give(self, task: Task) -> None:
         self.task = task
-        self.deadline = time.monotonic() + (task.timeout + GRACE if task.timeout > 0 else 1e9)
+        # The grace shrinks with a short limit, so the whole leaflet stays within about twice its limit.
+        self.deadline = time.monotonic() + (task.left + min(GRACE, task.left / 2 + 0.5) if task.timeout > 0 else 1e9)
         self.conn.send(task)
 
     def receive(self):

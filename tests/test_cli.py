@@ -20,7 +20,8 @@ def test_help_reads_well():
     assert run.stdout.startswith("usage: build.py [-h] [--version] [--project DIR] [-q] COMMAND ...\n")
     assert "python build.py check [PATH ...]    validate without rendering" in run.stdout
     assert "Exit status: 0 all well, 1 a leaflet failed (the others are still built), 2 usage error." in run.stdout
-    assert "    build        build leaflets into PDFs (the default)\n" in run.stdout
+    assert "    build        build drafts into drafts/ (the default)\n" in run.stdout
+    assert "    publish      publish into dist/ and the archive\n" in run.stdout
 
 
 def test_build_help():

@@ -184,11 +184,11 @@ def test_brand_logo_must_exist(project, capsys):
 ])
 def test_usage_errors_exit_2(project, capsys, monkeypatch, args, message):
     monkeypatch.chdir(project.root)
-    code, out, err = project.run(*args, capsys=capsys)
+    code, out, err = project.run("build", *args, capsys=capsys)
     assert code == 2
     assert err.splitlines()[0].startswith("usage: build.py build [-h]")
     assert err.splitlines()[-1] == message.format(root=project.root)
-    assert out == "" and not (project.root / "dist").exists()
+    assert out == "" and not (project.root / "drafts").exists()
 
 
 def test_an_unknown_option_exits_2_with_a_hint(project, capsys):

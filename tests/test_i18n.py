@@ -82,7 +82,7 @@ def built(tmp_path_factory):
     project = _welsh_project(Project(tmp_path_factory.mktemp("cy") / "proj"))
     from publisher import cli
     out = project.root / "dist"
-    assert cli.main(["--project", str(project.root), "-j1", "--today=2026-11-25", "--format", "pdf,preview,html",
+    assert cli.main(["publish", "--project", str(project.root), "-j1", "--today=2026-11-25", "--format", "pdf,preview,html",
                      "--out", str(out)]) == 0
     with pytest.MonkeyPatch.context() as patch:
         patch.setenv("SMTP_FROM", "leaflets@clinic.example")

@@ -92,7 +92,7 @@ def test_project_before_the_command(project, capsys):
 def test_a_bare_path_and_the_build_command_both_build(project, capsys):
     path = project.leaflet("ankle")
     assert cli.main(["--project", str(project.root), "-q", str(path), "-j1", "--today=2026-11-25"]) == 0
-    assert (project.root / "dist" / "ankle.pdf").exists()
+    assert (project.root / "drafts" / "ankle.pdf").exists()  # a plain build makes drafts
     assert cli.main(["build", "--project", str(project.root), "-j1", "--today=2026-11-25", "-q"]) == 0
     assert capsys.readouterr() == ("", "")
 

@@ -45,5 +45,5 @@ def test_a_terminal_gets_the_progress_bar(project):
     assert any(re.fullmatch(r"building ━+ [012]/2 ETA [-:0-9]+", line) for line in lines)
     assert ("handouts/broken.yaml:12:15: credits.reviewers[0]: unknown person 'nobody' - use an id from people.yaml "
             "(phoebe-carter, rebecca-fernandez), or add the person there") in lines
-    assert any(re.fullmatch(r"built dist/ankle\.pdf \(2 pages, \d+ KB, \d+\.\d s\)", line) for line in lines)
+    assert any(re.fullmatch(r"built drafts/ankle\.pdf \(2 pages, \d+ KB, \d+\.\d s\)", line) for line in lines)
     assert re.fullmatch(r"built 1, unchanged 0, removed 0, failed 1 \(1 error\) in \d+\.\d s", lines[-1])

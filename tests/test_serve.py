@@ -280,7 +280,7 @@ def test_serve_starts_logs_no_searches_and_stops_on_ctrl_c(tmp_path):
             line = process.stdout.readline()
             assert line, process.stderr.read()
             lines.append(line.rstrip("\n"))
-        assert lines[-1] == f"Previewing dist at http://127.0.0.1:{port}/ - press Ctrl-C to stop"
+        assert lines[-1] == f"Previewing drafts at http://127.0.0.1:{port}/ - press Ctrl-C to stop"
         status, body = raw_get(port, "/index.html?q=Jane+Patient-Name", f"127.0.0.1:{port}")
         assert status == 200 and b"0 of 2 leaflets match" in body
         assert time.monotonic() - started < 60

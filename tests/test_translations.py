@@ -166,9 +166,9 @@ def test_the_catalogue_pairs_a_leaflet_with_its_translations(welsh):
       "handouts/x.cy.yaml:1:17: translation_of: unknown leaflet 'y' (handouts/y.yaml does not exist) - name a "
       "leaflet file in the same folder, without .yaml"]),
     (("language: cy", "language: en-gb"),
-     ["handouts/x.cy.yaml:1:17: translation_of: a translation of 'x' into 'en-gb' must be named x.en-gb.yaml, not "
+     ["handouts/x.cy.yaml:1:17: translation_of: a translation of 'x' into 'en-GB' must be named x.en-GB.yaml, not "
       "x.cy.yaml - rename the file (the outputs are named after the source and the language)",
-      "handouts/x.cy.yaml:3:11: language: 'en-gb' is the language of its source handouts/x.yaml - a translation "
+      "handouts/x.cy.yaml:3:11: language: 'en-GB' is the language of its source handouts/x.yaml - a translation "
       "must be into another language"]),
     (("  translation_checkers: [sion-prys]\n", ""),
      ["handouts/x.cy.yaml:6:1: credits: missing required field 'translation_checkers' here - add "
@@ -192,16 +192,17 @@ def test_two_translations_into_one_language_and_other_misuse(welsh, capsys):
     welsh.leaflet("y", MINIMAL + "source_version: \"1.0\"\n")
     code, lines = _errors(welsh, capsys)
     assert code == 1
-    assert lines == [
-        "handouts/x.cy.yaml:3:11: language: 'x' already has a translation into 'CY', handouts/x.CY.yaml - keep one "
+    assert lines == [  # language codes are case-insensitive: the file not named in the tag's own case is the second
+        "handouts/x.CY.yaml:1:17: translation_of: a translation of 'x' into 'cy' must be named x.cy.yaml, not "
+        "x.CY.yaml - rename the file (the outputs are named after the source and the language)",
+        "handouts/x.CY.yaml:3:11: language: 'x' already has a translation into 'cy', handouts/x.cy.yaml - keep one "
         "file per source and language, and delete or merge the other",
-        "handouts/x.cy.pl.yaml:1:17: translation_of: its source handouts/x.cy.yaml has errors - fix them first (they "
-        "are listed with that file)",
+        "handouts/x.cy.pl.yaml:1:17: translation_of: 'x.cy' is itself a translation, of 'x' - translate from 'x'",
         "handouts/x.pl.yaml:1:1: file name 'x.pl' is how a translation of 'x' is named - add 'translation_of: x' and "
         "'source_version:', or rename the file",
         "handouts/y.yaml:18:1: source_version: only a translation has this - add 'translation_of:' naming the leaflet "
         "it translates, or remove it",
-        "6 leaflets checked, 2 valid: 4 errors, 0 warnings, 0 waived."]
+        "6 leaflets checked, 2 valid: 5 errors, 0 warnings, 0 waived."]
     (welsh.root / "handouts" / "x.CY.yaml").unlink()
     code, lines = _errors(welsh, capsys, str(welsh.root / "handouts" / "x.cy.pl.yaml"))
     assert lines == ["handouts/x.cy.pl.yaml:1:17: translation_of: 'x.cy' is itself a translation, of 'x' - translate "

@@ -26,7 +26,7 @@ from starlette.routing import Route
 from .. import content, i18n, mail
 from .. import html as html_stage
 from ..errors import PublisherError
-from . import audit, auth, db
+from . import audit, auth, db, library
 from .library import Library
 
 log = logging.getLogger("publisher.desk")
@@ -260,12 +260,27 @@ class _Desk:
         return audit.Given(request.state.user, action, item.reference, item.stem, item.version, file.edition,
                            file.format, file.language, hashlib.sha256(data).hexdigest(), key, tuple(outcome))
 
+    def _published(self, item, file) -> bytes | None:
+        """The file's bytes when they are the published ones (checked by SHA-256 at each print and send), else None."""
+        try:
+            return self.library.read(item, file)
+        except library.Unpublished as exc:
+            log.warning("refused %s: %s", file.key, exc)
+            return None
+
+    def _unpublished(self, request: Request, item) -> Response:
+        return self._page("error.html", request, status=409, title="Not published",
+                          message=f"This file of {item.title} is not the published version, so it is not given out. "
+                                  "Ask the leaflet's editor to publish it again.")
+
     async def print_(self, request: Request) -> Response:
         item, file = await run_in_threadpool(self._chosen, request)
         if item is None or file is None:
             return self._page("error.html", request, status=404, title="Not found",
                               message="There is no such leaflet or file on the desk.")
-        data = await run_in_threadpool(self.library.read, item, file)
+        data = await run_in_threadpool(self._published, item, file)
+        if data is None:
+            return self._unpublished(request, item)
         entry = await run_in_threadpool(audit.append, self.eng, self.config.audit_key,
                                         self._given(request, item, file, "print", data))
         log.info("entry %s: user %s printed %s v%s (%s)", entry["seq"], request.state.user, item.reference,
@@ -304,6 +319,9 @@ class _Desk:
             return again(str(exc).replace("Error: ", ""), 400)
         if not key:
             return again("The form was incomplete: reload the page and try again.", 400)
+        data = await run_in_threadpool(self._published, item, file)
+        if data is None:
+            return self._unpublished(request, item)
         if await run_in_threadpool(self._sent_this_hour, user) + len(recipients) > self.config.send_limit:
             return again(f"You have sent to {self.config.send_limit} addresses in the last hour, the most allowed. "
                          "Try again later, or ask a colleague.", 429)
@@ -311,7 +329,6 @@ class _Desk:
             entry = await run_in_threadpool(self._entry_for, key)
             return self._page("sent.html", request, title="Already sent", item=item, entry=entry, again=True,
                               outcome=_outcome(entry))
-        data = await run_in_threadpool(self.library.read, item, file)
         outcome = await run_in_threadpool(self._deliver, item, file, data, recipients)
         entry = await run_in_threadpool(audit.append, self.eng, self.config.audit_key,
                                         self._given(request, item, file, "email", data, key, outcome))

@@ -9,6 +9,7 @@ from pathlib import Path
 
 from .. import archive, content, manifest, outputs
 from ..editions import EDITIONS
+from ..errors import PublisherError
 
 # Short names for the formats staff choose between; a format not named here shows its registry summary.
 SHORT = {"pdf": "PDF", "html": "Web page", "preview": "Print layout (HTML)", "brf": "Braille (BRF)",
@@ -63,6 +64,10 @@ class Item:
         return all(word in text for word in words)
 
 
+class Unpublished(PublisherError):
+    """A file on the desk whose bytes are not the ones published for its leaflet's current version."""
+
+
 class Library:
     """The leaflets in `out`, reloaded when its manifest changes."""
 
@@ -71,6 +76,7 @@ class Library:
         self.items: dict[str, Item] = {}
         self.brand: dict = {}
         self.stamp: tuple | None = None
+        self.published: dict[str, tuple[str, str]] = {}  # file name -> (version, SHA-256) the publishing build made
         self.lock = threading.Lock()
 
     def refresh(self) -> None:
@@ -87,6 +93,7 @@ class Library:
 
     def _load(self) -> dict[str, Item]:
         record = manifest.Manifest.load(self.out)
+        self.published = {key: (str(entry.about.get("version", "")), entry.digest) for key, entry in record.entries.items()}
         people, _ = content.load_people(self.project)
         brand, _ = content.load_brand(self.project)
         self.brand = brand or {}
@@ -125,5 +132,18 @@ class Library:
         return self.items.get(stem)
 
     def read(self, item: Item, file: File) -> bytes:
-        """The file's bytes; its name came from the manifest and was checked when the manifest was loaded."""
-        return (self.out / file.key).read_bytes()
+        """The file's bytes, read at each print and send and given out only when they are the published ones.
+
+        With an archive, the archive must hold these exact bytes (SHA-256) for the version the publishing build
+        made; without one, they must be the bytes that build recorded. Its name came from the manifest.
+        """
+        data = (self.out / file.key).read_bytes()
+        version, digest = self.published.get(file.key, ("", ""))
+        if archive.enabled(self.brand):
+            ok = archive.holds(archive.folder(self.project, self.out), item.stem, version, file.key, data)
+        else:
+            ok = bool(digest) and manifest.digest_bytes(data) == digest
+        if not ok:
+            raise Unpublished(f"{file.key} is not the published version {version or item.version} of "
+                              f"{item.reference or item.stem}: publish it again (build.py publish)")
+        return data
