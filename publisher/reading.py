@@ -166,6 +166,8 @@ def text_blocks(text: str | None, heading_level: int = 2) -> list[Block]:
             row = []
         elif kind == "tr_close" and not in_head and row:
             first_text, first_links = row[0]
+            if header and clean(header[0]) and first_text:  # "Inhaler: Reliever", as every other cell is read
+                first_text = f"{clean(header[0])}: {first_text}"
             cells = tuple((clean(header[i]) if i < len(header) else "", value)
                           for i, (value, _) in enumerate(row) if i and value)
             links = first_links + tuple(link for _, found in row[1:] for link in found)
