@@ -1,4 +1,4 @@
-"""Every word in the reader's language: braille, audio and print labels from the catalogue; sentences by each script's own marks."""
+"""Every word in the reader's language: braille, audio and print labels from the catalogue; sentences by their script."""
 
 from __future__ import annotations
 
