@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+import datetime
 from pathlib import Path
 
 import pytest
-from conftest import REPO, normalise
+from conftest import REPO, TODAY, normalise
 from pdfutil import page_texts
 
-from publisher import braille, i18n, louis, readability
+from publisher import braille, i18n, louis, readability, site
 
 SHIPPED = "after-your-wisdom-teeth-are-removed"
 
@@ -62,3 +63,21 @@ def test_the_bengali_danda_ends_a_sentence_and_vowel_signs_stay_in_their_word():
     found = readability.sentences_in(text, "bn")
     assert found == ["আপনার ডাক্তারের সাথে কথা বলুন।", "প্রতিদিন ওষুধ খান॥", "তারপর বিশ্রাম নিন।"]
     assert [readability.length(sentence, "bn") for sentence in found] == [5, 3, 3]
+
+
+def test_the_catalogue_lists_and_finds_translated_titles_and_names_languages_in_their_own_words(shipped):
+    out = Path(shipped[SHIPPED].output).parent
+    found = {item.stem: item for item in site.items(out, datetime.date.fromisoformat(TODAY))}
+    item = found[SHIPPED]
+    assert item.translations["cy"]["title"] == "Ar ôl tynnu eich dannedd doethineb"
+    assert sorted(item.translations) == ["ar", "cy", "zh-Hans"]
+    for word in ("doethineb", "智齿", "أضراس"):  # a word only a translation has: the Welsh, Chinese, Arabic title's
+        assert item.matches(word) and [i.stem for i in found.values() if i.matches(word)] == [SHIPPED], word
+    page = (out / "index.html").read_text(encoding="utf-8")
+    assert '<p class="translated" lang="cy" dir="auto"><strong>Ar ôl tynnu eich dannedd doethineb</strong>' in page
+    assert "doethineb" in page.split('id="after-your-wisdom-teeth-are-removed" data-text="', 1)[1].split('"', 1)[0]
+    for tag, own, english in (("cy", "Cymraeg", "Welsh"), ("ar", "العربية", "Arabic"),
+                              ("zh-Hans", "中文", "Chinese (Simplified)")):
+        assert f'<span lang="{tag}" dir="auto">{own}</span> ({english})' in page
+    assert site.language_label("en-GB") == "English (United Kingdom)"
+    assert "@font-face { font-family: \"Leaflet Chinese\"" in page  # 中文 prints where no Chinese font is installed
