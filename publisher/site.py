@@ -310,8 +310,9 @@ def render(project: Project, brand: dict | None, found: list[Item], groups: dict
     page = template.render(
         brand_name=(brand or {}).get("name", "Leaflets"), items=shown, total=len(found), groups=groups, root=root,
         pages=f"{root}{PAGES}/", current=current, query=query, search=search, statuses=STATUSES,
-        language_name=language_name, own_name=own_name, language_label=language_label, edition_label=lambda name: editions.EDITIONS[name].label if name in
-        editions.EDITIONS else name, preview=preview, extra_head=extra_head)
+        language_name=language_name, own_name=own_name, language_label=language_label,
+        edition_label=lambda name: editions.EDITIONS[name].label if name in editions.EDITIONS else name,
+        preview=preview, extra_head=extra_head)
     # Titles in other scripts print in the shipped faces, cut down to this page's characters, as the web edition's.
     faces = webfonts.css(page, project.styles / "fonts")
     return page.replace("</head>", f"<style>\n{faces}\n</style>\n</head>", 1) if faces else page
