@@ -161,7 +161,7 @@ def _load_leaflet(project: Project, path: Path, people: dict | None, loaded: dic
     problems = sorted(set(problems), key=lambda p: (p.line, p.column, p.field, p.message))
     if problems or people is None:
         return None, problems
-    warnings = markup.problems(source, data, level="warning") + [p for p in mirrored if p.level == "warning"]
+    warnings = markup.problems(source, data, level="warning") + [p for p in mirrored if p.level != "error"]
     leaflet = Leaflet(Path(path), source.path, Path(path).stem, data, resolved["authors"], resolved["reviewers"],
                       source.digest, warnings, source, translators=resolved["translators"],
                       translation_checkers=resolved["translation_checkers"])

@@ -283,14 +283,15 @@ def chapters(catalogue: Catalogue, leaflet: Leaflet) -> list[Chapter]:
     for role, people in (("written_by", leaflet.authors), ("reviewed_by", leaflet.reviewers),
                          ("translators", leaflet.translators), ("translation_checkers", leaflet.translation_checkers)):
         for person in people:
-            blocks.append(Block("heading", f"{words[role]} {clean(person['name'])}, {clean(person['credentials'])}", 3))
+            named = found_labels.listed(clean(person["name"]), clean(person["credentials"]))
+            blocks.append(Block("heading", f"{words[role]} {named}", 3))
             blocks.append(Block("paragraph", sentence(person["role"])))
             blocks += text_blocks(person["biography"])
             statement = " ".join(clean(person[k]) for k in ("verification", "pseudonym") if person.get(k))
             if statement:
                 blocks.append(Block("paragraph", statement))
             if person.get("affiliation"):
-                blocks.append(Block("paragraph", clean(f"{person['name']}, {person['credentials']}, "
-                                                       f"{person['affiliation']}")))
+                blocks.append(Block("paragraph", clean(found_labels.listed(person["name"], person["credentials"],
+                                                                           person["affiliation"]))))
     found.append(Chapter(words["about"], tuple(blocks)))
     return found
