@@ -6,7 +6,7 @@ import datetime
 from pathlib import Path
 
 import pytest
-from conftest import REPO, TODAY, normalise
+from conftest import MINIMAL, REPO, TODAY, normalise
 from pdfutil import page_texts
 
 from publisher import braille, i18n, louis, readability, site
@@ -81,3 +81,11 @@ def test_the_catalogue_lists_and_finds_translated_titles_and_names_languages_in_
         assert f'<span lang="{tag}" dir="auto">{own}</span> ({english})' in page
     assert site.language_label("en-GB") == "English (United Kingdom)"
     assert "@font-face { font-family: \"Leaflet Chinese\"" in page  # 中文 prints where no Chinese font is installed
+
+
+def test_an_emoji_in_the_web_edition_prints_in_the_shipped_emoji_face(project, capsys):
+    project.leaflet("x", MINIMAL.replace("Rest your ankle", "\U0001F4DE Call us, then rest your ankle"))
+    assert project.run("--format", "html", capsys=capsys)[0] == 0
+    page = (project.root / "dist" / "x.html").read_text(encoding="utf-8")
+    assert '@font-face { font-family: "Leaflet Emoji"; src: url(data:font/woff2;base64,' in page
+    assert '"Leaflet Emoji"' in page.split("--font:", 1)[1].split(";", 1)[0]  # the last fallback of the page's font
