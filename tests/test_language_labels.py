@@ -89,3 +89,10 @@ def test_an_emoji_in_the_web_edition_prints_in_the_shipped_emoji_face(project, c
     page = (project.root / "dist" / "x.html").read_text(encoding="utf-8")
     assert '@font-face { font-family: "Leaflet Emoji"; src: url(data:font/woff2;base64,' in page
     assert '"Leaflet Emoji"' in page.split("--font:", 1)[1].split(";", 1)[0]  # the last fallback of the page's font
+
+
+@pytest.mark.parametrize(("language", "parts", "expected"), [
+    ("ar", ("سلمى حداد", "ماجستير"), "سلمى حداد، ماجستير"), ("zh-Hans", ("张伟", "医学硕士"), "张伟、医学硕士"),
+    ("ar", ("Priya Nair", "MPharm"), "Priya Nair, MPharm"), ("cy", ("Elin Hughes", "MA"), "Elin Hughes, MA")])
+def test_names_are_joined_by_the_language_s_list_separator(language, parts, expected):
+    assert i18n.labels(REPO, language).listed(*parts) == expected
