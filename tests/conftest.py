@@ -112,7 +112,8 @@ def shipped(tmp_path_factory):
     options = batch.Options(out=out, jobs=1, today=datetime.date.fromisoformat(TODAY))
     report = batch.build(content.Project(REPO), options)
     assert report.ok, [r.errors for r in report.failed] + report.shared_errors
-    return {Path(r.output).stem: r for r in report.results if not r.output.endswith(".bilingual.pdf")}
+    return {Path(r.output).stem: r for r in report.results
+            if r.output.endswith(".pdf") and not r.output.endswith(".bilingual.pdf")}
 
 
 def seconds(text: str) -> str:
