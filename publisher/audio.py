@@ -226,6 +226,11 @@ def threads() -> int:
         return 1
 
 
+def transcript(job: Job) -> bytes:
+    """What the audio edition says, as text: each chapter's sentences, a blank line between chapters (UTF-8)."""
+    return "\n\n".join(part.text for part in parts(job)).encode("utf-8") + b"\n"
+
+
 def mp3(job: Job) -> bytes:
     """The audio edition of a leaflet as a chaptered MP3."""
     spoken = speak(job, threads())

@@ -3,12 +3,11 @@
 from __future__ import annotations
 
 import copy
-import itertools
 from pathlib import Path
 
 import jinja2
 
-from . import html, i18n, languages, pdf
+from . import html, i18n, languages, pairing, pdf
 from .content import Catalogue, Leaflet, Project
 from .errors import RenderError
 from .outputs import Job, Unavailable
@@ -102,7 +101,8 @@ def render_html(catalogue: Catalogue, leaflet: Leaflet, paper: str, edition: str
     for part in parts:  # "Saesneg / English": a language's name in each language, heading its half
         part["names"] = [languages.name_in(languages.primary(part["lang"]), languages.primary(other["lang"]))
                          for other in parts]
-    sections = list(itertools.zip_longest(parts[0]["leaflet"]["sections"], parts[1]["leaflet"]["sections"]))
+    # By key, not place: a section a translation lacks or adds must not put the next one beside the wrong text.
+    sections = pairing.rows(parts[0]["leaflet"]["sections"], parts[1]["leaflet"]["sections"])
     sheets = stylesheets(paper, edition, marks)
     try:
         template = html.environment(project).get_template("bilingual.html")

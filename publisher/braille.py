@@ -13,9 +13,11 @@ from __future__ import annotations
 
 import dataclasses
 import datetime
+import re
 import xml.etree.ElementTree as ET
 
-from . import louis, reading
+from . import html, i18n, languages, louis, reading
+from .i18n import N_
 from .outputs import Job, Unavailable
 
 WIDTH = 40  # cells a line
@@ -202,6 +204,24 @@ def pages(job: Job) -> tuple[list[list[str]], Table]:
     return found, table
 
 
+# What the title page says the braille is, in the reader's language ("Braille Cymraeg, gradd 2").
+# TRANSLATORS: the braille code on a braille edition's title page; language is the language's own name.
+GRADED = N_("%(language)s braille, grade %(grade)s")
+# TRANSLATORS: the braille code on a braille edition's title page, for a code without grades.
+UNGRADED = N_("%(language)s braille")
+
+
+def title(table: Table, language: str, labels: i18n.Labels) -> str:
+    """The title page's name of the braille code: the table's own name in English, else from the catalogue."""
+    if languages.primary(language).lower() == "en":
+        return table.name  # "Unified English Braille" is the code's name, not "English braille"
+    grade = re.search(r"grade (\d)", table.name)
+    named = {"language": languages.name_in(languages.primary(language), language)}
+    if grade:
+        return str(labels.gettext(GRADED)) % {**named, "grade": labels.number(int(grade.group(1)))}
+    return str(labels.gettext(UNGRADED)) % named
+
+
 def _contents(writer: Writer, heading: str, titles: list[str], numbers: list[int]) -> None:
     """'In this leaflet': each chapter's heading, guide dots, and its braille page number at the right."""
     for line in writer.centred(louis.translate(writer.tables, heading)):
@@ -243,7 +263,8 @@ def _layout(job: Job, table: Table, chapters: list, numbers: list[int]) -> tuple
                                          f"{words['version']} {data['version']}")):
         writer.line(line)
     writer.line("")
-    for line in writer.centred(translate(table.name)):
+    code = title(table, job.leaflet.language, html.labels_for(job.catalogue.project, job.leaflet))
+    for line in writer.centred(translate(code)):
         writer.line(line)
     writer.new_page()
     if numbers:

@@ -8,7 +8,7 @@ import hashlib
 import re
 from pathlib import Path
 
-from . import assets, fonts, i18n, languages, markup, yamlsource
+from . import assets, fonts, i18n, languages, markup, pairing, yamlsource
 from .brand import contrast, load_brand
 from .project import NotARegularFile, Project, read_limited, read_source
 from .schema import BRAND_SCHEMA, LEAFLET_SCHEMA, PEOPLE_SCHEMA, load_checked, validate, validator
@@ -164,20 +164,25 @@ def _load_leaflet(project: Project, path: Path, people: dict | None, loaded: dic
     if not translation and "translation_of" not in data:
         problems += _translation_fields_alone(project, source, path, data)
     sections = given if isinstance(given := data.get("sections"), list) else []
+    if not any(p.field.startswith("sections") for p in problems):
+        problems += pairing.own_problems(source, sections)
     for i, section in enumerate(sections):
         image = section.get("image") if isinstance(section, dict) else None
         if isinstance(image, dict) and isinstance(image.get("file"), str) \
                 and f"sections[{i}].image.file" not in flagged:
             assets.check(project, source, Path(path).parent, ("sections", i, "image", "file"), image["file"], problems,
                          project.asset_roots(Path(path).parent))
-    original = None
+    original, mirrored = None, []
     if translation and not problems and people is not None:
         original, found = _original(project, source, path, data, people, loaded)
         problems += found
+        if original is not None and original.source is not None:
+            mirrored = pairing.translation_problems(source, sections, original.source, project.relative(original.path))
+            problems += [p for p in mirrored if p.level == "error"]
     problems = sorted(set(problems), key=lambda p: (p.line, p.column, p.field, p.message))
     if problems or people is None:
         return None, problems
-    warnings = markup.problems(source, data, level="warning")
+    warnings = markup.problems(source, data, level="warning") + [p for p in mirrored if p.level != "error"]
     leaflet = Leaflet(Path(path), source.path, Path(path).stem, data, resolved["authors"], resolved["reviewers"],
                       source.digest, warnings, source, translators=resolved["translators"],
                       translation_checkers=resolved["translation_checkers"])

@@ -13,6 +13,7 @@ import gettext
 import io
 import re
 import sys
+import unicodedata
 from pathlib import Path
 
 import jinja2
@@ -150,6 +151,14 @@ class Labels:
     def number(self, value: int) -> str:
         """A whole number in the language's digits."""
         return self.digits(str(value))
+
+    def listed(self, *parts: str) -> str:
+        """Parts joined by the language's list separator ("سلمى حداد، ماجستير", "张伟、医学硕士"); Latin-script
+        parts, as an English name and its credentials in any leaflet, keep the Latin comma."""
+        parts = tuple(str(p) for p in parts if p)
+        letters = [c for c in "".join(parts) if c.isalpha()]
+        latin = all(unicodedata.name(c, "").startswith("LATIN") for c in letters)
+        return (", " if latin else str(self.gettext(", "))).join(parts)
 
     def css_string(self, text: str) -> markupsafe.Markup:
         """Text as a quoted CSS string, for generated content filled in by a template's <style> block."""

@@ -167,6 +167,16 @@ register(Output("mp3", ".mp3", "audio/mpeg", "audio read by espeak-ng, a chapter
                 label="Audio (MP3)"))
 
 
+def _transcript(job: Job) -> bytes:
+    from . import audio
+    return audio.transcript(job)
+
+
+# Beside the MP3: the words it speaks, a text alternative to the audio and how tests check nothing was left unsaid.
+register(Output("transcript", ".transcript.txt", "text/plain", "the audio's words as text, a paragraph a chapter",
+                editions=(DEFAULT_EDITION,), render=_transcript, label="Audio transcript (text)"))
+
+
 def _bilingual(job: Job) -> bytes:
     from . import bilingual
     return bilingual.render(job)

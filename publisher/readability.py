@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import dataclasses
 import re
+import unicodedata
 
 _WORD = re.compile(r"[A-Za-z]+(?:['’][A-Za-z]+)*")
 # A sentence ends at . ! or ? followed by space and a capital, a digit or the end;
@@ -70,10 +71,26 @@ def words(text: str) -> list[str]:
     return _WORD.findall(text)
 
 
-# Other languages: letters of any script; a sentence ends at . ! ? (Arabic ؟, Urdu ۔) followed by
-# space and anything but a lower-case letter, or at once after a full-width 。！？ (no space follows them).
+def _ranges(flags) -> list[str]:
+    """A character class's ranges ("\u0300-\u036f") for the code points whose flag is true."""
+    out, start = [], None
+    for code, flag in enumerate([*flags, False]):
+        if flag and start is None:
+            start = code
+        elif not flag and start is not None:
+            out.append(f"{re.escape(chr(start))}-{re.escape(chr(code - 1))}")
+            start = None
+    return out
+
+
+# Other languages: letters of any script; a sentence ends at . ! ? (Arabic ؟, Urdu ۔, the Bengali and
+# Hindi danda । and double danda ॥) followed by space and anything but a lower-case letter, or at once
+# after a full-width 。！？ (no space follows them).
 _ANY_WORD = re.compile(r"[^\W\d_]+(?:['’][^\W\d_]+)*|\d+(?:[.,:]\d+)*")
-_ANY_END = re.compile(r"(?<=[.!?؟۔])[\"')\]»”]*\s+(?=[^\sa-z])|(?<=[。！？])[”」』）]*\s*")
+# Combining marks (a Bengali vowel sign, an Arabic vowel mark) are part of their word, though not \w.
+_MARKS = re.compile("[" + "".join(_ranges(unicodedata.category(chr(c)).startswith("M") for c in range(0x10000)))
+                    + "]")
+_ANY_END = re.compile(r"(?<=[.!?؟۔\u0964\u0965])[\"')\]»”]*\s+(?=[^\sa-z])|(?<=[。！？])[”」』）]*\s*")
 # Han ideographs, kana and the full-width forms of CJK text: each is one unit of length.
 _CJK = re.compile(r"[\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]")
 _RUN = re.compile(r"[A-Za-z0-9]+(?:[.,:'’/-][A-Za-z0-9]+)*")  # a Latin word or number inside CJK text
@@ -103,7 +120,7 @@ def length(sentence: str, language: str) -> int:
         return len(words(sentence))
     if languages.counts_characters(language):
         return len(_CJK.findall(sentence)) + len(_RUN.findall(sentence))
-    return len(_ANY_WORD.findall(sentence))
+    return len(_ANY_WORD.findall(_MARKS.sub("", sentence)))
 
 
 def score(texts: list[str]) -> Scores:

@@ -16,7 +16,7 @@ import re
 
 from . import markdown
 from .content import Catalogue, Leaflet
-from .html import displayurl, labels_for, view
+from .html import displayurl, labels_for, translation, view
 from .i18n import N_
 from .statement import other_formats
 
@@ -29,7 +29,11 @@ LABELS = {
     "next_review": N_("Next review"), "version": N_("Version"), "reference": N_("Reference"), "phone": N_("Phone"),
     "email": N_("Email"), "web": N_("Web"), "address": N_("Address"), "written_by": N_("Written by"),
     "reviewed_by": N_("Reviewed by"), "from": N_("From"), "contents": N_("In this leaflet"),
+    "translators": N_("Translated by"), "translation_checkers": N_("Translation checked by"),
+    "translated_from": N_("Translated from"),
 }
+# The print credits' "translated from" line (templates/partials/credits.html), read without its markup.
+TRANSLATED_FROM = '<span lang="%(source_lang)s">%(title)s</span> (%(language)s), version %(version)s'
 
 
 def labels(catalogue: Catalogue, leaflet: Leaflet) -> dict[str, str]:
@@ -162,6 +166,8 @@ def text_blocks(text: str | None, heading_level: int = 2) -> list[Block]:
             row = []
         elif kind == "tr_close" and not in_head and row:
             first_text, first_links = row[0]
+            if header and clean(header[0]) and first_text:  # "Inhaler: Reliever", as every other cell is read
+                first_text = f"{clean(header[0])}: {first_text}"
             cells = tuple((clean(header[i]) if i < len(header) else "", value)
                           for i, (value, _) in enumerate(row) if i and value)
             links = first_links + tuple(link for _, found in row[1:] for link in found)
@@ -193,6 +199,17 @@ def _label(text: str) -> Block:
     return Block("label", sentence(text))
 
 
+def _translated_from(leaflet: Leaflet, found_labels, words: dict) -> list[Block]:
+    """A translation's "Translated from <title> (English), version 1.0" line, as its print credits have it."""
+    about = translation(leaflet)
+    if about is None:
+        return []
+    line = str(found_labels.gettext(TRANSLATED_FROM)) % {
+        "source_lang": "", "title": clean(about["source_title"]), "language": about["source_language_name"],
+        "version": about["source_version"]}
+    return [Block("item", sentence(f"{words['translated_from']}: {re.sub(r'<[^>]*>', '', line)}"))]
+
+
 def chapters(catalogue: Catalogue, leaflet: Leaflet) -> list[Chapter]:
     """The leaflet in reading order, one chapter per headed section (as its contents list), plus the end matter."""
     project, brand = catalogue.project, catalogue.brand
@@ -202,6 +219,7 @@ def chapters(catalogue: Catalogue, leaflet: Leaflet) -> list[Chapter]:
     data = view(project, leaflet, found_labels)
     title = clean(data["title"])
     opening = [Block("heading", title, 1)] + text_blocks(data["summary"])
+    opening += text_blocks(leaflet.data.get("translation_note"))  # as print has it, under the summary
     found: list[Chapter] = []
     current_title, current = title, opening
     for section in data["sections"]:
@@ -257,19 +275,23 @@ def chapters(catalogue: Catalogue, leaflet: Leaflet) -> list[Chapter]:
                    "phone": f"tel:{contact[key]}"}.get(key)
             links = (Link(clean(contact[key]), url),) if url else ()
             blocks.append(Block("item", f"{words[label]}: {clean(contact[key])}.", links=links))
+    # The brand's words to patients in the leaflet's language, as print has them (the catalogues translate them).
     blocks += text_blocks(other_formats(brand, lambda s: str(found_labels.gettext(s))))
-    blocks += text_blocks(brand.get("feedback"))
-    blocks += text_blocks(brand["disclaimer"])
-    for role, people in (("written_by", leaflet.authors), ("reviewed_by", leaflet.reviewers)):
+    blocks += [b for text in (brand.get("feedback"), brand["disclaimer"]) if text
+               for b in text_blocks(str(found_labels.gettext(text.strip())))]
+    blocks += _translated_from(leaflet, found_labels, words)
+    for role, people in (("written_by", leaflet.authors), ("reviewed_by", leaflet.reviewers),
+                         ("translators", leaflet.translators), ("translation_checkers", leaflet.translation_checkers)):
         for person in people:
-            blocks.append(Block("heading", f"{words[role]} {clean(person['name'])}, {clean(person['credentials'])}", 3))
+            named = found_labels.listed(clean(person["name"]), clean(person["credentials"]))
+            blocks.append(Block("heading", f"{words[role]} {named}", 3))
             blocks.append(Block("paragraph", sentence(person["role"])))
             blocks += text_blocks(person["biography"])
             statement = " ".join(clean(person[k]) for k in ("verification", "pseudonym") if person.get(k))
             if statement:
                 blocks.append(Block("paragraph", statement))
             if person.get("affiliation"):
-                blocks.append(Block("paragraph", clean(f"{person['name']}, {person['credentials']}, "
-                                                       f"{person['affiliation']}")))
+                blocks.append(Block("paragraph", clean(found_labels.listed(person["name"], person["credentials"],
+                                                                           person["affiliation"]))))
     found.append(Chapter(words["about"], tuple(blocks)))
     return found

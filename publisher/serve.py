@@ -259,7 +259,7 @@ def create_app(preview: Preview, host: str = HOST, port: int = PORT) -> Starlett
         page = _template(project, "preview.html").render(
             title=found.title if found else stem, stem=stem, pdf=pdf, web=web, paper=paper, edition=edition,
             language=language, papers=editions.PAPERS, pdf_editions=pdf_editions, languages=languages,
-            edition_label=lambda e: editions.EDITIONS[e].label, language_name=site.language_name, switch=switch,
+            edition_label=lambda e: editions.EDITIONS[e].label, language_name=site.language_label, switch=switch,
             problems=_problems_html(project, [d for d in state.problems if d.path == name],
                                     [line for line in state.other if line.startswith(name)]),
             script=_script_tag(state.generation), assets=ASSETS)

@@ -38,6 +38,8 @@ def resolve(project, brand: dict | None = None, out: Path | None = None, paper: 
     """The command line's choices, else the brand's, else the defaults."""
     brand = brand or {}
     names = list(formats or brand.get("formats", ["pdf"])) + list(add_formats)
+    if "mp3" in names:  # the audio's words come with it, as a text alternative (and for checking it says everything)
+        names.append("transcript")
     if brand.get("bilingual") and "pdf" in names:  # the brand's bilingual edition comes with its PDFs
         names.append("bilingual")
     if "bilingual" in names and brand and not brand.get("bilingual"):

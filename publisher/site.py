@@ -11,7 +11,7 @@ import os
 import re
 from pathlib import Path
 
-from . import editions, governance, html, i18n, manifest, outputs
+from . import editions, governance, html, i18n, manifest, outputs, webfonts
 from .content import Project
 from .pdf import write_atomic
 
@@ -57,6 +57,7 @@ class Item:
     links: list  # of Link, ordered by language, edition, format
     thumb: str | None = None  # relative to the output folder
     thumb_size: tuple = (0, 0)  # its width and height in pixels
+    translations: dict = dataclasses.field(default_factory=dict)  # tag -> a translation's title, summary, keywords
 
     @property
     def languages(self) -> list[str]:
@@ -68,8 +69,11 @@ class Item:
 
     @property
     def search_text(self) -> str:
-        """What a search looks in: the title, summary, reference and keywords, in lower case."""
-        return " ".join([self.title, self.summary, self.reference, *self.keywords]).lower()
+        """What a search looks in: the title, summary, reference and keywords, each translation's too, in lower case."""
+        words = [self.title, self.summary, self.reference, *self.keywords]
+        for about in self.translations.values():
+            words += [about["title"], about["summary"], *about["keywords"]]
+        return " ".join(words).lower()
 
     def matches(self, query: str) -> bool:
         """Whether every word of `query` is in the title, summary, reference or keywords (any case)."""
@@ -95,6 +99,24 @@ def language_name(tag: str) -> str:
         return babel.Locale.parse(tag, sep="-").get_display_name("en") or tag
     except (ValueError, babel.UnknownLocaleError):
         return tag
+
+
+def own_name(tag: str) -> str:
+    """A language's name in itself: 'cy' -> 'Cymraeg', 'ar' -> 'العربية'; its English name when CLDR has none."""
+    import babel
+    try:
+        locale = babel.Locale.parse(tag, sep="-")
+        # The language alone (中文, not 中文（简体）): the English beside it gives the script or country.
+        shown = locale.languages.get(locale.language) or locale.get_display_name(tag)
+    except (ValueError, babel.UnknownLocaleError):
+        return language_name(tag)
+    return (shown[:1].upper() + shown[1:]) if shown else language_name(tag)
+
+
+def language_label(tag: str) -> str:
+    """'Cymraeg (Welsh)': a language by its own name, then its English one; English once."""
+    own, english = own_name(tag), language_name(tag)
+    return english if own == english or english.startswith(f"{own} (") else f"{own} ({english})"
 
 
 def parse_name(key: str, stem: str) -> tuple[outputs.Output, str, str | None] | None:
@@ -157,8 +179,9 @@ def items(out: Path, today: datetime.date, record: manifest.Manifest | None = No
     edition_order = {name: i for i, name in enumerate(editions.EDITIONS)}
     found = []
     for stem, rows in by_stem.items():
-        # The leaflet's own language first: a translation's entry may record its translated title.
+        # The leaflet's own language first: a translation's entry records its translated title.
         about = _about([entry for _, entry, parsed in sorted(rows, key=lambda row: row[2][2] is not None)], stem)
+        translated = {parsed[2]: _about([entry], stem) for _, entry, parsed in rows if parsed[2] is not None}
         links = []
         for key, entry, (output, edition, language) in rows:
             language = language or about["language"]
@@ -170,7 +193,8 @@ def items(out: Path, today: datetime.date, record: manifest.Manifest | None = No
         next_review = min(entry.next_review for _, entry, _ in rows)
         status, text = review_status(next_review, today)
         item = Item(stem, about["title"], about["summary"], about["reference"], about["version"],
-                    list(about["keywords"]), about["language"], next_review, status, text, links)
+                    list(about["keywords"]), about["language"], next_review, status, text, links,
+                    translations={tag: found for tag, found in sorted(translated.items()) if found["summary"]})
         _attach_thumbnail(Path(out), item)
         found.append(item)
     return sorted(found, key=lambda item: (item.title.casefold(), item.stem))
@@ -269,7 +293,7 @@ def filters(found: list[Item]) -> dict[str, list[Filter]]:
     return {
         "status": [Filter("status", key, label, f"status-{key}.html",
                           frozenset(i.stem for i in found if i.status == key)) for key, label in STATUSES.items()],
-        "language": [Filter("language", tag, language_name(tag), f"language-{slug(tag)}.html", frozenset(stems))
+        "language": [Filter("language", tag, language_label(tag), f"language-{slug(tag)}.html", frozenset(stems))
                      for tag, stems in sorted(languages.items())],
         "keyword": [Filter("keyword", key, label, f"keyword-{key}.html", frozenset(stems))
                     for key, (label, stems) in sorted(keywords.items())],
@@ -288,11 +312,15 @@ def render(project: Project, brand: dict | None, found: list[Item], groups: dict
     shown = [item for item in found if (current is None or item.stem in current.stems)
              and (not query or item.matches(query))]
     template = html.environment(project).get_template("site/catalogue.html")
-    return template.render(
+    page = template.render(
         brand_name=(brand or {}).get("name", "Leaflets"), items=shown, total=len(found), groups=groups, root=root,
         pages=f"{root}{PAGES}/", current=current, query=query, search=search, statuses=STATUSES,
-        language_name=language_name, edition_label=lambda name: editions.EDITIONS[name].label if name in
-        editions.EDITIONS else name, preview=preview, extra_head=extra_head)
+        language_name=language_name, own_name=own_name, language_label=language_label,
+        edition_label=lambda name: editions.EDITIONS[name].label if name in editions.EDITIONS else name,
+        preview=preview, extra_head=extra_head)
+    # Titles in other scripts print in the shipped faces, cut down to this page's characters, as the web edition's.
+    faces = webfonts.css(page, project.styles / "fonts")
+    return page.replace("</head>", f"<style>\n{faces}\n</style>\n</head>", 1) if faces else page
 
 
 def write(project: Project, out: Path, brand: dict | None, today: datetime.date,

@@ -16,6 +16,9 @@ FACES = (
     ("Leaflet Bengali", "NotoSansBengali-Regular.ttf", ((0x0964, 0x0965), (0x0980, 0x09FE))),
     ("Leaflet Chinese", "NotoSansSC-Regular.ttf",
      ((0x3000, 0x303F), (0x3400, 0x4DBF), (0x4E00, 0x9FFF), (0xF900, 0xFAFF), (0xFF00, 0xFFEF))),
+    # Emoji in outline (the PDF's face too): a reader whose system has no emoji font sees a picture, not a box.
+    ("Leaflet Emoji", "NotoEmoji-Regular.ttf",
+     ((0x2300, 0x23FF), (0x2600, 0x27BF), (0x2B00, 0x2BFF), (0x1F000, 0x1FAFF))),
 )
 
 

@@ -142,7 +142,8 @@ def shipped(tmp_path_factory):
             options = batch.Options(out=shared / "shipped-dist", jobs=2, today=datetime.date.fromisoformat(TODAY))
             report = batch.build(content.Project(REPO), options)
             assert report.ok, [r.errors for r in report.failed] + report.shared_errors
-            results = {Path(r.output).stem: r for r in report.results if not r.output.endswith(".bilingual.pdf")}
+            results = {Path(r.output).stem: r for r in report.results
+                       if r.output.endswith(".pdf") and not r.output.endswith(".bilingual.pdf")}
             saved.write_bytes(pickle.dumps(results))
     return pickle.loads(saved.read_bytes())
 

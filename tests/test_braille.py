@@ -131,9 +131,9 @@ def test_numbered_lists_hang_their_runovers(pages):
 
 def test_tables_are_read_row_by_row_with_their_headers(pages):
     lines = lines_of(pages, "using-your-asthma-inhalers")
-    start = lines.index(louis.translate(UEB, "Reliever"))
+    start = lines.index(louis.translate(UEB, "Inhaler: Reliever"))
     row = [louis.back_translate(UEB, line.strip()) for line in lines[start:start + 5]]
-    assert row[:3] == ["Reliever", "Colour: Blue", "When to use it: When you cough, wheeze or feel"]
+    assert row[:3] == ["Inhaler: Reliever", "Colour: Blue", "When to use it: When you cough, wheeze or feel"]
     assert row[3] == "tight in your chest" and lines[start + 3].startswith("    ")  # runover of a cell: cell 5
     assert row[4] == "Puffs: 1 to 2, up to 10 in an attack"
 

@@ -74,7 +74,7 @@ def test_an_unknown_format_is_a_usage_error(project, capsys):
         project.run("--format", "pdf,braile", capsys=capsys)
     assert exit.value.code == 2
     assert capsys.readouterr().err.endswith(
-        "Error: argument --format: 'braile' is not a format - choose from pdf, html, preview, brf, pef, mp3, bilingual, booklet, print, bilingual-booklet, bilingual-print\n"
+        "Error: argument --format: 'braile' is not a format - choose from pdf, html, preview, brf, pef, mp3, transcript, bilingual, booklet, print, bilingual-booklet, bilingual-print\n"
         "Try 'python build.py --help' for help.\n")
 
 
@@ -85,7 +85,7 @@ def test_an_unknown_format_in_the_brand_is_an_error_at_its_line(project, capsys)
     project.leaflet("ankle")
     code, out, err = project.run(capsys=capsys)
     assert code == 1
-    assert f"brand.yaml:{lines + 1}:16: formats[1]: 'braile' is not one of: pdf, html, preview, brf, pef, mp3, bilingual, booklet, print, bilingual-booklet, bilingual-print\n" in err
+    assert f"brand.yaml:{lines + 1}:16: formats[1]: 'braile' is not one of: pdf, html, preview, brf, pef, mp3, transcript, bilingual, booklet, print, bilingual-booklet, bilingual-print\n" in err
 
 
 def test_temporary_files_of_every_format_are_cleaned_up(project, capsys):

@@ -208,9 +208,9 @@ def test_a_translation_is_listed_under_its_language(built, tmp_path):
     ankle = next(item for item in found if item.stem == "ankle")
     assert ankle.languages == ["en-GB", "cy"]
     page = _text(out / "index.html")
-    assert '<h3 class="language" lang="cy">Welsh</h3>' in page
+    assert '<h3 class="language"><span lang="cy" dir="auto">Cymraeg</span> (Welsh)</h3>' in page
     assert '<a href="ankle.cy.large-print.pdf" hreflang="cy">PDF, large print edition</a>' in page
-    assert "Languages English (United Kingdom), Welsh" in _squash(page)
+    assert "Languages English (United Kingdom), Cymraeg (Welsh)" in _squash(page)
     assert re.findall(r'<h2 id="title-[^"]+">([^<]+)</h2>', _text(out / "catalogue" / "language-cy.html")) == [
         "Looking after a sprained ankle"]
 

@@ -89,7 +89,7 @@ def test_a_translation_builds_every_edition_and_format_named_by_language(welsh, 
                          "Mae’r rhan fwyaf o ysigiadau’n gwella ar eu pennau eu hunain mewn ychydig wythnosau.",
                          "Gorffwyswch eich pigwrn a’i gadw wedi’i godi pan allwch chi.",
                          # what the source controls, and the translation's own credits, labelled in Welsh
-                         "TST-0001 v1.0", "Ysgrifennwyd gan Phoebe Carter", "Adolygwyd gan Dr. Rebecca Fernandez",
+                         "TST-0001 fersiwn 1.0", "Ysgrifennwyd gan Phoebe Carter", "Adolygwyd gan Dr. Rebecca Fernandez",
                          "Cyfieithwyd gan Elin Hughes, MA", "Gwiriwyd y cyfieithiad gan Siôn Prys, BA",
                          "Cyfieithwyd o", "Looking after a sprained ankle (Saesneg), fersiwn 1.0"):
             assert sentence in text, (name, sentence)
@@ -366,7 +366,9 @@ def test_the_sample_translations_print_their_own_words_in_every_edition(tmp_path
         for sentence in sentences:
             assert (sentence if language == "cy" else re.sub(r"\s+", "", sentence)) in text, (edition, sentence)
         assert "This is a SAMPLE translation" in whole
-        assert "MPA-0005 v1.0" in whole  # the source's reference and version
+        # The source's reference and version, with the catalogue's word for "version" (not an English "v").
+        mark = {"cy": "MPA-0005 fersiwn 1.0", "ar": "MPA-0005 الإصدار 1.0", "zh-Hans": "MPA-0005 第 1.0 版"}[language]
+        assert re.sub(r"\s+", "", mark) in re.sub(r"\s+", "", whole)
         assert all(not name.startswith(("DejaVu", "Liberation")) for name in fonts(pdf))
     page = (tmp_path / f"{SHIPPED}.{language}.html").read_text(encoding="utf-8")
     assert f'<html lang="{language}"' in page
