@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import dataclasses
-import datetime
 import hashlib
 import ipaddress
 import json
@@ -17,6 +16,8 @@ import jinja2
 import sqlalchemy as sa
 from starlette.applications import Starlette
 from starlette.concurrency import run_in_threadpool
+from starlette.exceptions import HTTPException
+from starlette.formparsers import MultiPartException
 from starlette.middleware import Middleware
 from starlette.middleware.base import BaseHTTPMiddleware
 from starlette.requests import Request
@@ -34,6 +35,7 @@ log = logging.getLogger("publisher.desk")
 COOKIE = "desk_session"
 MAX_RECIPIENTS = 20
 FORM_BYTES = 64 * 1024
+MAX_FIELDS = 50  # the desk's largest form has 7
 SECURITY_HEADERS = {
     # No script at all, inline or not; styles only from the desk itself.
     "Content-Security-Policy": "default-src 'none'; style-src 'self'; img-src 'self'; form-action 'self'; "
@@ -46,6 +48,11 @@ SECURITY_HEADERS = {
     "Strict-Transport-Security": "max-age=31536000",
     "Permissions-Policy": "camera=(), microphone=(), geolocation=()",
 }
+
+
+SIGN_IN_REFUSED = (f"The user name or password is wrong, or the account is locked for {auth.LOCK_SECONDS // 60} "
+                   f"minutes after {auth.LOCK_AFTER} failed sign-ins. Try again, wait, or ask an administrator to "
+                   "set a new password.")
 
 
 class ConfigError(PublisherError):
@@ -147,7 +154,12 @@ class _Desk:
             if not length.isdigit() or int(length) > FORM_BYTES:  # forms are small; nothing is uploaded
                 return self._finish(self._page("error.html", request, status=413, title="Form too large",
                                                message="This form is larger than the desk accepts."), request, fresh)
-            form = await request.form(max_fields=50, max_part_size=FORM_BYTES)
+            try:
+                form = await request.form(max_files=0, max_fields=MAX_FIELDS, max_part_size=FORM_BYTES)
+            except (HTTPException, MultiPartException):  # too many fields, no boundary, a part without a name
+                return self._finish(self._page("error.html", request, status=400, title="Form not understood",
+                                               message="This form is not one the desk sent. Go back, reload the "
+                                                       "page and try again."), request, fresh)
             request.state.form = form
             if not auth.same_token(form.get("csrf"), session["csrf"]):  # type: ignore[arg-type]
                 response: Response = self._page("error.html", request, status=403, title="Form expired",
@@ -157,7 +169,13 @@ class _Desk:
         if request.state.user is None and not public:
             response = RedirectResponse("/login", status_code=303)
         else:
-            response = await call_next(request)
+            try:
+                response = await call_next(request)
+            except sa.exc.SQLAlchemyError as exc:  # nothing was given out: each action records before it gives
+                log.error("the database failed: %s", type(exc).__name__)
+                response = self._page("error.html", request, status=503, title="Not available",
+                                      message="The desk cannot reach its records just now, so it gave nothing out. "
+                                              "Try again in a few minutes; if it goes on, tell IT.")
         return self._finish(response, request, fresh)
 
     def _finish(self, response: Response, request: Request, fresh: bool) -> Response:
@@ -217,11 +235,8 @@ class _Desk:
         ok, why = await run_in_threadpool(auth.sign_in, self.eng, name, password)
         if not ok:
             log.info("sign-in refused (%s)", "locked" if why == "locked" else "wrong name or password")
-            message = (f"This account is locked for {auth.LOCK_SECONDS // 60} minutes after {auth.LOCK_AFTER} failed "
-                       "sign-ins. Wait, or ask an administrator to set a new password."
-                       if why == "locked" else "The user name or password is wrong.")
-            return self._page("login.html", request, status=403 if why == "locked" else 401, title="Sign in",
-                              message=message)
+            # One answer for a wrong password, an unknown name and a locked account: it tells nobody which exist.
+            return self._page("login.html", request, status=401, title="Sign in", message=SIGN_IN_REFUSED)
         log.info("user %s signed in", name)
         request.state.session = auth.new_session(name, auth.epoch(self.eng, name) or 0)  # a new CSRF token too
         request.state.new_session = True
@@ -304,17 +319,28 @@ class _Desk:
             return again(str(exc).replace("Error: ", ""), 400)
         if not key:
             return again("The form was incomplete: reload the page and try again.", 400)
-        if await run_in_threadpool(self._sent_this_hour, user) + len(recipients) > self.config.send_limit:
-            return again(f"You have sent to {self.config.send_limit} addresses in the last hour, the most allowed. "
-                         "Try again later, or ask a colleague.", 429)
-        if not await run_in_threadpool(self._claim, key, user):
-            entry = await run_in_threadpool(self._entry_for, key)
-            return self._page("sent.html", request, title="Already sent", item=item, entry=entry, again=True,
-                              outcome=_outcome(entry))
         data = await run_in_threadpool(self.library.read, item, file)
+        given = self._given(request, item, file, "email", data, key,
+                            audit.pending_outcome(self.config.audit_key, recipients))
+        try:  # written (pending) before anything is sent: no mail leaves unrecorded
+            entry = await run_in_threadpool(audit.append, self.eng, self.config.audit_key, given,
+                                            self.config.send_limit)
+        except audit.Refused as refused:
+            if refused.why == "limit":
+                return again(f"You have sent to {self.config.send_limit} addresses in the last hour, the most "
+                             "allowed. Try again later, or ask a colleague.", 429)
+            return self._page("sent.html", request, title="Already sent", item=item, entry=refused.entry,
+                              again=True, outcome=_outcome(refused.entry))
         outcome = await run_in_threadpool(self._deliver, item, file, data, recipients)
-        entry = await run_in_threadpool(audit.append, self.eng, self.config.audit_key,
-                                        self._given(request, item, file, "email", data, key, outcome))
+        try:
+            entry = await run_in_threadpool(audit.finish, self.eng, self.config.audit_key, entry, outcome)
+        except sa.exc.SQLAlchemyError as exc:
+            log.error("entry %s: the outcome of a send could not be recorded (%s): it stays pending",
+                      entry["seq"], type(exc).__name__)
+            return self._page("error.html", request, status=500, title="Sent, not recorded",
+                              message=f"The desk sent the messages but could not record what happened to each: "
+                                      f"entry {entry['seq']} of the audit log shows this send as pending. Do not "
+                                      "send again; tell IT that the desk's database is failing.")
         log.info("entry %s: user %s emailed %s v%s (%s) to %d recipient(s): %d sent", entry["seq"], user,
                  item.reference, item.version, file.key, entry["recipients"], entry["sent"])
         return self._page("sent.html", request, status=200 if entry["sent"] == entry["recipients"] else 502,
@@ -338,29 +364,6 @@ class _Desk:
             deliveries = [mail.Delivery(p, False, reason) for p in range(1, len(recipients) + 1)]
         return [{"position": d.position, "recipient": hashes[d.position - 1], "sent": d.sent, "reason": d.reason}
                 for d in deliveries]
-
-    def _sent_this_hour(self, user: str) -> int:
-        since = (datetime.datetime.now(datetime.UTC) - datetime.timedelta(hours=1)).isoformat()
-        with self.eng.connect() as conn:
-            return int(conn.execute(sa.select(sa.func.coalesce(sa.func.sum(db.audit.c.recipients), 0)).where(
-                db.audit.c.user == user, db.audit.c.action == "email", db.audit.c.time >= since)).scalar() or 0)
-
-    def _claim(self, key: str, user: str) -> bool:
-        """Claim the form's idempotency key; False if it was claimed before (a double submit)."""
-        try:
-            with self.eng.begin() as conn:
-                conn.execute(db.requests.insert().values(key=key, user=user, seq=None))
-            return True
-        except sa.exc.IntegrityError:
-            return False
-
-    def _entry_for(self, key: str) -> dict | None:
-        with self.eng.connect() as conn:
-            seq = conn.execute(sa.select(db.requests.c.seq).where(db.requests.c.key == key)).scalar()
-            if seq is None:
-                return None
-            row = conn.execute(sa.select(db.audit).where(db.audit.c.seq == seq)).first()
-            return dict(row._mapping) if row else None
 
     async def stylesheet(self, request: Request) -> Response:
         css = (self.config.project.styles / "desk.css").read_text(encoding="utf-8")

@@ -45,13 +45,17 @@ def add_user(eng: sa.Engine, name: str, password: str) -> None:
 
 
 def sign_in(eng: sa.Engine, name: str, password: str, clock=time.time) -> tuple[bool, str]:
-    """(signed in, why not): a wrong password counts towards the lock-out, a locked account is refused."""
+    """(signed in, why not): a wrong password counts towards the lock-out, a locked account is refused.
+
+    The password is hashed whatever the case (unknown name, locked account), so the time taken tells nothing.
+    """
     with eng.begin() as conn:
         user = conn.execute(sa.select(db.users).where(db.users.c.name == name)).first()
         if user is None:
             _verify(_DUMMY, password)
             return False, "wrong"
         if user.locked_until > clock():
+            _verify(user.password, password)
             return False, "locked"
         if _verify(user.password, password):
             values: dict = {"failures": 0, "locked_until": 0.0}
