@@ -24,10 +24,10 @@ from starlette.requests import Request
 from starlette.responses import HTMLResponse, RedirectResponse, Response
 from starlette.routing import Route
 
-from .. import content, i18n, mail
+from .. import archive, content, i18n, mail, outputs
 from .. import html as html_stage
 from ..errors import PublisherError
-from . import audit, auth, db
+from . import audit, auth, db, shelf
 from .library import Library
 
 log = logging.getLogger("publisher.desk")
@@ -131,6 +131,7 @@ class _Desk:
         self.config, self.eng = config, eng
         self.sessions = auth.Sessions(config.secret_key)
         self.library = Library(config.project, config.out)
+        self.archive_root = archive.folder(config.project, config.out)  # where a link's exact bytes are kept
         self.login_limit = auth.RateLimit(config.login_limit, 60)
         self.templates = jinja2.Environment(loader=jinja2.FileSystemLoader(config.project.templates),
                                             autoescape=True, undefined=jinja2.StrictUndefined)
@@ -261,8 +262,18 @@ class _Desk:
         if item is None:
             return self._page("error.html", request, status=404, title="Not found",
                               message="There is no such leaflet on the desk.")
-        return self._page("leaflet.html", request, title=item.title, item=item, request_key=secrets.token_urlsafe(24),
-                          pdfs=[f for f in item.files if f.format == "pdf"], message="", addresses="")
+        return self._leaflet_page(request, item)
+
+    def _leaflet_page(self, request: Request, item, status: int = 200, message: str = "", addresses: str = "",
+                      key: str = "") -> HTMLResponse:
+        groups = shelf.groups(item, self.library.brand)
+        return self._page("leaflet.html", request, status=status, title=item.title, item=item, groups=groups,
+                          sendable=[c for g in groups for c in g.choices if c.attachable or self._site_url()],
+                          links=bool(self._site_url()), request_key=key or secrets.token_urlsafe(24),
+                          message=message, addresses=addresses)
+
+    def _site_url(self) -> str:
+        return str((self.library.brand or {}).get("site_url", ""))
 
     def _chosen(self, request: Request):
         form = request.state.form
@@ -281,12 +292,15 @@ class _Desk:
             return self._page("error.html", request, status=404, title="Not found",
                               message="There is no such leaflet or file on the desk.")
         data = await run_in_threadpool(self.library.read, item, file)
+        # Print fits the format: the browser's viewer for a PDF or web page, a download for an embosser or player.
+        action = "download" if file.format in shelf.DOWNLOADS else "print"
         entry = await run_in_threadpool(audit.append, self.eng, self.config.audit_key,
-                                        self._given(request, item, file, "print", data))
-        log.info("entry %s: user %s printed %s v%s (%s)", entry["seq"], request.state.user, item.reference,
-                 item.version, file.key)
+                                        self._given(request, item, file, action, data))
+        log.info("entry %s: user %s %s %s v%s (%s)", entry["seq"], request.state.user,
+                 "downloaded" if action == "download" else "printed", item.reference, item.version, file.key)
         name = re.sub(r"[^A-Za-z0-9._-]", "-", f"{item.reference}-v{item.version}-{file.key}")
-        headers = {"Content-Disposition": f'inline; filename="{name}"',
+        disposition = "attachment" if action == "download" else "inline"
+        headers = {"Content-Disposition": f'{disposition}; filename="{name}"',
                    # The browser's own PDF viewer must be allowed to run: no page CSP on the file itself,
                    # but a sandbox for anything else that could be opened inline.
                    "Content-Security-Policy": "sandbox" if file.format != "pdf" else "frame-ancestors 'none'"}
@@ -295,16 +309,16 @@ class _Desk:
     async def send(self, request: Request) -> Response:
         form = request.state.form
         item, file = await run_in_threadpool(self._chosen, request)
-        if item is None or file is None or file.format != "pdf":
+        by_link = form.get("delivery") == "link"
+        if item is None or file is None or (by_link and not self._site_url()) or \
+                (not by_link and file.media_type != "application/pdf"):
             return self._page("error.html", request, status=404, title="Not found",
-                              message="There is no such leaflet or PDF on the desk.")
+                              message="There is no such leaflet or file to send on the desk.")
         user, key = request.state.user, str(form.get("request", ""))[:80]
-        pdfs = [f for f in item.files if f.format == "pdf"]
         raw = str(form.get("addresses", ""))
 
         def again(message: str, status: int) -> Response:
-            return self._page("leaflet.html", request, status=status, title=item.title, item=item, pdfs=pdfs,
-                              request_key=key or secrets.token_urlsafe(24), message=message, addresses=raw)
+            return self._leaflet_page(request, item, status, message, raw, key)
 
         if form.get("consent") != "yes":
             return again("Tick the box to confirm that the patient agreed to receive the leaflet by email.", 400)
@@ -320,8 +334,16 @@ class _Desk:
         if not key:
             return again("The form was incomplete: reload the page and try again.", 400)
         data = await run_in_threadpool(self.library.read, item, file)
-        given = self._given(request, item, file, "email", data, key,
-                            audit.pending_outcome(self.config.audit_key, recipients))
+        link = ""
+        if by_link:  # the archived copy of these very bytes, so the patient keeps what was chosen
+            link = shelf.link(self._site_url(), self.archive_root, item.leaflet_for(file).stem, item.version,
+                              file.key, hashlib.sha256(data).hexdigest()) or ""
+            if not link:
+                return again("This file is not in the published archive, so it cannot be sent as a link. "
+                             "Send it attached, or ask for it to be published.", 409)
+        given = dataclasses.replace(self._given(request, item, file, "email", data, key,
+                                                audit.pending_outcome(self.config.audit_key, recipients)),
+                                    delivery="link" if link else "attachment", link=link)
         try:  # written (pending) before anything is sent: no mail leaves unrecorded
             entry = await run_in_threadpool(audit.append, self.eng, self.config.audit_key, given,
                                             self.config.send_limit)
@@ -331,7 +353,7 @@ class _Desk:
                              "allowed. Try again later, or ask a colleague.", 429)
             return self._page("sent.html", request, title="Already sent", item=item, entry=refused.entry,
                               again=True, outcome=_outcome(refused.entry))
-        outcome = await run_in_threadpool(self._deliver, item, file, data, recipients)
+        outcome = await run_in_threadpool(self._deliver, item, file, data, recipients, link)
         try:
             entry = await run_in_threadpool(audit.finish, self.eng, self.config.audit_key, entry, outcome)
         except sa.exc.SQLAlchemyError as exc:
@@ -347,7 +369,7 @@ class _Desk:
                           title="Sent" if entry["sent"] == entry["recipients"] else "Not all sent", item=item,
                           entry=entry, again=False, outcome=_outcome(entry))
 
-    def _deliver(self, item, file, data: bytes, recipients: list[str]) -> list[dict]:
+    def _deliver(self, item, file, data: bytes, recipients: list[str], link: str = "") -> list[dict]:
         """Send one message per recipient; the truth for each, by position, with the address only as a keyed hash."""
         hashes = [audit.recipient_hash(self.config.audit_key, r) for r in recipients]
         config = self.config.smtp or mail.settings(self.config.project)
@@ -356,8 +378,10 @@ class _Desk:
             sender = config.sender or (brand.get("contact", {}).get("email") if brand else None)
             if not sender:
                 raise mail.MailError("Error: SMTP_FROM is not set - set it to the address messages come from")
-            messages = [mail.compose(self.config.project, item.leaflet, brand, data, r, sender,
-                                     output_stem=file.key.removesuffix(".pdf")) for r in recipients]
+            output = outputs.REGISTRY[file.format]
+            messages = [mail.compose(self.config.project, item.leaflet_for(file), brand, data, r, sender,
+                                     output_stem=file.key.removesuffix(output.suffix), output=output, link=link)
+                        for r in recipients]
             deliveries = mail.send(messages, config)
         except mail.MailError as exc:
             reason = str(exc).replace("Error: ", "")
