@@ -186,7 +186,7 @@ def test_a_spreadsheet_formula_is_exported_as_text():
 
 def test_add_user_asks_for_the_password_twice_never_on_the_command_line(database):
     done = desk("add-user", "alice", database=database, stdin="a long password\na long password\n")
-    assert (done.returncode, done.stdout) == (0, "added user alice\n"), done.stderr
+    assert (done.returncode, done.stdout) == (0, "added user alice (clinician)\n"), done.stderr
     eng = db.engine(database)
     assert auth.sign_in(eng, "alice", "a long password") == (True, "")
     with eng.connect() as conn:
@@ -198,7 +198,7 @@ def test_add_user_asks_for_the_password_twice_never_on_the_command_line(database
     assert done.returncode == 1
     assert done.stderr == "Error: the password is shorter than 12 characters - choose a longer one\n"
     done = desk("add-user", "alice", database=database, stdin="a newer password\na newer password\n")
-    assert done.stdout == "set a new password for user alice\n"
+    assert done.stdout == "set a new password for user alice (clinician)\n"
 
 
 def test_concurrent_appends_keep_one_chain(database):
@@ -306,3 +306,18 @@ def test_only_formula_cells_are_quoted_in_the_export():
     cells = dict(zip(header.split(","), next(csv.reader([line])), strict=True))
     assert (cells["user"], cells["reference"], cells["edition"]) == ("'-x", "'\tTAB", "a-b")
     assert cells["language"] == "" and cells["link"] == "" and "'" not in line.replace("'-x", "").replace("'\t", "")
+
+
+def test_add_user_with_a_role_and_disable_user(database):
+    done = desk("add-user", "bob", "--role", "administrator", database=database, stdin="a long password\n" * 2)
+    assert done.stdout == "added user bob (administrator)\n", done.stderr
+    done = desk("add-user", "bob", database=database, stdin="a newer password\n" * 2)  # the role stays
+    assert done.stdout == "set a new password for user bob (administrator)\n"
+    done = desk("add-user", "bob", "--role", "nurse", database=database, stdin="a newer password\n" * 2)
+    assert done.returncode == 2 and "invalid choice: 'nurse'" in done.stderr
+    done = desk("disable-user", "bob", database=database)
+    assert done.stdout.startswith("disabled user bob: every session ended")
+    assert auth.sign_in(db.engine(database), "bob", "a newer password") == (False, "locked")
+    done = desk("disable-user", "nobody", database=database)
+    assert done.returncode == 1
+    assert done.stderr == "Error: there is no user 'nobody' - check the name (add-user adds one)\n"

@@ -123,3 +123,43 @@ def test_no_link_is_offered_without_a_site_url(tmp_path):
                                         "delivery": "link", "request": request_key(page.text),
                                         "addresses": "pat@example.org", "consent": "yes"})
         assert response.status_code == 404
+
+
+def test_roles_a_clinician_sees_and_may_do_no_administration(tmp_path):
+    from deskutil import PASSWORD, built_project
+    from publisher.desk import auth
+    project = built_project(tmp_path / "proj")
+    database = f"sqlite:///{tmp_path / 'desk.sqlite3'}"
+    app = make_app(project, database, users=())
+    eng = db.engine(database)
+    auth.add_user(eng, "admin", PASSWORD, "administrator")
+    auth.add_user(eng, "carol", PASSWORD)  # a clinician, by default
+    with Served(app) as served:
+        clinician, administrator = Staff(served.url, "carol"), Staff(served.url, "admin")
+        home = clinician.get("/")
+        assert "Administration" not in home.text and 'href="/admin"' not in home.text
+        token = csrf(home.text)
+        assert clinician.get("/admin").status_code == 403
+        for path, data in (("/admin/add-user", {"name": "eve", "password": PASSWORD, "role": "administrator"}),
+                           ("/admin/disable-user", {"name": "admin"}), ("/admin/verify-log", {}),
+                           ("/admin/export", {"from": "2026-01-01", "to": "2026-12-31"})):
+            response = clinician.post(path, {"csrf": token, **data})
+            assert response.status_code == 403 and "Only a desk administrator may do this." in response.text, path
+        assert auth.epoch(eng, "eve") is None and auth.role(eng, "admin") == "administrator"
+        page = administrator.get("/admin")
+        assert page.status_code == 200 and 'href="/admin"' in page.text
+        token = csrf(page.text)
+        added = administrator.post("/admin/add-user", {"csrf": token, "name": "dan", "password": PASSWORD,
+                                                       "role": "clinician"})
+        assert added.status_code == 200 and "User dan can sign in, as clinician." in added.text
+        done = administrator.post("/admin/disable-user", {"csrf": token, "name": "carol"})
+        assert "User carol is disabled and signed out everywhere." in done.text
+        assert clinician.get("/").status_code == 303  # her session ended
+        checked = administrator.post("/admin/verify-log", {"csrf": token})
+        assert "The audit log is whole: 0 entries. Anchor: 0:" in checked.text
+        exported = administrator.post("/admin/export", {"csrf": token, "from": "2026-01-01", "to": "2026-12-31"})
+        assert exported.headers["content-type"].startswith("text/csv")
+        assert exported.text.startswith("seq,time,user,action,")
+        bad = administrator.post("/admin/export", {"csrf": token, "from": "2026-13-01", "to": "x"})
+        assert bad.status_code == 400 and "Give the first and last day as YYYY-MM-DD" in bad.text
+    assert auth.sign_in(eng, "carol", PASSWORD) == (False, "locked")

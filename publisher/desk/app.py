@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+import datetime
 import hashlib
 import ipaddress
 import json
@@ -120,6 +121,11 @@ def create_app(config: Config) -> Starlette:
         Route("/print", desk.print_, methods=["POST"]),
         Route("/send", desk.send, methods=["POST"]),
         Route("/desk.css", desk.stylesheet),
+        Route("/admin", desk.admin),
+        Route("/admin/add-user", desk.admin_add_user, methods=["POST"]),
+        Route("/admin/disable-user", desk.admin_disable_user, methods=["POST"]),
+        Route("/admin/verify-log", desk.admin_verify_log, methods=["POST"]),
+        Route("/admin/export", desk.admin_export, methods=["POST"]),
     ]
     app = Starlette(routes=routes, middleware=[Middleware(BaseHTTPMiddleware, dispatch=desk.guard)])
     app.state.desk = desk
@@ -214,10 +220,16 @@ class _Desk:
             return signed
         return None
 
+    def _role(self, request: Request) -> str:
+        if not hasattr(request.state, "role"):
+            request.state.role = auth.role(self.eng, request.state.user) if request.state.user else ""
+        return request.state.role
+
     def _page(self, template: str, request: Request, status: int = 200, **values) -> HTMLResponse:
         brand = self.library.brand or {}
         html = self.templates.get_template(f"desk/{template}").render(
             csrf=request.state.session["csrf"], user=request.state.user, organisation=brand.get("name", ""),
+            role=self._role(request),
             sso=bool(self.config.user_header and self._peer_trusted(request)), **values)
         return HTMLResponse(html, status_code=status)
 
@@ -388,6 +400,75 @@ class _Desk:
             deliveries = [mail.Delivery(p, False, reason) for p in range(1, len(recipients) + 1)]
         return [{"position": d.position, "recipient": hashes[d.position - 1], "sent": d.sent, "reason": d.reason}
                 for d in deliveries]
+
+    # --- administration: only for administrators, whatever a page shows -------------------------------------
+    def _refused(self, request: Request) -> Response | None:
+        if self._role(request) == "administrator":
+            return None
+        return self._page("error.html", request, status=403, title="Administrators only",
+                          message="Only a desk administrator may do this. Ask one if you need it done.")
+
+    async def admin(self, request: Request, message: str = "", problems: tuple = (), status: int = 200) -> Response:
+        refused = self._refused(request)
+        if refused:
+            return refused
+        users = await run_in_threadpool(auth.accounts, self.eng)
+        return self._page("admin.html", request, status=status, title="Administration", users=users, roles=auth.ROLES,
+                          message=message, problems=problems, today=audit.now()[:10])
+
+    async def admin_add_user(self, request: Request) -> Response:
+        refused = self._refused(request)
+        if refused:
+            return refused
+        form = request.state.form
+        name, role = str(form.get("name", "")), str(form.get("role", ""))
+        try:
+            await run_in_threadpool(auth.add_user, self.eng, name, str(form.get("password", "")), role)
+        except auth.AccountError as exc:
+            return await self.admin(request, str(exc).removeprefix("Error: "), status=400)
+        log.info("user %s added or reset user %s (%s)", request.state.user, name, role)
+        return await self.admin(request, f"User {name} can sign in, as {role}.")
+
+    async def admin_disable_user(self, request: Request) -> Response:
+        refused = self._refused(request)
+        if refused:
+            return refused
+        name = str(request.state.form.get("name", ""))
+        if name == request.state.user:
+            return await self.admin(request, "You cannot disable yourself: ask another administrator.", status=400)
+        if not await run_in_threadpool(auth.disable_user, self.eng, name):
+            return await self.admin(request, "There is no such user.", status=404)
+        log.info("user %s disabled user %s", request.state.user, name)
+        return await self.admin(request, f"User {name} is disabled and signed out everywhere.")
+
+    async def admin_verify_log(self, request: Request) -> Response:
+        refused = self._refused(request)
+        if refused:
+            return refused
+        problems = await run_in_threadpool(audit.verify, self.eng, self.config.audit_key)
+        rows = await run_in_threadpool(audit.entries, self.eng)
+        message = (f"The audit log has been changed ({len(problems)} problems): restore it from a back-up."
+                   if problems else f"The audit log is whole: {len(rows)} entries. Anchor: {audit.anchor(rows)}")
+        return await self.admin(request, message, tuple(problems))
+
+    async def admin_export(self, request: Request) -> Response:
+        refused = self._refused(request)
+        if refused:
+            return refused
+        form = request.state.form
+        start, end = str(form.get("from", "")), str(form.get("to", ""))
+        try:
+            first, last = datetime.date.fromisoformat(start), datetime.date.fromisoformat(end)
+        except ValueError:
+            first = last = None
+        if first is None or last is None or last < first or len(start) != 10 or len(end) != 10:
+            return await self.admin(request, "Give the first and last day as YYYY-MM-DD, the first before the last.",
+                                    status=400)
+        after = (last + datetime.timedelta(days=1)).isoformat()
+        rows = await run_in_threadpool(audit.entries, self.eng, start, after)
+        return Response(audit.to_csv(rows), media_type="text/csv; charset=utf-8", headers={
+            "Content-Disposition": f'attachment; filename="desk-audit-{start}-to-{end}.csv"',
+            "Content-Security-Policy": "sandbox"})
 
     async def stylesheet(self, request: Request) -> Response:
         css = (self.config.project.styles / "desk.css").read_text(encoding="utf-8")

@@ -59,8 +59,8 @@ def _audit_key() -> bytes:
 def run(args) -> int:
     """Dispatch `desk` and its sub-commands."""
     project = content.Project(args.project)
-    return {None: serve, "add-user": add_user, "verify-log": verify_log, "export": export,
-            "sent-to": sent_to}[args.desk_command](
+    return {None: serve, "add-user": add_user, "disable-user": disable_user, "verify-log": verify_log,
+            "export": export, "sent-to": sent_to}[args.desk_command](
         args, project)
 
 
@@ -96,11 +96,23 @@ def add_user(args, project: content.Project) -> int:
     db.migrate(eng)
     existed = auth.epoch(eng, args.name) is not None
     try:
-        auth.add_user(eng, args.name, _password())
+        auth.add_user(eng, args.name, _password(), args.role)
     except auth.AccountError as exc:
         raise PublisherError(str(exc))
     if not args.quiet:
-        print(f"{'set a new password for' if existed else 'added'} user {args.name}")
+        print(f"{'set a new password for' if existed else 'added'} user {args.name} ({auth.role(eng, args.name)})")
+    return 0
+
+
+def disable_user(args, project: content.Project) -> int:
+    from . import auth, db
+    eng = db.engine(_database(args, project))
+    db.migrate(eng)
+    if not auth.disable_user(eng, args.name):
+        raise PublisherError(f"Error: there is no user '{args.name}' - check the name (add-user adds one)")
+    if not args.quiet:
+        print(f"disabled user {args.name}: every session ended; add-user {args.name} sets a new password and "
+              "enables it again")
     return 0
 
 

@@ -28,6 +28,7 @@ users = sa.Table(
     sa.Column("locked_until", sa.Float, nullable=False, default=0.0),  # Unix time
     sa.Column("epoch", sa.Integer, nullable=False, default=0),  # signing out ends every session of the user
     sa.Column("role", sa.String(16), nullable=False, server_default="administrator"),  # step 3: or clinician
+    sa.Column("disabled", sa.Integer, nullable=False, server_default="0"),  # step 3: 1 refuses every sign-in
 )
 
 audit = sa.Table(
@@ -94,7 +95,8 @@ def _step3(conn: sa.Connection) -> None:
                                          ("desk_audit", "link", "VARCHAR(400)", "''"),
                                          ("desk_audit_head", "mac", "VARCHAR(64)", "''"),
                                          # Users from before roles could do everything: they stay administrators.
-                                         ("desk_users", "role", "VARCHAR(16)", "'administrator'")):
+                                         ("desk_users", "role", "VARCHAR(16)", "'administrator'"),
+                                         ("desk_users", "disabled", "INTEGER", "0")):
         if column not in {c["name"] for c in sa.inspect(conn).get_columns(table)}:
             conn.execute(sa.text(f"ALTER TABLE {table} ADD COLUMN {column} {kind} NOT NULL DEFAULT {default}"))
 
