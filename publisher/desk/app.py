@@ -459,9 +459,9 @@ class _Desk:
         start, end = str(form.get("from", "")), str(form.get("to", ""))
         try:
             first, last = datetime.date.fromisoformat(start), datetime.date.fromisoformat(end)
+            if last < first or len(start) != 10 or len(end) != 10:
+                raise ValueError(start)
         except ValueError:
-            first = last = None
-        if first is None or last is None or last < first or len(start) != 10 or len(end) != 10:
             return await self.admin(request, "Give the first and last day as YYYY-MM-DD, the first before the last.",
                                     status=400)
         after = (last + datetime.timedelta(days=1)).isoformat()
