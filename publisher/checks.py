@@ -177,7 +177,8 @@ def run(catalogue: Catalogue, today: datetime.date, strict: bool = False, allow_
         lines = [str(f) for f in review.findings]
         # A format the brand offers that cannot be made for this leaflet's language here is said, not skipped silently.
         lines += list(dict.fromkeys(note for output in settings.resolve(project, catalogue.brand).formats
-                                    if output.missing and (note := output.missing(leaflet.name, leaflet.data["language"]))))
+                                    if output.missing
+                                    and (note := output.missing(leaflet.name, leaflet.data["language"], catalogue.brand))))
         entry = built.get(outputs.REGISTRY["pdf"].file_name(leaflet.stem))
         entries.append(Entry(leaflet.name, lines, review.findings, [], review,
                              entry.pages if entry and Path(project.root / entry.source) == leaflet.path else None,

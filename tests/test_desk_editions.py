@@ -163,3 +163,18 @@ def test_roles_a_clinician_sees_and_may_do_no_administration(tmp_path):
         bad = administrator.post("/admin/export", {"csrf": token, "from": "2026-13-01", "to": "x"})
         assert bad.status_code == 400 and "Give the first and last day as YYYY-MM-DD" in bad.text
     assert auth.sign_in(eng, "carol", PASSWORD) == (False, "locked")
+
+
+def test_audio_only_for_the_languages_the_brand_approved(project, capsys):
+    """brand.yaml's audio: languages: a language not listed gets no MP3, `check` says why, the desk offers none."""
+    brand = (REPO / "brand.yaml").read_text(encoding="utf-8")
+    project.write("brand.yaml", brand.replace("formats: [pdf, html, brf, mp3]", "formats: [pdf, mp3]")
+                  + "audio: {languages: [cy]}\n")
+    project.leaflet("ankle")
+    code, out, err = project.run("check", capsys=capsys)
+    assert ("handouts/ankle.yaml: no audio: speech in 'en-GB' is not approved in brand.yaml's audio: languages, so "
+            "the audio edition is left out - add the language there once a speaker has listened to a sample and "
+            "approved it (docs/audio-approval.md)") in out + err
+    code, out, err = project.run(capsys=capsys)
+    assert code == 0, err
+    assert (project.root / "dist" / "ankle.pdf").exists() and not (project.root / "dist" / "ankle.mp3").exists()

@@ -5,7 +5,7 @@ from __future__ import annotations
 import dataclasses
 from pathlib import Path
 
-from .. import archive, outputs
+from .. import archive, audio, outputs
 from ..editions import DEFAULT_EDITION, EDITIONS
 from ..site import size_text
 from .library import File, Item
@@ -72,11 +72,13 @@ def label(file: File, brand: dict | None) -> str:
 def groups(item: Item, brand: dict | None) -> list[Group]:
     """The leaflet's files by language, its own first: every file the build made, whatever its format."""
     found: dict[str, list[Choice]] = {}
+    own = str(item.leaflet.data.get("language", ""))
     for file in item.files:
+        if file.format == "mp3" and not audio.approved(brand, file.language or own):
+            continue  # made before the brand withdrew its approval: not given out
         choice = Choice(file, label(file, brand), size_text(file.size),
                         "download" if file.format in DOWNLOADS else "print", file.media_type == "application/pdf")
         found.setdefault(file.language, []).append(choice)
-    own = str(item.leaflet.data.get("language", ""))
     return [Group(language_heading(language or own), language, tuple(choices))
             for language, choices in found.items()]
 
