@@ -123,6 +123,12 @@ def test_no_link_is_offered_without_a_site_url(tmp_path):
                                         "delivery": "link", "request": request_key(page.text),
                                         "addresses": "pat@example.org", "consent": "yes"})
         assert response.status_code == 404
+        page = staff.get("/leaflet/ankle")
+        response = staff.post("/send", {"csrf": csrf(page.text), "leaflet": "ankle", "file": "ankle.html",
+                                        "request": request_key(page.text), "addresses": "pat@example.org",
+                                        "consent": "yes"})
+        assert response.status_code == 400
+        assert "Only a PDF can be attached." in response.text
 
 
 def test_roles_a_clinician_sees_and_may_do_no_administration(tmp_path):

@@ -322,8 +322,7 @@ class _Desk:
         form = request.state.form
         item, file = await run_in_threadpool(self._chosen, request)
         by_link = form.get("delivery") == "link"
-        if item is None or file is None or (by_link and not self._site_url()) or \
-                (not by_link and file.media_type != "application/pdf"):
+        if item is None or file is None or (by_link and not self._site_url()):
             return self._page("error.html", request, status=404, title="Not found",
                               message="There is no such leaflet or file to send on the desk.")
         user, key = request.state.user, str(form.get("request", ""))[:80]
@@ -331,6 +330,10 @@ class _Desk:
 
         def again(message: str, status: int) -> Response:
             return self._leaflet_page(request, item, status, message, raw, key)
+
+        if not by_link and file.media_type != "application/pdf":
+            return again("Only a PDF can be attached" + (": choose \"A link to this version\" to send this file."
+                                                         if self._site_url() else "."), 400)
 
         if form.get("consent") != "yes":
             return again("Tick the box to confirm that the patient agreed to receive the leaflet by email.", 400)
