@@ -40,7 +40,7 @@ def wisdom(tmp_path_factory):
     for name in (f"{STEM}.yaml", f"{STEM}.cy.yaml"):
         shutil.copy(REPO / "handouts" / name, root / "handouts" / name)
     brand = (root / "brand.yaml").read_text(encoding="utf-8")
-    (root / "brand.yaml").write_text(brand + f"site_url: {SITE}\n", encoding="utf-8")
+    (root / "brand.yaml").write_text(re.sub(r"(?m)^site_url: .*$", f"site_url: {SITE}", brand), encoding="utf-8")
     options = batch.Options(out=root / "dist", jobs=2, formats=("pdf", "html", "brf", "bilingual"),
                             editions=("standard", "large-print"), today=datetime.date.fromisoformat(TODAY))
     report = batch.build(content.Project(root), options)
