@@ -82,8 +82,22 @@ def voice_for(language: str) -> str | None:
     return None
 
 
-def missing(name: str, language: str) -> str | None:
-    """Why this leaflet cannot have audio here (espeak-ng, its voice or lame missing), or None if it can."""
+def approved(brand: dict | None, language: str) -> bool:
+    """Whether the brand approved synthetic speech in this language (brand.yaml's audio: languages; none listed:
+    every language with a voice). A tag matches itself and its more specific forms: 'zh' approves 'zh-Hans'."""
+    listed = ((brand or {}).get("audio") or {}).get("languages")
+    if listed is None:
+        return True
+    tag = language.lower()
+    return any(tag == a.lower() or tag.startswith(a.lower() + "-") for a in listed)
+
+
+def missing(name: str, language: str, brand: dict | None = None) -> str | None:
+    """Why this leaflet cannot have audio here (not approved, espeak-ng, its voice or lame missing), or None."""
+    if not approved(brand, language):
+        return (f"{name}: no audio: speech in '{language}' is not approved in brand.yaml's audio: languages, so the "
+                "audio edition is left out - add the language there once a speaker has listened to a sample and "
+                "approved it (docs/audio-approval.md)")
     if shutil.which("espeak-ng") is None:
         return f"{name}: no audio: {SPEECH_MISSING}"
     if shutil.which("lame") is None:
@@ -154,7 +168,7 @@ class Spoken:
 def speak(job: Job, threads: int = 1) -> Spoken:
     """Synthesise every chapter (on `threads` espeak-ng processes at once) and join them with a silence."""
     language = job.leaflet.data["language"]
-    note = missing(job.leaflet.name, language)
+    note = missing(job.leaflet.name, language, job.catalogue.brand)
     voice = voice_for(language) if note is None else None
     if voice is None:
         raise Unavailable(note or f"{job.leaflet.name}: no audio")

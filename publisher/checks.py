@@ -179,8 +179,9 @@ def run(catalogue: Catalogue, today: datetime.date, strict: bool = False, allow_
         # A format the brand offers that cannot be made for this leaflet's language here is said, not skipped silently.
         formats = [o for o in settings.resolve(project, catalogue.brand).formats
                    if o.missing and o.made_for(catalogue.brand, leaflet.stem)]
+        language = leaflet.data["language"]
         lines += list(dict.fromkeys(note for output in formats
-                                    if output.missing and (note := output.missing(leaflet.name, leaflet.data["language"]))))
+                                    if output.missing and (note := output.missing(leaflet.name, language, catalogue.brand))))
         entry = built.get(outputs.REGISTRY["pdf"].file_name(leaflet.stem))
         entries.append(Entry(leaflet.name, lines, review.findings, [], review,
                              entry.pages if entry and Path(project.root / entry.source) == leaflet.path else None,

@@ -279,7 +279,14 @@ def _desk_options(commands, name: str, summary: str, shown: str) -> argparse.Arg
     sub = parser.add_subparsers(dest="desk_command", metavar="ACTION", title="actions (default: serve the desk)")
     add = sub.add_parser("add-user", help="add a user, or set a new password (asked for, never on the command line)")
     add.add_argument("name", metavar="NAME")
-    sub.add_parser("verify-log", help="check that no audit entry was edited or deleted")
+    add.add_argument("--role", choices=("clinician", "administrator"), default=None,
+                     help="a clinician prints and sends; an administrator also adds and disables users, exports and "
+                          "verifies the log (default: clinician for a new user, unchanged for an existing one)")
+    disable = sub.add_parser("disable-user", help="refuse every sign-in of a user and end their sessions")
+    disable.add_argument("name", metavar="NAME")
+    verify = sub.add_parser("verify-log", help="check that no audit entry was edited or deleted")
+    verify.add_argument("--anchor", nargs="?", const="", default=None, metavar="VALUE",
+                        help="alone: print a value to keep elsewhere; with VALUE: check that the log still holds it")
     export = sub.add_parser("export", help="write the audit entries of a date range as CSV")
     export.add_argument("--from", dest="start", type=_date, required=True, metavar="YYYY-MM-DD",
                         help="the first day")
@@ -288,7 +295,7 @@ def _desk_options(commands, name: str, summary: str, shown: str) -> argparse.Arg
                         help="write to FILE.csv (default: standard output)")
     sub.add_parser("sent-to", help="which leaflets were emailed to an address (asked for, never on the command "
                                    "line; found by its keyed hash)")
-    for action in (add, sub.choices["verify-log"], export, sub.choices["sent-to"]):
+    for action in (add, disable, verify, export, sub.choices["sent-to"]):
         action.set_defaults(quiet=False)
     return parser
 

@@ -165,8 +165,10 @@ def _environment(project: Project) -> jinja2.Environment:
 
 
 def compose(project: Project, leaflet: Leaflet, brand: dict, pdf: bytes, recipient: str, sender: str,
-            secure: bool = False, output_stem: str | None = None, output: outputs.Output | None = None) -> EmailMessage:
-    """One message to one recipient: text and HTML bodies from templates/email/, the file (PDF by default) attached."""
+            secure: bool = False, output_stem: str | None = None, output: outputs.Output | None = None,
+            link: str = "") -> EmailMessage:
+    """One message to one recipient: text and HTML bodies from templates/email/, the file (PDF by default) attached,
+    or a `link` to it instead."""
     output = output or outputs.REGISTRY["pdf"]
     env = _environment(project)
     try:
@@ -176,7 +178,7 @@ def compose(project: Project, leaflet: Leaflet, brand: dict, pdf: bytes, recipie
     contact = {k: brand["contact"].get(k) for k in ("phone", "email", "website", "address")}
     context = {"leaflet": leaflet.data, "attached": labels.gettext(ATTACHED.get(output.name, A_FILE)),
                "brand": {**brand, "offered": statement.offered(brand), "contact": contact},
-               "labels": labels, "direction": html_stage.direction(leaflet)}
+               "labels": labels, "direction": html_stage.direction(leaflet), "link": link}
     # Headers may run to 998 characters (RFC 5322): no folding inside a short subject,
     # where a gateway looks for the [secure] marker.
     message = EmailMessage(policy=email.policy.SMTP.clone(max_line_length=998))
@@ -193,6 +195,8 @@ def compose(project: Project, leaflet: Leaflet, brand: dict, pdf: bytes, recipie
         raise MailError(f"Error: {leaflet.name}: {exc}")
     except jinja2.TemplateError as exc:
         raise MailError(f"Error: email template: {exc} - fix templates/email/")
+    if link:
+        return message
     maintype, subtype = output.media_type.split("/", 1)
     message.add_attachment(pdf, maintype=maintype, subtype=subtype,
                            filename=attachment_name(leaflet, output_stem, output.suffix))

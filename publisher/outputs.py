@@ -48,8 +48,9 @@ class Output:
     render: Callable[[Job], bytes] | None = None
     paged: bool = False  # has pages (reports give their count)
     offered: str = ""  # its name in the brand's "other formats" statement, e.g. "braille" (statement.py)
-    # (leaflet name, language) -> why it cannot be made here (no braille table, no voice), or None; `check` says so.
-    missing: Callable[[str, str], str | None] | None = None
+    # (leaflet name, language, brand) -> why it cannot be made here (no braille table, no voice, audio not approved
+    # for the language), or None; `check` says so.
+    missing: Callable[[str, str, dict | None], str | None] | None = None
     # The versions of the programs that make it (not WeasyPrint's: the manifest has those), so an upgrade rebuilds.
     engine: Callable[[], str] | None = None
     label: str = ""  # how the catalogue site names it to readers, e.g. "PDF"; empty: the name in capitals
@@ -131,14 +132,14 @@ def _pef(job: Job) -> bytes:
     return braille.pef(job)
 
 
-def _no_braille(name: str, language: str) -> str | None:
+def _no_braille(name: str, language: str, brand: dict | None = None) -> str | None:
     from . import braille
     return braille.missing(name, language)
 
 
-def _no_voice(name: str, language: str) -> str | None:
+def _no_voice(name: str, language: str, brand: dict | None = None) -> str | None:
     from . import audio
-    return audio.missing(name, language)
+    return audio.missing(name, language, brand)
 
 
 def _louis_version() -> str:

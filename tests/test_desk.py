@@ -109,20 +109,39 @@ def test_wrong_password_then_lock_out(built, database):
     app = make_app(built, database)
     browser = client(app)
     token = csrf(browser.get("/login").text)
-    for _ in range(auth.LOCK_AFTER - 1):
+    for _ in range(auth.LOCK_AFTER):
         response = browser.post("/login", data={"csrf": token, "user": "alice", "password": "not it at all"})
-        assert response.status_code == 401 and "The user name or password is wrong." in response.text
-    response = browser.post("/login", data={"csrf": token, "user": "alice", "password": "not it at all"})
-    assert response.status_code == 403
-    assert "This account is locked for 15 minutes after 5 failed sign-ins." in response.text
-    # Locked: even the right password is refused now.
+        assert response.status_code == 401 and REFUSED in response.text
+    # Locked: even the right password is refused now, with the same answer.
     response = browser.post("/login", data={"csrf": token, "user": "alice", "password": PASSWORD})
-    assert response.status_code == 403 and "locked" in response.text
+    assert response.status_code == 401 and REFUSED in response.text
     assert browser.get("/").status_code == 303
     # A new password (set by an administrator) unlocks the account.
     auth.add_user(db.engine(database), "alice", PASSWORD + "!")
     response = browser.post("/login", data={"csrf": token, "user": "alice", "password": PASSWORD + "!"})
     assert response.status_code == 303
+
+
+REFUSED = ("The user name or password is wrong, or the account is locked for 15 minutes after 5 failed sign-ins. "
+           "Try again, wait, or ask an administrator to set a new password.")
+
+
+def test_a_locked_account_and_an_unknown_name_get_the_same_answer_after_the_same_work(built, database, monkeypatch):
+    """Issue 22 #14: a locked-out user got 403 at once, an unknown one 401 after hashing: it told who exists."""
+    app = make_app(built, database)
+    browser = client(app)
+    token = csrf(browser.get("/login").text)
+    for _ in range(auth.LOCK_AFTER):
+        browser.post("/login", data={"csrf": token, "user": "alice", "password": "not it at all"})
+    hashed = []
+    real_verify = auth._verify
+    monkeypatch.setattr(auth, "_verify", lambda h, p: hashed.append(p) or real_verify(h, p))
+    answers = []
+    for name in ("alice", "nobody-here"):
+        response = browser.post("/login", data={"csrf": token, "user": name, "password": PASSWORD})
+        answers.append((response.status_code, response.text))
+    assert answers[0] == answers[1] and answers[0][0] == 401
+    assert hashed == [PASSWORD, PASSWORD]  # the password hash ran for the locked account as for the unknown name
 
 
 def test_sign_in_attempts_are_rate_limited_per_address(built, database):
@@ -333,8 +352,18 @@ def test_the_audit_table_is_what_the_migrations_made(database):
     eng = db.engine(database)
     assert db.migrate(eng, upto=1) == 1
     assert "desk_requests" not in sa.inspect(eng).get_table_names()
-    assert db.migrate(eng) == 2 and db.migrate(eng) == 2  # upgrades once, then nothing to do
+    assert db.migrate(eng, upto=2) == 2
+    with eng.begin() as conn:  # as a database made before step 3 was
+        for table, column in (("desk_audit", "status"), ("desk_audit", "seal"), ("desk_audit", "delivery"),
+                              ("desk_audit", "link"), ("desk_audit_head", "mac"), ("desk_users", "role")):
+            conn.execute(sa.text(f"ALTER TABLE {table} DROP COLUMN {column}"))
+        conn.execute(sa.text("INSERT INTO desk_users (name, password, failures, locked_until, epoch) "
+                             "VALUES ('old', 'x', 0, 0, 0)"))
+    assert db.migrate(eng) == 3 and db.migrate(eng) == 3  # upgrades once, then nothing to do
     assert {"desk_users", "desk_audit", "desk_audit_head", "desk_requests"} <= set(sa.inspect(eng).get_table_names())
+    assert {"status", "seal", "delivery", "link"} <= {c["name"] for c in sa.inspect(eng).get_columns("desk_audit")}
+    with eng.connect() as conn:  # users from before roles could do everything
+        assert conn.execute(sa.select(db.users.c.role)).scalar() == "administrator"
 
 
 def test_a_huge_form_is_refused_before_it_is_read(built, database):

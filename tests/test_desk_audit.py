@@ -186,7 +186,7 @@ def test_a_spreadsheet_formula_is_exported_as_text():
 
 def test_add_user_asks_for_the_password_twice_never_on_the_command_line(database):
     done = desk("add-user", "alice", database=database, stdin="a long password\na long password\n")
-    assert (done.returncode, done.stdout) == (0, "added user alice\n"), done.stderr
+    assert (done.returncode, done.stdout) == (0, "added user alice (clinician)\n"), done.stderr
     eng = db.engine(database)
     assert auth.sign_in(eng, "alice", "a long password") == (True, "")
     with eng.connect() as conn:
@@ -198,7 +198,7 @@ def test_add_user_asks_for_the_password_twice_never_on_the_command_line(database
     assert done.returncode == 1
     assert done.stderr == "Error: the password is shorter than 12 characters - choose a longer one\n"
     done = desk("add-user", "alice", database=database, stdin="a newer password\na newer password\n")
-    assert done.stdout == "set a new password for user alice\n"
+    assert done.stdout == "set a new password for user alice (clinician)\n"
 
 
 def test_concurrent_appends_keep_one_chain(database):
@@ -227,3 +227,97 @@ def test_sent_to_answers_from_the_keyed_hash_alone(database):
     assert done.stdout == "no leaflet was emailed to that address (as far as this audit log and its key know)\n"
     done = desk("sent-to", database=database, stdin="not an address\n")
     assert done.returncode == 2 and "Error: that is not an email address" in done.stderr
+
+
+def test_a_cut_back_log_with_its_head_set_back_is_found(database):
+    """#5: delete the newest entries and set the head back to the last one left: before, verify-log said OK."""
+    eng = db.engine(database)
+    db.migrate(eng)
+    for n in range(1, 6):
+        audit.append(eng, KEY, given(n))
+    third = audit.entries(eng)[2]
+    with eng.begin() as conn:
+        conn.execute(db.audit.delete().where(db.audit.c.seq > 3))
+        conn.execute(db.head.update().values(seq=3, hash=third["hash"]))
+    assert audit.verify(eng, KEY) == ["the head of the log (entry 3) does not match its seal (the newest entries "
+                                      "were deleted and the head set back)"]
+    done = desk("verify-log", database=database)
+    assert done.returncode == 1 and "does not match its seal" in done.stderr
+
+
+def test_an_anchor_kept_elsewhere_finds_a_log_cut_back_with_the_key(database):
+    """#5: someone with the key can reseal the head; the anchor an operator kept still finds the cut."""
+    eng = db.engine(database)
+    db.migrate(eng)
+    for n in range(1, 5):
+        audit.append(eng, KEY, given(n))
+    done = desk("verify-log", "--anchor", database=database)
+    assert done.returncode == 0, done.stderr
+    rows = audit.entries(eng)
+    anchor = f"4:{rows[-1]['hash']}"
+    assert done.stdout.splitlines()[1] == f"anchor: {anchor}"
+    audit.append(eng, KEY, given(5))  # the log grows: the anchor still holds
+    done = desk("verify-log", "--anchor", anchor, database=database)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.splitlines()[-1] == "the log still holds entry 4 as the anchor recorded it"
+    with eng.begin() as conn:  # cut back to entry 2, head resealed with the key
+        conn.execute(db.audit.delete().where(db.audit.c.seq > 2))
+        conn.execute(db.head.update().values(seq=2, hash=rows[1]["hash"], mac=audit.head_mac(KEY, 2, rows[1]["hash"])))
+    assert audit.verify(eng, KEY) == []
+    done = desk("verify-log", "--anchor", anchor, database=database)
+    assert done.returncode == 1
+    assert done.stderr.startswith("audit log: entry 4, which the anchor names, is missing (the log was cut back "
+                                  "before it)\n")
+    done = desk("verify-log", "--anchor", "nonsense", database=database)
+    assert done.returncode == 1 and "'nonsense' is not an anchor - give the value" in done.stderr
+
+
+def test_verify_log_without_its_head_row_says_so(database):
+    """#9: deleting the head row gave a traceback."""
+    eng = db.engine(database)
+    db.migrate(eng)
+    audit.append(eng, KEY, given(1))
+    with eng.begin() as conn:
+        conn.execute(db.head.delete())
+    done = desk("verify-log", database=database)
+    assert done.returncode == 1
+    assert done.stderr == ("audit log: the head of the log (the newest entry's number and hash) is missing (deleted)\n"
+                           "Error: the audit log has been changed (1 problem) - restore it from a back-up and find "
+                           "out who changed it\n")
+
+
+def test_an_edited_outcome_is_found(database):
+    eng = db.engine(database)
+    db.migrate(eng)
+    entry = audit.append(eng, KEY, given(1, "email"))
+    recipient = audit.recipient_hash(KEY, "p1@example.org")
+    audit.finish(eng, KEY, entry, [{"position": 1, "recipient": recipient, "sent": False, "reason": "refused"}])
+    assert audit.verify(eng, KEY) == []
+    with eng.begin() as conn:
+        conn.execute(db.audit.update().values(sent=1))
+    assert audit.verify(eng, KEY) == ["entry 1: its outcome does not match its seal (edited)"]
+
+
+def test_only_formula_cells_are_quoted_in_the_export():
+    """#11: an empty cell was written as a lone `'`."""
+    row = {name: "" for name in audit.FIELDS} | {"seq": 1, "user": "-x", "reference": "\tTAB", "edition": "a-b",
+                                                  "outcome": "[]", "recipients": 0, "sent": 0}
+    [header, line] = audit.to_csv([row]).splitlines()
+    cells = dict(zip(header.split(","), next(csv.reader([line])), strict=True))
+    assert (cells["user"], cells["reference"], cells["edition"]) == ("'-x", "'\tTAB", "a-b")
+    assert cells["language"] == "" and cells["link"] == "" and "'" not in line.replace("'-x", "").replace("'\t", "")
+
+
+def test_add_user_with_a_role_and_disable_user(database):
+    done = desk("add-user", "bob", "--role", "administrator", database=database, stdin="a long password\n" * 2)
+    assert done.stdout == "added user bob (administrator)\n", done.stderr
+    done = desk("add-user", "bob", database=database, stdin="a newer password\n" * 2)  # the role stays
+    assert done.stdout == "set a new password for user bob (administrator)\n"
+    done = desk("add-user", "bob", "--role", "nurse", database=database, stdin="a newer password\n" * 2)
+    assert done.returncode == 2 and "invalid choice: 'nurse'" in done.stderr
+    done = desk("disable-user", "bob", database=database)
+    assert done.stdout.startswith("disabled user bob: every session ended")
+    assert auth.sign_in(db.engine(database), "bob", "a newer password") == (False, "locked")
+    done = desk("disable-user", "nobody", database=database)
+    assert done.returncode == 1
+    assert done.stderr == "Error: there is no user 'nobody' - check the name (add-user adds one)\n"

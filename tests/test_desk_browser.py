@@ -115,9 +115,9 @@ def test_sign_in_find_and_email_a_leaflet(shipped_desk, chromium, caplog):
             # Print: the large-print PDF opens in a new tab, in the browser's own viewer.
             driver.find_element(By.LINK_TEXT, "Back to the leaflet").click()
             wait(lambda d: d.find_elements(By.CSS_SELECTOR, "form[action='/print'] button"))
-            driver.find_element(By.CSS_SELECTOR, "form[action='/print'] input[value$='large-print.pdf']").click()
             first = driver.current_window_handle
-            driver.find_element(By.CSS_SELECTOR, "form[action='/print'] button").click()
+            driver.find_element(By.XPATH, "//form[@action='/print'][input[@value='looking-after-your-back.large-print"
+                                          ".pdf']]/button").click()
             wait(lambda d: len(d.window_handles) == 2)
             [viewer] = [h for h in driver.window_handles if h != first]
             driver.switch_to.window(viewer)
@@ -149,6 +149,46 @@ def test_sign_in_find_and_email_a_leaflet(shipped_desk, chromium, caplog):
     assert not [line for line in lines if "@" in line and "example" in line]
     if os.environ.get("DESK_PICTURES") == "1":
         tile(shots, REPO / "docs" / "desk-screens.png")
+
+
+def test_every_edition_and_the_administration_page_at_320_px(shipped_desk, chromium):
+    """Issue 27: the wisdom-teeth leaflet's files by language, and the administrator's page, on a phone-sized
+    window: no axe-core violation, nothing wider than the window. Screenshots: <tmp>/desk-320-*.png."""
+    from selenium.webdriver.common.by import By
+    from selenium.webdriver.support.ui import WebDriverWait
+
+    from publisher.desk import auth
+    database = f"sqlite:///{shipped_desk / 'desk-320.sqlite3'}"
+
+    class Where:
+        root = REPO
+    app = make_app_for(Where(), shipped_desk, database, 1)
+    auth.add_user(db.engine(database), "alice", PASSWORD, "administrator")
+    with Served(app) as served:
+        driver = chromium
+        driver.set_window_size(320, 900)
+        driver.get(served.url + "/login")
+        driver.find_element(By.ID, "user").send_keys("alice")
+        driver.find_element(By.ID, "password").send_keys(PASSWORD)
+        driver.find_element(By.CSS_SELECTOR, "form button[type=submit]").click()
+        WebDriverWait(driver, 60).until(lambda d: d.current_url == served.url + "/")
+        for path, name in (("/leaflet/after-your-wisdom-teeth-are-removed", "leaflet"), ("/admin", "admin")):
+            driver.get(served.url + path)
+            headings = [h.text for h in driver.find_elements(By.TAG_NAME, "h3")]
+            if name == "leaflet":
+                assert headings == ["English", "العربية (Arabic)", "Cymraeg (Welsh)", "中文 (Chinese)"], headings
+                rows = driver.find_element(By.TAG_NAME, "main").text
+                assert "Large print (PDF)" in rows and "Welsh and English side by side" in rows
+            assert axe_violations(driver) == [], readable(axe_violations(driver))
+            height = driver.execute_script("return document.documentElement.scrollHeight")
+            driver.set_window_size(320, min(height + 120, 4000))
+            driver.save_screenshot(str(shipped_desk / f"desk-320-{name}.png"))
+            wide = driver.execute_script("return [...document.querySelectorAll('main *')].filter(e => "
+                                         "e.getBoundingClientRect().right > document.documentElement.clientWidth)"
+                                         ".map(e => e.tagName + '.' + e.className + ':' + e.textContent.slice(0, 30))")
+            assert wide == [], wide
+            driver.set_window_size(320, 900)
+    print("screenshots:", shipped_desk)
 
 
 def tile(paths, target) -> None:

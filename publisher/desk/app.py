@@ -17,16 +17,18 @@ import jinja2
 import sqlalchemy as sa
 from starlette.applications import Starlette
 from starlette.concurrency import run_in_threadpool
+from starlette.exceptions import HTTPException
+from starlette.formparsers import MultiPartException
 from starlette.middleware import Middleware
 from starlette.middleware.base import BaseHTTPMiddleware
 from starlette.requests import Request
 from starlette.responses import HTMLResponse, RedirectResponse, Response
 from starlette.routing import Route
 
-from .. import content, i18n, mail
+from .. import archive, content, i18n, mail, outputs
 from .. import html as html_stage
 from ..errors import PublisherError
-from . import audit, auth, db, library
+from . import audit, auth, db, library, shelf
 from .library import Library
 
 log = logging.getLogger("publisher.desk")
@@ -34,6 +36,7 @@ log = logging.getLogger("publisher.desk")
 COOKIE = "desk_session"
 MAX_RECIPIENTS = 20
 FORM_BYTES = 64 * 1024
+MAX_FIELDS = 50  # the desk's largest form has 7
 SECURITY_HEADERS = {
     # No script at all, inline or not; styles only from the desk itself.
     "Content-Security-Policy": "default-src 'none'; style-src 'self'; img-src 'self'; form-action 'self'; "
@@ -46,6 +49,11 @@ SECURITY_HEADERS = {
     "Strict-Transport-Security": "max-age=31536000",
     "Permissions-Policy": "camera=(), microphone=(), geolocation=()",
 }
+
+
+SIGN_IN_REFUSED = (f"The user name or password is wrong, or the account is locked for {auth.LOCK_SECONDS // 60} "
+                   f"minutes after {auth.LOCK_AFTER} failed sign-ins. Try again, wait, or ask an administrator to "
+                   "set a new password.")
 
 
 class ConfigError(PublisherError):
@@ -113,6 +121,11 @@ def create_app(config: Config) -> Starlette:
         Route("/print", desk.print_, methods=["POST"]),
         Route("/send", desk.send, methods=["POST"]),
         Route("/desk.css", desk.stylesheet),
+        Route("/admin", desk.admin),
+        Route("/admin/add-user", desk.admin_add_user, methods=["POST"]),
+        Route("/admin/disable-user", desk.admin_disable_user, methods=["POST"]),
+        Route("/admin/verify-log", desk.admin_verify_log, methods=["POST"]),
+        Route("/admin/export", desk.admin_export, methods=["POST"]),
     ]
     app = Starlette(routes=routes, middleware=[Middleware(BaseHTTPMiddleware, dispatch=desk.guard)])
     app.state.desk = desk
@@ -124,6 +137,7 @@ class _Desk:
         self.config, self.eng = config, eng
         self.sessions = auth.Sessions(config.secret_key)
         self.library = Library(config.project, config.out)
+        self.archive_root = archive.folder(config.project, config.out)  # where a link's exact bytes are kept
         self.login_limit = auth.RateLimit(config.login_limit, 60)
         self.templates = jinja2.Environment(loader=jinja2.FileSystemLoader(config.project.templates),
                                             autoescape=True, undefined=jinja2.StrictUndefined)
@@ -147,7 +161,12 @@ class _Desk:
             if not length.isdigit() or int(length) > FORM_BYTES:  # forms are small; nothing is uploaded
                 return self._finish(self._page("error.html", request, status=413, title="Form too large",
                                                message="This form is larger than the desk accepts."), request, fresh)
-            form = await request.form(max_fields=50, max_part_size=FORM_BYTES)
+            try:
+                form = await request.form(max_files=0, max_fields=MAX_FIELDS, max_part_size=FORM_BYTES)
+            except (HTTPException, MultiPartException):  # too many fields, no boundary, a part without a name
+                return self._finish(self._page("error.html", request, status=400, title="Form not understood",
+                                               message="This form is not one the desk sent. Go back, reload the "
+                                                       "page and try again."), request, fresh)
             request.state.form = form
             if not auth.same_token(form.get("csrf"), session["csrf"]):  # type: ignore[arg-type]
                 response: Response = self._page("error.html", request, status=403, title="Form expired",
@@ -157,7 +176,13 @@ class _Desk:
         if request.state.user is None and not public:
             response = RedirectResponse("/login", status_code=303)
         else:
-            response = await call_next(request)
+            try:
+                response = await call_next(request)
+            except sa.exc.SQLAlchemyError as exc:  # nothing was given out: each action records before it gives
+                log.error("the database failed: %s", type(exc).__name__)
+                response = self._page("error.html", request, status=503, title="Not available",
+                                      message="The desk cannot reach its records just now, so it gave nothing out. "
+                                              "Try again in a few minutes; if it goes on, tell IT.")
         return self._finish(response, request, fresh)
 
     def _finish(self, response: Response, request: Request, fresh: bool) -> Response:
@@ -195,10 +220,16 @@ class _Desk:
             return signed
         return None
 
+    def _role(self, request: Request) -> str:
+        if not hasattr(request.state, "role"):
+            request.state.role = auth.role(self.eng, request.state.user) if request.state.user else ""
+        return request.state.role
+
     def _page(self, template: str, request: Request, status: int = 200, **values) -> HTMLResponse:
         brand = self.library.brand or {}
         html = self.templates.get_template(f"desk/{template}").render(
             csrf=request.state.session["csrf"], user=request.state.user, organisation=brand.get("name", ""),
+            role=self._role(request),
             sso=bool(self.config.user_header and self._peer_trusted(request)), **values)
         return HTMLResponse(html, status_code=status)
 
@@ -217,11 +248,8 @@ class _Desk:
         ok, why = await run_in_threadpool(auth.sign_in, self.eng, name, password)
         if not ok:
             log.info("sign-in refused (%s)", "locked" if why == "locked" else "wrong name or password")
-            message = (f"This account is locked for {auth.LOCK_SECONDS // 60} minutes after {auth.LOCK_AFTER} failed "
-                       "sign-ins. Wait, or ask an administrator to set a new password."
-                       if why == "locked" else "The user name or password is wrong.")
-            return self._page("login.html", request, status=403 if why == "locked" else 401, title="Sign in",
-                              message=message)
+            # One answer for a wrong password, an unknown name and a locked account: it tells nobody which exist.
+            return self._page("login.html", request, status=401, title="Sign in", message=SIGN_IN_REFUSED)
         log.info("user %s signed in", name)
         request.state.session = auth.new_session(name, auth.epoch(self.eng, name) or 0)  # a new CSRF token too
         request.state.new_session = True
@@ -246,8 +274,18 @@ class _Desk:
         if item is None:
             return self._page("error.html", request, status=404, title="Not found",
                               message="There is no such leaflet on the desk.")
-        return self._page("leaflet.html", request, title=item.title, item=item, request_key=secrets.token_urlsafe(24),
-                          pdfs=[f for f in item.files if f.format == "pdf"], message="", addresses="")
+        return self._leaflet_page(request, item)
+
+    def _leaflet_page(self, request: Request, item, status: int = 200, message: str = "", addresses: str = "",
+                      key: str = "") -> HTMLResponse:
+        groups = shelf.groups(item, self.library.brand)
+        return self._page("leaflet.html", request, status=status, title=item.title, item=item, groups=groups,
+                          sendable=[c for g in groups for c in g.choices if c.attachable or self._site_url()],
+                          links=bool(self._site_url()), request_key=key or secrets.token_urlsafe(24),
+                          message=message, addresses=addresses)
+
+    def _site_url(self) -> str:
+        return str((self.library.brand or {}).get("site_url", ""))
 
     def _chosen(self, request: Request):
         form = request.state.form
@@ -281,12 +319,15 @@ class _Desk:
         data = await run_in_threadpool(self._published, item, file)
         if data is None:
             return self._unpublished(request, item)
+        # Print fits the format: the browser's viewer for a PDF or web page, a download for an embosser or player.
+        action = "download" if file.format in shelf.DOWNLOADS else "print"
         entry = await run_in_threadpool(audit.append, self.eng, self.config.audit_key,
-                                        self._given(request, item, file, "print", data))
-        log.info("entry %s: user %s printed %s v%s (%s)", entry["seq"], request.state.user, item.reference,
-                 item.version, file.key)
+                                        self._given(request, item, file, action, data))
+        log.info("entry %s: user %s %s %s v%s (%s)", entry["seq"], request.state.user,
+                 "downloaded" if action == "download" else "printed", item.reference, item.version, file.key)
         name = re.sub(r"[^A-Za-z0-9._-]", "-", f"{item.reference}-v{item.version}-{file.key}")
-        headers = {"Content-Disposition": f'inline; filename="{name}"',
+        disposition = "attachment" if action == "download" else "inline"
+        headers = {"Content-Disposition": f'{disposition}; filename="{name}"',
                    # The browser's own PDF viewer must be allowed to run: no page CSP on the file itself,
                    # but a sandbox for anything else that could be opened inline.
                    "Content-Security-Policy": "sandbox" if file.format != "pdf" else "frame-ancestors 'none'"}
@@ -295,16 +336,19 @@ class _Desk:
     async def send(self, request: Request) -> Response:
         form = request.state.form
         item, file = await run_in_threadpool(self._chosen, request)
-        if item is None or file is None or file.format != "pdf":
+        by_link = form.get("delivery") == "link"
+        if item is None or file is None or (by_link and not self._site_url()):
             return self._page("error.html", request, status=404, title="Not found",
-                              message="There is no such leaflet or PDF on the desk.")
+                              message="There is no such leaflet or file to send on the desk.")
         user, key = request.state.user, str(form.get("request", ""))[:80]
-        pdfs = [f for f in item.files if f.format == "pdf"]
         raw = str(form.get("addresses", ""))
 
         def again(message: str, status: int) -> Response:
-            return self._page("leaflet.html", request, status=status, title=item.title, item=item, pdfs=pdfs,
-                              request_key=key or secrets.token_urlsafe(24), message=message, addresses=raw)
+            return self._leaflet_page(request, item, status, message, raw, key)
+
+        if not by_link and file.media_type != "application/pdf":
+            return again("Only a PDF can be attached" + (": choose \"A link to this version\" to send this file."
+                                                         if self._site_url() else "."), 400)
 
         if form.get("consent") != "yes":
             return again("Tick the box to confirm that the patient agreed to receive the leaflet by email.", 400)
@@ -322,23 +366,42 @@ class _Desk:
         data = await run_in_threadpool(self._published, item, file)
         if data is None:
             return self._unpublished(request, item)
-        if await run_in_threadpool(self._sent_this_hour, user) + len(recipients) > self.config.send_limit:
-            return again(f"You have sent to {self.config.send_limit} addresses in the last hour, the most allowed. "
-                         "Try again later, or ask a colleague.", 429)
-        if not await run_in_threadpool(self._claim, key, user):
-            entry = await run_in_threadpool(self._entry_for, key)
-            return self._page("sent.html", request, title="Already sent", item=item, entry=entry, again=True,
-                              outcome=_outcome(entry))
-        outcome = await run_in_threadpool(self._deliver, item, file, data, recipients)
-        entry = await run_in_threadpool(audit.append, self.eng, self.config.audit_key,
-                                        self._given(request, item, file, "email", data, key, outcome))
+        link = ""
+        if by_link:  # the archived copy of these very bytes, so the patient keeps what was chosen
+            link = shelf.link(self._site_url(), self.archive_root, item.leaflet_for(file).stem, item.version,
+                              file.key, hashlib.sha256(data).hexdigest()) or ""
+            if not link:
+                return again("This file is not in the published archive, so it cannot be sent as a link. "
+                             "Send it attached, or ask for it to be published.", 409)
+        given = dataclasses.replace(self._given(request, item, file, "email", data, key,
+                                                audit.pending_outcome(self.config.audit_key, recipients)),
+                                    delivery="link" if link else "attachment", link=link)
+        try:  # written (pending) before anything is sent: no mail leaves unrecorded
+            entry = await run_in_threadpool(audit.append, self.eng, self.config.audit_key, given,
+                                            self.config.send_limit)
+        except audit.Refused as refused:
+            if refused.why == "limit":
+                return again(f"You have sent to {self.config.send_limit} addresses in the last hour, the most "
+                             "allowed. Try again later, or ask a colleague.", 429)
+            return self._page("sent.html", request, title="Already sent", item=item, entry=refused.entry,
+                              again=True, outcome=_outcome(refused.entry))
+        outcome = await run_in_threadpool(self._deliver, item, file, data, recipients, link)
+        try:
+            entry = await run_in_threadpool(audit.finish, self.eng, self.config.audit_key, entry, outcome)
+        except sa.exc.SQLAlchemyError as exc:
+            log.error("entry %s: the outcome of a send could not be recorded (%s): it stays pending",
+                      entry["seq"], type(exc).__name__)
+            return self._page("error.html", request, status=500, title="Sent, not recorded",
+                              message=f"The desk sent the messages but could not record what happened to each: "
+                                      f"entry {entry['seq']} of the audit log shows this send as pending. Do not "
+                                      "send again; tell IT that the desk's database is failing.")
         log.info("entry %s: user %s emailed %s v%s (%s) to %d recipient(s): %d sent", entry["seq"], user,
                  item.reference, item.version, file.key, entry["recipients"], entry["sent"])
         return self._page("sent.html", request, status=200 if entry["sent"] == entry["recipients"] else 502,
                           title="Sent" if entry["sent"] == entry["recipients"] else "Not all sent", item=item,
                           entry=entry, again=False, outcome=_outcome(entry))
 
-    def _deliver(self, item, file, data: bytes, recipients: list[str]) -> list[dict]:
+    def _deliver(self, item, file, data: bytes, recipients: list[str], link: str = "") -> list[dict]:
         """Send one message per recipient; the truth for each, by position, with the address only as a keyed hash."""
         hashes = [audit.recipient_hash(self.config.audit_key, r) for r in recipients]
         config = self.config.smtp or mail.settings(self.config.project)
@@ -347,8 +410,10 @@ class _Desk:
             sender = config.sender or (brand.get("contact", {}).get("email") if brand else None)
             if not sender:
                 raise mail.MailError("Error: SMTP_FROM is not set - set it to the address messages come from")
-            messages = [mail.compose(self.config.project, item.leaflet, brand, data, r, sender,
-                                     output_stem=file.key.removesuffix(".pdf")) for r in recipients]
+            output = outputs.REGISTRY[file.format]
+            messages = [mail.compose(self.config.project, item.leaflet_for(file), brand, data, r, sender,
+                                     output_stem=file.key.removesuffix(output.suffix), output=output, link=link)
+                        for r in recipients]
             deliveries = mail.send(messages, config)
         except mail.MailError as exc:
             reason = str(exc).replace("Error: ", "")
@@ -356,28 +421,74 @@ class _Desk:
         return [{"position": d.position, "recipient": hashes[d.position - 1], "sent": d.sent, "reason": d.reason}
                 for d in deliveries]
 
-    def _sent_this_hour(self, user: str) -> int:
-        since = (datetime.datetime.now(datetime.UTC) - datetime.timedelta(hours=1)).isoformat()
-        with self.eng.connect() as conn:
-            return int(conn.execute(sa.select(sa.func.coalesce(sa.func.sum(db.audit.c.recipients), 0)).where(
-                db.audit.c.user == user, db.audit.c.action == "email", db.audit.c.time >= since)).scalar() or 0)
+    # --- administration: only for administrators, whatever a page shows -------------------------------------
+    def _refused(self, request: Request) -> Response | None:
+        if self._role(request) == "administrator":
+            return None
+        return self._page("error.html", request, status=403, title="Administrators only",
+                          message="Only a desk administrator may do this. Ask one if you need it done.")
 
-    def _claim(self, key: str, user: str) -> bool:
-        """Claim the form's idempotency key; False if it was claimed before (a double submit)."""
+    async def admin(self, request: Request, message: str = "", problems: tuple = (), status: int = 200) -> Response:
+        refused = self._refused(request)
+        if refused:
+            return refused
+        users = await run_in_threadpool(auth.accounts, self.eng)
+        return self._page("admin.html", request, status=status, title="Administration", users=users, roles=auth.ROLES,
+                          message=message, problems=problems, today=audit.now()[:10])
+
+    async def admin_add_user(self, request: Request) -> Response:
+        refused = self._refused(request)
+        if refused:
+            return refused
+        form = request.state.form
+        name, role = str(form.get("name", "")), str(form.get("role", ""))
         try:
-            with self.eng.begin() as conn:
-                conn.execute(db.requests.insert().values(key=key, user=user, seq=None))
-            return True
-        except sa.exc.IntegrityError:
-            return False
+            await run_in_threadpool(auth.add_user, self.eng, name, str(form.get("password", "")), role)
+        except auth.AccountError as exc:
+            return await self.admin(request, str(exc).removeprefix("Error: "), status=400)
+        log.info("user %s added or reset user %s (%s)", request.state.user, name, role)
+        return await self.admin(request, f"User {name} can sign in, as {role}.")
 
-    def _entry_for(self, key: str) -> dict | None:
-        with self.eng.connect() as conn:
-            seq = conn.execute(sa.select(db.requests.c.seq).where(db.requests.c.key == key)).scalar()
-            if seq is None:
-                return None
-            row = conn.execute(sa.select(db.audit).where(db.audit.c.seq == seq)).first()
-            return dict(row._mapping) if row else None
+    async def admin_disable_user(self, request: Request) -> Response:
+        refused = self._refused(request)
+        if refused:
+            return refused
+        name = str(request.state.form.get("name", ""))
+        if name == request.state.user:
+            return await self.admin(request, "You cannot disable yourself: ask another administrator.", status=400)
+        if not await run_in_threadpool(auth.disable_user, self.eng, name):
+            return await self.admin(request, "There is no such user.", status=404)
+        log.info("user %s disabled user %s", request.state.user, name)
+        return await self.admin(request, f"User {name} is disabled and signed out everywhere.")
+
+    async def admin_verify_log(self, request: Request) -> Response:
+        refused = self._refused(request)
+        if refused:
+            return refused
+        problems = await run_in_threadpool(audit.verify, self.eng, self.config.audit_key)
+        rows = await run_in_threadpool(audit.entries, self.eng)
+        message = (f"The audit log has been changed ({len(problems)} problems): restore it from a back-up."
+                   if problems else f"The audit log is whole: {len(rows)} entries. Anchor: {audit.anchor(rows)}")
+        return await self.admin(request, message, tuple(problems))
+
+    async def admin_export(self, request: Request) -> Response:
+        refused = self._refused(request)
+        if refused:
+            return refused
+        form = request.state.form
+        start, end = str(form.get("from", "")), str(form.get("to", ""))
+        try:
+            first, last = datetime.date.fromisoformat(start), datetime.date.fromisoformat(end)
+            if last < first or len(start) != 10 or len(end) != 10:
+                raise ValueError(start)
+        except ValueError:
+            return await self.admin(request, "Give the first and last day as YYYY-MM-DD, the first before the last.",
+                                    status=400)
+        after = (last + datetime.timedelta(days=1)).isoformat()
+        rows = await run_in_threadpool(audit.entries, self.eng, start, after)
+        return Response(audit.to_csv(rows), media_type="text/csv; charset=utf-8", headers={
+            "Content-Disposition": f'attachment; filename="desk-audit-{start}-to-{end}.csv"',
+            "Content-Security-Policy": "sandbox"})
 
     async def stylesheet(self, request: Request) -> Response:
         css = (self.config.project.styles / "desk.css").read_text(encoding="utf-8")

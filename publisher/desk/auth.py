@@ -27,8 +27,14 @@ class AccountError(Exception):
     """A user could not be added (bad name or password)."""
 
 
-def add_user(eng: sa.Engine, name: str, password: str) -> None:
-    """Create the account, or set a new password (which also unlocks it and ends its sessions)."""
+ROLES = ("clinician", "administrator")  # a clinician prints and sends; an administrator also manages the desk
+
+
+def add_user(eng: sa.Engine, name: str, password: str, role: str | None = None) -> None:
+    """Create the account (a clinician unless `role` says), or set a new password (which also unlocks and enables
+    it and ends its sessions), and its role if given."""
+    if role is not None and role not in ROLES:
+        raise AccountError(f"Error: '{role}' is not a role - use {' or '.join(ROLES)}")
     if not USER_NAME.match(name):
         raise AccountError(f"Error: '{name}' is not a user name - use letters, digits, '.', '_', '-' or '@' "
                            "(up to 120)")
@@ -38,20 +44,46 @@ def add_user(eng: sa.Engine, name: str, password: str) -> None:
     with eng.begin() as conn:
         found = conn.execute(sa.select(db.users.c.epoch).where(db.users.c.name == name)).first()
         if found is None:
-            conn.execute(db.users.insert().values(name=name, password=hashed, failures=0, locked_until=0.0, epoch=0))
+            conn.execute(db.users.insert().values(name=name, password=hashed, failures=0, locked_until=0.0, epoch=0,
+                                                  role=role or "clinician", disabled=0))
         else:
             conn.execute(db.users.update().where(db.users.c.name == name).values(
-                password=hashed, failures=0, locked_until=0.0, epoch=found.epoch + 1))
+                password=hashed, failures=0, locked_until=0.0, epoch=found.epoch + 1, disabled=0,
+                **({"role": role} if role else {})))
+
+
+def disable_user(eng: sa.Engine, name: str) -> bool:
+    """Refuse every sign-in of the account and end its sessions (a new password enables it again); False: unknown."""
+    with eng.begin() as conn:
+        return conn.execute(db.users.update().where(db.users.c.name == name).values(
+            disabled=1, epoch=db.users.c.epoch + 1)).rowcount == 1
+
+
+def role(eng: sa.Engine, name: str) -> str:
+    """The user's role; a name from single sign-on with no account here is a clinician."""
+    with eng.connect() as conn:
+        return conn.execute(sa.select(db.users.c.role).where(db.users.c.name == name)).scalar() or "clinician"
+
+
+def accounts(eng: sa.Engine) -> list[dict]:
+    """Every account's name, role and whether it is disabled, by name (never the password hash)."""
+    with eng.connect() as conn:
+        return [dict(r._mapping) for r in conn.execute(
+            sa.select(db.users.c.name, db.users.c.role, db.users.c.disabled).order_by(db.users.c.name))]
 
 
 def sign_in(eng: sa.Engine, name: str, password: str, clock=time.time) -> tuple[bool, str]:
-    """(signed in, why not): a wrong password counts towards the lock-out, a locked account is refused."""
+    """(signed in, why not): a wrong password counts towards the lock-out, a locked account is refused.
+
+    The password is hashed whatever the case (unknown name, locked account), so the time taken tells nothing.
+    """
     with eng.begin() as conn:
         user = conn.execute(sa.select(db.users).where(db.users.c.name == name)).first()
         if user is None:
             _verify(_DUMMY, password)
             return False, "wrong"
-        if user.locked_until > clock():
+        if user.locked_until > clock() or user.disabled:
+            _verify(user.password, password)
             return False, "locked"
         if _verify(user.password, password):
             values: dict = {"failures": 0, "locked_until": 0.0}

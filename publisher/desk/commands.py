@@ -7,19 +7,32 @@ import getpass
 import logging
 import os
 import sys
+import urllib.parse
 from pathlib import Path
 
 from .. import content, mail, settings
 from ..errors import PublisherError, UsageError
 
 
+def redact(text: str) -> str:
+    """`text` with every address replaced, also when percent-encoded (once or more: %40, %2540) in a URL."""
+    decoded = text
+    for _ in range(4):  # each round undoes one layer of encoding
+        decoded, before = urllib.parse.unquote_plus(decoded), decoded
+        if decoded == before:
+            break
+    if mail.ADDRESS.search(decoded):
+        return mail.ADDRESS.sub("<address>", decoded)
+    return text
+
+
 class _NoAddresses(logging.Filter):
     """Replace anything that looks like an email address in a log line (a search box can be misused)."""
 
     def filter(self, record: logging.LogRecord) -> bool:
-        record.msg = mail.ADDRESS.sub("<address>", str(record.msg))
+        record.msg = redact(str(record.msg))
         if isinstance(record.args, tuple):
-            record.args = tuple(mail.ADDRESS.sub("<address>", a) if isinstance(a, str) else a for a in record.args)
+            record.args = tuple(redact(a) if isinstance(a, str) else a for a in record.args)
         return True
 
 
@@ -46,8 +59,8 @@ def _audit_key() -> bytes:
 def run(args) -> int:
     """Dispatch `desk` and its sub-commands."""
     project = content.Project(args.project)
-    return {None: serve, "add-user": add_user, "verify-log": verify_log, "export": export,
-            "sent-to": sent_to}[args.desk_command](
+    return {None: serve, "add-user": add_user, "disable-user": disable_user, "verify-log": verify_log,
+            "export": export, "sent-to": sent_to}[args.desk_command](
         args, project)
 
 
@@ -83,11 +96,23 @@ def add_user(args, project: content.Project) -> int:
     db.migrate(eng)
     existed = auth.epoch(eng, args.name) is not None
     try:
-        auth.add_user(eng, args.name, _password())
+        auth.add_user(eng, args.name, _password(), args.role)
     except auth.AccountError as exc:
         raise PublisherError(str(exc))
     if not args.quiet:
-        print(f"{'set a new password for' if existed else 'added'} user {args.name}")
+        print(f"{'set a new password for' if existed else 'added'} user {args.name} ({auth.role(eng, args.name)})")
+    return 0
+
+
+def disable_user(args, project: content.Project) -> int:
+    from . import auth, db
+    eng = db.engine(_database(args, project))
+    db.migrate(eng)
+    if not auth.disable_user(eng, args.name):
+        raise PublisherError(f"Error: there is no user '{args.name}' - check the name (add-user adds one)")
+    if not args.quiet:
+        print(f"disabled user {args.name}: every session ended; add-user {args.name} sets a new password and "
+              "enables it again")
     return 0
 
 
@@ -95,7 +120,8 @@ def verify_log(args, project: content.Project) -> int:
     from . import audit, db
     eng = db.engine(_database(args, project))
     db.migrate(eng)
-    problems = audit.verify(eng, _audit_key())
+    checking = args.anchor or None  # `--anchor` alone prints one, `--anchor VALUE` checks it
+    problems = audit.verify(eng, _audit_key(), checking)
     rows = audit.entries(eng)
     if problems:
         for problem in problems:
@@ -103,8 +129,16 @@ def verify_log(args, project: content.Project) -> int:
         print(f"Error: the audit log has been changed ({len(problems)} problem{'s' if len(problems) != 1 else ''}) "
               "- restore it from a back-up and find out who changed it", file=sys.stderr)
         return 1
+    for seq in audit.pending(rows):
+        print(f"audit log: entry {seq}: a send that never finished (the desk stopped, or its database failed, "
+              "while sending): its messages may or may not have gone out", file=sys.stderr)
     last = rows[-1]["hash"] if rows else audit.GENESIS
     print(f"audit log whole: {len(rows)} entr{'y' if len(rows) == 1 else 'ies'}, last hash {last}")
+    if checking:
+        print(f"the log still holds entry {checking.split(':')[0]} as the anchor recorded it")
+    elif args.anchor is not None:
+        print(f"anchor: {audit.anchor(rows)}\n(keep it away from the desk's database and its back-ups; "
+              "`verify-log --anchor VALUE` checks later that the log still holds it)")
     return 0
 
 

@@ -27,6 +27,8 @@ users = sa.Table(
     sa.Column("failures", sa.Integer, nullable=False, default=0),  # consecutive failed sign-ins
     sa.Column("locked_until", sa.Float, nullable=False, default=0.0),  # Unix time
     sa.Column("epoch", sa.Integer, nullable=False, default=0),  # signing out ends every session of the user
+    sa.Column("role", sa.String(16), nullable=False, server_default="administrator"),  # step 3: or clinician
+    sa.Column("disabled", sa.Integer, nullable=False, server_default="0"),  # step 3: 1 refuses every sign-in
 )
 
 audit = sa.Table(
@@ -48,6 +50,12 @@ audit = sa.Table(
     sa.Column("request", sa.String(80), nullable=False),  # the form's idempotency key
     sa.Column("prev", sa.String(64), nullable=False),
     sa.Column("hash", sa.String(64), nullable=False),
+    # Step 3: a send is written "pending" before any mail leaves, then "done" with what happened (the outbox);
+    # the chain covers what was given and to whom, the seal (keyed) covers the outcome written afterwards.
+    sa.Column("status", sa.String(16), nullable=False, server_default=""),  # "" for entries before step 3
+    sa.Column("seal", sa.String(64), nullable=False, server_default=""),
+    sa.Column("delivery", sa.String(16), nullable=False, server_default=""),  # attachment, link or "" (print)
+    sa.Column("link", sa.String(400), nullable=False, server_default=""),  # the address sent, for a link
 )
 
 # The last entry's sequence number and hash: deleting the newest entries is noticed too.
@@ -56,6 +64,7 @@ head = sa.Table(
     sa.Column("id", sa.Integer, primary_key=True, autoincrement=False),
     sa.Column("seq", sa.Integer, nullable=False),
     sa.Column("hash", sa.String(64), nullable=False),
+    sa.Column("mac", sa.String(64), nullable=False, server_default=""),  # step 3: keyed, over seq and hash
 )
 
 # A form's idempotency key is claimed before anything is sent: a second submit finds it taken.
@@ -78,7 +87,21 @@ def _step2(conn: sa.Connection) -> None:
     conn.execute(sa.text("CREATE INDEX ix_desk_audit_time ON desk_audit (time)"))
 
 
-MIGRATIONS = [_step1, _step2]
+def _step3(conn: sa.Connection) -> None:
+    # Step 1 creates today's tables, so a new database has these columns already.
+    for table, column, kind, default in (("desk_audit", "status", "VARCHAR(16)", "''"),
+                                         ("desk_audit", "seal", "VARCHAR(64)", "''"),
+                                         ("desk_audit", "delivery", "VARCHAR(16)", "''"),
+                                         ("desk_audit", "link", "VARCHAR(400)", "''"),
+                                         ("desk_audit_head", "mac", "VARCHAR(64)", "''"),
+                                         # Users from before roles could do everything: they stay administrators.
+                                         ("desk_users", "role", "VARCHAR(16)", "'administrator'"),
+                                         ("desk_users", "disabled", "INTEGER", "0")):
+        if column not in {c["name"] for c in sa.inspect(conn).get_columns(table)}:
+            conn.execute(sa.text(f"ALTER TABLE {table} ADD COLUMN {column} {kind} NOT NULL DEFAULT {default}"))
+
+
+MIGRATIONS = [_step1, _step2, _step3]
 
 
 def engine(url: str) -> sa.Engine:

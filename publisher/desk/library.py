@@ -25,6 +25,7 @@ class File:
     edition: str
     language: str  # "" for the leaflet's own language
     media_type: str
+    size: int = 0  # bytes
 
     @property
     def label(self) -> str:
@@ -41,6 +42,11 @@ class Item:
     stem: str
     leaflet: content.Leaflet
     files: tuple
+    translations: tuple = ()  # its translations' leaflets, each with its own title, for the files in their language
+
+    def leaflet_for(self, file: File) -> content.Leaflet:
+        """The leaflet a file was made from: the translation in the file's language, else the source."""
+        return next((t for t in self.translations if t.language == file.language), self.leaflet)
 
     @property
     def title(self) -> str:
@@ -100,7 +106,7 @@ class Library:
         by_source: dict[str, list] = {}
         for key, entry in record.entries.items():
             by_source.setdefault(entry.source, []).append(key)
-        items = {}
+        loaded: dict[str, tuple] = {}  # source stem -> (its leaflet, its translations, [(key, described)])
         for source, keys in sorted(by_source.items()):
             path = self.project.root / source
             if not self.project.contains(path) or not path.is_file():
@@ -108,18 +114,31 @@ class Library:
             leaflet, problems = content.load_leaflet(self.project, path, people)
             if leaflet is None:
                 continue  # a leaflet that no longer validates is not offered
+            # A translation's files are offered with its source's: '<source stem>.<language>...'.
+            stem = leaflet.source_stem
+            own, translations, found = loaded.get(stem, (None, [], []))
+            if leaflet.translation_of:
+                translations.append(leaflet)
+            else:
+                own = leaflet
+            found += [(key, archive.describe(stem, key)) for key in sorted(keys)]
+            loaded[stem] = (own, translations, found)
+        items = {}
+        for stem, (own, translations, found) in sorted(loaded.items()):
+            if own is None:
+                continue
             files = []
-            for key in sorted(keys):
-                described = archive.describe(leaflet.stem, key)
+            for key, described in found:
                 if described and (self.out / key).is_file():
                     output = outputs.REGISTRY[described[0]]
-                    files.append(File(key, described[0], described[1], described[2] or "", output.media_type))
+                    files.append(File(key, described[0], described[1], described[2] or "", output.media_type,
+                                      (self.out / key).stat().st_size))
             # The leaflet's own language first, then the registry's order of formats and editions.
             formats, editions = list(outputs.REGISTRY), list(EDITIONS)
             files.sort(key=lambda f: (f.language != "", f.language, formats.index(f.format),
                                       editions.index(f.edition) if f.edition in editions else len(editions)))
             if files:
-                items[leaflet.stem] = Item(leaflet.stem, leaflet, tuple(files))
+                items[stem] = Item(stem, own, tuple(files), tuple(sorted(translations, key=lambda t: t.language)))
         return items
 
     def search(self, query: str) -> list[Item]:
