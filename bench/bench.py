@@ -70,6 +70,7 @@ def make_project(root: Path, count: int, seed: int = 1) -> content.Project:
         shutil.copy(REPO / name, root / name)
     (root / "handouts").mkdir()
     shipped = [yaml.safe_load(p.read_text(encoding="utf-8")) for p in sorted((REPO / "handouts").glob("*.yaml"))]
+    shipped = [leaflet for leaflet in shipped if "dates" in leaflet]  # translations take theirs from their source
     sections = [s for leaflet in shipped for s in leaflet["sections"]]
     rng = random.Random(seed)
     for i in range(count):
