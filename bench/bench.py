@@ -54,6 +54,7 @@ from pathlib import Path
 
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
+sys.path.insert(0, str(REPO / "bench"))
 
 import yaml  # noqa: E402
 
@@ -206,6 +207,7 @@ def campaign(n: int, jobs: int, naive: int, floor: bool) -> dict:
         figures["cold"], report = build(root, jobs, Path(tmp) / "cold.json")
         figures["pages"] = sum(item["pages"] for item in report["leaflets"])
         figures["peak_rss_mb"] = report["summary"]["worker_peak_rss_mb"]
+        figures["laid_out"] = report["summary"].get("pages_laid_out", 0)
         figures["noop"], report = build(root, jobs, Path(tmp) / "noop.json")
         assert report["summary"]["unchanged"] == n, report["summary"]
         touch_one(root)
@@ -429,6 +431,62 @@ def site_campaign(n: int, jobs: int) -> dict:
         return figures
 
 
+REFERENCE = REPO / "handouts" / "adhd-neurotransmitter-imaging.yaml"
+
+
+def typst_side_by_side(count: int, rounds: int = 3) -> dict:
+    """The reference leaflet `count` times by our engine and by its Typst twin, warm, in one process, alternating."""
+    import statistics
+
+    import typst_twin
+
+    from publisher import pagenumbers, pdf
+
+    project = content.Project(REPO)
+    catalogue = content.load_catalogue(project, [REFERENCE])
+    leaflet, = catalogue.leaflets
+    document = html.render_html(catalogue, leaflet, link_styles=False)
+    styles = tuple(html.stylesheets("a4", "standard", False, html.direction(leaflet)))
+    twin = typst_twin.source(REFERENCE)
+    engine = pdf.Engine(project)
+    ours = engine.render(leaflet.name, document, styles, leaflet.path.parent)  # warm both up
+    typst_pdf = typst_twin.compile_pdf(twin)
+    ratios, times = [], {"ours": [], "typst": [], "passes": []}
+    for _ in range(rounds):
+        started = time.perf_counter()
+        with pagenumbers.weasyprint_passes():  # as before: WeasyPrint lays page one out twice more
+            for _ in range(count):
+                passes = engine.render(leaflet.name, document, styles, leaflet.path.parent)
+        times["passes"].append((time.perf_counter() - started) / count)
+        started = time.perf_counter()
+        for _ in range(count):
+            engine.render(leaflet.name, document, styles, leaflet.path.parent)
+        times["ours"].append((time.perf_counter() - started) / count)
+        started = time.perf_counter()
+        for _ in range(count):
+            typst_twin.compile_pdf(twin)
+        times["typst"].append((time.perf_counter() - started) / count)
+        ratios.append(times["ours"][-1] / times["typst"][-1])
+    return {"count": count, "rounds": rounds, "pages": ours.pages, "layouts": ours.layouts,
+            "passes": statistics.median(times["passes"]), "passes_layouts": passes.layouts,
+            "passes_ratios": [p / t for p, t in zip(times["passes"], times["typst"], strict=True)],
+            "typst_pages": len(__import__("pypdf").PdfReader(__import__("io").BytesIO(typst_pdf)).pages),
+            "ours": statistics.median(times["ours"]), "typst": statistics.median(times["typst"]), "ratios": ratios}
+
+
+def print_typst(figures: dict) -> None:
+    ratios = figures["ratios"]
+    print(f"  reference leaflet, warm, one process, {figures['count']} renders x {figures['rounds']} rounds, alternating:")
+    print(f"     ours (WeasyPrint)  {figures['ours'] * 1000:6.0f} ms  {figures['pages']} pages, "
+          f"{figures['layouts'] / figures['pages']:.2f} layouts a page")
+    print(f"     ours, WeasyPrint's own passes (before) {figures['passes'] * 1000:6.0f} ms  "
+          f"{figures['passes_layouts'] / figures['pages']:.2f} layouts a page; "
+          + ", ".join(f"{r:.2f}" for r in figures["passes_ratios"]) + "x Typst")
+    print(f"     Typst twin         {figures['typst'] * 1000:6.0f} ms  {figures['typst_pages']} pages")
+    print(f"     ours / Typst       {sorted(ratios)[len(ratios) // 2]:6.2f}x  (rounds: "
+          + ", ".join(f"{r:.2f}" for r in ratios) + "; target <= 4.5)")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("-n", type=int, default=200, help="leaflets to generate (default 200)")
@@ -445,7 +503,12 @@ def main() -> None:
     parser.add_argument("--desk", type=int, default=0, metavar="SENDS",
                         help="measure the clinic desk alone (page latency, SENDS concurrent sends), nothing else")
     parser.add_argument("--site", action="store_true", help="measure only the catalogue site and the live preview")
+    parser.add_argument("--typst", type=int, default=0, metavar="RENDERS",
+                        help="measure only the reference leaflet against its Typst twin, RENDERS a round")
     args = parser.parse_args()
+    if args.typst:
+        print_typst(typst_side_by_side(args.typst))
+        return
     if args.desk:
         print_desk(desk(args.desk))
         return
@@ -488,6 +551,7 @@ def main() -> None:
           f" (timed on {small['naive_sample']}, scaled)")
     print(f"  4. no-op rebuild          {small['noop']:8.2f} s   one leaflet changed {small['one']:6.2f} s")
     print(f"  5. peak RSS per worker    {small['peak_rss_mb']:8.0f} MB")
+    print(f"     pages laid out         {small['laid_out'] / small['pages']:8.2f} a page   (target <= 1.2)")
     print(f"  6. web edition, cold      {small['web']:8.2f} s  {small['web'] / small['n'] * 1000:6.0f} ms/leaflet"
           f" ({small['web_kb']:.0f} KB a page; {small['web'] / small['cold']:.2f}x the PDF build)")
     print(f"  cold / engine floor       {small['cold'] / small['floor']:8.2f}x   (target <= 0.6)")

@@ -5,6 +5,7 @@ from __future__ import annotations
 import contextlib
 import dataclasses
 import datetime
+import hashlib
 import io
 import json
 import os
@@ -21,6 +22,7 @@ THUMBS = "thumbs"
 STYLESHEET = "site.css"
 SCRIPT = "search.js"  # the static catalogue's search as you type; never needed (see templates/site/)
 THUMB_SCALE = 0.25  # 1/4 of 72 dpi: an A4 page one becomes 149 x 210 px
+_STAMP = ".made-from"  # in PAGES: the digest of what the pages were last written from (_stamp)
 _THUMB_RECORD = ".sources.json"  # stem -> digest of the PDF each thumbnail was drawn from
 STATUSES = {"current": "Review not due yet", "due-soon": "Review due soon", "overdue": "Review overdue"}
 _FILTER_PAGE = re.compile(r"(keyword|status|language)-[a-z0-9-]+\.html\Z")
@@ -302,6 +304,11 @@ def write(project: Project, out: Path, brand: dict | None, today: datetime.date,
     groups = filters(found)
     pages = out / PAGES
     pages.mkdir(exist_ok=True)
+    # A no-op build would write the same pages again: rendering them is most of its time.
+    stamp = _stamp(project, brand, found)
+    with contextlib.suppress(OSError):
+        if (pages / _STAMP).read_text(encoding="utf-8") == stamp and (out / INDEX).is_file():
+            return found
     wanted = {INDEX: render(project, brand, found, groups)}
     files = {f"{PAGES}/{f.file}": render(project, brand, found, groups, "../", f)
              for kind in groups.values() for f in kind}
@@ -313,7 +320,18 @@ def write(project: Project, out: Path, brand: dict | None, today: datetime.date,
         if _FILTER_PAGE.match(path.name) and f"{PAGES}/{path.name}" not in files:
             with contextlib.suppress(OSError):
                 os.unlink(path)
+    _write_if_changed(pages / _STAMP, stamp.encode("utf-8"))
     return found
+
+
+def _stamp(project: Project, brand: dict | None, found: list[Item]) -> str:
+    """What the catalogue's pages are made from: the items, the brand, templates, stylesheets, labels, our code."""
+    hasher = hashlib.sha256(repr((found, brand)).encode("utf-8"))
+    for path in sorted([*project.templates.rglob("*"), *project.styles.glob("*.css"), *project.locales.rglob("*"),
+                        *Path(__file__).resolve().parent.glob("*.py")]):
+        if path.is_file():
+            hasher.update(str(path).encode() + b"\0" + manifest.digest_bytes(path.read_bytes()).encode())
+    return hasher.hexdigest()
 
 
 def _write_if_changed(path: Path, data: bytes) -> None:
