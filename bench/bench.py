@@ -86,12 +86,12 @@ def make_project(root: Path, count: int, seed: int = 1) -> content.Project:
 
 
 def build(root: Path, jobs: int, report: Path, formats: str = "pdf", out: str = "dist",
-          env: dict | None = None) -> tuple[float, dict]:
+          env: dict | None = None, edition: str = "standard") -> tuple[float, dict]:
     """Run `python build.py` as a user would; (seconds, JSON report)."""
     started = time.perf_counter()
     # One edition and one format, so that every measure renders the same documents once each.
     run = subprocess.run([PYTHON, str(REPO / "build.py"), "--project", str(root), "-j", str(jobs), "-q",
-                          "--edition", "standard", "--format", formats, "--out", str(root / out),
+                          "--edition", edition, "--format", formats, "--out", str(root / out),
                           "--report", str(report)], capture_output=True, text=True,
                          env={**os.environ, **(env or {})})
     seconds = time.perf_counter() - started
@@ -321,21 +321,40 @@ def alternative_editions(n: int, jobs: int) -> dict:
         root = Path(tmp) / "project"
         make_project(root, n)
         figures: dict = {"n": n}
-        for name, formats, env in (("pdf", "pdf", None), ("brf", "brf", None), ("pef", "pef", None),
+        for name, formats, env in (("pdf", "pdf", None), ("large", "pdf", None), ("html", "html", None),
+                                   ("brf", "brf", None), ("pef", "pef", None),
                                    ("mp3", "mp3", {"LEAFLETS_AUDIO_THREADS": "1"}),
                                    ("mp3x2", "mp3", {"LEAFLETS_AUDIO_THREADS": "2"}),
                                    ("before", "pdf,html", None), ("after", "pdf,html,brf,mp3", None)):
-            figures[name], report = build(root, jobs, Path(tmp) / f"{name}.json", formats=formats, out=name, env=env)
+            figures[name], report = build(root, jobs, Path(tmp) / f"{name}.json", formats=formats, out=name, env=env,
+                                          edition="large-print" if name == "large" else "standard")
             assert report["summary"]["failed"] == 0 and report["summary"]["left_out"] == 0, report["summary"]
             figures[f"{name}_kb"] = sum(item["bytes"] for item in report["leaflets"]) / n / 1024
+            if name == "pdf":
+                figures["pdf_laid_out"] = report["summary"].get("pages_laid_out", 0) / max(
+                    1, sum(item["pages"] for item in report["leaflets"]))
+        # The catalogue site of the PDFs, written cold (every thumbnail drawn), as a full build writes it.
+        import datetime
+
+        from publisher import site as site_module
+        project = content.Project(root)
+        brand = content.load_brand(project)[0]
+        for folder in ("thumbs", "catalogue"):
+            shutil.rmtree(root / "pdf" / folder, ignore_errors=True)
+        (root / "pdf" / "index.html").unlink()
+        started = time.perf_counter()
+        site_module.write(project, root / "pdf", brand, datetime.date.today())
+        figures["site"], figures["site_kb"] = time.perf_counter() - started, 0.0
         return figures
 
 
 def print_editions(figures: dict, jobs: int) -> None:
     n = figures["n"]
     print(f"  7. braille and audio, N = {n} leaflets, {jobs} build workers, each format cold on its own:")
-    for name, label in (("pdf", "pdf (standard)"), ("brf", "brf"), ("pef", "pef"), ("mp3", "mp3, 1 espeak-ng"),
-                        ("mp3x2", "mp3, 2 espeak-ng")):
+    print(f"     (pdf: {figures['pdf_laid_out']:.2f} layouts a page)")
+    for name, label in (("pdf", "pdf (standard)"), ("large", "pdf (large print)"), ("html", "html (web)"),
+                        ("brf", "brf"), ("pef", "pef"), ("mp3", "mp3, 1 espeak-ng"), ("mp3x2", "mp3, 2 espeak-ng"),
+                        ("site", "catalogue site, cold")):
         print(f"     {label:22} {figures[name]:8.2f} s  {figures[name] / n * 1000:6.0f} ms/leaflet"
               f"  {figures[name] / figures['pdf']:5.2f}x the PDF  {figures[name + '_kb']:6.0f} KB a leaflet")
     print(f"     brand default before (pdf, html)          {figures['before']:8.2f} s")
@@ -366,6 +385,7 @@ def site_campaign(n: int, jobs: int) -> dict:
         out = root / "dist"
         brand_data = content.load_brand(project)[0]
         shutil.rmtree(out / "thumbs")
+        shutil.rmtree(out / "catalogue")  # its pages too: with what they were made from, they would be kept
         started = time.perf_counter()
         site_module.write(project, out, brand_data, datetime.date.today())
         figures["site_cold"] = time.perf_counter() - started
