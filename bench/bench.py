@@ -54,6 +54,7 @@ from pathlib import Path
 
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
+sys.path.insert(0, str(REPO / "bench"))
 
 import yaml  # noqa: E402
 
@@ -70,6 +71,7 @@ def make_project(root: Path, count: int, seed: int = 1) -> content.Project:
         shutil.copy(REPO / name, root / name)
     (root / "handouts").mkdir()
     shipped = [yaml.safe_load(p.read_text(encoding="utf-8")) for p in sorted((REPO / "handouts").glob("*.yaml"))]
+    shipped = [leaflet for leaflet in shipped if "dates" in leaflet]  # translations take theirs from their source
     sections = [s for leaflet in shipped for s in leaflet["sections"]]
     rng = random.Random(seed)
     for i in range(count):
@@ -84,12 +86,12 @@ def make_project(root: Path, count: int, seed: int = 1) -> content.Project:
 
 
 def build(root: Path, jobs: int, report: Path, formats: str = "pdf", out: str = "dist",
-          env: dict | None = None) -> tuple[float, dict]:
+          env: dict | None = None, edition: str = "standard") -> tuple[float, dict]:
     """Run `python build.py` as a user would; (seconds, JSON report)."""
     started = time.perf_counter()
     # One edition and one format, so that every measure renders the same documents once each.
     run = subprocess.run([PYTHON, str(REPO / "build.py"), "--project", str(root), "publish", "-j", str(jobs), "-q",
-                          "--edition", "standard", "--format", formats, "--out", str(root / out),
+                          "--edition", edition, "--format", formats, "--out", str(root / out),
                           "--report", str(report)], capture_output=True, text=True,
                          env={**os.environ, **(env or {})})
     seconds = time.perf_counter() - started
@@ -205,6 +207,7 @@ def campaign(n: int, jobs: int, naive: int, floor: bool) -> dict:
         figures["cold"], report = build(root, jobs, Path(tmp) / "cold.json")
         figures["pages"] = sum(item["pages"] for item in report["leaflets"])
         figures["peak_rss_mb"] = report["summary"]["worker_peak_rss_mb"]
+        figures["laid_out"] = report["summary"].get("pages_laid_out", 0)
         figures["noop"], report = build(root, jobs, Path(tmp) / "noop.json")
         assert report["summary"]["unchanged"] == n, report["summary"]
         touch_one(root)
@@ -318,21 +321,40 @@ def alternative_editions(n: int, jobs: int) -> dict:
         root = Path(tmp) / "project"
         make_project(root, n)
         figures: dict = {"n": n}
-        for name, formats, env in (("pdf", "pdf", None), ("brf", "brf", None), ("pef", "pef", None),
+        for name, formats, env in (("pdf", "pdf", None), ("large", "pdf", None), ("html", "html", None),
+                                   ("brf", "brf", None), ("pef", "pef", None),
                                    ("mp3", "mp3", {"LEAFLETS_AUDIO_THREADS": "1"}),
                                    ("mp3x2", "mp3", {"LEAFLETS_AUDIO_THREADS": "2"}),
                                    ("before", "pdf,html", None), ("after", "pdf,html,brf,mp3", None)):
-            figures[name], report = build(root, jobs, Path(tmp) / f"{name}.json", formats=formats, out=name, env=env)
+            figures[name], report = build(root, jobs, Path(tmp) / f"{name}.json", formats=formats, out=name, env=env,
+                                          edition="large-print" if name == "large" else "standard")
             assert report["summary"]["failed"] == 0 and report["summary"]["left_out"] == 0, report["summary"]
             figures[f"{name}_kb"] = sum(item["bytes"] for item in report["leaflets"]) / n / 1024
+            if name == "pdf":
+                figures["pdf_laid_out"] = report["summary"].get("pages_laid_out", 0) / max(
+                    1, sum(item["pages"] for item in report["leaflets"]))
+        # The catalogue site of the PDFs, written cold (every thumbnail drawn), as a full build writes it.
+        import datetime
+
+        from publisher import site as site_module
+        project = content.Project(root)
+        brand = content.load_brand(project)[0]
+        for folder in ("thumbs", "catalogue"):
+            shutil.rmtree(root / "pdf" / folder, ignore_errors=True)
+        (root / "pdf" / "index.html").unlink()
+        started = time.perf_counter()
+        site_module.write(project, root / "pdf", brand, datetime.date.today())
+        figures["site"], figures["site_kb"] = time.perf_counter() - started, 0.0
         return figures
 
 
 def print_editions(figures: dict, jobs: int) -> None:
     n = figures["n"]
     print(f"  7. braille and audio, N = {n} leaflets, {jobs} build workers, each format cold on its own:")
-    for name, label in (("pdf", "pdf (standard)"), ("brf", "brf"), ("pef", "pef"), ("mp3", "mp3, 1 espeak-ng"),
-                        ("mp3x2", "mp3, 2 espeak-ng")):
+    print(f"     (pdf: {figures['pdf_laid_out']:.2f} layouts a page)")
+    for name, label in (("pdf", "pdf (standard)"), ("large", "pdf (large print)"), ("html", "html (web)"),
+                        ("brf", "brf"), ("pef", "pef"), ("mp3", "mp3, 1 espeak-ng"), ("mp3x2", "mp3, 2 espeak-ng"),
+                        ("site", "catalogue site, cold")):
         print(f"     {label:22} {figures[name]:8.2f} s  {figures[name] / n * 1000:6.0f} ms/leaflet"
               f"  {figures[name] / figures['pdf']:5.2f}x the PDF  {figures[name + '_kb']:6.0f} KB a leaflet")
     print(f"     brand default before (pdf, html)          {figures['before']:8.2f} s")
@@ -363,6 +385,7 @@ def site_campaign(n: int, jobs: int) -> dict:
         out = root / "dist"
         brand_data = content.load_brand(project)[0]
         shutil.rmtree(out / "thumbs")
+        shutil.rmtree(out / "catalogue")  # its pages too: with what they were made from, they would be kept
         started = time.perf_counter()
         site_module.write(project, out, brand_data, datetime.date.today())
         figures["site_cold"] = time.perf_counter() - started
@@ -448,6 +471,62 @@ def preflight_cost(jobs: int) -> dict:
     return times
 
 
+REFERENCE = REPO / "handouts" / "adhd-neurotransmitter-imaging.yaml"
+
+
+def typst_side_by_side(count: int, rounds: int = 3) -> dict:
+    """The reference leaflet `count` times by our engine and by its Typst twin, warm, in one process, alternating."""
+    import statistics
+
+    import typst_twin
+
+    from publisher import pagenumbers, pdf
+
+    project = content.Project(REPO)
+    catalogue = content.load_catalogue(project, [REFERENCE])
+    leaflet, = catalogue.leaflets
+    document = html.render_html(catalogue, leaflet, link_styles=False)
+    styles = tuple(html.stylesheets("a4", "standard", False, html.direction(leaflet)))
+    twin = typst_twin.source(REFERENCE)
+    engine = pdf.Engine(project)
+    ours = engine.render(leaflet.name, document, styles, leaflet.path.parent)  # warm both up
+    typst_pdf = typst_twin.compile_pdf(twin)
+    ratios, times = [], {"ours": [], "typst": [], "passes": []}
+    for _ in range(rounds):
+        started = time.perf_counter()
+        with pagenumbers.weasyprint_passes():  # as before: WeasyPrint lays page one out twice more
+            for _ in range(count):
+                passes = engine.render(leaflet.name, document, styles, leaflet.path.parent)
+        times["passes"].append((time.perf_counter() - started) / count)
+        started = time.perf_counter()
+        for _ in range(count):
+            engine.render(leaflet.name, document, styles, leaflet.path.parent)
+        times["ours"].append((time.perf_counter() - started) / count)
+        started = time.perf_counter()
+        for _ in range(count):
+            typst_twin.compile_pdf(twin)
+        times["typst"].append((time.perf_counter() - started) / count)
+        ratios.append(times["ours"][-1] / times["typst"][-1])
+    return {"count": count, "rounds": rounds, "pages": ours.pages, "layouts": ours.layouts,
+            "passes": statistics.median(times["passes"]), "passes_layouts": passes.layouts,
+            "passes_ratios": [p / t for p, t in zip(times["passes"], times["typst"], strict=True)],
+            "typst_pages": len(__import__("pypdf").PdfReader(__import__("io").BytesIO(typst_pdf)).pages),
+            "ours": statistics.median(times["ours"]), "typst": statistics.median(times["typst"]), "ratios": ratios}
+
+
+def print_typst(figures: dict) -> None:
+    ratios = figures["ratios"]
+    print(f"  reference leaflet, warm, one process, {figures['count']} renders x {figures['rounds']} rounds, alternating:")
+    print(f"     ours (WeasyPrint)  {figures['ours'] * 1000:6.0f} ms  {figures['pages']} pages, "
+          f"{figures['layouts'] / figures['pages']:.2f} layouts a page")
+    print(f"     ours, WeasyPrint's own passes (before) {figures['passes'] * 1000:6.0f} ms  "
+          f"{figures['passes_layouts'] / figures['pages']:.2f} layouts a page; "
+          + ", ".join(f"{r:.2f}" for r in figures["passes_ratios"]) + "x Typst")
+    print(f"     Typst twin         {figures['typst'] * 1000:6.0f} ms  {figures['typst_pages']} pages")
+    print(f"     ours / Typst       {sorted(ratios)[len(ratios) // 2]:6.2f}x  (rounds: "
+          + ", ".join(f"{r:.2f}" for r in ratios) + "; target <= 4.5)")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("-n", type=int, default=200, help="leaflets to generate (default 200)")
@@ -465,7 +544,12 @@ def main() -> None:
                         help="measure the clinic desk alone (page latency, SENDS concurrent sends), nothing else")
     parser.add_argument("--site", action="store_true", help="measure only the catalogue site and the live preview")
     parser.add_argument("--preflight", action="store_true", help="measure only the preflight's share of the build")
+    parser.add_argument("--typst", type=int, default=0, metavar="RENDERS",
+                        help="measure only the reference leaflet against its Typst twin, RENDERS a round")
     args = parser.parse_args()
+    if args.typst:
+        print_typst(typst_side_by_side(args.typst))
+        return
     if args.preflight:
         figures = preflight_cost(args.jobs)
         print(f"machine: {os.cpu_count()} CPUs; build workers: {args.jobs}")
@@ -516,6 +600,7 @@ def main() -> None:
           f" (timed on {small['naive_sample']}, scaled)")
     print(f"  4. no-op rebuild          {small['noop']:8.2f} s   one leaflet changed {small['one']:6.2f} s")
     print(f"  5. peak RSS per worker    {small['peak_rss_mb']:8.0f} MB")
+    print(f"     pages laid out         {small['laid_out'] / small['pages']:8.2f} a page   (target <= 1.2)")
     print(f"  6. web edition, cold      {small['web']:8.2f} s  {small['web'] / small['n'] * 1000:6.0f} ms/leaflet"
           f" ({small['web_kb']:.0f} KB a page; {small['web'] / small['cold']:.2f}x the PDF build)")
     print(f"  cold / engine floor       {small['cold'] / small['floor']:8.2f}x   (target <= 0.6)")

@@ -60,6 +60,7 @@ class Report:
     seconds: float = 0.0
     workers: int = 1
     worker_peak_rss_mb: dict = dataclasses.field(default_factory=dict)  # pid -> MB
+    layouts: int = 0  # PDF pages laid out by the workers; more than the pages made when some were laid out again
 
     @property
     def failed(self) -> list:
@@ -277,6 +278,7 @@ def _build(project, options, paths, emit, on_start, on_shared, started) -> Repor
             to_validate.append(path)
 
     peaks: dict = {}
+    layouts = [0]
     by_key: dict = {}
     images: dict = {}  # stem -> {image path: digest}
 
@@ -292,6 +294,7 @@ def _build(project, options, paths, emit, on_start, on_shared, started) -> Repor
     def finished(outcome: workers.Outcome) -> None:
         leaflet = by_key[outcome.stem]
         peaks[outcome.worker] = max(peaks.get(outcome.worker, 0), outcome.peak_rss_mb)
+        layouts[0] += outcome.layouts
         if outcome.ok:
             record.entries[outcome.stem] = made_from(leaflet, leaflet.warnings + outcome.warnings, outcome.digest,
                                                      outcome.pages, outcome.bytes)
@@ -388,7 +391,7 @@ def _build(project, options, paths, emit, on_start, on_shared, started) -> Repor
         except OSError as exc:
             raise _output_error(project, out, exc, "could not write the catalogue site (index.html) in") from None
     return Report(sorted(results, key=lambda r: (r.name, r.output or "")), shared_errors,
-                  time.perf_counter() - started, min(options.jobs, max(len(by_key), 1)), peaks)
+                  time.perf_counter() - started, min(options.jobs, max(len(by_key), 1)), peaks, layouts[0])
 
 
 def about(leaflet: content.Leaflet) -> dict:

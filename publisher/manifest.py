@@ -143,6 +143,8 @@ class Manifest:
     def __init__(self, out: Path, entries: dict | None = None):
         self.out = Path(out)
         self.entries: dict[str, Entry] = entries or {}
+        self._saved: dict = {}  # the entries as the file on disk has them (the same objects), after load or save
+        self._people: dict = {}  # person id -> (their entry, its digest): hashed once a build, not once an output
 
     @classmethod
     def load(cls, out: Path) -> Manifest:
@@ -151,20 +153,28 @@ class Manifest:
             data = json.loads(read_limited(Path(out) / NAME, 1 << 30).decode("utf-8"))
             if data.get("format") != FORMAT:
                 return cls(out)
-            return cls(out, {stem: Entry(**entry) for stem, entry in data["leaflets"].items()
-                             if _valid(stem, entry)})
+            record = cls(out, {stem: Entry(**entry) for stem, entry in data["leaflets"].items()
+                               if _valid(stem, entry)})
+            if len(record.entries) == len(data["leaflets"]):
+                record._saved = dict(record.entries)
+            return record
         except (OSError, ValueError, TypeError, KeyError, AttributeError):
             return cls(out)
 
     def save(self) -> None:
         """Write atomically, listing only entries whose file is on disk."""
         from .pdf import write_atomic
-        live = {key: dataclasses.asdict(e) for key, e in sorted(self.entries.items()) if (self.out / key).exists()}
+        entries = {key: e for key, e in sorted(self.entries.items()) if (self.out / key).exists()}
+        if entries.keys() == self._saved.keys() and all(e is self._saved[key] for key, e in entries.items()):
+            return  # a no-op build: the file says this already, and turning it into JSON again is most of its time
+        live = {key: dataclasses.asdict(e) for key, e in entries.items()}
         text = json.dumps({"format": FORMAT, "leaflets": live}, indent=1, sort_keys=True).encode("utf-8")
         with contextlib.suppress(OSError):
             if (self.out / NAME).read_bytes() == text:
+                self._saved = entries
                 return  # nothing changed: a full disk or a read-only folder need not fail the build
         write_atomic(self.out / NAME, text)
+        self._saved = entries
 
     def unchanged(self, key: str, leaflet_digest: str, people: dict, brand: str, shared: str,
                   project: Project) -> Entry | None:
@@ -173,7 +183,7 @@ class Manifest:
         if entry is None or entry.leaflet != leaflet_digest or entry.brand != brand or entry.shared != shared:
             return None
         for person_id, recorded in entry.people.items():
-            if person_id not in people or digest_json(people[person_id]) != recorded:
+            if person_id not in people or self._person_digest(person_id, people[person_id]) != recorded:
                 return None
         for image, recorded in entry.images.items():
             if digest_file(project.root / image) != recorded:
@@ -181,6 +191,12 @@ class Manifest:
         if digest_file(self.out / key) != entry.digest:
             return None
         return entry
+
+    def _person_digest(self, person_id: str, person) -> str:
+        known = self._people.get(person_id)
+        if known is None or known[0] is not person:
+            known = self._people[person_id] = (person, digest_json(person))
+        return known[1]
 
 
 def remove_stale_temporaries(out: Path) -> None:

@@ -16,7 +16,7 @@ import urllib.parse
 import urllib.request
 from pathlib import Path
 
-from . import caches, links, preflight
+from . import caches, links, pagenumbers, preflight
 from .content import Project
 from .errors import RenderError
 
@@ -38,6 +38,7 @@ def _weasyprint():
     import weasyprint.urls
     _actual_text()
     _block_languages()
+    pagenumbers.install()
     return weasyprint
 
 
@@ -161,6 +162,7 @@ class Rendered:
     pdf: bytes
     pages: int
     warnings: list  # of str
+    layouts: int = 0  # pages laid out to make them (more than `pages` when WeasyPrint laid some out again)
 
 
 @functools.cache
@@ -255,10 +257,14 @@ class Engine:
         project = self.project
         css, css_warnings = self.stylesheets(tuple(styles)) if styles else (None, [])
         fetcher = _fetcher_class()(project.asset_roots(leaflet_folder))
-        with captured_warnings() as warnings, _limits(max_pages, timeout):
+        with captured_warnings() as warnings, _limits(max_pages, timeout) as layouts:
             try:
-                document = weasyprint.HTML(string=html, base_url=project.root.as_uri() + "/", url_fetcher=fetcher).render(
-                    stylesheets=css, font_config=self.font_config, cache=self.image_cache, pdf_tags=True)
+                try:
+                    document = self._layout(html, css, fetcher)
+                except pagenumbers.Relayout:
+                    del warnings[:]  # the second render logs them again
+                    with pagenumbers.weasyprint_passes():
+                        document = self._layout(html, css, fetcher)
                 # A fixed identifier derived from the content keeps builds byte-identical.
                 identifier = hashlib.sha256(html.encode()).hexdigest()[:32].encode()
                 pdf = document.write_pdf(pdf_identifier=identifier, pdf_variant=variant, pdf_tags=True,
@@ -275,7 +281,12 @@ class Engine:
             # WeasyPrint swallows errors raised while drawing SVG images, so a refusal
             # there only shows up here; the PDF is discarded all the same.
             raise RenderError(name, "; ".join(fetcher.refused))
-        return Rendered(pdf=pdf, pages=len(document.pages), warnings=css_warnings + list(warnings))
+        return Rendered(pdf=pdf, pages=len(document.pages), warnings=css_warnings + list(warnings), layouts=layouts[0])
+
+    def _layout(self, html: str, css, fetcher):
+        """WeasyPrint's laid-out document."""
+        return _weasyprint().HTML(string=html, base_url=self.project.root.as_uri() + "/", url_fetcher=fetcher).render(
+            stylesheets=css, font_config=self.font_config, cache=self.image_cache, pdf_tags=True)
 
 
 def _finish(document, pdf) -> None:
@@ -368,9 +379,13 @@ class _PageCounter(logging.Handler):
         super().__init__(logging.INFO)
         self.limit = limit
 
+        self.layouts = [0]  # pages laid out, counting each page as often as it is laid out
+
     def emit(self, record):
-        if record.msg.startswith("Step 5 - Creating layout - Page") and record.args and record.args[0] > self.limit:
-            raise _TooManyPages()
+        if record.msg == "Step 5 - Creating layout - Page %d":  # not "... (up-to-date)", which reuses the page
+            self.layouts[0] += 1
+            if record.args and record.args[0] > self.limit:
+                raise _TooManyPages()
 
 
 @contextlib.contextmanager
@@ -390,7 +405,7 @@ def _limits(max_pages: int, timeout: float):
         previous = signal.signal(signal.SIGALRM, expire)
         signal.setitimer(signal.ITIMER_REAL, timeout)
     try:
-        yield
+        yield counter.layouts
     finally:
         if alarm:
             signal.setitimer(signal.ITIMER_REAL, 0)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import contextlib
 import dataclasses
 import datetime
+import hashlib
 import io
 import json
 import os
@@ -21,6 +22,7 @@ THUMBS = "thumbs"
 STYLESHEET = "site.css"
 SCRIPT = "search.js"  # the static catalogue's search as you type; never needed (see templates/site/)
 THUMB_SCALE = 0.25  # 1/4 of 72 dpi: an A4 page one becomes 149 x 210 px
+_STAMP = ".made-from"  # in PAGES: what the pages were last written from (_stamp), and each page's digest
 _THUMB_RECORD = ".sources.json"  # stem -> digest of the PDF each thumbnail was drawn from
 STATUSES = {"current": "Review not due yet", "due-soon": "Review due soon", "overdue": "Review overdue"}
 _FILTER_PAGE = re.compile(r"(keyword|status|language|format)-[a-z0-9-]+\.html\Z")
@@ -335,18 +337,47 @@ def write(project: Project, out: Path, brand: dict | None, today: datetime.date,
     groups = filters(found)
     pages = out / PAGES
     pages.mkdir(exist_ok=True)
+    # A no-op build would write the same pages again: rendering them is most of its time.
+    stamp = _stamp(project, brand, found)
+    if _unchanged(out, stamp):
+        return found
     wanted = {INDEX: render(project, brand, found, groups)}
     files = {f"{PAGES}/{f.file}": render(project, brand, found, groups, "../", f)
              for kind in groups.values() for f in kind}
-    _write_if_changed(pages / STYLESHEET, (project.styles / STYLESHEET).read_bytes())
-    _write_if_changed(pages / SCRIPT, (project.templates / "site" / SCRIPT).read_bytes())
-    for name, text in {**wanted, **files}.items():
-        _write_if_changed(out / name, text.encode("utf-8"))
+    written = {name: text.encode("utf-8") for name, text in {**wanted, **files}.items()}
+    written[f"{PAGES}/{STYLESHEET}"] = (project.styles / STYLESHEET).read_bytes()
+    written[f"{PAGES}/{SCRIPT}"] = (project.templates / "site" / SCRIPT).read_bytes()
+    for name, data in written.items():
+        _write_if_changed(out / name, data)
     for path in pages.glob("*.html"):  # filter pages no leaflet needs any more
         if _FILTER_PAGE.match(path.name) and f"{PAGES}/{path.name}" not in files:
             with contextlib.suppress(OSError):
                 os.unlink(path)
+    digests = {name: manifest.digest_bytes(data) for name, data in sorted(written.items())}
+    _write_if_changed(pages / _STAMP, json.dumps({"from": stamp, "pages": digests}, indent=1).encode("utf-8"))
     return found
+
+
+def _unchanged(out: Path, stamp: str) -> bool:
+    """Whether the pages on disk were written from `stamp` and are still as written (none edited or deleted)."""
+    try:
+        record = json.loads((out / PAGES / _STAMP).read_text(encoding="utf-8"))
+        return record["from"] == stamp and all(manifest.digest_file(out / name) == digest
+                                               for name, digest in record["pages"].items())
+    except (OSError, ValueError, TypeError, KeyError, AttributeError):
+        return False
+
+
+def _stamp(project: Project, brand: dict | None, found: list[Item]) -> str:
+    """What the catalogue's pages are made from: the items, the brand, templates, stylesheets, labels, our code."""
+    hasher = hashlib.sha256(repr((found, brand)).encode("utf-8"))
+    code = Path(__file__).resolve().parent
+    for path in sorted([*project.templates.rglob("*"), *project.styles.glob("*.css"), *project.locales.rglob("*"),
+                        *code.glob("*.py")]):
+        if path.is_file():
+            name = path.relative_to(code if path.parent == code else project.root).as_posix()
+            hasher.update(name.encode() + b"\0" + manifest.digest_bytes(path.read_bytes()).encode())
+    return hasher.hexdigest()
 
 
 def _write_if_changed(path: Path, data: bytes) -> None:

@@ -62,6 +62,7 @@ class Outcome:
     warnings: list = dataclasses.field(default_factory=list)
     worker: int = 0  # process id
     peak_rss_mb: float = 0.0
+    layouts: int = 0  # pages laid out (a page laid out twice counts twice)
 
 
 _engine: pdf.Engine | None = None
@@ -99,7 +100,7 @@ def render(task: Task) -> Outcome:
                                   "(the previous PDF is kept)"]
                 return _finished(outcome, started)
             outcome.ok = True
-            outcome.pages, outcome.bytes = rendered.pages, len(rendered.pdf)
+            outcome.pages, outcome.bytes, outcome.layouts = rendered.pages, len(rendered.pdf), rendered.layouts
             outcome.digest = hashlib.sha256(rendered.pdf).hexdigest()
     except PublisherError as exc:
         outcome.errors = exc.lines()

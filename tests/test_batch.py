@@ -258,6 +258,8 @@ def test_json_and_junit_reports(three, capsys, tmp_path):
     alpha, beta, gamma = report["leaflets"]
     assert alpha["source"] == "handouts/alpha.yaml" and alpha["status"] == "built" and alpha["output"] == "dist/alpha.pdf"
     assert alpha["pages"] >= 1 and alpha["bytes"] == (three.root / "dist" / "alpha.pdf").stat().st_size
+    # No contents list, so no page is laid out twice.
+    assert report["summary"]["pages_laid_out"] == alpha["pages"] + beta["pages"]
     assert alpha["seconds"] > 0
     assert gamma["status"] == "failed" and gamma["errors"] == [
         "handouts/gamma.yaml:12:15: credits.reviewers[0]: unknown person 'nobody' - use an id from people.yaml (phoebe-carter, rebecca-fernandez), or add the person there"]

@@ -233,6 +233,27 @@ def test_only_a_full_build_writes_the_site_and_removed_leaflets_leave_it(project
     assert not (project.root / "dist" / "catalogue" / "keyword-wrist.html").exists()
 
 
+def test_a_no_op_build_renders_no_page_and_mends_an_edited_one(project, capsys, monkeypatch):
+    project.leaflet("ankle", CURRENT)
+    project.leaflet("wrist", DUE_SOON)
+    assert project.run("--format", "pdf", capsys=capsys)[0] == 0
+    rendered = []
+    render = site.render
+    monkeypatch.setattr(site, "render", lambda *args, **kwargs: rendered.append(1) or render(*args, **kwargs))
+    assert project.run("--format", "pdf", capsys=capsys)[0] == 0
+    assert rendered == []
+    index = project.root / "dist" / "index.html"
+    page = _text(index)
+    index.write_text("edited", encoding="utf-8")
+    (project.root / "dist" / "catalogue" / "site.css").unlink()
+    assert project.run("--format", "pdf", capsys=capsys)[0] == 0
+    assert _text(index) == page and (project.root / "dist" / "catalogue" / "site.css").is_file()
+    project.leaflet("wrist", DUE_SOON.replace("Caring for a broken wrist", "Caring for a broken arm"))
+    rendered.clear()
+    assert project.run("--format", "pdf", capsys=capsys)[0] == 0
+    assert rendered and "Caring for a broken arm" in _text(index)
+
+
 def test_site_merges_ci_shards(project, capsys, tmp_path):
     for stem, text in (("ankle", CURRENT), ("wrist", DUE_SOON), ("operation", OVERDUE)):
         project.leaflet(stem, text)
