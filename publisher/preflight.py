@@ -77,8 +77,18 @@ class Shipped:
 
     def family(self, base_font: str) -> str | None:
         """The shipped family a PDF font name belongs to, or None."""
-        name = _STYLE.sub("", _SUBSET.sub("", base_font))
-        return name if name in self.families else None
+        return self._by_key.get(_key(_STYLE.sub("", _SUBSET.sub("", base_font).rstrip(",; "))))
+
+    @functools.cached_property
+    def _by_key(self) -> dict:
+        # A PDF spells a family as its font file names it: "Noto-Sans-Symbols-2," for "Noto Sans Symbols 2"
+        # (that font's own name ends in a comma), so names are compared by their letters and digits alone.
+        return {_key(name): name for name in self.families}
+
+
+def _key(name: str) -> str:
+    """A font family's name reduced to lower-case letters and digits, to compare spellings."""
+    return re.sub(r"[^0-9a-z]", "", name.lower())
 
 
 def shipped_fonts(styles: Path) -> Shipped:

@@ -251,6 +251,8 @@ class Renderer:
         """Stop every worker (killing any still rendering) and remove this build's temporary folder."""
         for worker in self.workers:
             worker.stop()
+            if worker.task:  # killed while it may have been writing (a whole process group stopped at once)
+                _remove_partial(worker.task)
         self.workers = []
         if self.temp:
             shutil.rmtree(self.temp, ignore_errors=True)
