@@ -122,13 +122,14 @@ def braille_reading(language: str):
     return read_back
 
 
-def lost(sources: list[Path], output: str, rtl: bool = False, through=None) -> list[str]:
+def lost(sources: list[Path], output: str, rtl: bool = False, through=None, letters: bool | None = None) -> list[str]:
     """The source blocks with a word the output has fewer of than the sources together, each as 'word: block'.
 
     `rtl`: PDF text of right-to-left script may come out letter-reversed (visual order), so a word counts
-    either way round. `through`: what each source block becomes before it is compared (braille_reading).
+    either way round. `through`: what each source block becomes before it is compared (braille_reading, or the
+    audio's spelled-out numbers); `letters`: compare words of three letters or more only (braille's default).
     """
-    letters = through is not None
+    letters = through is not None if letters is None else letters
     have = words(output, letters)
     if rtl:
         have.update({word[::-1]: count for word, count in have.items() if word[::-1] != word})

@@ -159,7 +159,9 @@ class Library:
         data = (self.out / file.key).read_bytes()
         version, digest = self.published.get(file.key, ("", ""))
         if archive.enabled(self.brand):
-            ok = archive.holds(archive.folder(self.project, self.out), item.stem, version, file.key, data)
+            # A translation's files are archived under its own stem (x.cy), beside its source's.
+            ok = archive.holds(archive.folder(self.project, self.out), item.leaflet_for(file).stem, version, file.key,
+                               data)
         else:
             ok = bool(digest) and manifest.digest_bytes(data) == digest
         if not ok:
