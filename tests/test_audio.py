@@ -18,7 +18,9 @@ from test_reference_leaflet import article_sentences
 from publisher import audio, content, louis, outputs, reading, spoken_numbers
 
 # An Easy Read leaflet has no audio of its own (publisher/easyread.py FORMATS).
-STEMS = sorted(p.stem for p in (REPO / "handouts").glob("*.yaml") if not p.stem.endswith(".easy-read"))
+# The shipped brand approves speech in English, Welsh and Arabic only (brand.yaml's audio): no Chinese MP3.
+STEMS = sorted(p.stem for p in (REPO / "handouts").glob("*.yaml")
+               if not p.stem.endswith((".easy-read", ".zh-Hans")))
 CALLOUT_LABELS = {"urgent": "Get help now", "action": "What you can do", "note": "Good to know"}
 
 
