@@ -242,6 +242,9 @@ def threads() -> int:
 
 def transcript(job: Job) -> bytes:
     """What the audio edition says, as text: each chapter's sentences, a blank line between chapters (UTF-8)."""
+    note = missing(job.leaflet.name, job.leaflet.data["language"], job.catalogue.brand)
+    if note:  # made beside the MP3 only: no transcript stands for audio this leaflet does not have
+        raise Unavailable(note)
     return "\n\n".join(part.text for part in parts(job)).encode("utf-8") + b"\n"
 
 

@@ -174,8 +174,9 @@ def _transcript(job: Job) -> bytes:
 
 
 # Beside the MP3: the words it speaks, a text alternative to the audio and how tests check nothing was left unsaid.
+# Made where the MP3 is (same approval and voice), so no transcript stands for audio a leaflet does not have.
 register(Output("transcript", ".transcript.txt", "text/plain", "the audio's words as text, a paragraph a chapter",
-                editions=(DEFAULT_EDITION,), render=_transcript, label="Audio transcript (text)"))
+                editions=(DEFAULT_EDITION,), render=_transcript, missing=_no_voice, label="Audio transcript (text)"))
 
 
 def _bilingual(job: Job) -> bytes:
