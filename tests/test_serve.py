@@ -301,11 +301,23 @@ from test_web import axe_violations, browser, readable  # noqa: E402,F401  (the 
 
 
 def _wait(driver, condition, seconds: float = 15):
-    """Wait for `condition`; a page that reloads under the test (it may, after any build) is simply asked again."""
-    from selenium.common.exceptions import NoSuchElementException, StaleElementReferenceException
+    """Wait for `condition`; a page that reloads under the test (it may, after any build) is simply asked again.
+
+    Chromium may also answer "Node with given id does not belong to the document" (an unknown error) for an
+    element found just as the page was replaced: asked again too; a condition never met still times out.
+    """
+    from selenium.common.exceptions import NoSuchElementException, StaleElementReferenceException, WebDriverException
     from selenium.webdriver.support.ui import WebDriverWait
+
+    def met(d) -> bool:
+        try:
+            return condition(d)
+        except WebDriverException as exc:
+            if "does not belong to the document" in str(exc):
+                return False
+            raise
     return WebDriverWait(driver, seconds, poll_frequency=0.05, ignored_exceptions=(
-        NoSuchElementException, StaleElementReferenceException)).until(lambda d: condition(d))
+        NoSuchElementException, StaleElementReferenceException)).until(met)
 
 
 def settled(driver, preview) -> bool:
