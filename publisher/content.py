@@ -10,6 +10,7 @@ from pathlib import Path
 
 from . import assets, fonts, i18n, languages, markup, pairing, yamlsource
 from .brand import contrast, load_brand
+from .errors import Problem
 from .project import NotARegularFile, Project, read_limited, read_source
 from .schema import BRAND_SCHEMA, LEAFLET_SCHEMA, PEOPLE_SCHEMA, load_checked, validate, validator
 
@@ -223,6 +224,16 @@ def version_key(version: str) -> tuple:
     return tuple((0, int(part), "") if part.isdigit() else (1, 0, part) for part in re.split(r"[.-]", version))
 
 
+def unknown_leaflet(project: Project, source, field: str, file: Path) -> Problem | None:
+    """The problem when `file`, the leaflet a translation or Easy Read names in `field`, is not in the project."""
+    if file.exists() and project.contains(file):
+        return None
+    known = sorted(p.stem for p in file.parent.glob("*.yaml") if "." not in p.stem)
+    close = difflib.get_close_matches(file.stem, known, n=1, cutoff=0.6)
+    hint = f"did you mean '{close[0]}'?" if close else "name a leaflet file in the same folder, without .yaml"
+    return source.problem((field,), f"unknown leaflet '{file.stem}' ({project.relative(file)} does not exist) - {hint}")
+
+
 def _original(project: Project, source, path: Path, data: dict, people: dict, loaded: dict):
     """The validated source of a translation, and every problem with the link to it: (Leaflet or None, problems)."""
     stem, language = data["translation_of"], data["language"]
@@ -243,12 +254,9 @@ def _original(project: Project, source, path: Path, data: dict, people: dict, lo
                                                        f"{project.relative(other)} - keep one file per source and "
                                                        "language, and delete or merge the other"))
     file = folder / f"{stem}.yaml"
-    if not file.exists() or not project.contains(file):
-        known = sorted(p.stem for p in folder.glob("*.yaml") if "." not in p.stem)
-        close = difflib.get_close_matches(stem, known, n=1, cutoff=0.6)
-        hint = f"did you mean '{close[0]}'?" if close else "name a leaflet file in the same folder, without .yaml"
-        return None, found + [source.problem(("translation_of",), f"unknown leaflet '{stem}' ({project.relative(file)} "
-                                                                  f"does not exist) - {hint}")]
+    unknown = unknown_leaflet(project, source, "translation_of", file)
+    if unknown:
+        return None, found + [unknown]
     original, problems = load_leaflet(project, file, people, loaded)
     if original is None:
         return None, found + [source.problem(("translation_of",), f"its source {project.relative(file)} has errors - "

@@ -11,7 +11,7 @@ import jinja2
 import markupsafe
 
 from . import assets, editions, fonts, html, i18n, languages, markdown, markup, readability, yamlsource
-from .content import Catalogue, Leaflet, Project, load_leaflet, resolve_credits, translation_digest, version_key
+from .content import Catalogue, Leaflet, Project, load_leaflet, resolve_credits, translation_digest, unknown_leaflet, version_key
 from .errors import Diagnostic, RenderError
 from .project import read_source
 from .rules import EASY_READ_SENTENCES
@@ -135,12 +135,9 @@ def _original(project: Project, source, path: Path, data: dict, people: dict, lo
         found.append(source.problem(("easy_read_of",), f"the Easy Read of '{stem}' must be named {stem}.{PART}.yaml, "
                                                        f"not {path.name} - rename the file"))
     file = path.parent / f"{stem}.yaml"
-    if not file.exists() or not project.contains(file):
-        known = sorted(p.stem for p in path.parent.glob("*.yaml") if "." not in p.stem)
-        close = difflib.get_close_matches(stem, known, n=1, cutoff=0.6)
-        hint = f"did you mean '{close[0]}'?" if close else "name a leaflet file in the same folder, without .yaml"
-        return None, found + [source.problem(("easy_read_of",), f"unknown leaflet '{stem}' "
-                                                                f"({project.relative(file)} does not exist) - {hint}")]
+    unknown = unknown_leaflet(project, source, "easy_read_of", file)
+    if unknown:
+        return None, found + [unknown]
     original, problems = load_leaflet(project, file, people, loaded)
     if original is None:
         return None, found + [source.problem(("easy_read_of",), f"its leaflet {project.relative(file)} has errors - "

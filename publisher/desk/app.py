@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 import datetime
+import functools
 import hashlib
 import ipaddress
 import json
@@ -130,6 +131,15 @@ def create_app(config: Config) -> Starlette:
     app = Starlette(routes=routes, middleware=[Middleware(BaseHTTPMiddleware, dispatch=desk.guard)])
     app.state.desk = desk
     return app
+
+
+def _administrators_only(handler):
+    """A desk page only an administrator may use: anyone else gets 403 (the server enforces the role)."""
+    @functools.wraps(handler)
+    async def checked(self, request: Request, *args, **kwargs) -> Response:
+        refused = self._refused(request)
+        return refused if refused else await handler(self, request, *args, **kwargs)
+    return checked
 
 
 class _Desk:
@@ -428,18 +438,14 @@ class _Desk:
         return self._page("error.html", request, status=403, title="Administrators only",
                           message="Only a desk administrator may do this. Ask one if you need it done.")
 
+    @_administrators_only
     async def admin(self, request: Request, message: str = "", problems: tuple = (), status: int = 200) -> Response:
-        refused = self._refused(request)
-        if refused:
-            return refused
         users = await run_in_threadpool(auth.accounts, self.eng)
         return self._page("admin.html", request, status=status, title="Administration", users=users, roles=auth.ROLES,
                           message=message, problems=problems, today=audit.now()[:10])
 
+    @_administrators_only
     async def admin_add_user(self, request: Request) -> Response:
-        refused = self._refused(request)
-        if refused:
-            return refused
         form = request.state.form
         name, role = str(form.get("name", "")), str(form.get("role", ""))
         try:
@@ -449,10 +455,8 @@ class _Desk:
         log.info("user %s added or reset user %s (%s)", request.state.user, name, role)
         return await self.admin(request, f"User {name} can sign in, as {role}.")
 
+    @_administrators_only
     async def admin_disable_user(self, request: Request) -> Response:
-        refused = self._refused(request)
-        if refused:
-            return refused
         name = str(request.state.form.get("name", ""))
         if name == request.state.user:
             return await self.admin(request, "You cannot disable yourself: ask another administrator.", status=400)
@@ -461,20 +465,16 @@ class _Desk:
         log.info("user %s disabled user %s", request.state.user, name)
         return await self.admin(request, f"User {name} is disabled and signed out everywhere.")
 
+    @_administrators_only
     async def admin_verify_log(self, request: Request) -> Response:
-        refused = self._refused(request)
-        if refused:
-            return refused
         problems = await run_in_threadpool(audit.verify, self.eng, self.config.audit_key)
         rows = await run_in_threadpool(audit.entries, self.eng)
         message = (f"The audit log has been changed ({len(problems)} problems): restore it from a back-up."
                    if problems else f"The audit log is whole: {len(rows)} entries. Anchor: {audit.anchor(rows)}")
         return await self.admin(request, message, tuple(problems))
 
+    @_administrators_only
     async def admin_export(self, request: Request) -> Response:
-        refused = self._refused(request)
-        if refused:
-            return refused
         form = request.state.form
         start, end = str(form.get("from", "")), str(form.get("to", ""))
         try:
