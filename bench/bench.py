@@ -58,7 +58,9 @@ sys.path.insert(0, str(REPO / "bench"))
 
 import yaml  # noqa: E402
 
-from publisher import batch, content, html  # noqa: E402
+from publisher.build import batch
+from publisher.render import html
+from publisher.source import content  # noqa: E402
 
 PYTHON = sys.executable
 
@@ -119,7 +121,7 @@ def desk(sends: int) -> dict:
     import uvicorn
     from aiosmtpd.controller import Controller
 
-    from publisher import batch
+    from publisher.build import batch
     from publisher.desk import app as desk_app
     from publisher.desk import audit, auth, db
 
@@ -336,7 +338,7 @@ def alternative_editions(n: int, jobs: int) -> dict:
         # The catalogue site of the PDFs, written cold (every thumbnail drawn), as a full build writes it.
         import datetime
 
-        from publisher import site as site_module
+        from publisher.site import catalogue as site_module
         project = content.Project(root)
         brand = content.load_brand(project)[0]
         for folder in ("thumbs", "catalogue"):
@@ -369,7 +371,7 @@ def site_campaign(n: int, jobs: int) -> dict:
     import re
     import socket
 
-    from publisher import site as site_module
+    from publisher.site import catalogue as site_module
     with tempfile.TemporaryDirectory() as tmp:
         root = Path(tmp) / "project"
         project = make_project(root, n)
@@ -453,7 +455,7 @@ def site_campaign(n: int, jobs: int) -> dict:
 
 def preflight_cost(jobs: int) -> dict:
     """The shipped leaflets in every paper and edition, with the bilingual edition: render time against preflight time."""
-    from publisher import preflight
+    from publisher.outputs.pdf import preflight
     times = {"render": 0.0, "preflight": 0.0, "pdfs": 0}
     with tempfile.TemporaryDirectory() as tmp:
         for paper in ("a4", "a5"):
@@ -480,7 +482,7 @@ def typst_side_by_side(count: int, rounds: int = 3) -> dict:
 
     import typst_twin
 
-    from publisher import pagenumbers, pdf
+    from publisher.outputs.pdf import pagenumbers, engine as pdf
 
     project = content.Project(REPO)
     catalogue = content.load_catalogue(project, [REFERENCE])

@@ -24,7 +24,7 @@ import pikepdf
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from publisher import impose  # noqa: E402
+from publisher.outputs import impose  # noqa: E402
 
 
 def pages(count: int) -> bytes:

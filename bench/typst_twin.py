@@ -130,7 +130,8 @@ def twin(document: str, reference: str, footer: str, brand_name: str) -> str:
 def source(leaflet_file: Path) -> str:
     """The Typst twin of one of the project's leaflets."""
     sys.path.insert(0, str(REPO))
-    from publisher import content, html
+    from publisher.render import html
+    from publisher.source import content
 
     project = content.Project(REPO)
     catalogue = content.load_catalogue(project, [Path(leaflet_file).resolve()])

@@ -14,7 +14,8 @@ from PIL import Image, ImageDraw, ImageFont
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from publisher import braille, content, outputs  # noqa: E402
+from publisher.outputs import braille, base as outputs
+from publisher.source import content  # noqa: E402
 
 CELL_W, CELL_H, DOT = 22, 30, 3  # pixels: a braille cell and a dot's radius
 MONO = "/usr/share/fonts/truetype/dejavu/DejaVuSansMono.ttf"

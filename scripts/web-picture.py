@@ -50,7 +50,8 @@ def pdf_picture(stem: str, folder: Path) -> Image.Image:
 
 def main(stem: str = "looking-after-your-back") -> None:
     sys.path.insert(0, str(ROOT))  # the script runs from a clone, where publisher is not installed
-    from publisher import content, web
+    from publisher.outputs import web
+    from publisher.source import content
 
     catalogue = content.load_catalogue(content.Project(ROOT))
     leaflet = next(item for item in catalogue.leaflets if item.stem == stem)

@@ -13,7 +13,10 @@ from pathlib import Path
 import filelock
 import pytest
 
-from publisher import batch, cli, clock, content
+from publisher.build import batch
+from publisher.cli import main as cli
+from publisher.core import clock
+from publisher.source import content
 
 REPO = Path(__file__).resolve().parent.parent
 # Review rules are checked against this day in every test but the ones about the real clock
@@ -68,7 +71,7 @@ class Project:
         for, each label as its English), with the test brand's texts added (as their English) so they print."""
         from babel.messages.pofile import read_po, write_po
 
-        from publisher import i18n
+        from publisher.i18n import catalogues as i18n
         path = self.root / "locales" / folder / "LC_MESSAGES" / "leaflets.po"
         if path.exists():
             catalog = read_po(path.open("rb"))

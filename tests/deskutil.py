@@ -12,7 +12,8 @@ import uvicorn
 
 from conftest import MINIMAL, TODAY, Project
 from test_email import AnyPortController  # noqa: F401 - the desk's tests start their SMTP server with it
-from publisher import batch, content
+from publisher.build import batch
+from publisher.source import content
 from publisher.desk import app as desk_app
 from publisher.desk import auth, db
 

@@ -10,7 +10,8 @@ import stat
 
 from conftest import MINIMAL, REPO, TODAY
 
-from publisher import archive, batch, content
+from publisher.build import archive, batch
+from publisher.source import content
 
 ARCHIVED = "archive: {cosmetic: %s}\n"
 

@@ -15,7 +15,9 @@ from mutagen.mp3 import MP3
 from test_braille import UEB, body, brf_pages
 from test_reference_leaflet import article_sentences
 
-from publisher import audio, content, louis, outputs, reading, spoken_numbers
+from publisher.outputs import audio, louis, base as outputs
+from publisher.render import reading, spoken_numbers
+from publisher.source import content
 
 # An Easy Read leaflet has no audio of its own (publisher/easyread.py FORMATS).
 # The shipped brand approves speech in English, Welsh and Arabic only (brand.yaml's audio): no Chinese MP3.

@@ -10,7 +10,8 @@ from pathlib import Path
 import pytest
 
 from conftest import MINIMAL, REPO, TODAY
-from publisher import batch, pdf, progress
+from publisher.build import batch, progress
+from publisher.outputs.pdf import engine as pdf
 
 
 def stamps(folder):

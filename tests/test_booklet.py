@@ -13,7 +13,7 @@ from test_bilingual import bilingual  # noqa: F401 (the fixture)
 from test_fonts import foreign_fonts
 from test_pdfua import page_problems, pdfua_problems
 
-from publisher import impose
+from publisher.outputs import impose
 
 MM = 72 / 25.4
 A5 = (148 * MM, 210 * MM)

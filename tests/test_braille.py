@@ -16,7 +16,9 @@ import pytest
 from conftest import MINIMAL, REPO
 from test_reference_leaflet import ATTRIBUTION, article_sentences
 
-from publisher import braille, content, louis, outputs, reading, statement
+from publisher.outputs import braille, louis, base as outputs
+from publisher.render import reading, statement
+from publisher.source import content
 
 UEB = "en-us-brf.dis,en-ueb-g2.ctb"
 # liblouis's Chinese table writes some characters of the sample Chinese translation only in 8-dot braille,

@@ -10,8 +10,9 @@ import pytest
 
 from conftest import MINIMAL, REPO, SITE, TODAY
 from pdfutil import page_texts
-from publisher import content, pdf
-from publisher.errors import RenderError
+from publisher.outputs.pdf import engine as pdf
+from publisher.source import content
+from publisher.core.errors import RenderError
 
 
 def test_help_reads_well():
@@ -159,7 +160,7 @@ def test_sandbox_refuses_the_network(project):
 
 
 def test_example_leaflet_in_docs_builds(tmp_path, capsys):
-    from publisher import cli
+    from publisher.cli import main as cli
     code = cli.main([str(REPO / "docs" / "example-leaflet.yaml"), "--out", str(tmp_path), "--today", TODAY])
     out, err = capsys.readouterr()
     assert code == 0, err
@@ -186,7 +187,7 @@ def test_images_and_external_links(project, capsys):
 
 def test_sandbox_catches_what_validation_missed(project, capsys, monkeypatch):
     """Defence in depth: with the SVG check switched off, the fetcher still refuses, as an error."""
-    from publisher import assets
+    from publisher.source import assets
     monkeypatch.setattr(assets, "problems", lambda path: [])
     secret = project.root.parent / "secret.png"
     secret.write_bytes(b"\x89PNG\r\n\x1a\n")

@@ -8,7 +8,7 @@ import sys
 import pytest
 from conftest import MINIMAL, REPO, TODAY
 
-from publisher import cli
+from publisher.cli import main as cli
 
 SHIPPED = len(list((REPO / "handouts").glob("*.yaml")))
 OVERDUE = ": error: review-overdue: the review was due on "

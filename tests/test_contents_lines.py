@@ -8,7 +8,8 @@ import shutil
 import pdfplumber
 from conftest import REPO, TODAY
 
-from publisher import batch, content
+from publisher.build import batch
+from publisher.source import content
 
 LEAFLET = REPO / "tests" / "data" / "preflight" / "long-callouts.yaml"
 HEADING = "Getting home safely after your operation and what to expect in the first few days"

@@ -336,7 +336,7 @@ def test_a_user_header_counts_only_from_the_trusted_proxy(built, database):
 
 
 def test_the_desk_refuses_to_start_without_its_secrets(built, database):
-    from publisher import content
+    from publisher.source import content
     from publisher.desk import app as desk_app
     with pytest.raises(desk_app.ConfigError) as error:
         desk_app.config_from_environment(content.Project(built.root), built.root / "dist", database, {})

@@ -19,7 +19,8 @@ import pytest
 
 from conftest import REPO, TODAY
 from deskutil import AUDIT_KEY, PASSWORD, AnyPortController, Mailbox, Served, make_app
-from publisher import batch, content
+from publisher.build import batch
+from publisher.source import content
 from publisher.desk import audit, db
 from test_web import axe_violations, readable
 

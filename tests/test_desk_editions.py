@@ -17,7 +17,8 @@ import pytest
 
 from conftest import REPO, TODAY
 from deskutil import AnyPortController, Mailbox, Served, Staff, csrf, make_app, request_key
-from publisher import batch, content
+from publisher.build import batch
+from publisher.source import content
 from publisher.desk import audit, db
 from test_desk_audit import desk
 

@@ -13,7 +13,8 @@ import pytest
 from conftest import MINIMAL, REPO, TODAY, Project, normalise
 from test_pdfua import figures, page_problems, pdfua_problems, read_tags
 
-from publisher import batch, content
+from publisher.build import batch
+from publisher.source import content
 
 EASY = """\
 easy_read_of: ankle

@@ -355,5 +355,5 @@ def test_an_address_in_the_wrong_place_is_not_echoed(clinic, capsys):
 
 
 def test_redaction_ignores_case():
-    from publisher import mail
+    from publisher.mail import send as mail
     assert mail._redact("550 <ALICE.Smith@Example.org> unknown", ["alice.smith@example.org"]) == "550 <<recipient>> unknown"

@@ -12,7 +12,9 @@ import yaml
 from conftest import MINIMAL, REPO
 from wordcheck import braille_reading, lost, output_text
 
-from publisher import languages, markdown, reading, spoken_numbers
+from publisher.i18n import languages
+from publisher.render import reading, spoken_numbers
+from publisher.source import markdown
 
 HANDOUTS = sorted((REPO / "handouts").glob("*.yaml"))
 # What a reader gets, by file-name ending: both print editions, the web page, braille, the audio's words.

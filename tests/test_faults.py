@@ -20,7 +20,7 @@ from pathlib import Path
 import pytest
 from conftest import MINIMAL, REPO, Project
 
-from publisher import manifest
+from publisher.build import manifest
 
 RUNS = int(os.environ.get("FAULT_RUNS", "3"))
 ROOT_ONLY = pytest.mark.skipif(os.geteuid() != 0, reason="mounts small file systems")
@@ -367,7 +367,7 @@ def test_a_worker_that_cannot_start_is_one_message_per_leaflet(project, tmp_path
     project.leaflet("alpha")
     # As a broken installation would: every worker's engine fails to start.
     sabotage = tmp_path / "sitecustomize.py"
-    sabotage.write_text("import publisher.pdf as p\n"
+    sabotage.write_text("import publisher.outputs.pdf.engine as p\n"
                         "def broken(self, project):\n    raise RuntimeError('no fonts today')\n"
                         "p.Engine.__init__ = broken\n")
     os.environ["PYTHONPATH"] = f"{tmp_path}{os.pathsep}{REPO}"

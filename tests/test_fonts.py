@@ -9,7 +9,7 @@ from fontTools.ttLib import TTFont
 
 from conftest import MINIMAL, REPO
 from pdfutil import page_texts
-from publisher import fonts
+from publisher.source import fonts
 
 FONTS = REPO / "styles" / "fonts"
 BASE_CSS = (REPO / "styles" / "base.css").read_text(encoding="utf-8")

@@ -14,8 +14,10 @@ from hypothesis import strategies as st
 import yaml
 
 from conftest import MINIMAL, REPO, Project
-from publisher import content, html, pdf
-from publisher.errors import Problem, PublisherError
+from publisher.outputs.pdf import engine as pdf
+from publisher.render import html
+from publisher.source import content
+from publisher.core.errors import Problem, PublisherError
 
 EXAMPLES = int(os.environ.get("FUZZ_EXAMPLES", "150"))
 RENDER_EXAMPLES = max(5, EXAMPLES // 15)

@@ -7,7 +7,7 @@ import pytest
 
 from conftest import MINIMAL, REPO
 from pdfutil import page_texts
-from publisher import cli
+from publisher.cli import main as cli
 
 
 def variant(old: str, new: str, base: str = MINIMAL) -> str:
@@ -184,7 +184,7 @@ def test_shipped_leaflets_pass_strict_on_their_publication_date(capsys):
 
 def test_the_schema_lists_exactly_the_waivable_rules():
     import json as _json
-    from publisher import governance
+    from publisher.govern import governance
     schema = _json.loads((REPO / "schema" / "leaflet.schema.json").read_text())
     assert schema["properties"]["waivers"]["propertyNames"]["enum"] == governance.WAIVABLE
 

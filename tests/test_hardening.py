@@ -14,7 +14,10 @@ from hypothesis import event, given, settings
 from hypothesis import strategies as st
 from test_email import PATIENTS, clinic, no_addresses, parsed, server  # noqa: F401 (fixtures)
 
-from publisher import checks, content, governance, mail
+from publisher.build import checks
+from publisher.govern import governance
+from publisher.mail import send as mail
+from publisher.source import content
 
 INJECTED = "=?utf-8?q?Back_pain=0D=0ABcc:_evil@example.org?="
 
@@ -86,7 +89,7 @@ def test_a_from_that_is_not_an_address_is_refused(clinic, capsys, monkeypatch, t
 
 
 def test_header_text_whatever_the_python_version():
-    from publisher.mail import header_text
+    from publisher.mail.send import header_text
     assert header_text("a\r\nBcc: x\u2028y\u2029z\u0085w\x00v\u202eu =?utf-8?q?x?=") == "a Bcc: x y z w v u = ?utf-8?q?x?="
 
 

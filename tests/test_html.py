@@ -6,7 +6,8 @@ from pathlib import Path
 import pytest
 
 from conftest import MINIMAL, REPO
-from publisher import content, html, markdown
+from publisher.render import html
+from publisher.source import content, markdown
 
 GOLDEN = REPO / "tests" / "golden" / "adhd-neurotransmitter-imaging.html"
 

@@ -14,7 +14,8 @@ from babel.messages import pofile
 
 from conftest import REPO, Project, normalise
 from pdfutil import page_texts
-from publisher import caches, i18n
+from publisher.core import caches
+from publisher.i18n import catalogues as i18n
 
 WELSH = (REPO / "tests" / "data" / "i18n" / "gofalu-am-eich-traed.yaml").read_text(encoding="utf-8")
 STEM = "gofalu-am-eich-traed"
@@ -80,7 +81,7 @@ def welsh(project: Project) -> Project:
 def built(tmp_path_factory):
     """The Welsh fixture built once: PDF, print preview and web edition, and its email as an .eml."""
     project = _welsh_project(Project(tmp_path_factory.mktemp("cy") / "proj"))
-    from publisher import cli
+    from publisher.cli import main as cli
     out = project.root / "dist"
     assert cli.main(["publish", "--project", str(project.root), "-j1", "--today=2026-11-25", "--format", "pdf,preview,html",
                      "--out", str(out)]) == 0
@@ -168,7 +169,8 @@ def test_the_labels_come_from_the_catalogue(welsh, capsys):
 
 
 def test_english_leaflets_print_english_labels(project):
-    from publisher import content, html
+    from publisher.render import html
+    from publisher.source import content
     catalogue = content.load_catalogue(content.Project(project.root), [project.leaflet("english")])
     page = html.render_html(catalogue, catalogue.leaflets[0])
     assert '"Page " counter(page, decimal) " of " counter(pages, decimal)' in page
@@ -358,7 +360,7 @@ def test_a_template_can_print_part_of_itself_in_another_language():
     """The bilingual edition's interface: rebind `labels` for a part; _(), {% trans %} and dates follow it."""
     import jinja2
 
-    from publisher import html
+    from publisher.render import html
     env = i18n.install(jinja2.Environment(loader=jinja2.DictLoader({
         "credit.html": '{{ _("Written by") }}, {% trans %}Hello,{% endtrans %} {{ "2026-03-01" | longdate }}',
         "both.html": '{% include "credit.html" %} | {% with labels=labels.other("en-GB") %}'

@@ -10,8 +10,11 @@ from pathlib import Path
 import pytest
 from conftest import MINIMAL, REPO
 
-from publisher import __version__, cli, github, governance
-from publisher.errors import Problem
+from publisher import __version__
+from publisher.build import github
+from publisher.cli import main as cli
+from publisher.govern import governance
+from publisher.core.errors import Problem
 
 
 def run_module(*args, cwd):

@@ -9,7 +9,10 @@ import pytest
 from conftest import MINIMAL, REPO, TODAY, normalise
 from pdfutil import page_texts
 
-from publisher import braille, i18n, louis, readability, site
+from publisher.govern import readability
+from publisher.i18n import catalogues as i18n
+from publisher.outputs import braille, louis
+from publisher.site import catalogue as site
 
 SHIPPED = "after-your-wisdom-teeth-are-removed"
 

@@ -5,9 +5,10 @@ import base64
 import pytest
 
 from conftest import MINIMAL
-from publisher import content, pdf, yamlsource
-from publisher.assets import MAX_IMAGE_BYTES
-from publisher.errors import RenderError
+from publisher.outputs.pdf import engine as pdf
+from publisher.source import content, yamlsource
+from publisher.source.assets import MAX_IMAGE_BYTES
+from publisher.core.errors import RenderError
 
 WITH_IMAGE = MINIMAL.replace("    body: Rest", "    image: {file: images/big.png, alt: A picture}\n    body: Rest")
 

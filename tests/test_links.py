@@ -9,7 +9,7 @@ import pikepdf
 import pypdfium2
 import pypdfium2.raw as raw
 
-from publisher import preflight
+from publisher.outputs.pdf import preflight
 
 
 def shipped_pdfs(shipped) -> list:

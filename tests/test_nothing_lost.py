@@ -8,7 +8,7 @@ import re
 from conftest import MINIMAL
 from pdfutil import page_texts
 
-from publisher.markdown import MAX_NESTING
+from publisher.source.markdown import MAX_NESTING
 
 DEEPEST = (MAX_NESTING - 1) // 2  # a list inside a list counts 2, and the item's text 1 more
 

@@ -5,7 +5,9 @@ import json
 import pytest
 from conftest import MINIMAL, REPO
 
-from publisher import batch, content, manifest, outputs, settings
+from publisher.build import batch, manifest, settings
+from publisher.outputs import base as outputs
+from publisher.source import content
 
 
 def test_every_format_in_the_brand_schema_is_registered():
@@ -143,15 +145,16 @@ def test_loading_does_not_import_the_governance_rules():
     """content.py is split by concern and no longer forms an import circle with governance.py."""
     import subprocess
     import sys
-    code = ("import sys, publisher.content; "
-            "assert 'publisher.governance' not in sys.modules, sorted(sys.modules)")
+    code = ("import sys, publisher.source.content; "
+            "assert 'publisher.govern.governance' not in sys.modules, sorted(sys.modules)")
     run = subprocess.run([sys.executable, "-c", code], cwd=REPO, capture_output=True, text=True)
     assert run.returncode == 0, run.stderr
 
 
 def test_caches_can_be_refreshed(project, capsys):
     """A long-running process sees a changed schema after caches.clear()."""
-    from publisher import caches, schema
+    from publisher.core import caches
+    from publisher.source import schema
     proj = content.Project(project.root)
     schema.validator(proj, schema.LEAFLET_SCHEMA)
     assert schema._validators

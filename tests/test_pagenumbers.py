@@ -5,7 +5,9 @@ from pathlib import Path
 import pytest
 
 from pdfutil import page_texts
-from publisher import content, html, pagenumbers, pdf
+from publisher.outputs.pdf import pagenumbers, engine as pdf
+from publisher.render import html
+from publisher.source import content
 
 REPO = Path(__file__).resolve().parent.parent
 

@@ -12,7 +12,9 @@ from pathlib import Path
 import pytest
 from pdfutil import HEADING_PT, pages
 
-from publisher import batch, content, preflight
+from publisher.build import batch
+from publisher.outputs.pdf import preflight
+from publisher.source import content
 
 REPO = Path(__file__).resolve().parent.parent
 FIXTURES = REPO / "tests" / "data" / "pages"

@@ -21,7 +21,8 @@ from PIL import Image
 from pypdf.generic import ArrayObject, BooleanObject, ContentStream, DictionaryObject
 
 from conftest import MINIMAL, REPO, Project
-from publisher import batch, content
+from publisher.build import batch
+from publisher.source import content
 
 # pdfua 0.1.3 cannot run its empty-heading rule on a heading with more than one kid: it asks a
 # pikepdf Array for an attribute and gets ValueError, not AttributeError. Every heading of ours

@@ -7,7 +7,9 @@ from pathlib import Path
 
 import pytest
 
-from publisher import batch, content, pdf, preflight
+from publisher.build import batch
+from publisher.outputs.pdf import engine as pdf, preflight
+from publisher.source import content
 
 from conftest import MINIMAL, REPO, TODAY
 

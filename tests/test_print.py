@@ -265,7 +265,7 @@ def test_brand_colours_are_checked_for_contrast(project, capsys, field, colour, 
 @pytest.mark.parametrize("paper", SIZES)
 def test_title_and_summary_start_on_page_one_in_large_print(tmp_path, capsys, paper):
     """A long summary in large print on a small page once pushed the title off page one."""
-    from publisher import cli
+    from publisher.cli import main as cli
     code = cli.main([str(REPO / "handouts" / "adhd-neurotransmitter-imaging.yaml"), "--out", str(tmp_path),
                      "--paper", paper, "--edition", "large-print", "-j1", "--today", TODAY])
     assert code == 0, capsys.readouterr().err

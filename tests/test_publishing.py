@@ -12,7 +12,9 @@ from deskutil import AnyPortController, Mailbox, Served, Staff, built_project, m
 from test_archive import index, keeping, sha
 from test_translations import WELSH, welsh  # noqa: F401 - the fixture
 
-from publisher import archive, content, serve
+from publisher.build import archive
+from publisher.site import preview as serve
+from publisher.source import content
 
 
 def _writable(path):

@@ -18,7 +18,12 @@ from test_pdfua import page_problems, pdfua_problems
 from test_web import axe_violations, browser, readable, show  # noqa: F401 (browser is a fixture)
 
 from conftest import REPO
-from publisher import batch, content, html, languages, mail, markdown, web
+from publisher.build import batch
+from publisher.i18n import languages
+from publisher.mail import send as mail
+from publisher.outputs import web
+from publisher.render import html
+from publisher.source import content, markdown
 
 FIXTURES = REPO / "tests" / "data" / "pages"
 STEMS = {"ar": "scripts-arabic", "ur": "scripts-urdu", "bn": "scripts-bengali", "zh-Hans": "scripts-chinese",

@@ -6,7 +6,8 @@ import pytest
 from conftest import MINIMAL
 from test_translations import TRANSLATORS, WELSH, _errors
 
-from publisher import bilingual, content, pairing
+from publisher.outputs import bilingual
+from publisher.source import content, pairing
 
 # The source with three sections, each with an id, one with numbered steps and a table.
 SOURCE = MINIMAL.replace("""\

@@ -17,7 +17,8 @@ import pytest
 from starlette.testclient import TestClient
 
 from conftest import MINIMAL, REPO, TODAY, Project
-from publisher import content, serve
+from publisher.site import preview as serve
+from publisher.source import content
 
 WRIST = MINIMAL.replace("title: Looking after a sprained ankle", "title: Caring for a broken wrist").replace(
     "reference: TST-0001", "reference: TST-0002\nkeywords: [wrist]")

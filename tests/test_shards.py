@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 from conftest import MINIMAL, REPO
 
-from publisher import batch
+from publisher.build import batch
 
 STEMS = ["ankle", "back", "cough", "knee", "rash", "wrist"]
 

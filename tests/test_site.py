@@ -14,7 +14,10 @@ from pathlib import Path
 import pytest
 
 from conftest import MINIMAL, TODAY, Project
-from publisher import batch, content, manifest, outputs, site
+from publisher.build import batch, manifest
+from publisher.outputs import base as outputs
+from publisher.site import catalogue as site
+from publisher.source import content
 
 # Review dates seen from conftest.TODAY (2026-11-25): one due in 40 days, one overdue (built with --allow-expired).
 DUE_SOON = MINIMAL.replace("next_review: 2028-01-10", "next_review: 2027-01-04").replace(

@@ -129,13 +129,13 @@ def test_an_indented_continuation_is_not_a_run_on_line(project, capsys):
 @pytest.mark.parametrize("text", ["| a | b |\r| c | d |\r\nafter", "| a | b |\r| - | - |\r| c |", "- a\r\nb\r- c"])
 def test_lines_ending_in_carriage_returns_are_counted_as_markdown_counts_them(text):
     """A quoted YAML value may hold "\\r": the table and list checks number lines as markdown-it does."""
-    from publisher import markdown
+    from publisher.source import markdown
     found = markdown.findings(text)
     assert found and all(f.line is not None and f.line < 3 for f in found)
 
 
 def test_a_sentence_pasted_under_a_table_is_explained():
-    from publisher import markdown
+    from publisher.source import markdown
     text = "| Day | Dose |\n| --- | --- |\n| Monday | 4 mg |\nAsk your pharmacist if you are unsure."
     assert markdown.findings(text) == [markdown.Finding(
         "this line has no '|', so it joins the table above as a row - leave a blank line before it to start a new "
@@ -143,7 +143,7 @@ def test_a_sentence_pasted_under_a_table_is_explained():
 
 
 def test_an_empty_cell_has_no_line_in_a_stacked_row():
-    from publisher import markdown
+    from publisher.source import markdown
     text = "| Day | Dose | Notes |\n| --- | --- | --- |\n| Monday | 4 mg | |\n| Tuesday | 1 mg | INR test |"
     html = markdown.to_html(text, markdown.Layout(width_pt=100, size_pt=18))
     assert html.count("<li>") == 2 and html.count("Notes:") == 1

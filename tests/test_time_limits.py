@@ -7,7 +7,7 @@ import time
 import pytest
 from conftest import MINIMAL
 
-from publisher import content
+from publisher.source import content
 
 MARK = "x]{lang=cy}"  # a language mark with no '[': one finding each, which once cost a scan back to the start
 BODY = "body: Rest your ankle and keep it raised when you can."

@@ -12,8 +12,9 @@ from conftest import MINIMAL, REPO, SITE, TODAY, normalise
 from pdfutil import fonts, page_texts
 from test_scripts import reading_text
 
-from publisher import content, readability
-from publisher import fonts as coverage
+from publisher.govern import readability
+from publisher.source import content
+from publisher.source import fonts as coverage
 
 SHIPPED = "after-your-wisdom-teeth-are-removed"
 
@@ -429,7 +430,7 @@ def test_a_long_chinese_sentence_is_counted_in_characters(welsh, capsys):
 def test_the_catalogue_site_lists_a_translation_with_its_source(welsh, capsys):
     import datetime
 
-    from publisher import site
+    from publisher.site import catalogue as site
     code, out, err = welsh.run("--format", "pdf", capsys=capsys)
     assert code == 0, err
     found = site.items(welsh.root / "dist", datetime.date(2026, 1, 10))

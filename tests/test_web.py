@@ -12,7 +12,8 @@ from pathlib import Path
 import pytest
 
 from conftest import MINIMAL, REPO, Project, normalise
-from publisher import content, web
+from publisher.outputs import web
+from publisher.source import content
 from test_reference_leaflet import article_sentences
 
 CHROMIUM = Path("/usr/bin/chromium")

@@ -11,7 +11,9 @@ from pathlib import Path
 import yaml
 from pdfutil import page_texts
 
-from publisher import braille, louis, markdown, reading
+from publisher.outputs import braille, louis
+from publisher.render import reading
+from publisher.source import markdown
 
 # The fields a leaflet's words are in (Markdown or plain); people, dates and ids are printed from elsewhere.
 _TEXTS = ("title", "summary", "translation_note", "heading", "body", "alt", "caption", "note", "citation",

@@ -26,11 +26,15 @@ from starlette.requests import Request
 from starlette.responses import HTMLResponse, RedirectResponse, Response
 from starlette.routing import Route
 
-from .. import archive, content, i18n, mail, outputs
-from .. import html as html_stage
-from ..errors import PublisherError
-from . import audit, auth, db, library, shelf
-from .library import Library
+from publisher.build import archive
+from publisher.core.errors import PublisherError
+from publisher.desk import audit, auth, db, library, shelf
+from publisher.desk.library import Library
+from publisher.i18n import catalogues as i18n
+from publisher.mail import send as mail
+from publisher.outputs import base as outputs
+from publisher.render import html as html_stage
+from publisher.source import content
 
 log = logging.getLogger("publisher.desk")
 

@@ -12,7 +12,7 @@ import json
 
 import sqlalchemy as sa
 
-from . import db
+from publisher.desk import db
 
 FIELDS = ("seq", "time", "user", "action", "reference", "leaflet", "version", "edition", "format", "language",
           "sha256", "recipients", "sent", "outcome", "request", "prev", "hash")

@@ -12,7 +12,7 @@ import argon2
 import sqlalchemy as sa
 from itsdangerous import BadSignature, URLSafeTimedSerializer
 
-from . import db
+from publisher.desk import db
 
 LOCK_AFTER = 5  # consecutive failed sign-ins lock the account ...
 LOCK_SECONDS = 15 * 60  # ... for this long

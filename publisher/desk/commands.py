@@ -10,8 +10,10 @@ import sys
 import urllib.parse
 from pathlib import Path
 
-from .. import content, mail, settings
-from ..errors import PublisherError, UsageError
+from publisher.build import settings
+from publisher.core.errors import PublisherError, UsageError
+from publisher.mail import send as mail
+from publisher.source import content
 
 
 def redact(text: str) -> str:
@@ -67,7 +69,7 @@ def run(args) -> int:
 def serve(args, project: content.Project) -> int:
     import uvicorn
 
-    from .app import config_from_environment, create_app
+    from publisher.desk.app import config_from_environment, create_app
     out = settings.resolve(project, out=args.out).out
     config = config_from_environment(project, out, args.database)
     app = create_app(config)
@@ -91,7 +93,7 @@ def _password() -> str:
 
 
 def add_user(args, project: content.Project) -> int:
-    from . import auth, db
+    from publisher.desk import auth, db
     eng = db.engine(_database(args, project))
     db.migrate(eng)
     existed = auth.epoch(eng, args.name) is not None
@@ -105,7 +107,7 @@ def add_user(args, project: content.Project) -> int:
 
 
 def disable_user(args, project: content.Project) -> int:
-    from . import auth, db
+    from publisher.desk import auth, db
     eng = db.engine(_database(args, project))
     db.migrate(eng)
     if not auth.disable_user(eng, args.name):
@@ -117,7 +119,7 @@ def disable_user(args, project: content.Project) -> int:
 
 
 def verify_log(args, project: content.Project) -> int:
-    from . import audit, db
+    from publisher.desk import audit, db
     eng = db.engine(_database(args, project))
     db.migrate(eng)
     checking = args.anchor or None  # `--anchor` alone prints one, `--anchor VALUE` checks it
@@ -143,7 +145,7 @@ def verify_log(args, project: content.Project) -> int:
 
 
 def export(args, project: content.Project) -> int:
-    from . import audit, db
+    from publisher.desk import audit, db
     if args.end < args.start:
         raise UsageError("Error: --to is before --from - give the first day, then the last")
     eng = db.engine(_database(args, project))
@@ -161,7 +163,7 @@ def export(args, project: content.Project) -> int:
 
 def sent_to(args, project: content.Project) -> int:
     """Which leaflets were emailed to one address (asked for, never on the command line, never printed)."""
-    from . import audit, db
+    from publisher.desk import audit, db
     key = _audit_key()
     address = (input("Address: ") if sys.stdin.isatty() else sys.stdin.readline()).strip()
     if not mail.ADDRESS.fullmatch(address):

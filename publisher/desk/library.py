@@ -7,9 +7,11 @@ import dataclasses
 import threading
 from pathlib import Path
 
-from .. import archive, content, manifest, outputs
-from ..editions import EDITIONS
-from ..errors import PublisherError
+from publisher.build import archive, manifest
+from publisher.core.editions import EDITIONS
+from publisher.core.errors import PublisherError
+from publisher.outputs import base as outputs
+from publisher.source import content
 
 # Short names for the formats staff choose between; a format not named here shows its registry summary.
 SHORT = {"pdf": "PDF", "html": "Web page", "preview": "Print layout (HTML)", "brf": "Braille (BRF)",

@@ -5,10 +5,12 @@ from __future__ import annotations
 import dataclasses
 from pathlib import Path
 
-from .. import archive, audio, outputs
-from ..editions import DEFAULT_EDITION, EDITIONS
-from ..site import size_text
-from .library import File, Item
+from publisher.build import archive
+from publisher.core.editions import DEFAULT_EDITION, EDITIONS
+from publisher.desk.library import File, Item
+from publisher.outputs import audio
+from publisher.outputs import base as outputs
+from publisher.site.catalogue import size_text
 
 # Names staff know, for the formats that have one; any other format is named by its registry label or summary.
 NAMES = {"html": "Web page", "preview": "Print layout (HTML)", "brf": "Braille (BRF)", "mp3": "Audio (MP3)"}

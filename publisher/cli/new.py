@@ -1,0 +1,140 @@
+"""`build.py new <stem>`: start a leaflet from the commented example, with today's dates and the next reference."""
+
+from __future__ import annotations
+
+import collections
+import datetime
+import re
+from pathlib import Path
+
+from publisher.core import editions
+from publisher.core.errors import PublisherError, UsageError
+from publisher.core.files import CODE
+from publisher.govern.rules import MAX_REVIEW_YEARS
+from publisher.outputs import naming as names
+from publisher.source import content
+
+EXAMPLE = Path("docs") / "example-leaflet.yaml"  # in the project; the tool's own copy when the project has none
+_TOOL_EXAMPLE = CODE.parent / EXAMPLE
+_REFERENCE = re.compile(r"""^reference:[ \t]*["']?([A-Za-z0-9._-]+)["']?[ \t]*(?:#.*)?$""", re.MULTILINE)
+_NUMBERED = re.compile(r"(.*?)(\d+)\Z")
+
+
+class Exists(PublisherError):
+    """The leaflet to start is already there: never overwritten."""
+
+
+def example_text(project: content.Project) -> str:
+    """The commented example leaflet: the project's own, else the one shipped with the tool."""
+    for path in (project.root / EXAMPLE, _TOOL_EXAMPLE):
+        if path.is_file():
+            return path.read_text(encoding="utf-8")
+    raise PublisherError(f"Error: the example leaflet {EXAMPLE} is missing - restore it from the tool's repository")
+
+
+def next_reference(project: content.Project, example: str) -> str:
+    """One more than the highest reference of the most used prefix in handouts/ (the example's prefix if none)."""
+    found = []
+    for path in project.leaflet_files():
+        try:
+            match = _REFERENCE.search(path.read_text(encoding="utf-8", errors="replace"))
+        except OSError:
+            continue
+        numbered = _NUMBERED.match(match.group(1)) if match else None
+        if numbered:
+            found.append((numbered.group(1), numbered.group(2)))
+    if not found:
+        reference = _REFERENCE.search(example)
+        numbered = _NUMBERED.match(reference.group(1)) if reference else None
+        prefix, digits = (numbered.group(1), "0" * len(numbered.group(2))) if numbered else ("REF-", "0000")
+        return f"{prefix}{1:0{len(digits)}d}"
+    prefix = collections.Counter(p for p, _ in found).most_common(1)[0][0]
+    numbers = [d for p, d in found if p == prefix]
+    width = max(len(d) for d in numbers)
+    return f"{prefix}{max(int(d) for d in numbers) + 1:0{width}d}"
+
+
+def _title(stem: str) -> str:
+    words = re.sub(r"[-_.]+", " ", stem).strip()
+    return words[:1].upper() + words[1:]
+
+
+def _review_date(today: datetime.date) -> datetime.date:
+    try:
+        return today.replace(year=today.year + MAX_REVIEW_YEARS)
+    except ValueError:  # 29 February
+        return today.replace(year=today.year + MAX_REVIEW_YEARS, day=28)
+
+
+def check_stem(project: content.Project, stem: str) -> None:
+    """Refuse a name that cannot name a leaflet's files, with the reason, as the build would."""
+    problem = names.stem_problem(stem)
+    if problem and problem.startswith("use "):
+        raise UsageError(f"Error: '{stem}' cannot name a leaflet - {problem}, starting with a letter or digit")
+    if problem:
+        raise UsageError(f"Error: '{stem}' cannot name a leaflet: {problem} - choose another name")
+
+
+def create(project: content.Project, stem: str, today: datetime.date) -> tuple[Path, str]:
+    """Write handouts/<stem>.yaml from the example: (its path, its reference). Never overwrites."""
+    check_stem(project, stem)
+    target = project.handouts / f"{stem}.yaml"
+    if target.exists() or target.is_symlink():
+        raise Exists(f"Error: {project.relative(target)} already exists - choose another name, or edit that file")
+    example = example_text(project)
+    reference = next_reference(project, example)
+    brand, _ = content.load_brand(project)
+    chosen = [e for e in (brand or {}).get("editions", [editions.DEFAULT_EDITION]) if e in editions.EDITIONS]
+    text = example
+    replacements = [
+        (r"^title: .*$", f"title: {_title(stem)}"),
+        (r"^reference: .*$", f"reference: {reference}"),
+        (r"^(\s+published:\s*)\d{4}-\d{2}-\d{2}", rf"\g<1>{today}"),
+        (r"^(\s+last_reviewed:\s*)\d{4}-\d{2}-\d{2}", rf"\g<1>{today}"),
+        (r"^(\s+next_review:\s*)\d{4}-\d{2}-\d{2}", rf"\g<1>{_review_date(today)}"),
+    ]
+    # Page limits for the brand's editions only: a limit for an edition never built would only confuse.
+    limits = {"standard": 4, "large-print": 8}
+    replacements.append((r"^max_pages: .*$", "max_pages: {" + ", ".join(f"{e}: {limits.get(e, 8)}" for e in chosen)
+                         + "}"))
+    # The example credits people of the shipped people.yaml; another project's people stand in for them.
+    people, _ = content.load_people(project)
+    ids = sorted(people or {})
+    for role, pick in (("authors", 0), ("reviewers", 1)):
+        named = re.search(rf"^  {role}: \[([^\]]*)\]", text, re.MULTILINE)
+        if ids and named and any(i.strip() not in ids for i in named.group(1).split(",")):
+            replacements.append((rf"^  {role}: \[[^\]]*\]", f"  {role}: [{ids[min(pick, len(ids) - 1)]}]"))
+    for pattern, replacement in replacements:
+        text, count = re.subn(pattern, replacement, text, count=1, flags=re.MULTILINE)
+        assert count == 1, pattern  # the shipped example has every one of these lines
+    project.handouts.mkdir(parents=True, exist_ok=True)
+    try:
+        with open(target, "x", encoding="utf-8", newline="\n") as handle:  # "x": never over a file made meanwhile
+            handle.write(text)
+    except FileExistsError:
+        raise Exists(f"Error: {project.relative(target)} already exists - choose another name, or edit that file") \
+            from None
+    return target, reference
+
+
+def create_easy_read(project: content.Project, stem: str) -> Path:
+    """Write handouts/<stem>.easy-read.yaml for the leaflet <stem>, a section heading each to write under."""
+    from publisher.source import easyread
+    source = project.handouts / f"{stem}.yaml"
+    target = project.handouts / f"{stem}.{easyread.PART}.yaml"
+    if target.exists() or target.is_symlink():
+        raise Exists(f"Error: {project.relative(target)} already exists - edit that file")
+    people, _ = content.load_people(project)
+    leaflet, problems = content.load_leaflet(project, source, people) if source.is_file() else (None, [])
+    if not source.is_file() or "." in stem:
+        known = ", ".join(sorted(p.stem for p in project.leaflet_files() if "." not in p.stem))
+        raise UsageError(f"Error: no leaflet '{stem}' in {project.relative(project.handouts)} - name one of {known}")
+    if leaflet is None or people is None:
+        raise UsageError(f"Error: {project.relative(source)} has errors - fix them first (python build.py check "
+                         f"{project.relative(source)})")
+    try:
+        with open(target, "x", encoding="utf-8", newline="\n") as handle:
+            handle.write(easyread.starter(leaflet, people))
+    except FileExistsError:
+        raise Exists(f"Error: {project.relative(target)} already exists - edit that file") from None
+    return target

@@ -1,0 +1,1 @@
+"""Governance: the clinical and plain-language rules that `check` applies."""

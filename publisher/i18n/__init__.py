@@ -1,0 +1,1 @@
+"""Languages and the labels the tool prints in them (gettext catalogues)."""

@@ -1,0 +1,7 @@
+"""`python -m publisher.i18n .`: extract the labels and update every catalogue in the project's locales/."""
+
+import sys
+
+from publisher.i18n.catalogues import main
+
+sys.exit(main())

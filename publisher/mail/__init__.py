@@ -1,0 +1,1 @@
+"""E-mail: a leaflet's files sent to patients."""

@@ -1,0 +1,1 @@
+"""Outputs: every format a leaflet is published in, each a module that registers itself."""

@@ -1,0 +1,1 @@
+"""The PDF engine: WeasyPrint in the project's sandbox, its workers, links, page numbers and preflight."""

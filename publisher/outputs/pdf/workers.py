@@ -1,0 +1,392 @@
+"""Render PDFs in worker processes, each paying WeasyPrint's start-up once, and each watched by this one."""
+
+from __future__ import annotations
+
+import contextlib
+import ctypes
+import dataclasses
+import hashlib
+import multiprocessing
+import multiprocessing.connection
+import os
+import shutil
+import signal
+import tempfile
+import threading
+import time
+from pathlib import Path
+from typing import Any
+
+from publisher.core.errors import Diagnostic, PublisherError, policy
+from publisher.core.files import write_atomic
+from publisher.outputs.pdf import engine as pdf
+from publisher.outputs.pdf import preflight
+from publisher.source.content import Project
+
+
+@dataclasses.dataclass
+class Task:
+    """One leaflet to render: everything a worker needs, and nothing it must look up."""
+
+    name: str  # the leaflet file as shown to users
+    stem: str  # the output's file name, e.g. 'x.pdf' or 'x.large-print.pdf'
+    html: str  # without stylesheet links; the worker applies the parsed stylesheets
+    styles: tuple  # project-relative stylesheet paths, in cascade order
+    target: str  # the PDF path
+    leaflet_folder: str  # images may also come from here (Project.asset_roots decides)
+    strict: bool
+    max_pages: int = pdf.MAX_PAGES
+    timeout: float = pdf.TIMEOUT  # for the whole leaflet: loading, checking and making its HTML count too
+    variant: str | None = pdf.DEFAULT_VARIANT
+    fit_pages: int | None = None  # the leaflet's own max_pages for this edition
+    fit_label: str = ""  # e.g. "A4, standard edition", for the fit message
+    where: str = ""  # e.g. "cy, A4, standard edition": names the PDF in preflight findings
+    spent: float = 0.0  # seconds of `timeout` already spent on the leaflet before rendering
+
+    @property
+    def left(self) -> float:
+        """The seconds left to render and write it (0 when there is no limit)."""
+        return max(0.01, self.timeout - self.spent) if self.timeout > 0 else 0.0
+
+
+@dataclasses.dataclass
+class Outcome:
+    """What a worker reports back for one task."""
+
+    name: str
+    stem: str
+    ok: bool
+    pages: int = 0
+    bytes: int = 0
+    digest: str = ""
+    seconds: float = 0.0
+    errors: list = dataclasses.field(default_factory=list)
+    warnings: list = dataclasses.field(default_factory=list)
+    worker: int = 0  # process id
+    peak_rss_mb: float = 0.0
+    layouts: int = 0  # pages laid out (a page laid out twice counts twice)
+
+
+_engine: pdf.Engine | None = None
+
+
+def _init(root: str) -> None:
+    global _engine
+    _engine = pdf.Engine(Project(Path(root)))
+
+
+def render(task: Task) -> Outcome:
+    """Render one task with this process's engine; never raises for a leaflet's own fault."""
+    started = time.perf_counter()
+    outcome = Outcome(task.name, task.stem, ok=False, worker=os.getpid())
+    try:
+        assert _engine is not None, "_init() makes the engine first"
+        rendered = _engine.render(task.name, task.html, task.styles, Path(task.leaflet_folder),
+                                  max_pages=task.max_pages, timeout=task.left, variant=task.variant,
+                                  limit=task.timeout)
+        outcome.warnings = [Diagnostic(task.name, 0, 0, "", w, "warning") for w in rendered.warnings]
+        outcome.warnings += preflight.check(rendered.pdf, task.name, task.where or task.fit_label,
+                                            preflight.shipped_fonts(_engine.project.styles))
+        strict = [d for d in policy(outcome.warnings, strict=task.strict) if d.level == "error"]
+        if task.fit_pages and rendered.pages > task.fit_pages:
+            outcome.errors = [f"{task.name}: max_pages: {rendered.pages} pages ({task.fit_label}), more than its "
+                              f"limit of {task.fit_pages} - shorten the text or raise max_pages"]
+        elif strict:
+            outcome.errors = [str(d) for d in strict]
+        else:
+            try:
+                write_atomic(Path(task.target), rendered.pdf)
+            except OSError as exc:
+                outcome.errors = [f"{task.name}: could not save {Path(exc.filename or task.target).name}: "
+                                  f"{exc.strerror or exc} - free some space, or fix or change the output folder "
+                                  "(the previous PDF is kept)"]
+                return _finished(outcome, started)
+            outcome.ok = True
+            outcome.pages, outcome.bytes, outcome.layouts = rendered.pages, len(rendered.pdf), rendered.layouts
+            outcome.digest = hashlib.sha256(rendered.pdf).hexdigest()
+    except PublisherError as exc:
+        outcome.errors = exc.lines()
+    except pdf.LimitReached:  # an alarm that fired just as the render finished
+        outcome.errors = _timed_out(task)
+    except Exception as exc:  # a WeasyPrint bug on odd input must not take the batch down
+        outcome.errors = [f"{task.name}: render failed: {type(exc).__name__}: {exc}"]
+    return _finished(outcome, started)
+
+
+def _finished(outcome: Outcome, started: float) -> Outcome:
+    outcome.seconds = time.perf_counter() - started
+    outcome.peak_rss_mb = _peak_rss_mb()
+    return outcome
+
+
+def _peak_rss_mb() -> float:
+    """This process's peak memory in MB, or 0 where the `resource` module is missing (Windows)."""
+    try:
+        import resource  # POSIX only: imported here so the package imports on Windows
+    except ImportError:
+        return 0.0
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
+def _timed_out(task: Task) -> list:
+    return [f"{task.name}: took more than {task.timeout:g} s to render, the limit - shorten the leaflet, or raise "
+            "the limit with --timeout"]
+
+
+# The parent stops a worker this long after the worker's own alarm should have fired:
+# time spent inside Pango's C code cannot be interrupted by a signal handler.
+GRACE = 2.0
+TEMP_PREFIX = "publisher-"  # + the building process's id: one temporary folder per build
+
+
+class Renderer:
+    """Renders tasks on worker processes (one or more): only a separate process can be stopped inside C code.
+
+    Start it as soon as work is known to be coming, so workers set up their
+    engines while this process is still validating; submit tasks as they
+    are ready; `finish` reports every outcome through `on_outcome`; `close`
+    stops the workers and removes their temporary files, whatever happened.
+    """
+
+    def __init__(self, project: Project, jobs: int, on_outcome):
+        self.project = project
+        self.jobs = jobs
+        self.on_outcome = on_outcome
+        self.workers: list[_Worker] = []
+        self.pending: list[Task] = []
+        self.started = False
+        self.temp: Path | None = None
+        self.failed_starts = 0
+        self.why_not_started = "it died while starting"
+
+    def start(self, expected: int) -> None:
+        """Get ready for about `expected` tasks."""
+        if self.started or expected == 0:
+            return
+        self.started = True
+        remove_stale_temp_folders()
+        # WeasyPrint keeps the fonts of each @font-face in a folder of its own under the
+        # temporary folder, removed only when its font configuration is garbage collected;
+        # a killed worker never gets there. Everything goes into one folder per build instead.
+        self.temp = Path(tempfile.mkdtemp(prefix=f"{TEMP_PREFIX}{os.getpid()}-"))
+        # Imported here once, before forking: each worker then starts at once with it, and a
+        # process that builds many times (a server, the tests) pays for the import only once.
+        with _temporary_files_in(self.temp):  # finding its C libraries writes temporary files too
+            pdf._weasyprint()
+        # Fresh workers, so a fresh engine, per build: styles may have changed since the last one.
+        for _ in range(max(1, min(self.jobs, expected))):
+            self.workers.append(_Worker(self.project, self.temp))
+
+    def submit(self, task: Task) -> None:
+        self.start(1)
+        self.pending.append(task)
+        self._dispatch()
+
+    def finish(self) -> None:
+        """Wait for every task; a worker that dies or overruns fails only the leaflet it was rendering."""
+        while self.pending or any(w.task for w in self.workers):
+            self._dispatch()
+            busy = [w for w in self.workers if w.task]
+            waiting = [w for w in self.workers if not w.ready]
+            deadlines = [w.deadline for w in busy]
+            timeout = max(0.0, min(deadlines) - time.monotonic()) if deadlines else None
+            objects = [w.conn for w in busy + waiting] + [w.process.sentinel for w in busy + waiting]
+            if not objects:  # every worker failed to start
+                for task in self.pending:
+                    self.on_outcome(Outcome(task.name, task.stem, ok=False, errors=[
+                        f"{task.name}: no worker process could be started to render it ({self.why_not_started}) - "
+                        "check the installation (python build.py check runs without one)"]))
+                self.pending = []
+                break
+            multiprocessing.connection.wait(objects, timeout)
+            for worker in list(self.workers):
+                self._check(worker)
+
+    def _check(self, worker: _Worker) -> None:
+        """Take a worker's answer, or notice that it died or overran, and replace it then."""
+        message = worker.receive()
+        if message == "ready":
+            return
+        if isinstance(message, tuple):  # ("unavailable", why): its engine could not be set up
+            self.why_not_started = message[1]
+            message = _DEAD
+        if isinstance(message, Outcome):
+            worker.task = None
+            self.on_outcome(message)
+            return
+        errors: list | None
+        if worker.task and time.monotonic() >= worker.deadline:
+            errors = _timed_out(worker.task)
+        elif not worker.process.is_alive() or message is _DEAD:
+            errors = [f"{worker.task.name}: the worker process rendering it died (killed or crashed) - the previous "
+                      "PDF, if any, is kept"] if worker.task else None
+            if not worker.task and not worker.ready:
+                self.failed_starts += 1
+        else:
+            return
+        task = worker.task
+        worker.stop()
+        if task:
+            _remove_partial(task)
+            self.on_outcome(Outcome(task.name, task.stem, ok=False, errors=errors or [], worker=worker.process.pid or 0))
+        self.workers.remove(worker)
+        if self.pending and self.failed_starts < 3:
+            self.workers.append(_Worker(self.project, self.temp))
+
+    def poll(self, wait: float = 0.0) -> None:
+        """Give waiting tasks to idle workers, first waiting up to `wait` s for one to be ready: called between the
+        outputs made in this process, so the PDFs render meanwhile (and their time limits run while they do)."""
+        if self.pending and wait > 0 and not any(w.ready for w in self.workers) and self.workers:
+            multiprocessing.connection.wait([w.conn for w in self.workers], wait)
+        for worker in list(self.workers):
+            self._check(worker)
+        self._dispatch()
+
+    def _dispatch(self) -> None:
+        for worker in self.workers:
+            if not self.pending:
+                return
+            if worker.ready and worker.task is None:
+                worker.give(self.pending.pop(0))
+
+    def close(self) -> None:
+        """Stop every worker (killing any still rendering) and remove this build's temporary folder."""
+        for worker in self.workers:
+            worker.stop()
+            if worker.task:  # killed while it may have been writing (a whole process group stopped at once)
+                _remove_partial(worker.task)
+        self.workers = []
+        if self.temp:
+            shutil.rmtree(self.temp, ignore_errors=True)
+
+
+_DEAD = object()
+
+
+class _Worker:
+    """One worker process, its pipe, and the task it is rendering."""
+
+    def __init__(self, project: Project, temp: Path | None):
+        # Fork shares this process's imports and starts in milliseconds; Windows has only spawn.
+        method = "fork" if "fork" in multiprocessing.get_all_start_methods() else "spawn"
+        context: Any = multiprocessing.get_context(method)
+        self.conn, child = context.Pipe()
+        self.process = context.Process(target=_serve, args=(child, str(project.root), os.getpid(), str(temp)),
+                                       daemon=True)
+        self.process.start()
+        child.close()
+        self.ready = False
+        self.task: Task | None = None
+        self.deadline = 0.0
+
+    def give(self, task: Task) -> None:
+        self.task = task
+        # The grace shrinks with a short limit, so the whole leaflet stays within about twice its limit.
+        self.deadline = time.monotonic() + (task.left + min(GRACE, task.left / 2 + 0.5) if task.timeout > 0 else 1e9)
+        self.conn.send(task)
+
+    def receive(self):
+        """The worker's next message, None when it has none yet, or _DEAD when its pipe closed."""
+        try:
+            if not self.conn.poll():
+                return None
+            message = self.conn.recv()
+        except (EOFError, OSError):
+            return _DEAD
+        if message == "ready":
+            self.ready = True
+        return message
+
+    def stop(self) -> None:
+        """Ask an idle worker to leave; kill a busy one, or one that does not leave at once."""
+        with contextlib.suppress(OSError):
+            if self.task is None and self.process.is_alive():
+                self.conn.send(None)
+                self.process.join(1)
+        if self.process.is_alive():
+            self.process.kill()
+        self.process.join()
+        self.conn.close()
+
+
+def _serve(conn, root: str, parent: int, temp: str) -> None:
+    """A worker's life: render the tasks the parent sends, one at a time, until told to stop or orphaned."""
+    # Ctrl-C reaches the whole process group; the parent decides what happens to workers.
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    for signum in (signal.SIGTERM, signal.SIGHUP):  # not the parent's orderly stop: a worker just ends
+        signal.signal(signum, signal.SIG_DFL)
+    _die_with(parent)
+    tempfile.tempdir = os.environ["TMPDIR"] = temp
+    try:
+        _init(root)
+    except Exception as exc:  # told to the parent, which says it once, instead of a traceback per worker
+        conn.send(("unavailable", f"{type(exc).__name__}: {exc}"))
+        return
+    conn.send("ready")
+    while True:
+        try:
+            task = conn.recv()
+        except (EOFError, OSError):
+            return
+        if task is None:
+            return
+        conn.send(render(task))
+
+
+def _die_with(parent: int) -> None:
+    """End this process when the parent ends, however it ends (SIGKILL included)."""
+    with contextlib.suppress(Exception):
+        # Linux: the kernel sends SIGKILL when the parent thread that forked us exits.
+        ctypes.CDLL(None, use_errno=True).prctl(1, signal.SIGKILL)  # PR_SET_PDEATHSIG
+    if os.getppid() != parent:  # the parent died before the line above took effect
+        os._exit(1)
+
+    def watch():
+        # Elsewhere, and as a second line: an orphan is adopted by another process.
+        while os.getppid() == parent:
+            time.sleep(0.2)
+        os._exit(1)
+    threading.Thread(target=watch, daemon=True).start()
+
+
+@contextlib.contextmanager
+def _temporary_files_in(folder: Path):
+    """Python's and child programs' temporary files go into `folder` for a while."""
+    saved = tempfile.tempdir, os.environ.get("TMPDIR")
+    tempfile.tempdir = os.environ["TMPDIR"] = str(folder)
+    try:
+        yield
+    finally:
+        tempfile.tempdir = saved[0]
+        if saved[1] is None:
+            del os.environ["TMPDIR"]
+        else:
+            os.environ["TMPDIR"] = saved[1]
+
+
+def _remove_partial(task: Task) -> None:
+    """The temporary files of a worker killed while writing (a later build would remove them too)."""
+    target = Path(task.target)
+    for path in target.parent.glob(f".{target.name}.*.tmp"):
+        with contextlib.suppress(OSError):
+            path.unlink()
+
+
+def remove_stale_temp_folders() -> None:
+    """Remove the temporary folders of builds whose process has ended (killed, or the machine restarted)."""
+    for folder in Path(tempfile.gettempdir()).glob(f"{TEMP_PREFIX}*-*"):
+        pid = folder.name[len(TEMP_PREFIX):].split("-", 1)[0]
+        if pid.isdigit() and not _alive(int(pid)) and folder.is_dir():
+            shutil.rmtree(folder, ignore_errors=True)
+
+
+def _alive(pid: int) -> bool:
+    if os.name == "nt":
+        return True  # os.kill there terminates the process: keep the folder rather than risk that
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True

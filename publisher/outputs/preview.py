@@ -1,0 +1,14 @@
+"""The print layout as HTML, for a browser: what the PDF is made from, with its stylesheets linked."""
+
+from __future__ import annotations
+
+from publisher.outputs.base import Job, Output, register
+from publisher.render import html
+
+
+def render(job: Job) -> bytes:
+    return html.preview(job.catalogue, job.leaflet, job.paper, job.edition, job.marks).encode("utf-8")
+
+
+register(Output("preview", ".preview.html", "text/html", "the print layout as HTML, for a browser", render=render,
+                label="Print layout (HTML)"))

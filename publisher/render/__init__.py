@@ -1,0 +1,1 @@
+"""Render: a validated leaflet merged into the templates, and its reading order."""

@@ -1,0 +1,1 @@
+"""The catalogue site and the live preview."""
