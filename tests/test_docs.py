@@ -1,11 +1,12 @@
 """The documentation: a short front door, every page listed, every link and anchor leading somewhere."""
 
 import re
+import shutil
 from pathlib import Path
 
 from conftest import REPO
 
-from publisher import outputs, rules
+from publisher import cli, outputs, rules
 
 README = REPO / "README.md"
 DOCS = REPO / "docs"
@@ -109,3 +110,30 @@ def test_the_architecture_page_names_every_sub_package_of_the_planned_layout():
     text = (DOCS / "architecture.md").read_text(encoding="utf-8")
     stages = ["core", "i18n", "source", "govern", "render", "outputs", "build", "mail", "site", "desk", "cli"]
     assert [stage for stage in stages if f"`{stage}/`" not in text] == []
+
+
+def fenced(text: str, after: str, language: str = "") -> str:
+    """The first fenced code block in `text` after the line `after`."""
+    start = text.index(f"```{language}\n", text.index(after)) + len(language) + 4
+    return text[start:text.index("```", start)]
+
+
+def test_the_readme_leaflet_checks_clean_and_its_mistakes_read_as_the_readme_shows(tmp_path, capsys):
+    readme = README.read_text(encoding="utf-8")
+    for name in ("brand.yaml", "people.yaml", "plain-words.yaml"):
+        shutil.copy(REPO / name, tmp_path / name)
+    for folder in ("schema", "templates", "styles", "locales"):
+        shutil.copytree(REPO / folder, tmp_path / folder)
+    leaflet = tmp_path / "handouts" / "looking-after-your-back.yaml"
+    leaflet.parent.mkdir()
+    leaflet.write_text(fenced(readme, "## What a leaflet looks like", "yaml"), encoding="utf-8")
+    check = ["check", "--project", str(tmp_path), "--today", "2026-11-25"]
+    assert cli.main(check) == 0
+    assert capsys.readouterr().out == "1 leaflet checked, 1 valid: 0 errors, 0 warnings, 0 waived.\n"
+
+    text = leaflet.read_text(encoding="utf-8")
+    leaflet.write_text(text.replace("summary:", "sumary:").replace("[daniel-osei]", "[daniel-ossei]"), encoding="utf-8")
+    assert cli.main(check) == 1
+    shown = fenced(readme, "with `summary` misspelt").splitlines()
+    out, err = capsys.readouterr()
+    assert (out + err).splitlines()[:-1] == shown[:-1] and len(shown) == 4
