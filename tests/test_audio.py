@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 import subprocess
+import tempfile
 import wave
 from pathlib import Path
 
@@ -167,6 +168,15 @@ def test_the_same_leaflet_gives_the_same_bytes(catalogue, mp3s):
     """espeak-ng and lame are deterministic for the same text and settings; the tags carry no time of making."""
     assert outputs.REGISTRY["mp3"].render(job(catalogue, "managing-type-2-diabetes-day-to-day")) == \
         mp3s["managing-type-2-diabetes-day-to-day"].read_bytes()
+
+
+def test_speech_through_a_file_as_on_windows_gives_the_same_bytes(catalogue, mp3s, monkeypatch, tmp_path):
+    """Windows's espeak-ng writes --stdout in text mode, so there it writes a WAV file: same samples, same MP3."""
+    monkeypatch.setattr(audio, "SPEECH_TO_FILE", True)
+    monkeypatch.setattr(tempfile, "tempdir", str(tmp_path))
+    stem = "managing-type-2-diabetes-day-to-day"
+    assert outputs.REGISTRY["mp3"].render(job(catalogue, stem)) == mp3s[stem].read_bytes()
+    assert list(tmp_path.iterdir()) == []  # each chapter's file is removed once read
 
 
 def test_the_arabic_mp3_is_the_same_bytes_whatever_the_threads_and_the_environment(catalogue, mp3s, monkeypatch):
