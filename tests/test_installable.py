@@ -4,9 +4,9 @@ import ast
 import json
 import os
 import re
-import textwrap
 import subprocess
 import sys
+import textwrap
 from pathlib import Path
 
 import pytest
