@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import shutil
 import subprocess
 import tempfile
 import wave
@@ -292,13 +293,14 @@ def test_braille_and_audio_are_recorded_and_rebuilt_only_when_changed(project, c
 
 def test_without_espeak_ng_or_lame_audio_is_left_out_and_said(project, capsys, monkeypatch, tmp_path):
     project.leaflet("ankle")
+    speech = shutil.which("espeak-ng")  # /usr/bin/espeak-ng on Debian; espeak-ng.exe on Windows
     bin_dir = tmp_path / "bin"
     bin_dir.mkdir()
     monkeypatch.setenv("PATH", str(bin_dir))  # neither program can be found
     code, out, err = project.run("--format", "mp3", capsys=capsys)
     assert code == 0 and err == ("handouts/ankle.yaml: no audio: espeak-ng is not installed - install it "
                                  "(Debian/Ubuntu: apt-get install espeak-ng) to make audio\n")
-    (bin_dir / "espeak-ng").symlink_to("/usr/bin/espeak-ng")  # speech, but no encoder
+    (bin_dir / Path(speech).name).symlink_to(speech)  # speech, but no encoder
     code, out, err = project.run("--format", "mp3", capsys=capsys)
     assert code == 0 and err == ("handouts/ankle.yaml: no audio: lame is not installed - install it "
                                  "(Debian/Ubuntu: apt-get install lame) to make audio\n")
