@@ -383,3 +383,35 @@ def test_the_platform_scan_finds_what_is_unguarded_and_passes_what_is_guarded():
         ''')
     assert platform_only(source) == [(1, "import fcntl"), (3, "signal.SIGKILL"), (4, "signal.SIGHUP"),
                                      (5, "'liblouis.so.20'"), (5, "'/dev/null'"), (25, "os.getuid")]
+
+
+# -- the workflow runs the tests on Linux, macOS and Windows ----------------------------------------------------
+
+
+def test_the_workflow_tests_on_linux_macos_and_windows_and_the_docs_name_what_it_installs():
+    """Lint and tests on Ubuntu; the tests on macOS and Windows, with the packages docs/platforms.md names."""
+    import yaml
+    jobs = yaml.safe_load((REPO / ".github" / "workflows" / "leaflets.yml").read_text(encoding="utf-8"))["jobs"]
+    linux = [step.get("run", "") for step in jobs["test"]["steps"]]
+    assert jobs["test"]["runs-on"] == "ubuntu-latest" and "make lint" in linux
+    assert any(run.startswith("make test") for run in linux)
+    elsewhere = jobs["test-elsewhere"]
+    assert elsewhere["strategy"]["matrix"]["os"] == ["macos-latest", "windows-latest"]
+    steps = {step.get("name", step.get("uses", "")): step for step in elsewhere["steps"]}
+    assert steps["Test"]["run"].endswith("scripts/ci.py test --junitxml=test-results.xml")
+    msys2 = steps["System packages (Windows, MSYS2)"]["with"]["install"].split()
+    homebrew = re.search(r"for formula in ([^;]+);", (REPO / "scripts" / "system-deps.sh").read_text()).group(1).split()
+    docs = (REPO / "docs" / "platforms.md").read_text(encoding="utf-8")
+    assert f"brew install {' '.join(homebrew)}" in docs
+    assert f"pacman -S {' '.join(msys2)}" in docs
+    assert {"mingw-w64-ucrt-x86_64-pango", "mingw-w64-ucrt-x86_64-poppler"} <= set(msys2)
+    assert {"pango", "liblouis", "espeak-ng", "lame", "poppler"} == set(homebrew)
+
+
+def test_scripts_ci_without_a_command_says_how_to_use_it(tmp_path):
+    run = subprocess.run([sys.executable, str(REPO / "scripts" / "ci.py")], cwd=tmp_path, capture_output=True,
+                         text=True)
+    assert (run.returncode, run.stdout) == (2, "")
+    assert run.stderr.splitlines()[:3] == [
+        "`make deps`, `make test` and `make lint` where there is no make (Windows), or no Debian (macOS): one Python "
+        "script.", "", "    python scripts/ci.py test [PYTEST ARGS]     (Windows: py scripts\\ci.py test)"]
