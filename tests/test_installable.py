@@ -385,6 +385,28 @@ def test_the_platform_scan_finds_what_is_unguarded_and_passes_what_is_guarded():
                                      (5, "'liblouis.so.20'"), (5, "'/dev/null'"), (25, "os.getuid")]
 
 
+def test_a_file_held_open_on_windows_is_replaced_once_its_reader_lets_go(tmp_path, monkeypatch):
+    """Windows refuses os.replace onto a file a reader holds open: write_atomic waits and tries again, there only."""
+    from publisher import pdf
+    target = tmp_path / "ankle.pdf"
+    target.write_bytes(b"old")
+    replace, refusals = os.replace, []
+
+    def held_open_twice(source, destination):
+        if len(refusals) < 2:
+            refusals.append(destination)
+            raise PermissionError(13, "The process cannot access the file because it is being used by another process")
+        replace(source, destination)
+    monkeypatch.setattr(os, "replace", held_open_twice)
+    with pytest.raises(PermissionError):  # Linux and macOS never wait: there a reader never blocks a replace
+        pdf.write_atomic(target, b"new")
+    assert target.read_bytes() == b"old" and [p.name for p in tmp_path.iterdir()] == ["ankle.pdf"]
+    monkeypatch.setattr(pdf, "REPLACE_WAITS", (0.01, 0.01, 0.01))  # as on Windows
+    pdf.write_atomic(target, b"new")
+    assert target.read_bytes() == b"new" and len(refusals) == 2
+    assert [p.name for p in tmp_path.iterdir()] == ["ankle.pdf"]
+
+
 # -- the workflow runs the tests on Linux, macOS and Windows ----------------------------------------------------
 
 
