@@ -420,7 +420,8 @@ def test_the_workflow_tests_on_linux_macos_and_windows_and_the_docs_name_what_it
     elsewhere = jobs["test-elsewhere"]
     assert elsewhere["strategy"]["matrix"]["os"] == ["macos-latest", "windows-latest"]
     steps = {step.get("name", step.get("uses", "")): step for step in elsewhere["steps"]}
-    assert steps["Test"]["run"].endswith("scripts/ci.py test --junitxml=test-results.xml")
+    assert steps["Test (macOS)"]["run"] == 'make test PYTEST_ARGS="--junitxml=test-results.xml"'
+    assert steps["Test (Windows)"]["run"].endswith("scripts/ci.py test --junitxml=test-results.xml")
     msys2 = steps["System packages (Windows, MSYS2)"]["with"]["install"].split()
     homebrew = re.search(r"for formula in ([^;]+);", (REPO / "scripts" / "system-deps.sh").read_text()).group(1).split()
     docs = (REPO / "docs" / "platforms.md").read_text(encoding="utf-8")
