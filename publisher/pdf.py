@@ -458,6 +458,7 @@ REPLACE_WAITS = (0.05, 0.1, 0.2, 0.4, 0.8) if os.name == "nt" else ()
 
 
 def _replace(source: str, target: Path) -> None:
+    """os.replace, tried again for a moment where a reader can block it (REPLACE_WAITS)."""
     for wait in REPLACE_WAITS:
         try:
             os.replace(source, target)
