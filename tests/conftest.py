@@ -7,6 +7,7 @@ import os
 import pickle
 import re
 import shutil
+import sys
 import textwrap
 from pathlib import Path
 
@@ -117,10 +118,28 @@ GROUPED = {"test_desk", "test_desk_audit", "test_desk_browser", "test_i18n", "te
            "test_serve", "test_site", "test_web"}
 
 
+# What needs liblouis: a braille module, or a test whose name says braille (a .brf parameter included). liblouis has
+# no Windows package (docs/platforms.md): there, and only where it cannot be loaded, these tests are skipped; on
+# Linux a missing liblouis fails them.
+BRAILLE_MODULES = {"test_braille", "test_desk_editions"}
+BRAILLE_TESTS = {"test_every_shipped_leaflet_is_identical_across_processes",
+                 "test_pictures_nested_lists_and_notes_are_read_in_order"}
+
+
+def needs_liblouis(item) -> bool:
+    return item.module.__name__ in BRAILLE_MODULES or item.originalname in BRAILLE_TESTS or \
+        any(word in item.name for word in ("braille", "brf"))
+
+
 def pytest_collection_modifyitems(items):
+    from publisher.outputs import louis
+    no_braille = not sys.platform.startswith("linux") and not louis.available()
     for item in items:
         if item.module.__name__ in GROUPED:
             item.add_marker(pytest.mark.xdist_group(item.module.__name__))
+        if no_braille and needs_liblouis(item):
+            item.add_marker(pytest.mark.skip(reason=f"liblouis cannot be loaded on {sys.platform}: no package there "
+                                                    "makes braille (docs/platforms.md)"))
 
 
 def shared_folder(tmp_path_factory) -> Path:

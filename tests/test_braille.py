@@ -216,6 +216,7 @@ def test_a_leaflets_braille_goes_when_its_language_loses_its_table(project, caps
 def test_missing_liblouis_is_a_clear_message(monkeypatch):
     louis.library.cache_clear()
     monkeypatch.setattr("ctypes.util.find_library", lambda name: None)
+    monkeypatch.setattr(louis, "_HOMEBREW", ())  # macOS: not Homebrew's copy either
     try:
         with pytest.raises(louis.LouisError) as error:
             louis.library()

@@ -121,7 +121,7 @@ def verify(root: Path) -> list[str]:
     """Every problem in an archive: a damaged index.json, a kept file changed, appended to or gone ([] when sound)."""
     problems = []
     for index_path in sorted(Path(root).glob(f"*/*/{INDEX}")):
-        home, shown = index_path.parent, index_path.parent.relative_to(Path(root).parent)
+        home, shown = index_path.parent, index_path.parent.relative_to(Path(root).parent).as_posix()
         try:
             index = load_index(index_path)
         except Damaged as exc:
@@ -157,10 +157,11 @@ def check(root: Path, project: Project, leaflet: Leaflet, people: dict, made_by:
     if leaflet.source is None:
         return []
     home = version_folder(root, leaflet.stem, version)
+    shown = home.relative_to(Path(root).parent).as_posix()  # the same on Windows
     try:
         index = load_index(home / INDEX)
     except Damaged as exc:
-        return [leaflet.source.problem(("version",), f"the archive's {home.relative_to(Path(root).parent)}/{INDEX} "
+        return [leaflet.source.problem(("version",), f"the archive's {shown}/{INDEX} "
                                                      f"{exc} - restore it from a backup; nothing is published until "
                                                      "it is sound")]
     if index is None:
@@ -168,7 +169,7 @@ def check(root: Path, project: Project, leaflet: Leaflet, people: dict, made_by:
     damaged = _damaged_files(home, index)
     if damaged:
         return [leaflet.source.problem(("version",), f"the archive of version {version} was changed: "
-                                                     f"{home.relative_to(Path(root).parent)}/{damaged[0]} - restore it "
+                                                     f"{shown}/{damaged[0]} - restore it "
                                                      f"from a backup (build.py archive verify lists every problem)")]
     recorded = index["content"].get(_language(leaflet))
     if recorded is not None and recorded != content_digest(project, leaflet, people):
