@@ -22,7 +22,7 @@ from starlette.routing import Route
 from publisher.build import batch, manifest, settings
 from publisher.core import caches, clock, editions
 from publisher.core.errors import Diagnostic, PublisherError, UsageError
-from publisher.outputs import base as outputs
+from publisher.outputs import naming
 from publisher.render import html
 from publisher.site import catalogue as site
 from publisher.source import content
@@ -117,7 +117,7 @@ class Preview:
                                                             formats=("pdf",), site=False), [source])
         if not report.ok:
             return None
-        return f"{PAPERS}/{paper}/{outputs.REGISTRY['pdf'].file_name(stem, edition)}"
+        return f"{PAPERS}/{paper}/{naming.name(stem, None, edition)}"
 
 
 # -- what may be served -----------------------------------------------------------
