@@ -69,7 +69,7 @@ def parse(file_name: str, stem: str | None = None) -> Named:
     edition = last if head and last in editions.EDITIONS and last != editions.DEFAULT_EDITION else \
         editions.DEFAULT_EDITION
     found_stem, language = _language(file_name, head if edition != editions.DEFAULT_EDITION else rest, stem)
-    if language is not None and (not languages.TAG.match(language) or language in editions.EDITIONS):
+    if language is not None and not languages.TAG.match(language):  # nor an edition's name: none is a tag's shape
         raise NotAnOutput(f"'{file_name}': '{language}' is not a language tag - an output's name is "
                           f"'<stem>[.<language>][.<edition>]{output.suffix}'")
     if edition not in output.editions:
@@ -95,7 +95,7 @@ def stem_problem(stem: str) -> str | None:
     """Why a leaflet's file name (its stem) cannot name its outputs, or None."""
     if not STEM.match(stem) or ".." in stem:
         return "use letters, digits, '-', '_' and '.'"
-    if stem.casefold() == "index":  # its web page would be the catalogue's index.html (site.py)
+    if stem.casefold() == "index":  # its web page would be the catalogue's index.html (site/catalogue.py)
         return "it would clash with the catalogue site's index.html"
     for edition in editions.EDITIONS:
         if edition != editions.DEFAULT_EDITION and stem.endswith(f".{edition}"):
