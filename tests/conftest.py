@@ -72,7 +72,7 @@ class Project:
         for, each label as its English), with the test brand's texts added (as their English) so they print."""
         from babel.messages.pofile import read_po, write_po
 
-        from publisher.i18n import catalogues as i18n
+        from publisher.i18n import extraction
         path = self.root / "locales" / folder / "LC_MESSAGES" / "leaflets.po"
         if path.exists():
             catalog = read_po(path.open("rb"))
@@ -81,7 +81,7 @@ class Project:
             for message in catalog:
                 if message.id:
                     message.string = message.id
-        for _, text in i18n.brand_texts(self.root):
+        for _, text in extraction.brand_texts(self.root):
             catalog.add(text, text)
         path.parent.mkdir(parents=True, exist_ok=True)
         with path.open("wb") as f:

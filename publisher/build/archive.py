@@ -270,21 +270,3 @@ def make_read_only(path: Path) -> None:
     mode = os.stat(path).st_mode
     os.chmod(path, mode & ~(stat.S_IWUSR | stat.S_IWGRP | stat.S_IWOTH))
 
-
-def describe(stem: str, key: str) -> tuple[str, str, str | None] | None:
-    """(format, edition, language) of an output file name '<stem>[.<language>][.<edition>]<suffix>', or None."""
-    from publisher.core.editions import DEFAULT_EDITION, EDITIONS
-    from publisher.outputs.base import REGISTRY
-    if not key.startswith(stem + "."):
-        return None
-    rest = key[len(stem):]
-    for output in sorted(REGISTRY.values(), key=lambda o: len(o.suffix), reverse=True):
-        if rest.endswith(output.suffix):
-            parts = [p for p in rest[:-len(output.suffix)].split(".") if p]
-            edition = DEFAULT_EDITION
-            if parts and parts[-1] in EDITIONS:
-                edition = parts.pop()
-            if len(parts) > 1:
-                return None
-            return output.name, edition, parts[0] if parts else None
-    return None

@@ -17,6 +17,7 @@ from publisher.core.errors import Diagnostic, Problem, PublisherError, UsageErro
 from publisher.core.files import write_atomic
 from publisher.govern import governance, plainwords
 from publisher.outputs import base as outputs
+from publisher.outputs import naming
 from publisher.outputs.naming import STEM, file_problem
 from publisher.outputs.pdf import engine as pdf
 from publisher.outputs.pdf import preflight, workers
@@ -102,7 +103,7 @@ class Options:
 
 def output_key(stem: str, edition: str) -> str:
     """The PDF's file name without its suffix: 'x' for the standard edition, 'x.large-print' for the other."""
-    return outputs.REGISTRY["pdf"].file_name(stem, edition).removesuffix(".pdf")
+    return naming.name(stem, None, edition).removesuffix(".pdf")
 
 
 def resolved(project: content.Project, options: Options, brand: dict | None) -> settings.Settings:
@@ -125,7 +126,7 @@ def output_name(stem: str, edition: str = editions.DEFAULT_EDITION, output: str 
     """An output's file name for a leaflet stem (and a translation's language); stems are checked when planned."""
     if not STEM.match(stem) or ".." in stem:  # never reached for a planned leaflet; a guard, not a message
         raise ValueError(f"unsafe output name {stem!r}")
-    return outputs.REGISTRY[output].file_name(stem, edition, language)
+    return naming.name(stem, language, edition, output)
 
 
 def leaflet_output(leaflet: content.Leaflet, output: outputs.Output, edition: str) -> str:
@@ -134,7 +135,7 @@ def leaflet_output(leaflet: content.Leaflet, output: outputs.Output, edition: st
     A translation's file is named <source>.<language>.yaml (content.py checks it), so this is
     also the name planned from the file's stem before it is read.
     """
-    return output.file_name(leaflet.source_stem, edition, leaflet.output_language)
+    return naming.name(leaflet.source_stem, leaflet.output_language, edition, output)
 
 
 def parse_shard(text: str) -> tuple:
@@ -240,7 +241,7 @@ def _build(project, options, paths, emit, on_start, on_shared, started) -> Repor
         if brand is not None and people is not None and not style_findings and not options.force:
             digest = content.input_digest(path, manifest.digest_file)  # a translation's with its source's
             for output, edition in planned(stem):
-                key = output.file_name(stem, edition)
+                key = naming.name(stem, None, edition, output)
                 entry = record.unchanged(key, digest, people, brand_digest, shared, project)
                 due = datetime.date.fromisoformat(entry.next_review) if entry else datetime.date.min
                 # A stale translation is checked again every build: its grace period runs out by the calendar.
@@ -449,9 +450,10 @@ def _archive(project, out, root, leaflets, results, record, people, made_by, tod
         if result.status != "built" or result.name not in by_name or not result.output:
             continue
         leaflet, key = by_name[result.name], Path(result.output).name
-        described = archive.describe(leaflet.stem, key)
-        if described and key in record.entries:
-            made.append(archive.Made(leaflet, key, *described, record.entries[key].digest))
+        named = naming.parsed(key, leaflet.stem)
+        if named and key in record.entries:
+            made.append(archive.Made(leaflet, key, named.output.name, named.edition, named.language,
+                                     record.entries[key].digest))
     failed = []
     for leaflet in {item.leaflet.name: item.leaflet for item in made}.values():
         try:

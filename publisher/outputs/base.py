@@ -15,7 +15,7 @@ from collections.abc import Callable, Iterator, MutableMapping
 from importlib.metadata import EntryPoint, entry_points
 from typing import TYPE_CHECKING
 
-from publisher.core.editions import DEFAULT_EDITION, EASY_READ_FORMATS, EDITIONS, is_easy_read_stem
+from publisher.core.editions import EASY_READ_FORMATS, EDITIONS, is_easy_read_stem
 from publisher.core.errors import UsageError
 
 if TYPE_CHECKING:
@@ -72,11 +72,6 @@ class Output:
         if is_easy_read_stem(stem) and self.name not in EASY_READ_FORMATS:
             return False
         return self.applies is None or self.applies(brand, stem)
-
-    def file_name(self, stem: str, edition: str = DEFAULT_EDITION, language: str | None = None) -> str:
-        """The output's file name: '<stem>[.<language>][.<edition>]<suffix>', the standard edition unnamed."""
-        parts = [stem] + ([language] if language else []) + ([edition] if edition != DEFAULT_EDITION else [])
-        return ".".join(parts) + self.suffix
 
 
 GROUP = "leaflets.outputs"

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from publisher.i18n import catalogues as i18n
+from publisher.i18n import checks as i18n
 from publisher.i18n import languages
 from publisher.source import assets, easyread, fonts, markup, pairing, yamlsource
 from publisher.source.brand import contrast, load_brand
