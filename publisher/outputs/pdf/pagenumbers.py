@@ -5,6 +5,8 @@ from __future__ import annotations
 import contextlib
 import contextvars
 
+from publisher.outputs.pdf import weasyfixes
+
 # WeasyPrint lays a page out again when a target-counter() on it learns its value, and once more when the
 # page total arrives (three layouts of page one for a three-page leaflet). The first layout sets every such
 # number as "0"; the contents list's numbers are tabular figures (styles/base.css), so the right digits take
@@ -23,14 +25,9 @@ class Relayout(Exception):
     """The numbers cannot be written in place: render again with WeasyPrint's own passes."""
 
 
-@contextlib.contextmanager
-def weasyprint_passes():
+def weasyprint_passes() -> contextlib.AbstractContextManager:
     """Within this block, renders lay pages out as often as WeasyPrint wants to."""
-    token = _fast.set(False)
-    try:
-        yield
-    finally:
-        _fast.reset(token)
+    return weasyfixes.setting(_fast, False)
 
 
 def fast() -> bool:

@@ -99,14 +99,9 @@ def _structure_hook() -> None:
     tags._build_box_tree = build
 
 
-@contextlib.contextmanager
-def seeing_elements(see: Callable) -> Iterator[None]:
+def seeing_elements(see: Callable) -> contextlib.AbstractContextManager:
     """Within this block, `see(box, parent, element)` is called for each structure element WeasyPrint makes."""
-    token = _see.set(see)
-    try:
-        yield
-    finally:
-        _see.reset(token)
+    return setting(_see, see)
 
 
 # --- layout_document: one layout pass, the page numbers written in after ----------------------------------------
@@ -134,14 +129,19 @@ def _layout_hook() -> None:
     document.layout_document = layout_document
 
 
-@contextlib.contextmanager
-def one_layout(after: Callable) -> Iterator[None]:
+def one_layout(after: Callable) -> contextlib.AbstractContextManager:
     """Within this block, pages are laid out once, then `after(pages, layout context)` is called."""
-    token = _after_layout.set(after)
+    return setting(_after_layout, after)
+
+
+@contextlib.contextmanager
+def setting(variable: contextvars.ContextVar, value) -> Iterator[None]:
+    """A context variable set to `value` for the length of the block (the way a render asks for a workaround)."""
+    token = variable.set(value)
     try:
         yield
     finally:
-        _after_layout.reset(token)
+        variable.reset(token)
 
 
 # --- The progress logger's text: pages laid out ------------------------------------------------------------------
