@@ -124,7 +124,7 @@ def filters() -> dict:
     """The filters every template may use (leaflets and emails alike)."""
     return dict(md=_md, text=_text, bdi=_bdi, dir=_dir, linktext=markdown.inline_html, plain=markdown.plain,
                 longdate=longdate, number=number,
-                displayurl=displayurl, qr=qr_code, translate=statement.translate)
+                displayurl=displayurl, qr=qr_code, brand_text=statement.brand_text)
 
 
 def environment(project: Project) -> jinja2.Environment:
@@ -234,7 +234,6 @@ def _brand(brand: dict) -> dict:
     for key in ("phone", "email", "website", "address"):
         brand["contact"].setdefault(key, None)
     brand.setdefault("feedback", None)
-    brand["offered"] = statement.offered(brand)  # the other formats statement's {formats}, translated where printed
     return brand
 
 

@@ -17,6 +17,7 @@ import re
 from publisher.i18n.catalogues import N_
 from publisher.render.html import displayurl, labels_for, translation, view
 from publisher.render.statement import other_formats
+from publisher.source import brand as brands
 from publisher.source import markdown
 from publisher.source.content import Catalogue, Leaflet
 
@@ -275,10 +276,10 @@ def chapters(catalogue: Catalogue, leaflet: Leaflet) -> list[Chapter]:
                    "phone": f"tel:{contact[key]}"}.get(key)
             links = (Link(clean(contact[key]), url),) if url else ()
             blocks.append(Block("item", f"{words[label]}: {clean(contact[key])}.", links=links))
-    # The brand's words to patients in the leaflet's language, as print has them (the catalogues translate them).
-    blocks += text_blocks(other_formats(brand, lambda s: str(found_labels.gettext(s))))
-    blocks += [b for text in (brand.get("feedback"), brand["disclaimer"]) if text
-               for b in text_blocks(str(found_labels.gettext(text.strip())))]
+    # The brand's words to patients in the leaflet's language, as print has them (brand.yaml's translations).
+    language = found_labels.language
+    blocks += text_blocks(other_formats(brand, language, lambda s: str(found_labels.gettext(s))))
+    blocks += [b for field in ("feedback", "disclaimer") for b in text_blocks(brands.text(brand, field, language))]
     blocks += _translated_from(leaflet, found_labels, words)
     for role, people in (("written_by", leaflet.authors), ("reviewed_by", leaflet.reviewers),
                          ("translators", leaflet.translators), ("translation_checkers", leaflet.translation_checkers)):
