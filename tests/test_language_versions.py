@@ -1,0 +1,165 @@
+"""Each language version of a leaflet: the brand's texts in its language (brand.yaml's translations), the other
+formats statement naming only what is made in it, and web pages that link each other (hreflang), rebuilt when a
+translation comes or goes."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import yaml
+from conftest import REPO, normalise
+from pdfutil import page_texts
+from test_translations import TRANSLATORS, WELSH
+
+from publisher.render import statement
+from publisher.source import siblings
+
+SHIPPED = "after-your-wisdom-teeth-are-removed"
+ARABIC = WELSH.replace("language: cy", "language: ar").replace("title: Gofalu am bigwrn wedi’i ysigo",
+                                                                "title: العناية بالكاحل الملتوي")
+
+
+def _dist(shipped) -> Path:
+    return Path(next(iter(shipped.values())).output).parent
+
+
+# -- brand.yaml's texts per language --------------------------------------------------------------------------------
+
+
+def test_a_translated_brand_text_must_keep_the_formats_placeholder(project, capsys):
+    brand = project.root / "brand.yaml"
+    brand.write_text(brand.read_text(encoding="utf-8").replace(
+        "other_formats: This leaflet is available in other formats.",
+        "other_formats: This leaflet is available in {formats}."), encoding="utf-8")
+    lines = len(brand.read_text(encoding="utf-8").splitlines())
+    project.brand_texts("cy", {"other_formats": "Mae'r daflen hon ar gael mewn fformatau eraill.",
+                               "disclaimer": "Gwybodaeth gyffredinol yn unig."})
+    project.leaflet("ankle")
+    code, _out, err = project.run("check", capsys=capsys)
+    assert code == 1
+    assert err.splitlines()[0] == (f"brand.yaml:{lines + 3}:20: translations.cy.other_formats: has no placeholder "
+                                   "where the English has {formats} - keep each placeholder of the English text, "
+                                   "exactly as written")
+
+
+def test_a_language_key_that_is_not_a_tag_is_refused(project, capsys):
+    with open(project.root / "brand.yaml", "a", encoding="utf-8") as brand:
+        brand.write("translations:\n  Welsh:\n    disclaimer: Gwybodaeth gyffredinol yn unig.\n")
+    project.leaflet("ankle")
+    code, _out, err = project.run("check", capsys=capsys)
+    assert code == 1
+    assert err.splitlines()[0] == ("brand.yaml:8:3: translations.Welsh: 'Welsh' is not a language tag - use a BCP 47 "
+                                   "tag such as en-GB")
+
+
+def test_the_welsh_editions_take_the_brands_welsh_texts(project, capsys):
+    """What brand.yaml's translations say is what every Welsh edition prints and speaks; English stays English."""
+    with open(project.root / "people.yaml", "a", encoding="utf-8") as people:
+        people.write(TRANSLATORS)
+    project.brand_texts("cy", {"other_formats": "Mae'r daflen hon ar gael mewn fformatau eraill.",
+                               "disclaimer": "Gwybodaeth gyffredinol, nid cyngor meddygol."})
+    project.catalogue("cy")  # the labels (the brand's Welsh texts are given above)
+    project.leaflet("x")
+    project.leaflet("x.cy", WELSH)
+    assert project.run("--format", "pdf,html,transcript", capsys=capsys)[0] == 0
+    dist = project.root / "dist"
+    welsh = [normalise(" ".join(page_texts(dist / "x.cy.pdf"))), (dist / "x.cy.html").read_text(encoding="utf-8"),
+             (dist / "x.cy.transcript.txt").read_text(encoding="utf-8")]
+    for text in welsh:
+        assert "Gwybodaeth gyffredinol, nid cyngor meddygol." in text and "General information only." not in text
+    english = normalise(" ".join(page_texts(dist / "x.pdf")))
+    assert "General information only." in english and "Gwybodaeth" not in english
+
+
+# -- the other formats statement, language by language ---------------------------------------------------------------
+
+
+def test_the_statement_names_only_the_formats_made_in_each_language():
+    brand = yaml.safe_load((REPO / "brand.yaml").read_text(encoding="utf-8"))
+    # The shipped brand approves speech in English, Welsh and Arabic (brand.yaml's audio), not in Chinese.
+    assert statement.offered(brand, "cy") == ["large print", "braille", "audio"]
+    assert statement.offered(brand, "ar") == ["large print", "braille", "audio"]
+    assert statement.offered(brand, "zh-Hans") == ["large print", "braille"]
+    assert statement.offered({**brand, "audio": {"languages": ["en-GB"]}}, "cy") == ["large print", "braille"]
+
+
+def test_the_chinese_leaflet_offers_no_audio_and_the_welsh_one_does(shipped):
+    dist = _dist(shipped)
+    chinese = re.sub(r"\s+", "", " ".join(page_texts(dist / f"{SHIPPED}.zh-Hans.pdf")))
+    assert "这份资料另有大字版、盲文版、易读版和其他语言版本。" in chinese and "音频" not in chinese
+    assert not (dist / f"{SHIPPED}.zh-Hans.mp3").exists()
+    welsh = normalise(" ".join(page_texts(dist / f"{SHIPPED}.cy.pdf")))
+    assert "ar gael mewn print bras, braille, sain, fformat hawdd ei ddarllen" in welsh
+    assert (dist / f"{SHIPPED}.cy.mp3").exists()
+
+
+# -- web pages link their other languages ----------------------------------------------------------------------------
+
+
+def _alternates(page: str) -> list[tuple[str, str]]:
+    return re.findall(r'<link rel="alternate" hreflang="([^"]+)" href="([^"]+)">', page)
+
+
+def _listed(page: str) -> list[tuple[str, str, str]]:
+    nav = re.search(r'<nav class="other-languages".*?</nav>', page, re.S)
+    return re.findall(r'<a href="([^"]+)" hreflang="[^"]+" lang="([^"]+)"[^>]*>([^<]+)</a>', nav.group(0)) if nav else []
+
+
+def test_each_shipped_page_links_every_language_of_its_leaflet(shipped):
+    dist = _dist(shipped)
+    pages = {tag: f"{SHIPPED}.{tag}.html" for tag in ("ar", "cy", "zh-Hans")}
+    everything = [("en-GB", f"{SHIPPED}.html"), *pages.items(), ("x-default", f"{SHIPPED}.html")]
+    assert _alternates((dist / f"{SHIPPED}.html").read_text(encoding="utf-8")) == everything
+    welsh = (dist / f"{SHIPPED}.cy.html").read_text(encoding="utf-8")
+    assert _alternates(welsh) == everything
+    assert "<p id=\"other-languages\">Y daflen hon mewn ieithoedd eraill</p>" in welsh
+    assert _listed(welsh) == [(f"{SHIPPED}.html", "en-GB", "English"), (pages["ar"], "ar", "العربية"),
+                              (pages["zh-Hans"], "zh-Hans", "中文")]
+    # The Easy Read page stands for its language (English) and lists the translations.
+    easy = (dist / f"{SHIPPED}.easy-read.html").read_text(encoding="utf-8")
+    assert _alternates(easy)[0] == ("en-GB", f"{SHIPPED}.easy-read.html")
+    assert [name for _href, _tag, name in _listed(easy)] == ["العربية", "Cymraeg", "中文"]
+    # A leaflet with no translation has neither.
+    alone = (dist / "looking-after-your-back.html").read_text(encoding="utf-8")
+    assert "hreflang" not in alone and "other-languages\"" not in alone
+
+
+def test_siblings_are_found_by_file_name(tmp_path):
+    for name in ("x.yaml", "x.cy.yaml", "x.zh-Hans.yaml", "x.easy-read.yaml", "xy.cy.yaml", "x.notes.v2.yaml"):
+        (tmp_path / name).write_text("{}\n", encoding="utf-8")
+    assert siblings.translations(tmp_path / "x.easy-read.yaml") == {"cy": "x.cy", "zh-Hans": "x.zh-Hans"}
+    assert siblings.translations(tmp_path / "x.yaml") == siblings.translations(tmp_path / "x.cy.yaml")
+    assert siblings.translations(tmp_path / "xy.cy.yaml") == {}  # no xy.yaml: not a translation
+
+
+def _built(out: str) -> list[str]:
+    return sorted(line.split(" (")[0] for line in out.splitlines()[:-1] if not line.startswith("unchanged"))
+
+
+def test_a_translation_coming_or_going_rebuilds_its_siblings_pages_and_nothing_else(project, capsys):
+    with open(project.root / "people.yaml", "a", encoding="utf-8") as people:
+        people.write(TRANSLATORS)
+    project.catalogue("cy")
+    project.catalogue("ar")
+    project.leaflet("x")
+    project.leaflet("x.cy", WELSH)
+    project.leaflet("other")
+    assert project.run("--format", "pdf,html", capsys=capsys)[0] == 0
+    assert _listed((project.root / "dist" / "x.html").read_text(encoding="utf-8")) == [
+        ("x.cy.html", "cy", "Cymraeg")]
+
+    project.leaflet("x.ar", ARABIC)
+    code, out, err = project.run("--format", "pdf,html", capsys=capsys)
+    assert code == 0, err
+    assert _built(out) == ["built dist/x.ar.html", "built dist/x.ar.pdf", "built dist/x.cy.html", "built dist/x.html"]
+    assert [tag for _href, tag, _name in _listed((project.root / "dist" / "x.cy.html").read_text(encoding="utf-8"))] \
+        == ["en-GB", "ar"]
+
+    (project.root / "handouts" / "x.ar.yaml").unlink()
+    code, out, err = project.run("--format", "pdf,html", capsys=capsys)
+    assert code == 0, err
+    assert _built(out) == ["built dist/x.cy.html", "built dist/x.html", "removed dist/x.ar.html",
+                           "removed dist/x.ar.pdf"]
+    assert _listed((project.root / "dist" / "x.html").read_text(encoding="utf-8")) == [("x.cy.html", "cy", "Cymraeg")]
+    assert project.run("--format", "pdf,html", capsys=capsys)[1].splitlines()[-1].startswith("built 0, unchanged 6")
