@@ -163,3 +163,49 @@ def test_a_translation_coming_or_going_rebuilds_its_siblings_pages_and_nothing_e
                            "removed dist/x.ar.pdf"]
     assert _listed((project.root / "dist" / "x.html").read_text(encoding="utf-8")) == [("x.cy.html", "cy", "Cymraeg")]
     assert project.run("--format", "pdf,html", capsys=capsys)[1].splitlines()[-1].startswith("built 0, unchanged 6")
+
+
+# -- people's roles and biographies in the reader's language ---------------------------------------------------------
+
+PEOPLE_CY = """\
+    translations:
+      cy:
+        role: Cyfieithydd Cymraeg
+"""
+
+
+def test_a_persons_welsh_role_prints_and_what_is_untranslated_is_marked_english(project, capsys):
+    people = project.root / "people.yaml"
+    people.write_text(people.read_text(encoding="utf-8") + TRANSLATORS.replace(
+        "    biography: A fictional translator for the tests.\n",
+        "    biography: A fictional translator for the tests.\n" + PEOPLE_CY), encoding="utf-8")
+    project.catalogue("cy")
+    project.leaflet("x")
+    project.leaflet("x.cy", WELSH)
+    assert project.run("--format", "pdf,html,transcript", capsys=capsys)[0] == 0
+    dist = project.root / "dist"
+    pdf = normalise(" ".join(page_texts(dist / "x.cy.pdf")))
+    assert "Elin Hughes, MA Cyfieithydd Cymraeg A fictional translator for the tests." in pdf
+    assert "Welsh translator" not in pdf
+    page = (dist / "x.cy.html").read_text(encoding="utf-8")
+    assert '<p class="credit-job">Cyfieithydd Cymraeg</p>' in page
+    # Untranslated, the biography and the checker's role stay English, marked so a screen reader says them so.
+    assert '<div class="credit-bio" lang="en"><p>A fictional translator for the tests.</p>' in page
+    assert '<p class="credit-job" lang="en">Welsh language checker</p>' in page
+    assert "Cyfieithydd Cymraeg" in (dist / "x.cy.transcript.txt").read_text(encoding="utf-8")
+    # English leaflets print people.yaml's English, unmarked.
+    english = (dist / "x.html").read_text(encoding="utf-8")
+    assert 'lang="en"' not in english and "Cyfieithydd" not in english
+
+
+def test_a_persons_translations_are_checked_like_their_english(project, capsys):
+    people = project.root / "people.yaml"
+    text = people.read_text(encoding="utf-8") + TRANSLATORS.replace(
+        "    biography: A fictional translator for the tests.\n",
+        "    biography: A fictional translator for the tests.\n    translations:\n      cy:\n        job: Cyfieithydd\n")
+    people.write_text(text, encoding="utf-8")
+    line = text.splitlines().index("        job: Cyfieithydd") + 1
+    project.leaflet("x")
+    code, _out, err = project.run("check", capsys=capsys)
+    assert code == 1
+    assert err.splitlines()[0].startswith(f"people.yaml:{line}:9: people.elin-hughes.translations.cy.job: ")

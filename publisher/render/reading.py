@@ -20,6 +20,7 @@ from publisher.render.statement import other_formats
 from publisher.source import brand as brands
 from publisher.source import markdown
 from publisher.source.content import Catalogue, Leaflet
+from publisher.source.people import in_language
 
 # Words this order adds, in one place (the languages work translates them with the leaflet's labels).
 # Words the reading order adds, marked for the label catalogues and read in the leaflet's language (labels()).
@@ -283,7 +284,7 @@ def chapters(catalogue: Catalogue, leaflet: Leaflet) -> list[Chapter]:
     blocks += _translated_from(leaflet, found_labels, words)
     for role, people in (("written_by", leaflet.authors), ("reviewed_by", leaflet.reviewers),
                          ("translators", leaflet.translators), ("translation_checkers", leaflet.translation_checkers)):
-        for person in people:
+        for person in (in_language(p, found_labels.language) for p in people):  # people.yaml's translations
             named = found_labels.listed(clean(person["name"]), clean(person["credentials"]))
             blocks.append(Block("heading", f"{words[role]} {named}", 3))
             blocks.append(Block("paragraph", sentence(person["role"])))

@@ -6,7 +6,7 @@ from publisher.core import caches
 from publisher.core.errors import Problem
 from publisher.i18n import catalogues as i18n
 from publisher.i18n import languages
-from publisher.source import assets, yamlsource
+from publisher.source import assets, translated, yamlsource
 from publisher.source.project import Project, read_source
 from publisher.source.schema import BRAND_SCHEMA, load_checked
 
@@ -79,23 +79,9 @@ def _contrast_problems(source: yamlsource.Source) -> list[Problem]:
 TEXTS = ("other_formats", "feedback", "disclaimer")
 
 
-def _lookup(translations: dict, tag: str) -> str | None:
-    """The key of `translations` for a leaflet language, most specific first (BCP 47 lookup: zh-Hans-CN, zh-Hans, zh)."""
-    keys = {languages.canonical(k): k for k in translations}
-    parts = languages.canonical(tag).split("-")
-    for end in range(len(parts), 0, -1):
-        if "-".join(parts[:end]) in keys:
-            return keys["-".join(parts[:end])]
-    return None
-
-
 def texts(brand: dict, tag: str) -> dict:
     """The brand's texts to patients in one language: the English fields for English, else its translations entry."""
-    if i18n.is_source(tag):
-        return {field: brand[field] for field in TEXTS if brand.get(field)}
-    translations = brand.get("translations") or {}
-    key = _lookup(translations, tag)
-    return dict(translations[key]) if key is not None else {}
+    return translated.texts(brand, TEXTS, tag)
 
 
 def text(brand: dict, field: str, tag: str) -> str:
@@ -116,8 +102,8 @@ def _placeholder_problems(source: yamlsource.Source) -> list[Problem]:
     data = source.data
     found = []
     for tag, given in (data.get("translations") or {}).items():
-        for field, translated in given.items():
-            wanted, have = i18n.placeholders(data.get(field) or ""), i18n.placeholders(translated)
+        for field, text in given.items():
+            wanted, have = i18n.placeholders(data.get(field) or ""), i18n.placeholders(text)
             if have != wanted:
                 found.append(source.problem(("translations", tag, field), f"has {' '.join(have) or 'no placeholder'} "
                                             f"where the English has {' '.join(wanted) or 'none'} - keep each "
@@ -157,7 +143,7 @@ def language_problems(project: Project, tag, needed_by: str) -> list[Problem]:
                and not (isinstance(given.get(f), str) and given[f].strip())]
     if not missing:
         return []
-    name, key = languages.name(tag), _lookup(data.get("translations") or {}, tag)
+    name, key = languages.name(tag), translated.lookup(data.get("translations") or {}, tag)
     fields = " and ".join(filter(None, (", ".join(missing[:-1]), missing[-1])))
     if key is None:
         where = ("translations",) if "translations" in data else (missing[0],)
