@@ -8,7 +8,7 @@ import re
 from pathlib import Path
 
 import yaml
-from conftest import REPO, normalise
+from conftest import MINIMAL, REPO, normalise
 from pdfutil import page_texts
 from test_translations import TRANSLATORS, WELSH
 
@@ -209,3 +209,68 @@ def test_a_persons_translations_are_checked_like_their_english(project, capsys):
     code, _out, err = project.run("check", capsys=capsys)
     assert code == 1
     assert err.splitlines()[0].startswith(f"people.yaml:{line}:9: people.elin-hughes.translations.cy.job: ")
+
+
+# -- Arabic further reading keeps its order --------------------------------------------------------------------------
+
+LINKS = [("https://www.nhs.uk/conditions/wisdom-tooth-removal/", "موقع NHS (باللغة الإنجليزية): Wisdom tooth removal",
+          "لماذا تُخلع أضراس العقل."),
+         ("https://www.nhs.uk/conditions/dry-socket/", "السنخ الجاف", "ما هو السنخ الجاف وكيف يُعالج."),
+         ("https://www.dentalhealth.org/wisdom-teeth", "Oral Health Foundation: Wisdom teeth", ""),
+         ("https://111.nhs.uk/", "خدمة NHS 111 عبر الإنترنت", "مساعدة عندما لا تكون حالة طارئة.")]
+
+
+def _further_reading(english: bool) -> str:
+    out = "further_reading:\n"
+    for i, (url, title, note) in enumerate(LINKS):
+        out += f'  - title: "{f"Link {i + 1}" if english else title}"\n    url: {url}\n'
+        out += f'    note: "{f"Note {i + 1}." if english else note}"\n' if note else ""
+    return out
+
+
+def _link_order(pdf: Path) -> tuple[list[str], list[str]]:
+    """The web links in the order of the page's annotations, and in the order of the structure tree's Link elements."""
+    import pypdf
+    reader = pypdf.PdfReader(str(pdf))
+    annotated = [a.get_object()["/A"]["/URI"] for page in reader.pages for a in page.get("/Annots", [])
+                 if "/URI" in a.get_object().get("/A", {})]
+    tagged: list[str] = []
+
+    def walk(node):
+        node = node.get_object()
+        if not isinstance(node, dict):
+            return
+        kids = node.get("/K")
+        kids = kids if isinstance(kids, list) else [kids] if kids is not None else []
+        if node.get("/S") == "/Link":
+            tagged.extend(k.get_object()["/Obj"].get_object()["/A"]["/URI"] for k in kids
+                          if isinstance(k.get_object(), dict) and "/Obj" in k.get_object()
+                          and "/URI" in k.get_object()["/Obj"].get_object().get("/A", {}))
+        for kid in kids:
+            if hasattr(kid, "get_object"):
+                walk(kid)
+    walk(reader.trailer["/Root"]["/StructTreeRoot"])
+    unique = [url for url, _title, _note in LINKS]
+    return ([u for i, u in enumerate(annotated) if u in unique and (i == 0 or annotated[i - 1] != u)],
+            [u for i, u in enumerate(tagged) if u in unique and (i == 0 or tagged[i - 1] != u)])
+
+
+def test_arabic_further_reading_keeps_its_order_in_text_annotations_and_tags(project, capsys):
+    with open(project.root / "people.yaml", "a", encoding="utf-8") as people:
+        people.write(TRANSLATORS)
+    project.catalogue("ar")
+    project.leaflet("x", MINIMAL.replace("sources:", _further_reading(True) + "sources:"))
+    project.leaflet("x.ar", ARABIC + _further_reading(False))
+    for paper, edition in (("a4", "standard"), ("a5", "large-print")):
+        code, _out, err = project.run("--format", "pdf,html", "--paper", paper, "--edition", edition,
+                                      "--out", str(project.root / paper), capsys=capsys)
+        assert code == 0, err
+        pdf = project.root / paper / f"x.ar{'' if edition == 'standard' else '.large-print'}.pdf"
+        order = [url for url, _title, _note in LINKS]
+        assert _link_order(pdf) == (order, order)
+        # The titles read top to bottom in the order written (PDFium gives right-to-left text in visual order).
+        text = re.sub(r"\s+", "", "".join(page_texts(pdf)))
+        places = [text.find(key) for key in ("conditions/wisdom", "conditions/dry", "dentalhealth.org", "111.nhs.uk")]
+        assert -1 not in places and places == sorted(places)
+    page = (project.root / "a4" / "x.ar.html").read_text(encoding="utf-8")
+    assert re.findall(r'class="link-title"><a href="([^"]+)"', page) == order
