@@ -180,10 +180,13 @@ def render_web(catalogue: Catalogue, leaflet: Leaflet) -> bytes:
         raise RenderError(leaflet.name, f"template {shown}:{exc.lineno}: {exc.message}")
     except jinja2.TemplateError as exc:
         raise RenderError(leaflet.name, f"template error: {exc} - fix the template in templates/")
-    # Other scripts' faces, cut down to what this page uses; a page in Latin script gets none.
+    return _with_faces(page, project).encode("utf-8")
+
+
+def _with_faces(page: str, project: content.Project) -> str:
+    """The page with other scripts' faces, cut down to what it uses (a language list's names too); none for Latin."""
     faces = webfonts.css(page, project.styles / "fonts")
-    page = page.replace("/* fonts */\n", faces + "\n" if faces else "", 1)
-    return page.encode("utf-8")
+    return page.replace("/* fonts */\n", faces + "\n" if faces else "", 1)
 
 
 WEB_TEMPLATE = "web/easy-read.html"
@@ -218,7 +221,7 @@ def _easy_read_page(catalogue: Catalogue, leaflet: Leaflet) -> bytes:
         raise RenderError(leaflet.name, str(exc))
     except jinja2.TemplateError as exc:
         raise RenderError(leaflet.name, f"template error: {exc} - fix templates/{WEB_TEMPLATE}")
-    return page.replace("/* fonts */\n", "", 1).encode("utf-8")
+    return _with_faces(page, project).encode("utf-8")
 
 
 def render(job: Job) -> bytes:
