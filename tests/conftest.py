@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime
+import json
 import os
 import pickle
 import re
@@ -69,10 +70,8 @@ class Project:
 
     def catalogue(self, folder: str) -> Path:
         """Labels for a language in this project: the shipped catalogue (or, for a language the project ships none
-        for, each label as its English), with the test brand's texts added (as their English) so they print."""
+        for, each label as its English), with the test brand's texts in it (as their English) so they print."""
         from babel.messages.pofile import read_po, write_po
-
-        from publisher.i18n import extraction
         path = self.root / "locales" / folder / "LC_MESSAGES" / "leaflets.po"
         if path.exists():
             catalog = read_po(path.open("rb"))
@@ -81,12 +80,23 @@ class Project:
             for message in catalog:
                 if message.id:
                     message.string = message.id
-        for _, text in extraction.brand_texts(self.root):
-            catalog.add(text, text)
         path.parent.mkdir(parents=True, exist_ok=True)
         with path.open("wb") as f:
             write_po(f, catalog)
+        self.brand_texts(folder.replace("_", "-"))
         return path
+
+    def brand_texts(self, tag: str, texts: dict | None = None) -> None:
+        """brand.yaml's texts to patients in one language (each as its English unless `texts` gives them)."""
+        import yaml
+        brand = self.root / "brand.yaml"
+        data = yaml.safe_load(brand.read_text(encoding="utf-8"))
+        if tag in (data.get("translations") or {}):
+            return
+        given = texts or {f: data[f].strip() for f in ("feedback", "other_formats", "disclaimer") if data.get(f)}
+        entry = "".join(f"    {field}: {json.dumps(text, ensure_ascii=False)}\n" for field, text in given.items())
+        with brand.open("a", encoding="utf-8") as handle:
+            handle.write(("" if "translations" in data else "translations:\n") + f"  {tag}:\n{entry}")
 
     def leaflet(self, stem: str, text: str = MINIMAL) -> Path:
         return self.write(f"handouts/{stem}.yaml", text)

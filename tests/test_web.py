@@ -131,7 +131,9 @@ def test_self_contained(pages, name):
     # A translation's page is <stem>.<language>; an Easy Read's, <stem>.easy-read, is in its leaflet's language.
     language = name.rsplit(".", 1)[1] if "." in name and not name.endswith(".easy-read") else "en-GB"
     assert page.startswith(f"<!DOCTYPE html>\n<html lang=\"{language}\"")
-    assert "<script" not in page and "<link" not in page and "@import" not in page
+    # Its other languages are named with <link rel="alternate">, which fetches nothing; no other <link>.
+    page_links = re.sub(r'<link rel="alternate" hreflang="[^"]+" href="[^"/:]+\.html">', "", page)
+    assert "<script" not in page and "<link" not in page_links and "@import" not in page
     assert re.findall(r"url\((?!data:)", page) == []  # other scripts' faces are embedded as data: URLs
     assert re.findall(r'\bsrc="(?!data:)[^"]*"', page) == []
     assert 'class="qr-code"' not in page  # QR codes are for paper
@@ -286,7 +288,8 @@ def test_landmarks_headings_in_order_and_nothing_fetched(browser, pages, name):
     found = browser.execute_script("""
         const count = selector => document.querySelectorAll(selector).length;
         return {
-            landmarks: [count("body > header"), count("body > main"), count("body > footer"), count("main nav")],
+            landmarks: [count("body > header"), count("body > main"), count("body > footer"),
+                        count("main nav:not(.other-languages)")],
             levels: [...document.querySelectorAll("h1, h2, h3, h4, h5, h6")].map(h => Number(h.tagName[1])),
             requests: performance.getEntriesByType("resource").map(entry => entry.name),
             images: [...document.images].filter(image => !image.complete || !image.naturalWidth).length,

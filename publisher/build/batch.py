@@ -242,7 +242,7 @@ def _build(project, options, paths, emit, on_start, on_shared, started) -> Repor
             digest = content.input_digest(path, manifest.digest_file)  # a translation's with its source's
             for output, edition in planned(stem):
                 key = naming.name(stem, None, edition, output)
-                entry = record.unchanged(key, digest, people, brand_digest, shared, project)
+                entry = record.unchanged(key, output.input_digest(digest, path), people, brand_digest, shared, project)
                 due = datetime.date.fromisoformat(entry.next_review) if entry else datetime.date.min
                 # A stale translation is checked again every build: its grace period runs out by the calendar.
                 stale = entry is not None and any(w.get("rule") in ("translation-stale", "easy-read-stale")
@@ -274,10 +274,12 @@ def _build(project, options, paths, emit, on_start, on_shared, started) -> Repor
     by_key: dict = {}
     images: dict = {}  # stem -> {image path: digest}
 
-    def made_from(leaflet: content.Leaflet, warnings: list, digest: str, pages: int, size: int) -> manifest.Entry:
+    def made_from(leaflet: content.Leaflet, warnings: list, digest: str, pages: int, size: int,
+                  output: outputs.Output | None = None) -> manifest.Entry:
         """What one output of `leaflet` was made from, for the manifest, whichever format it is."""
         return manifest.Entry(
-            source=leaflet.name, leaflet=leaflet.digest, next_review=leaflet.data["dates"]["next_review"],
+            source=leaflet.name, leaflet=output.input_digest(leaflet.digest, leaflet.path) if output else leaflet.digest,
+            next_review=leaflet.data["dates"]["next_review"],
             overdue=leaflet.overdue, warnings=[dataclasses.asdict(w) for w in warnings], waived=leaflet.waived,
             people={pid: manifest.digest_json(people[pid]) for pid in leaflet.people_ids()},
             images=images[leaflet.stem], brand=brand_digest, shared=shared, digest=digest, pages=pages, bytes=size,
@@ -426,7 +428,8 @@ def _make(leaflet: content.Leaflet, output: outputs.Output, job: outputs.Job, ou
         return Result(leaflet.name, "failed", errors=[f"{leaflet.name}: {output.name} failed: "
                                                       f"{type(exc).__name__}: {exc}"])
     pages = output.count_pages(data) if output.count_pages else 0
-    record.entries[key] = made_from(leaflet, leaflet.warnings + found, manifest.digest_bytes(data), pages, len(data))
+    record.entries[key] = made_from(leaflet, leaflet.warnings + found, manifest.digest_bytes(data), pages, len(data),
+                                    output)
     return Result(leaflet.name, "built", str(out / key), pages, len(data), time.perf_counter() - started,
                   warnings=[str(w) for w in leaflet.warnings + found], language=leaflet.language)
 

@@ -27,30 +27,8 @@ def _method_map() -> list:
 _JINJA_OPTIONS = {"extensions": "jinja2.ext.i18n", "trimmed": "true"}
 
 
-# brand.yaml's own words to patients: printed in the leaflet's language too, so they are translated like labels.
-BRAND_TEXTS = ("other_formats", "feedback", "disclaimer")
-
-
-def brand_texts(root: Path) -> list[tuple[str, str]]:
-    """(field, text) for each of brand.yaml's texts to patients; none when brand.yaml cannot be read (check says why)."""
-    from publisher.source.project import Project, read_source
-    from publisher.source.yamlsource import YAMLProblems
-    try:
-        data = read_source(Project(root), Path(root) / "brand.yaml").data
-    except YAMLProblems:
-        return []
-    data = data if isinstance(data, dict) else {}
-    return [(field, data[field].strip()) for field in BRAND_TEXTS if isinstance(data.get(field), str) and data[field].strip()]
-
-
-def _add_brand_texts(catalog: Catalog, root: Path) -> None:
-    for field, text in brand_texts(root):
-        catalog.add(text, None, [("brand.yaml", 0)],
-                    auto_comments=[f"brand.yaml: {field} (Markdown: keep **bold** and [links](...) as they are)"])
-
-
 def extracted(root: Path) -> Catalog:
-    """Every label the project's templates, brand.yaml and the tool's code print, as a catalogue template (the .pot).
+    """Every label the project's templates and the tool's code print, as a catalogue template (the .pot).
 
     Deterministic: messages sorted, locations without line numbers, no creation date.
     """
@@ -74,13 +52,12 @@ def extracted(root: Path) -> Catalog:
             for _line, message, comments, context in extract.extract(method, handle, KEYWORDS[method], ["TRANSLATORS:"], options,
                                                                      strip_comment_tags=True):
                 catalog.add(message, None, [(shown, 0)], auto_comments=comments, context=context)
-    _add_brand_texts(catalog, Path(root))
     _extracted[key] = catalog
     return catalog
 
 
 _POT_HEADER = """\
-# The labels the leaflet publisher prints (templates/, brand.yaml and publisher/).
+# The labels the leaflet publisher prints (templates/ and publisher/; brand.yaml translates its own texts).
 # Made by `make messages`; do not edit by hand: translate in locales/<lang>/LC_MESSAGES/leaflets.po."""
 
 
@@ -125,9 +102,7 @@ def needed(root: Path) -> Catalog:
         return extracted(Path(root))
     key = str(pot)
     if key not in _extracted:
-        catalog = read(pot)
-        _add_brand_texts(catalog, Path(root))  # as brand.yaml says now, so a changed text is reported before rendering
-        _extracted[key] = catalog
+        _extracted[key] = read(pot)
     return _extracted[key]
 
 

@@ -17,8 +17,10 @@ import re
 from publisher.i18n.catalogues import N_
 from publisher.render.html import displayurl, labels_for, translation, view
 from publisher.render.statement import other_formats
+from publisher.source import brand as brands
 from publisher.source import markdown
 from publisher.source.content import Catalogue, Leaflet
+from publisher.source.people import in_language
 
 # Words this order adds, in one place (the languages work translates them with the leaflet's labels).
 # Words the reading order adds, marked for the label catalogues and read in the leaflet's language (labels()).
@@ -336,10 +338,10 @@ def _about(data: dict, brand: dict, found_labels, words: dict) -> list[Block]:
                    "phone": f"tel:{contact[key]}"}.get(key)
             links = (Link(clean(contact[key]), url),) if url else ()
             blocks.append(Block("item", f"{words[label]}: {clean(contact[key])}.", links=links))
-    # The brand's words to patients in the leaflet's language, as print has them (the catalogues translate them).
-    blocks += text_blocks(other_formats(brand, lambda s: str(found_labels.gettext(s))))
-    blocks += [b for text in (brand.get("feedback"), brand["disclaimer"]) if text
-               for b in text_blocks(str(found_labels.gettext(text.strip())))]
+    # The brand's words to patients in the leaflet's language, as print has them (brand.yaml's translations).
+    language = found_labels.language
+    blocks += text_blocks(other_formats(brand, language, lambda s: str(found_labels.gettext(s))))
+    blocks += [b for field in ("feedback", "disclaimer") for b in text_blocks(brands.text(brand, field, language))]
     return blocks
 
 
@@ -348,7 +350,7 @@ def _people(leaflet: Leaflet, found_labels, words: dict) -> list[Block]:
     blocks: list[Block] = []
     for role, people in (("written_by", leaflet.authors), ("reviewed_by", leaflet.reviewers),
                          ("translators", leaflet.translators), ("translation_checkers", leaflet.translation_checkers)):
-        for person in people:
+        for person in (in_language(p, found_labels.language) for p in people):  # people.yaml's translations
             named = found_labels.listed(clean(person["name"]), clean(person["credentials"]))
             blocks.append(Block("heading", f"{words[role]} {named}", 3))
             blocks.append(Block("paragraph", sentence(person["role"])))
