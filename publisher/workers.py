@@ -136,8 +136,9 @@ def _timed_out(task: Task) -> list:
 GRACE = 2.0
 # A worker is replaced by a fresh one after this many leaflets. Its Python objects stay level, but memory
 # outside Python (WeasyPrint's C libraries, as it writes each PDF) grows by about 40 KB a leaflet and is never
-# given back; a fresh worker costs about 0.1 s of set-up, 0.3% of what 200 leaflets take.
-RECYCLE_AFTER = 200
+# given back. Not sooner: a replacement is forked from this process, whose pages (by then the whole loaded
+# catalogue) it shares and counts in its RSS, so early replacing showed more memory a worker, not less.
+RECYCLE_AFTER = 1000
 TEMP_PREFIX = "publisher-"  # + the building process's id: one temporary folder per build
 
 
