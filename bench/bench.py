@@ -583,7 +583,30 @@ def typst_side_by_side(count: int, rounds: int = 3) -> dict:
             figures[f"{key}_{clock}_ratios"] = [t[index] / typst[index] for t, typst in zip(times, runs["typst"],
                                                                                             strict=True)]
     figures["shares"] = render_shares(engine, leaflet, document, styles)
+    figures["collector"] = {key: collector_time(engine, leaflet, document, styles, like)
+                            for key, _, like in OURS if key != "first"}
     return figures
+
+
+def collector_time(engine, leaflet, document: str, styles: tuple, like, count: int = 10) -> float:
+    """CPU seconds Python's cycle collector takes a render (its own time, from gc.callbacks)."""
+    import gc
+
+    spent, began = [0.0], [0.0]
+
+    def watch(phase, info):
+        if phase == "start":
+            began[0] = time.process_time()
+        else:
+            spent[0] += time.process_time() - began[0]
+    gc.callbacks.append(watch)
+    try:
+        with like():
+            for _ in range(count):
+                engine.render(leaflet.name, document, styles, leaflet.path.parent)
+    finally:
+        gc.callbacks.remove(watch)
+    return spent[0] / count
 
 
 def print_typst(figures: dict) -> None:
@@ -599,6 +622,8 @@ def print_typst(figures: dict) -> None:
     for clock in ("wall", "cpu"):
         print(f"     now / before this round ({clock}) {figures[f'ours_{clock}'] / figures[f'before_{clock}']:.2f}; "
               f"now / as filed {figures[f'ours_{clock}'] / figures[f'first_{clock}']:.2f}  (target <= 4.5x Typst)")
+    print("  the cycle collector's own CPU time a render: " + ", ".join(
+        f"{key} {seconds * 1000:.1f} ms" for key, seconds in figures["collector"].items()))
     print("  where a warm render's time goes now (cProfile, cumulative; profiling inflates Python's share):")
     for label, share in figures["shares"].items():
         print(f"     {label:48} {share * 100:5.1f}%")
