@@ -11,7 +11,7 @@ import pytest
 
 from conftest import MINIMAL, REPO, TODAY
 from publisher.build import batch, progress
-from publisher.outputs.pdf import engine as pdf
+from publisher.outputs.pdf import engine as pdf, workers
 
 
 def stamps(folder):
@@ -184,6 +184,26 @@ def test_a_tampered_pdf_or_manifest_is_rebuilt(three, capsys):
     (three.root / "dist" / ".manifest.json").write_text("{not json")
     code, out, err = three.run(capsys=capsys)
     assert out.splitlines()[-1] == "built 3, unchanged 0, removed 0, failed 0 in T s"
+
+
+def test_a_worker_is_replaced_after_its_share_and_the_pdfs_stay_the_same(three, capsys, tmp_path, monkeypatch):
+    """Memory outside Python grows a little with each PDF a worker writes: after RECYCLE_AFTER leaflets a fresh
+    worker takes over, and what it makes is byte for byte what the first would have made."""
+    assert three.run("-j", "1", "--out", str(tmp_path / "one"), capsys=capsys)[0] == 0
+    started = []
+    real = workers._Worker.__init__
+
+    def counted(self, *args):
+        started.append(1)
+        real(self, *args)
+    monkeypatch.setattr(workers, "RECYCLE_AFTER", 1)
+    monkeypatch.setattr(workers._Worker, "__init__", counted)
+    report = tmp_path / "report.json"
+    assert three.run("-j", "1", "--out", str(tmp_path / "fresh"), "--report", str(report), capsys=capsys)[0] == 0
+    assert len(started) == 1 + 3  # the first worker, and a fresh one after each of the three leaflets
+    assert json.loads(report.read_text())["summary"]["built"] == 3
+    for stem in ("alpha", "beta", "gamma"):
+        assert (tmp_path / "fresh" / f"{stem}.pdf").read_bytes() == (tmp_path / "one" / f"{stem}.pdf").read_bytes()
 
 
 def test_a_crashed_worker_fails_only_its_leaflet(three, capsys, monkeypatch):
