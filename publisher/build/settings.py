@@ -54,6 +54,11 @@ class Made:
                 if edition in output.editions]
 
 
+def brand_editions(brand: dict | None) -> tuple:
+    """The editions brand.yaml asks for, else the standard one."""
+    return tuple((brand or {}).get("editions", [editions.DEFAULT_EDITION]))
+
+
 def resolve(project, brand: dict | None = None, out: Path | None = None, paper: str | None = None,
             editions_: tuple | None = None, formats: tuple | None = None, add_formats: tuple = ()) -> Made:
     """The command line's choices, else the brand's, else the defaults: the one place brand.yaml's are read."""
@@ -73,7 +78,7 @@ def resolve(project, brand: dict | None = None, out: Path | None = None, paper: 
     return Made(
         out=Path(out) if out is not None else Path(project.root) / OUT,
         paper=paper or brand.get("paper", editions.DEFAULT_PAPER),
-        editions=tuple(editions_ or brand.get("editions", [editions.DEFAULT_EDITION])),
+        editions=tuple(editions_ or brand_editions(brand)),
         formats=tuple(outputs.chosen(names)),
     )
 
@@ -319,8 +324,8 @@ def load(project, command: str, choices: dict, environ=os.environ) -> Settings:
     """
     build = _build(project, command, choices, environ)
     serving = command == "desk" and choices.get("desk_command") is None
-    mail = smtp(project, environ) if command == "email" or serving else None
     counter = desk(project, environ, choices.get("database"), serving) if command == "desk" else None
+    mail = smtp(project, environ) if command == "email" or serving else None
     return Settings(project, build, mail, counter)
 
 
