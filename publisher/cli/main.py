@@ -16,8 +16,6 @@ from publisher.core import clock
 from publisher.core.errors import PublisherError, UsageError
 from publisher.mail import send as mail
 
-COMMANDS = ("build", "publish", "check", "email", "desk", "serve", "new", "site", "archive")
-
 DESCRIPTION = """\
 Build printable patient-information leaflets (PDF) from the YAML files in handouts/.
 
@@ -50,6 +48,7 @@ TABLE = {
     "site": (site.options, site.run, "write the catalogue site (index.html) of an output folder"),
     "archive": (site.archive_options, site.archive, "verify the archive of published versions"),
 }
+COMMANDS = tuple(TABLE)
 
 
 class _Parser(argparse.ArgumentParser):
