@@ -18,7 +18,6 @@ Options = settings.Build
 LOCK_TIMEOUT = settings.LOCK_TIMEOUT
 parse_shard, shard_from_environment, in_shard = settings.parse_shard, settings.shard_from_environment, settings.in_shard
 output_key, output_name, about = make.output_key, make.output_name, make.about
-__all__ = ["OutputError", "Report", "Result"]
 
 
 def resolved(project: content.Project, options: settings.Build, brand: dict | None) -> settings.Made:
