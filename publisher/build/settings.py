@@ -15,11 +15,15 @@ import ipaddress
 import os
 import re
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from publisher.core import clock, editions
 from publisher.core.errors import PublisherError, UsageError
 from publisher.outputs import base as outputs
 from publisher.outputs.pdf import engine as pdf
+
+if TYPE_CHECKING:
+    from publisher.source.content import Project
 
 BOOKLET = ("booklet", "print")  # the formats --booklet and brand.yaml's `booklet: true` add
 OUT = "dist"  # the published folder, inside the project, unless --out says otherwise (build.py publish)
@@ -269,7 +273,7 @@ def desk(project, environ=os.environ, given_database: str | None = None, serving
 class Settings:
     """Everything one run needs, resolved once and passed down: the build, and for email and the desk, theirs."""
 
-    project: object  # content.Project (not imported: settings come before the content stage)
+    project: Project
     build: Build
     smtp: Smtp | None = None
     desk: Desk | None = None

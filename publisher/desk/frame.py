@@ -17,12 +17,10 @@ from publisher.desk import auth
 from publisher.desk.library import Library
 from publisher.i18n import catalogues as i18n
 from publisher.render import html as html_stage
-from publisher.source import content
 
 log = logging.getLogger("publisher.desk")
 
 COOKIE = "desk_session"
-MAX_RECIPIENTS = 20
 FORM_BYTES = 64 * 1024
 MAX_FIELDS = 50  # the desk's largest form has 7
 SECURITY_HEADERS = {
@@ -45,7 +43,7 @@ class Frame:
     def __init__(self, chosen: settings.Settings, eng: sa.Engine):
         assert chosen.desk is not None  # settings.load() resolves the desk's part for `desk`
         self.settings, self.config, self.eng = chosen, chosen.desk, eng
-        self.project: content.Project = chosen.project  # type: ignore[assignment]
+        self.project = chosen.project
         self.smtp = chosen.smtp
         config = chosen.desk
         self.sessions = auth.Sessions(config.secret_key)
