@@ -2,6 +2,8 @@
 
 import dataclasses
 import datetime
+import re
+from pathlib import Path
 
 import pytest
 
@@ -107,3 +109,19 @@ def test_a_desk_action_needs_only_its_database_and_asks_for_the_key_when_it_uses
         chosen.desk.key()
     assert str(error.value) == ("Error: DESK_AUDIT_KEY is not set (or shorter than 32 characters) - set it to the "
                                 "desk's audit key, the one the desk runs with")
+
+
+def test_the_environment_and_the_mail_server_are_reached_from_one_place_each():
+    """Settings are read from the environment in settings.py (and the few process-level knobs docs/settings.md
+    lists); only mail/send.py speaks SMTP, for the CLI and the desk alike."""
+    package = Path(settings.__file__).parents[1]
+    reads, smtp = set(), set()
+    for path in package.rglob("*.py"):
+        text = path.read_text("utf-8")
+        name = path.relative_to(package).as_posix()
+        if re.search(r"environ(\.get\(|\[)|getenv\(", text):
+            reads.add(name)
+        if "smtplib" in text:
+            smtp.add(name)
+    assert reads == {"build/settings.py", "core/clock.py", "outputs/audio.py", "outputs/pdf/workers.py"}
+    assert smtp == {"mail/send.py"}
