@@ -280,6 +280,7 @@ class Settings:
 
     @property
     def out(self) -> Path:
+        """The output folder the run writes into or serves."""
         return Path(self.build.out)
 
 
@@ -297,7 +298,7 @@ def drafts(project, out: Path | None, instead: str) -> Path:
     return folder
 
 
-# Where each command writes or reads: drafts for a build and the preview, else the published folder.
+# The commands that write drafts (the others use the published folder), and what publishes instead.
 _DRAFTS_INSTEAD = {"build": "build.py publish", "serve": "build.py publish, after the preview"}
 
 
@@ -311,6 +312,7 @@ def output_folder(project, command: str, out: Path | None) -> Path:
 
 
 def _build(project, command: str, choices: dict, environ) -> Build:
+    """The build's part: the command line's choices, the environment's shard and strictness, the folder."""
     given = {k: v for k, v in choices.items() if k in _BUILD_FIELDS and v is not None}
     if command in ("build", "publish"):  # only a build is sharded, and strict by default in CI
         shard = choices.get("shard")
@@ -328,9 +330,9 @@ def load(project, command: str, choices: dict, environ=os.environ) -> Settings:
     """
     build = _build(project, command, choices, environ)
     serving = command == "desk" and choices.get("desk_command") is None
-    counter = desk(project, environ, choices.get("database"), serving) if command == "desk" else None
-    mail = smtp(project, environ) if command == "email" or serving else None
-    return Settings(project, build, mail, counter)
+    desk_part = desk(project, environ, choices.get("database"), serving) if command == "desk" else None
+    mail = smtp(project, environ) if command == "email" or serving else None  # the desk's secrets are checked first
+    return Settings(project, build, mail, desk_part)
 
 
 _BUILD_FIELDS = {field.name for field in dataclasses.fields(Build)}
