@@ -9,6 +9,7 @@ from pathlib import Path
 
 from publisher.build import archive, make, manifest, plan, settings
 from publisher.build.results import OutputError, Report, Result
+from publisher.outputs import naming
 from publisher.outputs.pdf import workers
 from publisher.site import catalogue as site
 from publisher.source import content
@@ -106,9 +107,10 @@ def _archive(run: plan.Run) -> None:
         if result.status != "built" or result.name not in by_name or not result.output:
             continue
         leaflet, key = by_name[result.name], Path(result.output).name
-        described = archive.describe(leaflet.stem, key)
-        if described and key in run.record.entries:
-            made.append(archive.Made(leaflet, key, *described, run.record.entries[key].digest))
+        named = naming.parsed(key, leaflet.stem)
+        if named and key in run.record.entries:
+            made.append(archive.Made(leaflet, key, named.output.name, named.edition, named.language,
+                                     run.record.entries[key].digest))
     for leaflet in {item.leaflet.name: item.leaflet for item in made}.values():
         try:
             archive.keep(run.archive_root, run.out, run.project, [m for m in made if m.leaflet is leaflet],

@@ -14,6 +14,7 @@ from publisher.core import deadline, editions
 from publisher.core.errors import PublisherError, policy
 from publisher.core.files import write_atomic
 from publisher.outputs import base as outputs
+from publisher.outputs import naming
 from publisher.outputs.naming import STEM
 from publisher.outputs.pdf import preflight, workers
 from publisher.render import html
@@ -24,7 +25,7 @@ WORKER_START = 10.0  # seconds to wait for a worker to start before making the o
 
 def output_key(stem: str, edition: str) -> str:
     """The PDF's file name without its suffix: 'x' for the standard edition, 'x.large-print' for the other."""
-    return outputs.REGISTRY["pdf"].file_name(stem, edition).removesuffix(".pdf")
+    return naming.name(stem, None, edition).removesuffix(".pdf")
 
 
 def output_name(stem: str, edition: str = editions.DEFAULT_EDITION, output: str = "pdf",
@@ -32,7 +33,7 @@ def output_name(stem: str, edition: str = editions.DEFAULT_EDITION, output: str 
     """An output's file name for a leaflet stem (and a translation's language); stems are checked when planned."""
     if not STEM.match(stem) or ".." in stem:  # never reached for a planned leaflet; a guard, not a message
         raise ValueError(f"unsafe output name {stem!r}")
-    return outputs.REGISTRY[output].file_name(stem, edition, language)
+    return naming.name(stem, language, edition, output)
 
 
 def leaflet_output(leaflet: content.Leaflet, output: outputs.Output, edition: str) -> str:
@@ -41,7 +42,7 @@ def leaflet_output(leaflet: content.Leaflet, output: outputs.Output, edition: st
     A translation's file is named <source>.<language>.yaml (content.py checks it), so this is
     also the name planned from the file's stem before it is read.
     """
-    return output.file_name(leaflet.source_stem, edition, leaflet.output_language)
+    return naming.name(leaflet.source_stem, leaflet.output_language, edition, output)
 
 
 def about(leaflet: content.Leaflet) -> dict:
@@ -52,12 +53,13 @@ def about(leaflet: content.Leaflet) -> dict:
             "keywords": list(data.get("keywords", []))}
 
 
-def made_from(run: Run, leaflet: content.Leaflet, warnings: list, digest: str, pages: int,
-              size: int) -> manifest.Entry:
+def made_from(run: Run, leaflet: content.Leaflet, warnings: list, digest: str, pages: int, size: int,
+              output: outputs.Output | None = None) -> manifest.Entry:
     """What one output of `leaflet` was made from, for the manifest, whichever format it is."""
     people = run.inputs.people or {}
     return manifest.Entry(
-        source=leaflet.name, leaflet=leaflet.digest, next_review=leaflet.data["dates"]["next_review"],
+        source=leaflet.name, leaflet=output.input_digest(leaflet.digest, leaflet.path) if output else leaflet.digest,
+        next_review=leaflet.data["dates"]["next_review"],
         overdue=leaflet.overdue, warnings=[dataclasses.asdict(w) for w in warnings], waived=leaflet.waived,
         people={pid: manifest.digest_json(people[pid]) for pid in leaflet.people_ids()},
         images=run.images[leaflet.stem], brand=run.brand_digest, shared=run.shared, digest=digest, pages=pages,
@@ -141,7 +143,7 @@ def _make(run: Run, leaflet: content.Leaflet, output: outputs.Output, job: outpu
                                                       f"{type(exc).__name__}: {exc}"])
     pages = output.count_pages(data) if output.count_pages else 0
     run.record.entries[key] = made_from(run, leaflet, leaflet.warnings + found, manifest.digest_bytes(data), pages,
-                                        len(data))
+                                        len(data), output)
     return Result(leaflet.name, "built", str(run.out / key), pages, len(data), time.perf_counter() - started,
                   warnings=[str(w) for w in leaflet.warnings + found], language=leaflet.language)
 

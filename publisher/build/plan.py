@@ -11,6 +11,7 @@ from publisher.build import archive, manifest, settings
 from publisher.build.results import Result
 from publisher.core.errors import Diagnostic, Problem, from_dict, policy
 from publisher.govern import governance, plainwords
+from publisher.outputs import naming
 from publisher.outputs.naming import file_problem
 from publisher.source import content
 
@@ -133,8 +134,9 @@ def skip_unchanged(run: Run) -> None:
                 and not run.options.force:
             digest = content.input_digest(path, manifest.digest_file)  # a translation's with its source's
             for output, edition in run.planned(stem):
-                key = output.file_name(stem, edition)
-                entry = run.record.unchanged(key, digest, run.inputs.people, run.brand_digest, run.shared, run.project)
+                key = naming.name(stem, None, edition, output)
+                entry = run.record.unchanged(key, output.input_digest(digest, path), run.inputs.people,
+                                             run.brand_digest, run.shared, run.project)
                 if entry is not None and _still_good(run.options, entry):
                     run.wanted[stem].remove((output, edition))
                     run.add(_unchanged(run, path, key, entry))

@@ -12,6 +12,7 @@ from publisher.core import editions
 from publisher.core.errors import UsageError
 from publisher.mail import send as mail
 from publisher.outputs import base as outputs
+from publisher.outputs import naming
 from publisher.source import content
 
 
@@ -107,7 +108,7 @@ def _parcel(project: content.Project, out: Path, path: Path, output, args, repor
     people, _ = content.load_people(project)
     brand, _ = content.load_brand(project)
     leaflet, _ = content.load_leaflet(project, path, people)
-    made = out / output.file_name(leaflet.stem, args.edition)
+    made = out / naming.name(leaflet.stem, None, args.edition, output)
     if not made.exists():  # left out for this leaflet (no braille table, no voice): say why, send nothing
         for result in report.results:
             for line in result.warnings if result.status == "skipped" else ():

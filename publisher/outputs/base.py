@@ -11,11 +11,13 @@ read, so it never imports its writers back.
 from __future__ import annotations
 
 import dataclasses
+import hashlib
 from collections.abc import Callable, Iterator, MutableMapping
 from importlib.metadata import EntryPoint, entry_points
+from pathlib import Path
 from typing import TYPE_CHECKING
 
-from publisher.core.editions import DEFAULT_EDITION, EASY_READ_FORMATS, EDITIONS, is_easy_read_stem
+from publisher.core.editions import EASY_READ_FORMATS, EDITIONS, is_easy_read_stem
 from publisher.core.errors import UsageError
 
 if TYPE_CHECKING:
@@ -66,17 +68,21 @@ class Output:
     # sheets, whose blanks are meant to be blank); None: the made file itself.
     proof: Callable[[Job], bytes] | None = None
     paper: str = ""  # made on this paper whatever the build's (booklets: A5); empty: the build's
+    # The leaflet file -> what else this format is made from, as text (the web page: which translations it links);
+    # None: the leaflet alone. The manifest rebuilds it when that changes.
+    inputs: Callable[[Path], str] | None = None
+
+    def input_digest(self, digest: str, path: Path) -> str:
+        """The leaflet's input digest (content.input_digest) as this format's manifest entry records it."""
+        if self.inputs is None:
+            return digest
+        return hashlib.sha256(f"{digest}\n{self.inputs(Path(path))}".encode()).hexdigest()
 
     def made_for(self, brand: dict | None, stem: str) -> bool:
         """Whether a leaflet file (by its stem) has this format: an Easy Read only its own (pdf, html, preview)."""
         if is_easy_read_stem(stem) and self.name not in EASY_READ_FORMATS:
             return False
         return self.applies is None or self.applies(brand, stem)
-
-    def file_name(self, stem: str, edition: str = DEFAULT_EDITION, language: str | None = None) -> str:
-        """The output's file name: '<stem>[.<language>][.<edition>]<suffix>', the standard edition unnamed."""
-        parts = [stem] + ([language] if language else []) + ([edition] if edition != DEFAULT_EDITION else [])
-        return ".".join(parts) + self.suffix
 
 
 GROUP = "leaflets.outputs"

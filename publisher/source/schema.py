@@ -162,7 +162,8 @@ def _explain(source: yamlsource.Source, error) -> list[Problem]:
         return [source.problem(path + (value,), f"unknown rule '{value}' - rules that can be waived: "
                                                 f"{', '.join(rules.WAIVABLE)}", at_key=True)]
     if "propertyNames" in error.relative_schema_path:
-        return [source.problem(path + (value,), f"'{value}' {_PATTERN_HINTS['person_id']}", at_key=True)]
+        hint = _PATTERN_HINTS["language" if tuple(path)[-1:] == ("translations",) else "person_id"]  # brand's, people's
+        return [source.problem(path + (value,), f"'{value}' {hint}", at_key=True)]
     if kind == "additionalProperties" and error.validator_value is False:
         allowed = sorted(error.schema.get("properties", {}))
         out = []
