@@ -22,7 +22,7 @@ from pathlib import Path
 from publisher.core import deadline
 from publisher.core.editions import DEFAULT_EDITION
 from publisher.core.errors import RenderError
-from publisher.outputs.base import Job, Output, Unavailable, register
+from publisher.outputs.base import Job, Output, Unavailable
 from publisher.render import reading, spoken_numbers
 
 RATE = 22050  # espeak-ng's own sample rate: nothing is resampled before encoding
@@ -274,9 +274,9 @@ def mp3(job: Job) -> bytes:
     return tag(encode(spoken.pcm, job.leaflet.name), job, spoken)
 
 
-register(Output("mp3", ".mp3", "audio/mpeg", "audio read by espeak-ng, a chapter a section", editions=(DEFAULT_EDITION,),
-                render=mp3, offered="audio", missing=missing, engine=versions, label="Audio (MP3)"))
+MP3_OUTPUT = Output("mp3", ".mp3", "audio/mpeg", "audio read by espeak-ng, a chapter a section", editions=(DEFAULT_EDITION,),
+                    render=mp3, offered="audio", missing=missing, engine=versions, label="Audio (MP3)")
 # Beside the MP3: the words it speaks, a text alternative to the audio and how tests check nothing was left unsaid.
 # Made where the MP3 is (same approval and voice), so no transcript stands for audio a leaflet does not have.
-register(Output("transcript", ".transcript.txt", "text/plain", "the audio's words as text, a paragraph a chapter",
-                editions=(DEFAULT_EDITION,), render=transcript, missing=missing, label="Audio transcript (text)"))
+TRANSCRIPT_OUTPUT = Output("transcript", ".transcript.txt", "text/plain", "the audio's words as text, a paragraph a chapter",
+                           editions=(DEFAULT_EDITION,), render=transcript, missing=missing, label="Audio transcript (text)")

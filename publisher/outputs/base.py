@@ -2,10 +2,10 @@
 
 Naming, the manifest, incremental rebuilds, removal of deleted leaflets,
 temporary-file clean-up and reports go through this registry, and email
-attaches its "pdf" output. A format is a module that calls `register(...)`;
-the registry imports the modules named by the `leaflets.outputs` entry points
-(ours: publisher/outputs/formats.py, one line a format) the first time it is
-read, so it never imports its writers back.
+attaches its "pdf" output. A format is an `Output` defined in its own module;
+the registry reads the Outputs named by the `leaflets.outputs` entry points
+(ours: OUTPUTS in publisher/outputs/formats.py, one line a format, in order)
+the first time it is read, so it never imports its writers back.
 """
 
 from __future__ import annotations
@@ -86,7 +86,7 @@ class Output:
 
 
 GROUP = "leaflets.outputs"
-OURS = EntryPoint("standard", "publisher.outputs.formats", GROUP)
+OURS = EntryPoint("standard", "publisher.outputs.formats:OUTPUTS", GROUP)
 
 
 class Registry(MutableMapping[str, Output]):
@@ -99,12 +99,13 @@ class Registry(MutableMapping[str, Output]):
     def _load(self) -> None:
         if self._loading:
             return
-        self._loading = True  # a writer that reads the registry while it loads sees what has registered so far
-        # Ours first, in the order formats.py lists them; then any other package's, by name. Without installed
-        # metadata (a source tree on sys.path), ours alone.
+        self._loading = True
+        # Ours first, in formats.py's order; then any other package's, by entry point name. Without installed
+        # metadata (a source tree on sys.path), ours alone. An entry point names a sequence of Outputs.
         points = [p for p in entry_points(group=GROUP) if p.value != OURS.value]
         for point in [OURS, *sorted(points, key=lambda p: p.name)]:
-            point.load()
+            for output in point.load():
+                self._outputs.setdefault(output.name, output)
 
     def __getitem__(self, name: str) -> Output:
         self._load()
@@ -129,7 +130,8 @@ REGISTRY = Registry()
 
 
 def register(output: Output) -> Output:
-    """Add a format to the registry (by its name); a writer module calls it as it is imported."""
+    """Add a format to the registry (by its name), after the shipped ones and those of entry points."""
+    REGISTRY._load()
     REGISTRY[output.name] = output
     return output
 

@@ -21,7 +21,7 @@ from publisher.i18n import catalogues as i18n
 from publisher.i18n import languages
 from publisher.i18n.catalogues import N_
 from publisher.outputs import louis
-from publisher.outputs.base import Job, Output, Unavailable, register
+from publisher.outputs.base import Job, Output, Unavailable
 from publisher.render import html, reading
 
 WIDTH = 40  # cells a line
@@ -392,9 +392,9 @@ def _missing(name: str, language: str, brand: dict | None = None) -> str | None:
     return missing(name, language)
 
 
-register(Output("brf", ".brf", "application/x-brf", "braille, UEB grade 2 (or the language's table), 40 x 25 pages",
-                editions=(DEFAULT_EDITION,), render=brf, offered="braille", missing=_missing, engine=_louis_version,
-                label="Braille (BRF)"))
-register(Output("pef", ".pef", "application/x-pef+xml", "the braille pages as PEF, for embossers",
-                editions=(DEFAULT_EDITION,), render=pef, missing=_missing, engine=_louis_version,
-                label="Braille for embossers (PEF)"))
+BRF_OUTPUT = Output("brf", ".brf", "application/x-brf", "braille, UEB grade 2 (or the language's table), 40 x 25 pages",
+                    editions=(DEFAULT_EDITION,), render=brf, offered="braille", missing=_missing, engine=_louis_version,
+                    label="Braille (BRF)")
+PEF_OUTPUT = Output("pef", ".pef", "application/x-pef+xml", "the braille pages as PEF, for embossers",
+                    editions=(DEFAULT_EDITION,), render=pef, missing=_missing, engine=_louis_version,
+                    label="Braille for embossers (PEF)")

@@ -16,7 +16,7 @@ from publisher.core.editions import DEFAULT_EDITION
 from publisher.core.errors import RenderError
 from publisher.i18n import catalogues as i18n
 from publisher.i18n import languages
-from publisher.outputs.base import Job, Output, register
+from publisher.outputs.base import Job, Output
 from publisher.render import webfonts
 from publisher.render.html import (
     _brand,
@@ -228,5 +228,5 @@ def render(job: Job) -> bytes:
     return render_web(job.catalogue, job.leaflet)
 
 
-register(Output("html", SUFFIX, "text/html", "accessible web page, self-contained", editions=(DEFAULT_EDITION,),
-                render=render, label="Web page", inputs=siblings.digest))
+HTML_OUTPUT = Output("html", SUFFIX, "text/html", "accessible web page, self-contained", editions=(DEFAULT_EDITION,),
+                     render=render, label="Web page", inputs=siblings.digest)

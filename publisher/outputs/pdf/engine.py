@@ -15,7 +15,7 @@ from pathlib import Path
 
 from publisher.core import caches
 from publisher.core.errors import RenderError
-from publisher.outputs.base import Output, register
+from publisher.outputs.base import Output
 from publisher.outputs.pdf import pagenumbers, tagging, weasyfixes
 from publisher.source.content import Project
 
@@ -257,4 +257,4 @@ def page_count(data: bytes) -> int:
 
 
 # Made by the render workers (workers.py), which keep WeasyPrint's fonts and parsed stylesheets between leaflets.
-register(Output("pdf", ".pdf", "application/pdf", "printable PDF, tagged PDF/UA-1", paged=True, label="PDF"))
+PDF_OUTPUT = Output("pdf", ".pdf", "application/pdf", "printable PDF, tagged PDF/UA-1", paged=True, label="PDF")
