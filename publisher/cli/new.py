@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import argparse
 import collections
 import datetime
 import re
 from pathlib import Path
 
+from publisher.build import settings
+from publisher.cli import options as arguments
 from publisher.core import editions
 from publisher.core.errors import PublisherError, UsageError
 from publisher.core.files import CODE
@@ -84,7 +87,7 @@ def create(project: content.Project, stem: str, today: datetime.date) -> tuple[P
     example = example_text(project)
     reference = next_reference(project, example)
     brand, _ = content.load_brand(project)
-    chosen = [e for e in (brand or {}).get("editions", [editions.DEFAULT_EDITION]) if e in editions.EDITIONS]
+    chosen = [e for e in settings.brand_editions(brand) if e in editions.EDITIONS]
     text = example
     replacements = [
         (r"^title: .*$", f"title: {_title(stem)}"),
@@ -138,3 +141,32 @@ def create_easy_read(project: content.Project, stem: str) -> Path:
     except FileExistsError:
         raise Exists(f"Error: {project.relative(target)} already exists - edit that file") from None
     return target
+
+
+def options(commands, name: str, summary: str, shown: str) -> argparse.ArgumentParser:
+    parser = commands.add_parser(name, help=summary, description="Start handouts/STEM.yaml from the commented example "
+                                 "leaflet (docs/example-leaflet.yaml), with today's dates, the next free reference "
+                                 "number and the brand's editions. An existing file is never overwritten.")
+    parser.add_argument("stem", metavar="STEM", help="the new leaflet's file name without .yaml, e.g. sprains")
+    parser.add_argument("--easy-read", action="store_true", help="start STEM's Easy Read version instead: "
+                        "handouts/STEM.easy-read.yaml, a heading for each of its sections (docs/easy-read.md)")
+    arguments.command_project(parser, shown)
+    parser.add_argument("--today", type=arguments.date, default=None, metavar="YYYY-MM-DD",
+                        help=argparse.SUPPRESS)
+    return parser
+
+
+def run(args) -> int:
+    """Start a leaflet (or its Easy Read version) from the commented example."""
+    project = content.Project(args.project)
+    if args.easy_read:
+        path = create_easy_read(project, args.stem)
+        if not args.quiet:
+            print(f"created {project.relative(path)} for handouts/{args.stem}.yaml - write its rows, then check it: "
+                  f"python build.py check {project.relative(path)}")
+        return 0
+    path, reference = create(project, args.stem, args.today)
+    if not args.quiet:
+        print(f"created {project.relative(path)} ({reference}) from the example - replace its words, then check it: "
+              f"python build.py check {project.relative(path)}")
+    return 0

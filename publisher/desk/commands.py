@@ -46,16 +46,17 @@ def quiet_addresses() -> None:
             logger.addFilter(_NoAddresses())
 
 
+def _desk(args, project: content.Project) -> settings.Desk:
+    """The desk's settings for an action: its database, and its audit key when the action needs it."""
+    return settings.desk(project, os.environ, args.database, serving=False)
+
+
 def _database(args, project: content.Project) -> str:
-    return args.database or os.environ.get("DESK_DATABASE_URL") or f"sqlite:///{project.root / 'desk.sqlite3'}"
+    return _desk(args, project).database
 
 
-def _audit_key() -> bytes:
-    key = os.environ.get("DESK_AUDIT_KEY", "")
-    if len(key) < 32:
-        raise PublisherError("Error: DESK_AUDIT_KEY is not set (or shorter than 32 characters) - set it to the "
-                             "desk's audit key, the one the desk runs with")
-    return key.encode("utf-8")
+def _audit_key(args, project: content.Project) -> bytes:
+    return _desk(args, project).key()
 
 
 def run(args) -> int:
@@ -69,9 +70,9 @@ def run(args) -> int:
 def serve(args, project: content.Project) -> int:
     import uvicorn
 
-    from publisher.desk.app import config_from_environment, create_app
-    out = settings.resolve(project, out=args.out).out
-    config = config_from_environment(project, out, args.database)
+    from publisher.desk.app import create_app
+    config = settings.load(project, "desk", {"out": args.out, "database": args.database})
+    out = config.out
     app = create_app(config)
     quiet_addresses()
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s: %(message)s")
@@ -123,7 +124,7 @@ def verify_log(args, project: content.Project) -> int:
     eng = db.engine(_database(args, project))
     db.migrate(eng)
     checking = args.anchor or None  # `--anchor` alone prints one, `--anchor VALUE` checks it
-    problems = audit.verify(eng, _audit_key(), checking)
+    problems = audit.verify(eng, _audit_key(args, project), checking)
     rows = audit.entries(eng)
     if problems:
         for problem in problems:
@@ -164,7 +165,7 @@ def export(args, project: content.Project) -> int:
 def sent_to(args, project: content.Project) -> int:
     """Which leaflets were emailed to one address (asked for, never on the command line, never printed)."""
     from publisher.desk import audit, db
-    key = _audit_key()
+    key = _audit_key(args, project)
     address = (input("Address: ") if sys.stdin.isatty() else sys.stdin.readline()).strip()
     if not mail.ADDRESS.fullmatch(address):
         raise UsageError("Error: that is not an email address - type the patient's address")

@@ -7,11 +7,9 @@ recipient names them by position ("recipient 2 of 3").
 
 from __future__ import annotations
 
-import configparser
 import dataclasses
 import email.policy
 import email.utils
-import os
 import re
 import smtplib
 import socket
@@ -23,6 +21,7 @@ from pathlib import Path
 
 import jinja2
 
+from publisher.build import settings as run_settings
 from publisher.core.errors import PublisherError
 from publisher.i18n import catalogues as i18n
 from publisher.outputs import base as outputs
@@ -33,56 +32,12 @@ DEFAULT_MAX_MB = 10
 SECURE_MARKER = "[secure]"
 # TRANSLATORS: the email's subject; keep {title} and {organisation} as they are.
 DEFAULT_SUBJECT = i18n.N_("{title} - information from {organisation}")
-CONFIG_FILE = "smtp.ini"  # in the project folder, never committed (.gitignore)
+CONFIG_FILE = run_settings.SMTP_FILE
+Settings = run_settings.Smtp  # how to reach the server: resolved with the run's other settings
 
 
 class MailError(PublisherError):
     """The email could not be prepared or sent; nothing about recipients beyond their position."""
-
-
-@dataclasses.dataclass
-class Settings:
-    """How to reach the SMTP server, from SMTP_* variables or smtp.ini."""
-
-    host: str | None
-    port: int
-    security: str  # "starttls", "tls" or "none"
-    username: str | None
-    password: str | None
-    sender: str | None
-    timeout: float
-    ca_file: str | None  # an extra certificate authority to trust (e.g. an organisation's own)
-
-
-def settings(project: Project, environ=os.environ) -> Settings:
-    """SMTP settings: environment variables first, then [smtp] in smtp.ini."""
-    config = configparser.ConfigParser(interpolation=None)  # a password may contain '%'
-    path = project.root / CONFIG_FILE
-    if path.exists():
-        try:
-            config.read(path, encoding="utf-8")
-        except (configparser.Error, UnicodeDecodeError) as exc:
-            raise MailError(f"Error: {CONFIG_FILE}: {str(exc).splitlines()[0]} - it needs an [smtp] section of "
-                            "key = value lines")
-    section = config["smtp"] if config.has_section("smtp") else {}
-
-    def get(name, key):
-        return environ.get(name) or section.get(key) or None
-
-    security = (get("SMTP_SECURITY", "security") or "starttls").lower()
-    if security not in ("starttls", "tls", "none"):
-        raise MailError(f"Error: SMTP_SECURITY is '{security}' - use starttls, tls or none")
-    default_port = {"starttls": 587, "tls": 465, "none": 25}[security]
-    try:
-        port = int(get("SMTP_PORT", "port") or default_port)
-        timeout = float(get("SMTP_TIMEOUT", "timeout") or 30)
-    except ValueError:
-        raise MailError("Error: SMTP_PORT and SMTP_TIMEOUT must be numbers")
-    if not 0 < port < 65536 or timeout <= 0:
-        raise MailError("Error: SMTP_PORT must be between 1 and 65535 and SMTP_TIMEOUT above 0")
-    return Settings(get("SMTP_HOST", "host"), port, security, get("SMTP_USERNAME", "username"),
-                    get("SMTP_PASSWORD", "password"), get("SMTP_FROM", "from"), timeout,
-                    get("SMTP_CA_FILE", "ca_file"))
 
 
 def check_addresses(addresses: list[str]) -> list[str]:
@@ -211,6 +166,43 @@ class Delivery:
     position: int
     sent: bool
     reason: str = ""
+
+
+@dataclasses.dataclass(frozen=True)
+class Parcel:
+    """One file of one leaflet to email: what each recipient's message carries (or a link to it)."""
+
+    leaflet: Leaflet
+    data: bytes
+    output: outputs.Output
+    output_stem: str  # the output's own stem: x, or x.large-print
+    secure: bool = False  # the [secure] subject marker
+    link: str = ""  # a link to the file instead of the file
+
+    @property
+    def name(self) -> str:
+        """The attachment's file name."""
+        return attachment_name(self.leaflet, self.output_stem, self.output.suffix)
+
+
+def sender(config: Settings, brand: dict | None) -> str:
+    """SMTP_FROM, else the brand's contact address."""
+    found = config.sender or ((brand or {}).get("contact", {}).get("email") if brand else None)
+    if not found:
+        raise MailError("Error: SMTP_FROM is not set - set it to the address messages come from")
+    return found
+
+
+def messages(project: Project, brand: dict, parcel: Parcel, recipients: list[str], config: Settings) -> list:
+    """One message per recipient, in their order."""
+    sent_from = sender(config, brand)
+    return [compose(project, parcel.leaflet, brand, parcel.data, recipient, sent_from, parcel.secure,
+                    parcel.output_stem, parcel.output, parcel.link) for recipient in recipients]
+
+
+def deliver(project: Project, brand: dict, parcel: Parcel, recipients: list[str], config: Settings) -> list:
+    """Compose and send one message per recipient: what happened to each (MailError if none could be tried)."""
+    return send(messages(project, brand, parcel, recipients, config), config)
 
 
 def send(messages: list[EmailMessage], config: Settings) -> list[Delivery]:
