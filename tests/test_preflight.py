@@ -120,7 +120,7 @@ LONG_URGENT = MINIMAL.replace("""    body: Rest your ankle and keep it raised wh
               for n in range(1, 19)))
 
 
-def test_a_strict_build_refuses_an_urgent_callout_too_tall_for_a_page_and_keeps_no_pdf(project, capsys):
+def test_a_strict_or_publishing_build_refuses_an_urgent_callout_too_tall_for_a_page_and_keeps_no_pdf(project, capsys):
     project.leaflet("ankle", LONG_URGENT)
     code, out, err = project.run("--strict", "--paper", "a5", "--edition", "large-print", "--format", "pdf",
                                  capsys=capsys)
@@ -129,8 +129,18 @@ def test_a_strict_build_refuses_an_urgent_callout_too_tall_for_a_page_and_keeps_
             "callout runs on from this page to page 7 - shorten it, or split it into two callouts "
             "(--strict turns warnings into errors)") in err
     assert not (project.root / "dist" / "ankle.large-print.pdf").exists()
-    code, out, err = project.run("--paper", "a5", "--edition", "large-print", "--format", "pdf", capsys=capsys)
+    # Publishing refuses it without --strict too: a patient is never given urgent advice split across pages.
+    code, out, err = project.run("publish", "--no-strict", "--paper", "a5", "--edition", "large-print", "--format",
+                                 "pdf", capsys=capsys)
+    assert code == 1
+    assert ("handouts/ankle.yaml: error: preflight-callout: en-GB, A5, large print edition, page 4: an urgent "
+            "callout runs on from this page to page 7 - shorten it, or split it into two callouts "
+            "(a published leaflet may not have this; a draft build only warns)") in err
+    assert not (project.root / "dist" / "ankle.large-print.pdf").exists()
+    # A draft shows its author the page, with the warning.
+    code, out, err = project.run("build", "--paper", "a5", "--edition", "large-print", "--format", "pdf", capsys=capsys)
     assert code == 0 and "handouts/ankle.yaml: warning: preflight-callout: en-GB, A5, large print edition" in err
+    assert (project.root / "drafts" / "ankle.large-print.pdf").exists()
 
 
 def test_every_shipped_pdf_on_a4_passes_the_preflight(shipped):

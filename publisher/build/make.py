@@ -125,7 +125,7 @@ def _make(run: Run, leaflet: content.Leaflet, output: outputs.Output, job: outpu
     try:
         data = output.render(job)
         deadline.check()  # a step that could not be interrupted (the web page's) finished late: still too slow
-        found = _preflight(leaflet, output, job, data, run.options.strict)
+        found = _preflight(leaflet, output, job, data, run.options)
         if any(d.level == "error" for d in found):
             return Result(leaflet.name, "failed", errors=[str(d) for d in found if d.level == "error"],
                           warnings=[str(w) for w in leaflet.warnings])
@@ -158,15 +158,19 @@ def _unavailable(run: Run, leaflet: content.Leaflet, key: str, exc: outputs.Unav
     return Result(leaflet.name, "skipped", str(run.out / key), warnings=[str(exc)])
 
 
-def _preflight(leaflet: content.Leaflet, output: outputs.Output, job: outputs.Job, data: bytes, strict: bool) -> list:
-    """A paged output's preflight findings (pdf's are found in its worker), --strict applied."""
+def _preflight(leaflet: content.Leaflet, output: outputs.Output, job: outputs.Job, data: bytes, options) -> list:
+    """A paged output's preflight findings (pdf's are found in its worker), --strict and publishing applied."""
     if not output.paged or not data.startswith(b"%PDF"):
         return []
     where = preflight.describe(leaflet.language, editions.PAPERS[output.paper or job.paper].label,
                                editions.EDITIONS[job.edition].label, output.label)
     proof = output.proof(job) if output.proof else data
     found = preflight.check(proof, leaflet.name, where, preflight.shipped_fonts(job.catalogue.project.styles))
-    return policy(found, strict=strict)
+    return policy(found, strict=options.strict, refused=_refused(options))
+
+
+def _refused(options) -> frozenset:
+    return preflight.REFUSED_IN_PUBLISHING if options.publish else frozenset()
 
 
 def _task(catalogue: content.Catalogue, leaflet: content.Leaflet, run: Run, edition: str) -> workers.Task:
@@ -181,6 +185,7 @@ def _task(catalogue: content.Catalogue, leaflet: content.Leaflet, run: Run, edit
         styles=tuple(html.easy_read_stylesheets(paper, edition, options.marks) if leaflet.easy_read_of
                      else html.stylesheets(paper, edition, options.marks, html.direction(leaflet))),
         target=str(run.out / key), leaflet_folder=str(leaflet.path.parent),
-        strict=options.strict, max_pages=options.max_pages, timeout=options.timeout, variant=options.variant,
+        strict=options.strict, refused=_refused(options), max_pages=options.max_pages, timeout=options.timeout,
+        variant=options.variant,
         fit_pages=limit, fit_label=f"{editions.PAPERS[paper].label}, {editions.EDITIONS[edition].label}",
         where=preflight.describe(leaflet.language, editions.PAPERS[paper].label, editions.EDITIONS[edition].label))

@@ -37,12 +37,15 @@ class Diagnostic:
 Problem = Diagnostic  # a content problem: an error located in a file, with no rule of its own
 
 STRICT_HINT = "--strict turns warnings into errors"
+PUBLISH_HINT = "a published leaflet may not have this; a draft build only warns"
 
 
-def policy(found: list, strict: bool = False, allow_expired: bool = False, waivers: dict | None = None) -> list:
-    """Apply --allow-expired, a leaflet's waivers and --strict to diagnostics: the one place levels change.
+def policy(found: list, strict: bool = False, allow_expired: bool = False, waivers: dict | None = None,
+           refused: frozenset = frozenset()) -> list:
+    """Apply --allow-expired, a leaflet's waivers, --strict and publishing to diagnostics: the one place levels change.
 
-    `waivers` maps a waivable rule to its reason; a level --strict raised says so.
+    `waivers` maps a waivable rule to its reason; `refused` names the rules that are errors here whatever
+    --strict says (publishing refuses a split urgent callout); a level raised says why.
     """
     out = []
     for d in found:
@@ -52,6 +55,8 @@ def policy(found: list, strict: bool = False, allow_expired: bool = False, waive
             d = dataclasses.replace(d, level="waived", message=f"{d.message} [waived: {waivers[d.rule]}]")
         if strict and d.level == "warning":
             d = dataclasses.replace(d, level="error", hint=STRICT_HINT)
+        if d.rule in refused and d.level == "warning":
+            d = dataclasses.replace(d, level="error", hint=PUBLISH_HINT)
         out.append(d)
     return out
 

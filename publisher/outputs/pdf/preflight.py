@@ -114,6 +114,11 @@ def _shipped(styles: Path) -> Shipped:
 caches.register(_shipped.cache_clear)
 
 
+# What a publishing build refuses even without --strict: a patient is never given urgent advice split across
+# pages or parted from its heading (a draft build warns, so its author sees the page and shortens the callout).
+REFUSED_IN_PUBLISHING = frozenset({"preflight-callout"})
+
+
 def describe(language: str, paper_label: str, edition_label: str, output_label: str = "") -> str:
     """Where a finding is: 'cy, A5, large print edition[, Bilingual (PDF)]' (the leaflet is the diagnostic's path)."""
     return ", ".join(part for part in (language, paper_label, edition_label, output_label) if part)

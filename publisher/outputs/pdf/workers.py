@@ -36,6 +36,7 @@ class Task:
     target: str  # the PDF path
     leaflet_folder: str  # images may also come from here (Project.asset_roots decides)
     strict: bool
+    refused: frozenset = frozenset()  # rules that are errors whatever `strict` (errors.policy)
     max_pages: int = pdf.MAX_PAGES
     timeout: float = pdf.TIMEOUT  # for the whole leaflet: loading, checking and making its HTML count too
     variant: str | None = pdf.DEFAULT_VARIANT
@@ -88,7 +89,7 @@ def render(task: Task) -> Outcome:
         outcome.warnings = [Diagnostic(task.name, 0, 0, "", w, "warning") for w in rendered.warnings]
         outcome.warnings += preflight.check(rendered.pdf, task.name, task.where or task.fit_label,
                                             preflight.shipped_fonts(_engine.project.styles))
-        strict = [d for d in policy(outcome.warnings, strict=task.strict) if d.level == "error"]
+        strict = [d for d in policy(outcome.warnings, strict=task.strict, refused=task.refused) if d.level == "error"]
         if task.fit_pages and rendered.pages > task.fit_pages:
             outcome.errors = [f"{task.name}: max_pages: {rendered.pages} pages ({task.fit_label}), more than its "
                               f"limit of {task.fit_pages} - shorten the text or raise max_pages"]
