@@ -123,5 +123,6 @@ def test_the_environment_and_the_mail_server_are_reached_from_one_place_each():
             reads.add(name)
         if "smtplib" in text:
             smtp.add(name)
-    assert reads == {"build/settings.py", "core/clock.py", "outputs/audio.py", "outputs/pdf/workers.py"}
+    assert reads == {"build/settings.py", "core/clock.py", "outputs/audio.py", "outputs/pdf/workers.py",
+                     "outputs/pdf/tempfolders.py"}
     assert smtp == {"mail/send.py"}

@@ -58,9 +58,9 @@ class Watcher:
         import tempfile
 
         from publisher.outputs.pdf import engine as pdf
-        from publisher.outputs.pdf import workers
-        with tempfile.TemporaryDirectory(prefix=f"{workers.TEMP_PREFIX}{os.getpid()}-") as folder, \
-                workers._temporary_files_in(Path(folder)):
+        from publisher.outputs.pdf import tempfolders
+        with tempfile.TemporaryDirectory(prefix=f"{tempfolders.TEMP_PREFIX}{os.getpid()}-") as folder, \
+                tempfolders.temporary_files_in(Path(folder)):
             pdf._weasyprint()
         while not self.preview.stopping.is_set():
             if self.dirty.wait(0.1):

@@ -22,6 +22,7 @@ from publisher.core.errors import Diagnostic, PublisherError, policy
 from publisher.core.files import write_atomic
 from publisher.outputs.pdf import engine as pdf
 from publisher.outputs.pdf import preflight
+from publisher.outputs.pdf.tempfolders import TEMP_PREFIX, remove_stale_temp_folders, temporary_files_in
 from publisher.source.content import Project
 
 
@@ -143,7 +144,6 @@ GRACE = 2.0
 # given back. Not sooner: a replacement is forked from this process, whose pages (by then the whole loaded
 # catalogue) it shares and counts in its RSS, so early replacing showed more memory a worker, not less.
 RECYCLE_AFTER = 1000
-TEMP_PREFIX = "publisher-"  # + the building process's id: one temporary folder per build
 
 
 class Renderer:
@@ -178,7 +178,7 @@ class Renderer:
         self.temp = Path(tempfile.mkdtemp(prefix=f"{TEMP_PREFIX}{os.getpid()}-"))
         # Imported here once, before forking: each worker then starts at once with it, and a
         # process that builds many times (a server, the tests) pays for the import only once.
-        with _temporary_files_in(self.temp):  # finding its C libraries writes temporary files too
+        with temporary_files_in(self.temp):  # finding its C libraries writes temporary files too
             pdf._weasyprint()
         # Fresh workers, so a fresh engine, per build: styles may have changed since the last one.
         for _ in range(max(1, min(self.jobs, expected))):
@@ -366,44 +366,9 @@ def _die_with(parent: int) -> None:
     threading.Thread(target=watch, daemon=True).start()
 
 
-@contextlib.contextmanager
-def _temporary_files_in(folder: Path):
-    """Python's and child programs' temporary files go into `folder` for a while."""
-    saved = tempfile.tempdir, os.environ.get("TMPDIR")
-    tempfile.tempdir = os.environ["TMPDIR"] = str(folder)
-    try:
-        yield
-    finally:
-        tempfile.tempdir = saved[0]
-        if saved[1] is None:
-            del os.environ["TMPDIR"]
-        else:
-            os.environ["TMPDIR"] = saved[1]
-
-
 def _remove_partial(task: Task) -> None:
     """The temporary files of a worker killed while writing (a later build would remove them too)."""
     target = Path(task.target)
     for path in target.parent.glob(f".{target.name}.*.tmp"):
         with contextlib.suppress(OSError):
             path.unlink()
-
-
-def remove_stale_temp_folders() -> None:
-    """Remove the temporary folders of builds whose process has ended (killed, or the machine restarted)."""
-    for folder in Path(tempfile.gettempdir()).glob(f"{TEMP_PREFIX}*-*"):
-        pid = folder.name[len(TEMP_PREFIX):].split("-", 1)[0]
-        if pid.isdigit() and not _alive(int(pid)) and folder.is_dir():
-            shutil.rmtree(folder, ignore_errors=True)
-
-
-def _alive(pid: int) -> bool:
-    if os.name == "nt":
-        return True  # os.kill there terminates the process: keep the folder rather than risk that
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
-    return True
