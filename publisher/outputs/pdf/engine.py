@@ -13,6 +13,7 @@ import threading
 import urllib.parse
 import urllib.request
 from pathlib import Path
+from typing import Any
 
 from publisher.core import caches
 from publisher.core.errors import RenderError
@@ -165,8 +166,9 @@ class Rendered:
 @functools.cache
 def _fetcher_class():
     weasyprint = _weasyprint()
+    fetcher: Any = weasyprint.urls.URLFetcher  # a base class from a module imported lazily: mypy cannot resolve it
 
-    class ProjectFetcher(weasyprint.urls.URLFetcher):
+    class ProjectFetcher(fetcher):
         """Serves files from the project's own folders and small data: URIs; refuses the rest."""
 
         def __init__(self, allowed: list[Path]):
