@@ -403,18 +403,7 @@ def _drafts(project: content.Project, out: Path | None, instead: str) -> Path:
 
 def run_new(args) -> int:
     from publisher.cli import new
-    project = content.Project(args.project)
-    if args.easy_read:
-        path = new.create_easy_read(project, args.stem)
-        if not args.quiet:
-            print(f"created {project.relative(path)} for handouts/{args.stem}.yaml - write its rows, then check it: "
-                  f"python build.py check {project.relative(path)}")
-        return 0
-    path, reference = new.create(project, args.stem, args.today)
-    if not args.quiet:
-        print(f"created {project.relative(path)} ({reference}) from the example - replace its words, then check it: "
-              f"python build.py check {project.relative(path)}")
-    return 0
+    return new.run(content.Project(args.project), args.stem, args.today, args.easy_read, args.quiet)
 
 
 def run_site(args) -> int:

@@ -236,7 +236,7 @@ class Engine:
             weasyprint = _weasyprint()
             fetcher = _fetcher_class()([self.project.styles])
             with captured_warnings() as warnings:
-                parsed = [weasyprint.CSS(filename=str(self.project.root / f), url_fetcher=fetcher,
+                parsed = [weasyprint.CSS(filename=str(self.project.path(f)), url_fetcher=fetcher,
                                          font_config=self.font_config) for f in files]
             self._stylesheets[files] = (parsed, list(warnings))
         return self._stylesheets[files]
