@@ -179,71 +179,108 @@ def load(path: str, text: str) -> Source:
 
 def explain(path: str, text: str, exc: yaml.MarkedYAMLError) -> Problem:
     """A YAML syntax error in plain English, at the line where the author went wrong."""
-    problem, context = exc.problem or "", exc.context or ""
-    at, start = exc.problem_mark or exc.context_mark, exc.context_mark
+    failure = _Failure(exc.problem or "", exc.context or "", exc.problem_mark or exc.context_mark, exc.context_mark,
+                       text.split("\n"), _last_scalar(text, exc.problem_mark or exc.context_mark))
     field = format_path(_path_at_error(text))
-    lines = text.split("\n")
+    if failure.at is None:
+        return Problem(path, 1, 1, field, f"invalid YAML: {failure.problem or failure.context or 'not valid YAML'} - "
+                                          "check the indentation and quoting")
+    what = f"{failure.context}, {failure.problem}" if failure.context else failure.problem or "not valid YAML"
+    unexplained = (failure.at, f"invalid YAML: {what} - check the indentation and quoting on this line or the one above")
+    mark, message = next((r for reading in _READINGS if (r := reading(failure)) is not None), unexplained)
+    return Problem(path, mark.line + 1, mark.column + 1, field, message)
 
-    def line_of(mark) -> str:
-        return lines[mark.line] if mark and mark.line < len(lines) else ""
 
-    def place(mark, message) -> Problem:
-        return Problem(path, mark.line + 1, mark.column + 1, field, message) if mark else \
-            Problem(path, 1, 1, field, message)
+@dataclasses.dataclass
+class _Failure:
+    """What the parser said, and where, for the readings below."""
 
-    scalar = _last_scalar(text, at)
-    quoted = scalar if scalar and scalar.style in ("'", '"') else None
-    if at is None:
-        return place(at, f"invalid YAML: {problem or context or 'not valid YAML'} - check the indentation and quoting")
-    if "did not find expected key" in problem and quoted and quoted.start_mark.line < quoted.end_mark.line:
-        return place(quoted.start_mark, f"the quoted text that starts here runs on to line {quoted.end_mark.line + 1} "
-                                        "- close the quote on this line, or, if the text itself holds that quote "
-                                        "mark, quote the whole value with the other kind ('...' or \"...\")")
-    if "did not find expected key" in problem and quoted and at.line == quoted.end_mark.line:
-        return place(at, "text follows the closing quote - put the whole value in quotes, or remove the quotes")
-    if "quoted scalar" in context and "end of stream" in problem and start:
-        return place(start, "the quoted text that starts here is never closed - close the quote on this line")
-    if "block sequence entries are not allowed" in problem:
-        return place(at, "a list cannot start on the same line as its field - put the text in quotes, or start "
-                         "the list on the next line, one '- item' a line")
-    if "did not find expected '-' indicator" in problem and start:
-        return place(at, f"this line is indented differently from the list that starts on line {start.line + 1} - "
-                         f"start each list item's '-' in column {start.column + 1}, and line up the fields inside an "
-                         "item with the first field after its '-'")
-    if "did not find expected key" in problem and context.endswith("block mapping"):
-        if line_of(at).lstrip().startswith("- "):
-            column = _column_above(lines, at.line, lambda line: line.lstrip().startswith("- "))
-            return place(at, "this list item is indented differently from the items above it - start its '-' in "
-                             f"the same column as theirs (column {column})")
-        column = _column_above(lines, at.line, lambda line: True)
-        return place(at, "this line is indented differently from the fields above it - start it in the same column "
-                         f"as the field it belongs with (the line above starts in column {column})")
-    if "mapping values are not allowed" in problem:
-        # A plain value that ran on from an earlier line: either that line lacks its ':', or
-        # this line's field is indented so far that it reads as more of the value above.
-        before = line_of(at)[:at.column]
-        if scalar and not scalar.style and scalar.start_mark.line < at.line:
-            begun = line_of(scalar.start_mark)[:scalar.start_mark.column]
-            if _INDENT.fullmatch(begun):
-                return place(scalar.start_mark, "this line has no ':' after its field name - add ': ' after the name")
-            if _KEY_BEFORE_COLON.fullmatch(before):
-                name = before.strip().lstrip("- ")
-                return place(at, f"'{name}' is indented more than the field above it - line it up with the field "
-                                 "above, or, if it is part of the text above, put that text in quotes")
-        return place(at, "a colon followed by a space inside a value reads as a new field - put the whole value "
-                         "in quotes, e.g. \"Remember: rest\"")
-    if "cannot start any token" in problem:
-        char = line_of(at)[at.column:at.column + 1]
+    problem: str
+    context: str
+    at: Any  # where it failed (a yaml Mark), or None
+    start: Any  # where what it was reading began, or None
+    lines: list[str]
+    scalar: Any  # the last scalar token read before `at`, or None
+
+    def line_of(self, mark) -> str:
+        return self.lines[mark.line] if mark and mark.line < len(self.lines) else ""
+
+    @property
+    def quoted(self):
+        return self.scalar if self.scalar and self.scalar.style in ("'", '"') else None
+
+
+# Each reading of a failure gives (mark, message), or None when it does not apply; the first that applies wins.
+def _quotes(f: _Failure):
+    quoted = f.quoted
+    if "did not find expected key" in f.problem and quoted and quoted.start_mark.line < quoted.end_mark.line:
+        return quoted.start_mark, (f"the quoted text that starts here runs on to line {quoted.end_mark.line + 1} - "
+                                   "close the quote on this line, or, if the text itself holds that quote mark, "
+                                   "quote the whole value with the other kind ('...' or \"...\")")
+    if "did not find expected key" in f.problem and quoted and f.at.line == quoted.end_mark.line:
+        return f.at, "text follows the closing quote - put the whole value in quotes, or remove the quotes"
+    if "quoted scalar" in f.context and "end of stream" in f.problem and f.start:
+        return f.start, "the quoted text that starts here is never closed - close the quote on this line"
+    return None
+
+
+def _lists(f: _Failure):
+    if "block sequence entries are not allowed" in f.problem:
+        return f.at, ("a list cannot start on the same line as its field - put the text in quotes, or start the "
+                      "list on the next line, one '- item' a line")
+    if "did not find expected '-' indicator" in f.problem and f.start:
+        return f.at, (f"this line is indented differently from the list that starts on line {f.start.line + 1} - "
+                      f"start each list item's '-' in column {f.start.column + 1}, and line up the fields inside an "
+                      "item with the first field after its '-'")
+    return None
+
+
+def _indentation(f: _Failure):
+    if not ("did not find expected key" in f.problem and f.context.endswith("block mapping")):
+        return None
+    if f.line_of(f.at).lstrip().startswith("- "):
+        column = _column_above(f.lines, f.at.line, lambda line: line.lstrip().startswith("- "))
+        return f.at, ("this list item is indented differently from the items above it - start its '-' in the same "
+                      f"column as theirs (column {column})")
+    column = _column_above(f.lines, f.at.line, lambda line: True)
+    return f.at, ("this line is indented differently from the fields above it - start it in the same column as the "
+                  f"field it belongs with (the line above starts in column {column})")
+
+
+def _colon_in_value(f: _Failure):
+    if "mapping values are not allowed" not in f.problem:
+        return None
+    # A plain value that ran on from an earlier line: either that line lacks its ':', or
+    # this line's field is indented so far that it reads as more of the value above.
+    before = f.line_of(f.at)[:f.at.column]
+    scalar = f.scalar
+    if scalar and not scalar.style and scalar.start_mark.line < f.at.line:
+        begun = f.line_of(scalar.start_mark)[:scalar.start_mark.column]
+        if _INDENT.fullmatch(begun):
+            return scalar.start_mark, "this line has no ':' after its field name - add ': ' after the name"
+        if _KEY_BEFORE_COLON.fullmatch(before):
+            name = before.strip().lstrip("- ")
+            return f.at, (f"'{name}' is indented more than the field above it - line it up with the field above, "
+                          "or, if it is part of the text above, put that text in quotes")
+    return f.at, ("a colon followed by a space inside a value reads as a new field - put the whole value in quotes, "
+                  "e.g. \"Remember: rest\"")
+
+
+def _unclosed(f: _Failure):
+    if "cannot start any token" in f.problem:
+        char = f.line_of(f.at)[f.at.column:f.at.column + 1]
         shown = "a tab" if char == "\t" else f"'{char}'"
-        return place(at, f"a value cannot start with {shown} - put the whole value in quotes")
-    if "could not find expected ':'" in problem and start:
-        return place(start, "this line has no ':' after a field name - add ': ' after the name, or, if the line "
-                            "continues the text above, indent it further than that text's field name")
-    if "did not find expected ',' or ']'" in problem and start:
-        return place(start, "the list started with '[' here is not closed - add ']' at its end, or put the value "
-                            "in quotes if the '[' is part of the text")
-    what = f"{context}, {problem}" if context else problem or "not valid YAML"
-    return place(at, f"invalid YAML: {what} - check the indentation and quoting on this line or the one above")
+        return f.at, f"a value cannot start with {shown} - put the whole value in quotes"
+    if "could not find expected ':'" in f.problem and f.start:
+        return f.start, ("this line has no ':' after a field name - add ': ' after the name, or, if the line "
+                         "continues the text above, indent it further than that text's field name")
+    if "did not find expected ',' or ']'" in f.problem and f.start:
+        return f.start, ("the list started with '[' here is not closed - add ']' at its end, or put the value in "
+                         "quotes if the '[' is part of the text")
+    return None
+
+
+_READINGS = (_quotes, _lists, _indentation, _colon_in_value, _unclosed)
 
 
 def _column_above(lines: list, index: int, wanted) -> int:
@@ -261,30 +298,9 @@ _INDENT = re.compile(r" *(- )*")
 def _path_at_error(text: str) -> tuple:
     """The field the parser was reading when it failed, from the events it gave before failing."""
     stack: list = []  # [mapping key or None, expecting a key] or [list index]
-
-    def value_done():
-        if stack and len(stack[-1]) == 2:
-            stack[-1][1] = True
     try:
         for event in yaml.parse(text, Loader=_LOADER):
-            if isinstance(event, (yaml.ScalarEvent, yaml.AliasEvent, yaml.MappingStartEvent, yaml.SequenceStartEvent)):
-                top = stack[-1] if stack else None
-                if top is not None and len(top) == 2 and top[1]:
-                    top[0], top[1] = getattr(event, "value", "?"), False
-                    if isinstance(event, (yaml.MappingStartEvent, yaml.SequenceStartEvent)):
-                        stack.append([None, True] if isinstance(event, yaml.MappingStartEvent) else [-1])
-                    continue
-                if top is not None and len(top) == 1:
-                    top[0] += 1
-                if isinstance(event, yaml.MappingStartEvent):
-                    stack.append([None, True])
-                elif isinstance(event, yaml.SequenceStartEvent):
-                    stack.append([-1])
-                else:
-                    value_done()
-            elif isinstance(event, (yaml.MappingEndEvent, yaml.SequenceEndEvent)):
-                stack.pop()
-                value_done()
+            _follow(stack, event)
     except yaml.YAMLError:
         pass
     path = []
@@ -295,6 +311,33 @@ def _path_at_error(text: str) -> tuple:
         elif len(entry) == 1 and entry[0] >= 0 and not last:
             path.append(entry[0])
     return tuple(path)
+
+
+def _follow(stack: list, event) -> None:
+    """Move `stack` (see _path_at_error) on by one parser event."""
+    starts = isinstance(event, (yaml.MappingStartEvent, yaml.SequenceStartEvent))
+    if isinstance(event, (yaml.MappingEndEvent, yaml.SequenceEndEvent)):
+        stack.pop()
+        _value_done(stack)
+        return
+    if not starts and not isinstance(event, (yaml.ScalarEvent, yaml.AliasEvent)):
+        return
+    top: list = stack[-1] if stack else []
+    key = len(top) == 2 and top[1]  # a mapping waiting for its next key: this is it
+    if key:
+        top[0], top[1] = getattr(event, "value", "?"), False
+    elif len(top) == 1:  # the next item of a list
+        top[0] += 1
+    if starts:
+        stack.append([None, True] if isinstance(event, yaml.MappingStartEvent) else [-1])
+    elif not key:
+        _value_done(stack)
+
+
+def _value_done(stack: list) -> None:
+    """A mapping's value is complete: it waits for its next key."""
+    if stack and len(stack[-1]) == 2:
+        stack[-1][1] = True
 
 
 def _last_scalar(text: str, mark):
