@@ -116,9 +116,11 @@ def test_the_installed_wheel_makes_a_pdf_in_an_empty_folder(tmp_path):
     empty.mkdir()
     new = subprocess.run([str(command), "new", "my-leaflet"], cwd=empty, env=env, capture_output=True, text=True)
     assert (new.returncode, new.stderr) == (0, "")
-    assert new.stdout.splitlines()[3] == (
+    assert new.stdout.splitlines()[3:] == [
         f"the tool's own templates/, styles/, schema/ serve this project, which has none - to change them, copy them "
-        f"from {installed / '_defaults'} into it")
+        f"from {installed / '_defaults'} into it",
+        "created handouts/my-leaflet.yaml (MPA-0001) from the example - replace its words, then check it: "
+        "leaflets check handouts/my-leaflet.yaml"]
     build = subprocess.run([str(command)], cwd=empty, env=env, capture_output=True, text=True)
     assert (build.returncode, build.stderr) == (0, "")
     assert build.stdout.splitlines()[0].startswith("built drafts/my-leaflet.pdf (4 pages, ")

@@ -403,7 +403,7 @@ def _drafts(project: content.Project, out: Path | None, instead: str) -> Path:
 
 def run_new(args) -> int:
     from publisher.cli import new
-    return new.run(content.Project(args.project), args.stem, args.today, args.easy_read, args.quiet)
+    return new.run(content.Project(args.project), args.stem, args.today, args.easy_read, args.quiet, _hint(_prog()))
 
 
 def run_site(args) -> int:

@@ -107,13 +107,17 @@ def _free_target(project: content.Project, stem: str) -> Path:
     return target
 
 
-def run(project: content.Project, stem: str, today: datetime.date, easy_read: bool = False, quiet: bool = False) -> int:
-    """`new`: start the leaflet (or its Easy Read), and the project's brand and people files if it has none."""
+def run(project: content.Project, stem: str, today: datetime.date, easy_read: bool = False, quiet: bool = False,
+        command: str = "python build.py") -> int:
+    """`new`: start the leaflet (or its Easy Read), and the project's brand and people files if it has none.
+
+    `command` is how the tool was started, for the check to run next (`leaflets` when installed).
+    """
     if easy_read:
         path = create_easy_read(project, stem)
         if not quiet:
             print(f"created {project.relative(path)} for handouts/{stem}.yaml - write its rows, then check it: "
-                  f"python build.py check {project.relative(path)}")
+                  f"{command} check {project.relative(path)}")
         return 0
     _free_target(project, stem)  # before starting anything else
     started = start_project(project)
@@ -127,7 +131,7 @@ def run(project: content.Project, stem: str, today: datetime.date, easy_read: bo
         print(f"the tool's own {shown} serve this project, which has none - to change them, copy them from "
               f"{DEFAULTS} into it")
     print(f"created {project.relative(path)} ({reference}) from the example - replace its words, then check it: "
-          f"python build.py check {project.relative(path)}")
+          f"{command} check {project.relative(path)}")
     return 0
 
 
