@@ -9,6 +9,9 @@ PY     := $(VENV)/bin/python
 LOCKS  := requirements.lock requirements-dev.lock
 # The system packages are part of the set-up too: a change to them re-runs it.
 STAMP  := $(VENV)/.installed-$(shell cat $(LOCKS) pyproject.toml scripts/system-deps.sh | cksum | cut -d' ' -f1)
+# macOS: WeasyPrint finds Homebrew's Pango here. It is set on each command, as macOS clears DYLD_* from the
+# environment of /bin/sh. Empty elsewhere. (Windows has no make: scripts/ci.py does deps, test and lint.)
+LIBS   := $(if $(filter Darwin,$(shell uname -s)),DYLD_FALLBACK_LIBRARY_PATH="$$(brew --prefix)/lib" ,)
 # The lock covers Linux, macOS and Windows (markers) on Python 3.11 and later.
 COMPILE = $(VENV)/bin/uv pip compile --quiet --universal --python-version 3.11 --generate-hashes
 
@@ -27,16 +30,16 @@ $(STAMP): $(LOCKS) pyproject.toml scripts/system-deps.sh
 deps: $(STAMP)
 
 build: $(STAMP)
-	$(PY) build.py publish
+	$(LIBS)$(PY) build.py publish
 
 drafts: $(STAMP)
-	$(PY) build.py
+	$(LIBS)$(PY) build.py
 
 check: $(STAMP)
-	$(PY) build.py check
+	$(LIBS)$(PY) build.py check
 
 test: $(STAMP)
-	$(PY) -m pytest -n 2 --dist loadgroup -q $(PYTEST_ARGS)
+	$(LIBS)$(PY) -m pytest -n 2 --dist loadgroup -q $(PYTEST_ARGS)
 
 lint: $(STAMP)
 	$(VENV)/bin/ruff check publisher
@@ -48,15 +51,15 @@ lock: $(STAMP)
 	$(COMPILE) requirements-dev.txt -o requirements-dev.lock
 
 fuzz: $(STAMP)
-	FUZZ_EXAMPLES=$${FUZZ_EXAMPLES:-10000} $(PY) -m pytest -q -p no:xdist tests/test_fuzz.py
+	FUZZ_EXAMPLES=$${FUZZ_EXAMPLES:-10000} $(LIBS)$(PY) -m pytest -q -p no:xdist tests/test_fuzz.py
 
 bench: $(STAMP)
-	$(PY) bench/bench.py
+	$(LIBS)$(PY) bench/bench.py
 
 # After changing a label in templates/ or publisher/: extract locales/leaflets.pot and update every
 # locales/<lang>/LC_MESSAGES/leaflets.po (new labels arrive untranslated: translate them, or check fails).
 messages: $(STAMP)
-	$(PY) -m publisher.i18n .
+	$(LIBS)$(PY) -m publisher.i18n .
 
 clean:
 	rm -rf dist drafts

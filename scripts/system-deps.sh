@@ -10,6 +10,23 @@
 # faketime runs the command line under a clock years ahead (tests/test_clock.py).
 set -u
 
+# macOS: Homebrew's formulae, as WeasyPrint's documentation says for Pango (docs/platforms.md). Google Chrome
+# and chromedriver, PostgreSQL and faketime are not installed here: their tests skip, saying so, where they are missing.
+if [ "$(uname -s)" = Darwin ]; then
+  if ! command -v brew >/dev/null 2>&1; then
+    echo "note: install Homebrew (https://brew.sh), then: brew install pango liblouis espeak-ng lame poppler" >&2
+    exit 1
+  fi
+  missing=""
+  for formula in pango liblouis espeak-ng lame poppler; do
+    brew list --versions "$formula" >/dev/null 2>&1 || missing="$missing $formula"
+  done
+  [ -z "$missing" ] && exit 0
+  echo "Installing with Homebrew:$missing"
+  brew install $missing
+  exit $?
+fi
+
 have() { ldconfig -p 2>/dev/null | grep -q "$1"; }
 
 missing=""

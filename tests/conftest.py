@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import datetime
+import json
 import os
 import pickle
 import re
 import shutil
+import sys
 import textwrap
 from pathlib import Path
 
@@ -68,10 +70,8 @@ class Project:
 
     def catalogue(self, folder: str) -> Path:
         """Labels for a language in this project: the shipped catalogue (or, for a language the project ships none
-        for, each label as its English), with the test brand's texts added (as their English) so they print."""
+        for, each label as its English), with the test brand's texts in it (as their English) so they print."""
         from babel.messages.pofile import read_po, write_po
-
-        from publisher.i18n import catalogues as i18n
         path = self.root / "locales" / folder / "LC_MESSAGES" / "leaflets.po"
         if path.exists():
             catalog = read_po(path.open("rb"))
@@ -80,12 +80,23 @@ class Project:
             for message in catalog:
                 if message.id:
                     message.string = message.id
-        for _, text in i18n.brand_texts(self.root):
-            catalog.add(text, text)
         path.parent.mkdir(parents=True, exist_ok=True)
         with path.open("wb") as f:
             write_po(f, catalog)
+        self.brand_texts(folder.replace("_", "-"))
         return path
+
+    def brand_texts(self, tag: str, texts: dict | None = None) -> None:
+        """brand.yaml's texts to patients in one language (each as its English unless `texts` gives them)."""
+        import yaml
+        brand = self.root / "brand.yaml"
+        data = yaml.safe_load(brand.read_text(encoding="utf-8"))
+        if tag in (data.get("translations") or {}):
+            return
+        given = texts or {f: data[f].strip() for f in ("feedback", "other_formats", "disclaimer") if data.get(f)}
+        entry = "".join(f"    {field}: {json.dumps(text, ensure_ascii=False)}\n" for field, text in given.items())
+        with brand.open("a", encoding="utf-8") as handle:
+            handle.write(("" if "translations" in data else "translations:\n") + f"  {tag}:\n{entry}")
 
     def leaflet(self, stem: str, text: str = MINIMAL) -> Path:
         return self.write(f"handouts/{stem}.yaml", text)
@@ -117,10 +128,28 @@ GROUPED = {"test_desk", "test_desk_audit", "test_desk_browser", "test_i18n", "te
            "test_serve", "test_site", "test_web"}
 
 
+# What needs liblouis: a braille module, or a test whose name says braille (a .brf parameter included). liblouis has
+# no Windows package (docs/platforms.md): there, and only where it cannot be loaded, these tests are skipped; on
+# Linux a missing liblouis fails them.
+BRAILLE_MODULES = {"test_braille", "test_desk_editions"}
+BRAILLE_TESTS = {"test_every_shipped_leaflet_is_identical_across_processes",
+                 "test_pictures_nested_lists_and_notes_are_read_in_order"}
+
+
+def needs_liblouis(item) -> bool:
+    return item.module.__name__ in BRAILLE_MODULES or item.originalname in BRAILLE_TESTS or \
+        any(word in item.name for word in ("braille", "brf"))
+
+
 def pytest_collection_modifyitems(items):
+    from publisher.outputs import louis
+    no_braille = not sys.platform.startswith("linux") and not louis.available()
     for item in items:
         if item.module.__name__ in GROUPED:
             item.add_marker(pytest.mark.xdist_group(item.module.__name__))
+        if no_braille and needs_liblouis(item):
+            item.add_marker(pytest.mark.skip(reason=f"liblouis cannot be loaded on {sys.platform}: no package there "
+                                                    "makes braille (docs/platforms.md)"))
 
 
 def shared_folder(tmp_path_factory) -> Path:

@@ -11,6 +11,7 @@ import stat
 from conftest import MINIMAL, REPO, TODAY
 
 from publisher.build import archive, batch
+from publisher.outputs import naming
 from publisher.source import content
 
 ARCHIVED = "archive: {cosmetic: %s}\n"
@@ -129,11 +130,14 @@ def test_the_archive_goes_with_the_output_folder(project, tmp_path, capsys):
 
 
 def test_file_names_are_described_generically():
-    assert archive.describe("x", "x.pdf") == ("pdf", "standard", None)
-    assert archive.describe("x", "x.large-print.pdf") == ("pdf", "large-print", None)
-    assert archive.describe("x", "x.cy.large-print.pdf") == ("pdf", "large-print", "cy")
-    assert archive.describe("x", "x.preview.html") == ("preview", "standard", None)
-    assert archive.describe("x", "y.pdf") is None
+    def describe(stem, key):
+        named = naming.parsed(key, stem)
+        return named and (named.output.name, named.edition, named.language)
+    assert describe("x", "x.pdf") == ("pdf", "standard", None)
+    assert describe("x", "x.large-print.pdf") == ("pdf", "large-print", None)
+    assert describe("x", "x.cy.large-print.pdf") == ("pdf", "large-print", "cy")
+    assert describe("x", "x.preview.html") == ("preview", "standard", None)
+    assert describe("x", "y.pdf") is None
 
 
 def test_a_lost_index_is_rebuilt_from_the_files_kept(project, capsys):

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import re
+import shutil
 import subprocess
+import tempfile
 import wave
 from pathlib import Path
 
@@ -171,6 +173,15 @@ def test_the_same_leaflet_gives_the_same_bytes(catalogue, mp3s):
         mp3s["managing-type-2-diabetes-day-to-day"].read_bytes()
 
 
+def test_speech_through_a_file_as_on_windows_gives_the_same_bytes(catalogue, mp3s, monkeypatch, tmp_path):
+    """Windows's espeak-ng writes --stdout in text mode, so there it writes a WAV file: same samples, same MP3."""
+    monkeypatch.setattr(audio, "SPEECH_TO_FILE", True)
+    monkeypatch.setattr(tempfile, "tempdir", str(tmp_path))
+    stem = "managing-type-2-diabetes-day-to-day"
+    assert outputs.REGISTRY["mp3"].render(job(catalogue, stem)) == mp3s[stem].read_bytes()
+    assert list(tmp_path.iterdir()) == []  # each chapter's file is removed once read
+
+
 def test_the_arabic_mp3_is_the_same_bytes_whatever_the_threads_and_the_environment(catalogue, mp3s, monkeypatch):
     """espeak-ng 1.51 reads Arabic digits with memory it never wrote, so the sound of "999" hung on ASLR and the
     environment: numbers go to it as vowelled words (publisher/spoken_numbers.py), and the bytes never move."""
@@ -284,13 +295,14 @@ def test_braille_and_audio_are_recorded_and_rebuilt_only_when_changed(project, c
 
 def test_without_espeak_ng_or_lame_audio_is_left_out_and_said(project, capsys, monkeypatch, tmp_path):
     project.leaflet("ankle")
+    speech = shutil.which("espeak-ng")  # /usr/bin/espeak-ng on Debian; espeak-ng.exe on Windows
     bin_dir = tmp_path / "bin"
     bin_dir.mkdir()
     monkeypatch.setenv("PATH", str(bin_dir))  # neither program can be found
     code, out, err = project.run("--format", "mp3", capsys=capsys)
     assert code == 0 and err == ("handouts/ankle.yaml: no audio: espeak-ng is not installed - install it "
                                  "(Debian/Ubuntu: apt-get install espeak-ng) to make audio\n")
-    (bin_dir / "espeak-ng").symlink_to("/usr/bin/espeak-ng")  # speech, but no encoder
+    (bin_dir / Path(speech).name).symlink_to(speech)  # speech, but no encoder
     code, out, err = project.run("--format", "mp3", capsys=capsys)
     assert code == 0 and err == ("handouts/ankle.yaml: no audio: lame is not installed - install it "
                                  "(Debian/Ubuntu: apt-get install lame) to make audio\n")

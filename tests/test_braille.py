@@ -216,6 +216,7 @@ def test_a_leaflets_braille_goes_when_its_language_loses_its_table(project, caps
 def test_missing_liblouis_is_a_clear_message(monkeypatch):
     louis.library.cache_clear()
     monkeypatch.setattr("ctypes.util.find_library", lambda name: None)
+    monkeypatch.setattr(louis, "_HOMEBREW", ())  # macOS: not Homebrew's copy either
     try:
         with pytest.raises(louis.LouisError) as error:
             louis.library()
@@ -253,9 +254,9 @@ def test_welsh_is_brailled_with_the_welsh_table(project, capsys):
 def test_the_other_formats_statement_names_what_the_brand_offers():
     brand = {"other_formats": "Available in {formats}, and on request.", "editions": ["standard", "large-print"],
              "formats": ["pdf", "brf", "mp3"]}
-    assert statement.other_formats(brand) == "Available in large print, braille, audio, and on request."
+    assert statement.other_formats(brand, "en-GB") == "Available in large print, braille, audio, and on request."
     brand.update(editions=["standard"], formats=["pdf", "brf"])
-    assert statement.other_formats(brand) == "Available in braille, and on request."
+    assert statement.other_formats(brand, "en-GB") == "Available in braille, and on request."
     assert [o.name for o in outputs.REGISTRY.values() if o.offered] == ["brf", "mp3"]
 
 

@@ -21,6 +21,8 @@ from deskutil import AUDIT_KEY
 from publisher.desk import audit, auth, db
 
 PG_BIN = Path("/usr/lib/postgresql/15/bin")
+if not PG_BIN.exists() and not sys.platform.startswith("linux"):  # GitHub's macOS and Windows runners: PGBIN or PATH
+    PG_BIN = Path(os.environ.get("PGBIN") or Path(shutil.which("pg_ctl") or "pg_ctl").parent)
 KEY = AUDIT_KEY.encode()
 
 
@@ -34,9 +36,9 @@ def given(n: int, action: str = "print") -> audit.Given:
 @pytest.fixture(scope="module")
 def postgres(tmp_path_factory):
     """A throwaway PostgreSQL 15 cluster in a temporary folder, on 127.0.0.1 and a free port."""
-    if not (PG_BIN / "initdb").exists():
+    if not any((PG_BIN / name).exists() for name in ("initdb", "initdb.exe")):
         pytest.skip(f"PostgreSQL is not installed ({PG_BIN}/initdb missing): scripts/system-deps.sh installs it")
-    run_as = [] if os.geteuid() != 0 else ["runuser", "-u", "postgres", "--"]
+    run_as = ["runuser", "-u", "postgres", "--"] if os.name == "posix" and os.geteuid() == 0 else []
     # initdb refuses to run as root: as root, the cluster belongs to the postgres user, in a folder of
     # its own (pytest's temporary folders are private to root).
     data = Path(tempfile.mkdtemp(prefix="desk-pg-")) / "data" if run_as else tmp_path_factory.mktemp("pg") / "data"

@@ -88,3 +88,22 @@ def test_the_check_finds_a_dropped_block_in_every_format(project, capsys, monkey
         assert f"999: {dropped}" in found[suffix], (suffix, found[suffix])
     # Braille is compared as liblouis reads it back, numbers left to print.
     assert "cold: Call if your foot turns cold or numb." in found[".brf"], found[".brf"]
+
+
+@pytest.mark.parametrize(("path", "language", "suffix"), [c for c in _cases() if "bilingual" not in c.id])
+def test_the_brands_texts_reach_every_format_in_the_leaflets_language(shipped, tmp_path, path: Path, language: str,
+                                                                        suffix: str):
+    """brand.yaml's feedback, disclaimer and other formats statement, from its translations, in print, web,
+    braille and audio alike (the statement's {formats} names are labels, checked with the catalogues)."""
+    out = Path(next(iter(shipped.values())).output).parent / f"{path.stem}{suffix}"
+    if not out.exists():
+        pytest.skip(f"{out.name}: not made for {language} here (see the test above)")
+    brand = yaml.safe_load((REPO / "brand.yaml").read_text(encoding="utf-8"))
+    texts = brand if language == "en-GB" else brand["translations"][language]
+    given = tmp_path / "brand-texts.yaml"
+    bodies = [texts[f].replace("{formats}", "") for f in ("feedback", "other_formats", "disclaimer")]
+    given.write_text(yaml.safe_dump({"sections": [{"body": body} for body in bodies]}, allow_unicode=True),
+                     encoding="utf-8")
+    through = braille_reading(language) if suffix == ".brf" else None
+    rtl = languages.primary(language) in ("ar", "fa", "ur", "he") and suffix.endswith(".pdf")
+    assert lost([given], output_text(out, language), rtl=rtl, through=through, letters=suffix == ".brf") == []

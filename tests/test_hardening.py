@@ -127,7 +127,7 @@ def test_dry_run_into_a_file_is_one_clear_message(clinic, capsys, monkeypatch, t
     assert target.read_text() == "keep me"
 
 
-@pytest.mark.skipif(os.geteuid() != 0, reason="mounts a read-only folder and a tiny file system")
+@pytest.mark.skipif(os.name != "posix" or os.geteuid() != 0, reason="mounts a read-only folder and a tiny file system")
 @pytest.mark.parametrize("kind", ["read-only", "full"])
 def test_dry_run_into_a_read_only_or_full_folder_leaves_no_empty_eml(clinic, capsys, monkeypatch, tmp_path,  # noqa: F811
                                                                       kind):

@@ -7,7 +7,7 @@ import pytest
 
 from conftest import MINIMAL, REPO
 from publisher.render import html
-from publisher.source import content, markdown
+from publisher.source import content, markdown, markdown_checks
 
 GOLDEN = REPO / "tests" / "golden" / "adhd-neurotransmitter-imaging.html"
 
@@ -66,7 +66,7 @@ def test_markdown_subset(text, expected):
     ("[x](/relative)", "link target '/relative' is not allowed - use a full https:// address, mailto: or tel:"),
 ])
 def test_markdown_refusals(text, problem):
-    assert markdown.problems(text) == [problem]
+    assert markdown_checks.problems(text) == [problem]
 
 
 def test_refused_link_is_never_rendered_even_unvalidated():

@@ -16,6 +16,7 @@ from conftest import REPO, Project, normalise
 from pdfutil import page_texts
 from publisher.core import caches
 from publisher.i18n import catalogues as i18n
+from publisher.i18n import checks, extraction
 
 WELSH = (REPO / "tests" / "data" / "i18n" / "gofalu-am-eich-traed.yaml").read_text(encoding="utf-8")
 STEM = "gofalu-am-eich-traed"
@@ -50,8 +51,8 @@ PDF_LABELS = {
     "Gwybodaeth gyffredinol yn unig.": "General information only.",
 }
 # The test brand's own texts (tests/data/brand.yaml), as its organisation would translate them.
-TEST_BRAND_CY = {"This leaflet is available in other formats.": "Mae'r daflen hon ar gael mewn fformatau eraill.",
-                 "General information only.": "Gwybodaeth gyffredinol yn unig."}
+TEST_BRAND_CY = {"other_formats": "Mae'r daflen hon ar gael mewn fformatau eraill.",
+                 "disclaimer": "Gwybodaeth gyffredinol yn unig."}
 
 
 @pytest.fixture(autouse=True)
@@ -63,12 +64,9 @@ def _fresh_catalogues():
 
 
 def _welsh_project(project: Project) -> Project:
-    """The Welsh fixture in a project whose brand's texts are added to the catalogues and translated into Welsh."""
+    """The Welsh fixture in a project whose brand's texts are translated into Welsh (brand.yaml's translations)."""
     project.leaflet(STEM, WELSH)
-    i18n.update(project.root)  # make messages: the test brand's texts join the catalogues, untranslated
-    for english, welsh in TEST_BRAND_CY.items():
-        _set_msgstr(project.root / PO, english, welsh)
-    caches.clear()
+    project.brand_texts("cy", TEST_BRAND_CY)
     return project
 
 
@@ -182,9 +180,9 @@ def test_english_leaflets_print_english_labels(project):
 
 def test_the_pot_matches_the_templates_and_code():
     """Run `make messages` after changing a label: this fails until the committed .pot is regenerated."""
-    first = i18n.pot_text(i18n.extracted(REPO))
+    first = extraction.pot_text(extraction.extracted(REPO))
     caches.clear()
-    assert i18n.pot_text(i18n.extracted(REPO)) == first  # deterministic
+    assert extraction.pot_text(extraction.extracted(REPO)) == first  # deterministic
     assert first == (REPO / i18n.TEMPLATE).read_bytes()
 
 
@@ -195,10 +193,8 @@ def test_pybabel_with_babel_cfg_finds_the_same_labels(tmp_path):
     pybabel = Path(sys.executable).with_name("pybabel")
     subprocess.run([str(pybabel), "-q", "extract", "-F", "babel.cfg", "-k", "N_", "-c", "TRANSLATORS:",
                     "-o", str(tmp_path / "x.pot"), "."], cwd=REPO, check=True)
-    brand = {text for _field, text in i18n.brand_texts(REPO)}  # pybabel has no extractor for brand.yaml
-    assert len(brand) == 3
     with open(tmp_path / "x.pot", "rb") as theirs, open(REPO / i18n.TEMPLATE, "rb") as ours:
-        assert {m.id for m in pofile.read_po(theirs) if m.id} | brand == {m.id for m in pofile.read_po(ours) if m.id}
+        assert {m.id for m in pofile.read_po(theirs) if m.id} == {m.id for m in pofile.read_po(ours) if m.id}
 
 
 def test_the_shipped_languages_are_the_ones_promised():
@@ -217,7 +213,7 @@ def test_every_shipped_catalogue_translates_every_label(tag):
     untranslated = sorted(msgid for msgid in wanted if not (catalog.get(msgid) and catalog.get(msgid).string
                                                            and not catalog.get(msgid).fuzzy))
     assert not untranslated
-    assert i18n.problems(REPO, "handouts/x.yaml", tag, (1, 1)) == []
+    assert checks.problems(REPO, "handouts/x.yaml", tag, (1, 1)) == []
     header = path.read_text(encoding="utf-8").split("msgid", 1)[0]
     assert "SAMPLE TRANSLATION" in header and "native speaker" in header
 
@@ -226,7 +222,7 @@ def test_make_messages_leaves_up_to_date_catalogues_as_they_are(tmp_path):
     for folder in ("templates", "locales"):
         shutil.copytree(REPO / folder, tmp_path / folder)
     shutil.copy(REPO / "brand.yaml", tmp_path / "brand.yaml")
-    written = i18n.update(tmp_path)
+    written = extraction.update(tmp_path)
     assert len(written) == 1 + len(SHIPPED)
     for path in written:
         relative = path.relative_to(tmp_path)
@@ -237,7 +233,7 @@ def test_make_messages_adds_a_new_label_untranslated(welsh, capsys):
     template = welsh.root / "templates" / "partials" / "contents.html"
     template.write_text(re.sub(r"_\((['\"])In this leaflet\1\)", '_("What this leaflet covers")',
                                template.read_text(encoding="utf-8")), encoding="utf-8")
-    i18n.update(welsh.root)
+    extraction.update(welsh.root)
     assert 'msgid "What this leaflet covers"\nmsgstr ""' in (welsh.root / PO).read_text(encoding="utf-8")
     # "In this leaflet" stays: braille and audio say it too (publisher/reading.py)
     line = _po_line(welsh.root / PO, "What this leaflet covers")
@@ -312,7 +308,7 @@ def test_language_tags_find_their_catalogue(tag, folder):
 @pytest.mark.parametrize("tag", ["en", "en-GB", "en-US"])
 def test_english_needs_no_catalogue(tag):
     assert i18n.is_source(tag) and i18n.find(REPO, tag) is None
-    assert i18n.problems(REPO, "handouts/x.yaml", tag, (1, 1)) == []
+    assert checks.problems(REPO, "handouts/x.yaml", tag, (1, 1)) == []
 
 
 @pytest.mark.parametrize("tag, published, due", [
@@ -398,12 +394,26 @@ def test_weasyprint_prints_page_numbers_in_bengali_digits(tmp_path):
     assert "১" in first and "২" in first and "২" in second and "1 of" not in first
 
 
-def test_a_brand_text_changed_without_make_messages_is_an_error(welsh, capsys):
-    """brand.yaml's texts are printed in the leaflet's language too: a new wording needs its translation first."""
-    brand = welsh.root / "brand.yaml"
-    brand.write_text(brand.read_text(encoding="utf-8").replace("General information only.",
-                                                               "General information, not advice."), encoding="utf-8")
-    code, _out, err = welsh.run("check", capsys=capsys)
+def test_a_language_without_the_brand_texts_is_an_error_at_brand_yaml(project, capsys):
+    """brand.yaml's texts are printed in the leaflet's language: a language without them fails check, at its line."""
+    project.leaflet(STEM, WELSH)
+    brand = project.root / "brand.yaml"
+    lines = len(brand.read_text(encoding="utf-8").splitlines())
+    code, _out, err = project.run("check", capsys=capsys)
     assert code == 1
-    assert (f'{PO}:1:1: msgid "General information, not advice.": is not in the Welsh catalogue, needed by '
-            f"{LEAFLET} - run make messages, then translate it") in err.splitlines()
+    assert err.splitlines()[0] == (
+        "brand.yaml:5:1: other_formats: no Welsh texts for patients (other_formats and disclaimer), needed by "
+        f"{LEAFLET} - add them under translations: cy:, translated from the English ones above (docs/languages.md)")
+    project.brand_texts("cy", {"other_formats": TEST_BRAND_CY["other_formats"]})
+    code, _out, err = project.run("check", capsys=capsys)
+    assert code == 1
+    assert err.splitlines()[0] == (f"brand.yaml:{lines + 2}:3: translations.cy: the Welsh texts lack disclaimer, "
+                                   f"needed by {LEAFLET} - translate them from the English ones above")
+    with brand.open("a", encoding="utf-8") as handle:
+        handle.write(f"    disclaimer: {TEST_BRAND_CY['disclaimer']}\n")
+    assert project.run("check", capsys=capsys)[0] == 0
+
+
+def test_english_leaflets_need_no_brand_translations(project, capsys):
+    project.leaflet("ankle")
+    assert project.run("check", capsys=capsys)[0] == 0

@@ -1,5 +1,6 @@
 """The tool as installed: `python -m publisher`, the `leaflets` command, sub-commands, versions, the lock, Windows."""
 
+import ast
 import json
 import os
 import re
@@ -7,6 +8,7 @@ import shutil
 import subprocess
 import sys
 import sysconfig
+import textwrap
 from pathlib import Path
 
 import pytest
@@ -231,19 +233,268 @@ def test_the_lock_agrees_with_the_requirements_and_has_hashes():
 
 
 def test_every_module_imports_without_posix_only_modules():
-    """Windows has no fcntl or resource: every module must import without them (they are imported lazily)."""
+    """Windows has no fcntl, resource, pwd, grp or terminal modules: every module must import without them."""
+    missing = sorted(POSIX_ONLY_MODULES - {"posix"})  # os itself is built on posix
     modules = sorted(".".join(p.relative_to(REPO).with_suffix("").parts).removesuffix(".__init__")
                      for p in (REPO / "publisher").rglob("*.py") if p.stem != "__main__")
     code = ("import sys\n"
-            "sys.modules['fcntl'] = None\n"
-            "sys.modules['resource'] = None\n"
+            f"for name in {missing!r}:\n"
+            "    sys.modules[name] = None\n"
             "import importlib, json\n"
             f"for name in {modules!r}:\n"
             "    importlib.import_module(name)\n"
-            "print(json.dumps(sorted(m for m in ('fcntl', 'resource') if sys.modules.get(m))))\n")
+            f"print(json.dumps(sorted(m for m in {missing!r} if sys.modules.get(m))))\n")
     # filelock says, without fcntl, that it falls back to soft locks; on Windows it uses LockFileEx instead.
     run = subprocess.run([sys.executable, "-W", "ignore:only soft file lock:UserWarning", "-c", code], cwd=REPO,
                          capture_output=True, text=True)
     assert (run.returncode, run.stdout, run.stderr) == (0, "[]\n", "")
     assert len(modules) >= 18
     assert json.loads(run.stdout) == []
+
+
+# -- nothing POSIX-only (or Windows-only) without a fallback --------------------------------------------------
+
+POSIX_ONLY_MODULES = {"crypt", "curses", "fcntl", "grp", "nis", "posix", "pty", "pwd", "readline", "resource", "spwd",
+                      "syslog", "termios", "tty"}
+WINDOWS_ONLY_MODULES = {"_winapi", "msvcrt", "nt", "winreg", "winsound"}
+# Names that exist on one platform's `os`, `signal` or `time` only.
+PLATFORM_ONLY_NAMES = {
+    "os": {"O_BINARY", "O_CLOEXEC", "O_DIRECTORY", "O_NOCTTY", "O_NOFOLLOW", "O_NOINHERIT", "O_NONBLOCK", "O_SYNC",
+           "WNOHANG", "add_dll_directory", "chown", "chroot", "fchmod", "fchown", "fork", "forkpty", "getegid",
+           "geteuid", "getgid", "getgroups", "getloadavg", "getpgid", "getpgrp", "getsid", "getuid", "killpg",
+           "lchmod", "lchown", "mkfifo", "mknod", "nice", "openpty", "pipe2", "posix_fadvise", "pread", "pwrite",
+           "sched_getaffinity", "sched_setaffinity", "setgid", "setpgrp", "setsid", "setuid", "startfile", "statvfs",
+           "sync", "sysconf", "ttyname", "uname", "wait3", "wait4"},
+    "signal": {"CTRL_BREAK_EVENT", "CTRL_C_EVENT", "ITIMER_PROF", "ITIMER_REAL", "ITIMER_VIRTUAL", "SIGALRM",
+               "SIGBREAK", "SIGCHLD", "SIGCONT", "SIGHUP", "SIGKILL", "SIGPIPE", "SIGQUIT", "SIGSTOP", "SIGTSTP",
+               "SIGUSR1", "SIGUSR2", "SIGWINCH", "alarm", "getitimer", "pause", "pthread_kill", "pthread_sigmask",
+               "setitimer", "siginterrupt", "sigwait"},
+    "time": {"tzset"},
+}
+POSIX_PATHS = re.compile(r"^/(bin|dev|etc|proc|tmp|usr|var)/|\.so(\.\d+)*$")
+# An exception that catches what a missing module, name or library raises.
+CAUGHT = {"AttributeError", "Exception", "ImportError", "ModuleNotFoundError", "OSError"}
+
+
+class _PlatformScan(ast.NodeVisitor):
+    """Finds platform-only modules, names, paths and library names used outside a platform check or a fallback."""
+
+    def __init__(self):
+        self.found: list[tuple[int, str]] = []
+        self.guards = 0
+        self.checks: set[str] = set()  # names bound to a platform check: `alarm = hasattr(signal, "SIGALRM")`
+
+    def is_check(self, node) -> bool:
+        for part in ast.walk(node):
+            if isinstance(part, ast.Attribute) and isinstance(part.value, ast.Name) and \
+                    (part.value.id, part.attr) in {("sys", "platform"), ("os", "name"), ("platform", "system")}:
+                return True
+            if isinstance(part, ast.Call) and isinstance(part.func, ast.Name) and part.func.id in {"hasattr", "getattr"}:
+                return True
+            if isinstance(part, ast.Name) and part.id in self.checks:
+                return True
+        return False
+
+    def guarded(self, nodes) -> None:
+        self.guards += 1
+        for node in nodes if isinstance(nodes, list) else [nodes]:
+            self.visit(node)
+        self.guards -= 1
+
+    def body(self, statements: list) -> None:
+        """Statements in order: after `if <check>: return` (or raise), the rest runs only where the check failed."""
+        for index, statement in enumerate(statements):
+            self.visit(statement)
+            if isinstance(statement, ast.If) and self.is_check(statement.test) and statement.body and \
+                    isinstance(statement.body[-1], (ast.Return, ast.Raise, ast.Continue)):
+                self.guarded(statements[index + 1:])
+                return
+
+    def generic_visit(self, node):
+        for field, value in ast.iter_fields(node):
+            if field in {"body", "orelse", "finalbody"} and isinstance(value, list) and \
+                    not isinstance(node, (ast.If, ast.Try, ast.With)):
+                self.body(value)
+            elif isinstance(value, list):
+                for item in value:
+                    if isinstance(item, ast.AST):
+                        self.visit(item)
+            elif isinstance(value, ast.AST):
+                self.visit(value)
+
+    def visit_Assign(self, node):
+        if self.is_check(node.value):
+            self.checks |= {target.id for target in node.targets if isinstance(target, ast.Name)}
+        self.generic_visit(node)
+
+    def visit_If(self, node):
+        self.visit(node.test)
+        if self.is_check(node.test):
+            self.guarded(node.body)
+            self.guarded(node.orelse)
+        else:
+            self.body(node.body)
+            self.body(node.orelse)
+
+    def visit_IfExp(self, node):
+        if self.is_check(node.test):
+            self.guarded([node.test, node.body, node.orelse])
+        else:
+            self.generic_visit(node)
+
+    def visit_BoolOp(self, node):
+        if self.is_check(node):
+            self.guarded(node.values)
+        else:
+            self.generic_visit(node)
+
+    def visit_Try(self, node):
+        caught = any(handler.type is None or any(isinstance(n, ast.Name) and n.id in CAUGHT
+                                                 for n in ast.walk(handler.type)) for handler in node.handlers)
+        if caught:
+            self.guarded(node.body)
+        else:
+            self.body(node.body)
+        for handler in node.handlers:
+            self.visit(handler)
+        self.body(node.orelse)
+        self.body(node.finalbody)
+
+    def visit_With(self, node):
+        suppress = any(isinstance(item.context_expr, ast.Call) and isinstance(item.context_expr.func, ast.Attribute)
+                       and item.context_expr.func.attr == "suppress" for item in node.items)
+        for item in node.items:
+            self.visit(item)
+        if suppress:
+            self.guarded(node.body)
+        else:
+            self.body(node.body)
+
+    def report(self, node, what: str) -> None:
+        if not self.guards:
+            self.found.append((node.lineno, what))
+
+    def visit_Import(self, node):
+        for alias in node.names:
+            if alias.name.split(".")[0] in POSIX_ONLY_MODULES | WINDOWS_ONLY_MODULES:
+                self.report(node, f"import {alias.name}")
+
+    def visit_ImportFrom(self, node):
+        module = node.module or ""
+        if module.split(".")[0] in POSIX_ONLY_MODULES | WINDOWS_ONLY_MODULES:
+            self.report(node, f"from {module} import ...")
+        for alias in node.names:
+            if alias.name in PLATFORM_ONLY_NAMES.get(module, ()):
+                self.report(node, f"{module}.{alias.name}")
+
+    def visit_Attribute(self, node):
+        if isinstance(node.value, ast.Name) and node.attr in PLATFORM_ONLY_NAMES.get(node.value.id, ()):
+            self.report(node, f"{node.value.id}.{node.attr}")
+        self.generic_visit(node)
+
+    def visit_Constant(self, node):
+        if isinstance(node.value, str) and POSIX_PATHS.search(node.value):
+            self.report(node, repr(node.value))
+
+
+def platform_only(source: str) -> list[tuple[int, str]]:
+    """(line, what) for each platform-only module, name, path or library name used without a check or fallback."""
+    scan = _PlatformScan()
+    scan.visit(ast.parse(source))
+    return scan.found
+
+
+def test_nothing_platform_only_is_used_without_a_check_or_a_fallback():
+    """Every POSIX-only call has a fallback (and the other way round): the package runs on Linux, macOS and Windows."""
+    files = sorted((REPO / "publisher").rglob("*.py")) + [REPO / "build.py"]
+    found = [f"{path.relative_to(REPO).as_posix()}:{line}: {what}" for path in files
+             for line, what in platform_only(path.read_text(encoding="utf-8"))]
+    assert found == []
+    assert len(files) > 50
+
+
+def test_the_platform_scan_finds_what_is_unguarded_and_passes_what_is_guarded():
+    source = textwrap.dedent('''\
+        import fcntl
+        import os, signal, sys
+        from signal import SIGKILL
+        os.kill(pid, signal.SIGHUP)
+        CDLL("liblouis.so.20"), open("/dev/null")
+        try:
+            import resource
+        except ImportError:
+            resource = None
+        if sys.platform == "win32":
+            import msvcrt
+        else:
+            os.fchmod(fd, 0o644)
+        flags = os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0)
+        alarm = hasattr(signal, "SIGALRM") and timeout > 0
+        if alarm:
+            signal.setitimer(signal.ITIMER_REAL, 1)
+        with contextlib.suppress(Exception):
+            os.setsid()
+        def alive(pid):
+            if os.name == "nt":
+                return True
+            os.killpg(pid, 0)
+        uid = os.getuid() if hasattr(os, "getuid") else 0
+        os.getuid()
+        ''')
+    assert platform_only(source) == [(1, "import fcntl"), (3, "signal.SIGKILL"), (4, "signal.SIGHUP"),
+                                     (5, "'liblouis.so.20'"), (5, "'/dev/null'"), (25, "os.getuid")]
+
+
+def test_a_file_held_open_on_windows_is_replaced_once_its_reader_lets_go(tmp_path, monkeypatch):
+    """Windows refuses os.replace onto a file a reader holds open: write_atomic waits and tries again, there only."""
+    from publisher.core import files
+    target = tmp_path / "ankle.pdf"
+    target.write_bytes(b"old")
+    replace, refusals = os.replace, []
+
+    def held_open_twice(source, destination):
+        if len(refusals) < 2:
+            refusals.append(destination)
+            raise PermissionError(13, "The process cannot access the file because it is being used by another process")
+        replace(source, destination)
+    monkeypatch.setattr(os, "replace", held_open_twice)
+    with pytest.raises(PermissionError):  # Linux and macOS never wait: there a reader never blocks a replace
+        files.write_atomic(target, b"new")
+    assert target.read_bytes() == b"old" and [p.name for p in tmp_path.iterdir()] == ["ankle.pdf"]
+    monkeypatch.setattr(files, "REPLACE_WAITS", (0.01, 0.01, 0.01))  # as on Windows
+    files.write_atomic(target, b"new")
+    assert target.read_bytes() == b"new" and len(refusals) == 2
+    assert [p.name for p in tmp_path.iterdir()] == ["ankle.pdf"]
+
+
+# -- the workflow runs the tests on Linux, macOS and Windows ----------------------------------------------------
+
+
+def test_the_workflow_tests_on_linux_macos_and_windows_and_the_docs_name_what_it_installs():
+    """Lint and tests on Ubuntu; the tests on macOS and Windows, with the packages docs/platforms.md names."""
+    import yaml
+    jobs = yaml.safe_load((REPO / ".github" / "workflows" / "leaflets.yml").read_text(encoding="utf-8"))["jobs"]
+    linux = [step.get("run", "") for step in jobs["test"]["steps"]]
+    assert jobs["test"]["runs-on"] == "ubuntu-latest" and "make lint" in linux
+    assert any(run.startswith("make test") for run in linux)
+    elsewhere = jobs["test-elsewhere"]
+    assert elsewhere["strategy"]["matrix"]["os"] == ["macos-latest", "windows-latest"]
+    steps = {step.get("name", step.get("uses", "")): step for step in elsewhere["steps"]}
+    assert steps["Test (macOS)"]["run"] == 'make test PYTEST_ARGS="--junitxml=test-results.xml"'
+    assert steps["Test (Windows)"]["run"].endswith("scripts/ci.py test --junitxml=test-results.xml")
+    msys2 = steps["System packages (Windows, MSYS2)"]["with"]["install"].split()
+    homebrew = re.search(r"for formula in ([^;]+);", (REPO / "scripts" / "system-deps.sh").read_text()).group(1).split()
+    docs = (REPO / "docs" / "platforms.md").read_text(encoding="utf-8")
+    assert f"brew install {' '.join(homebrew)}" in docs
+    assert f"pacman -S {' '.join(msys2)}" in docs
+    assert {"mingw-w64-ucrt-x86_64-pango", "mingw-w64-ucrt-x86_64-poppler"} <= set(msys2)
+    assert {"pango", "liblouis", "espeak-ng", "lame", "poppler"} == set(homebrew)
+
+
+def test_scripts_ci_without_a_command_says_how_to_use_it(tmp_path):
+    run = subprocess.run([sys.executable, str(REPO / "scripts" / "ci.py")], cwd=tmp_path, capture_output=True,
+                         text=True)
+    assert (run.returncode, run.stdout) == (2, "")
+    assert run.stderr.splitlines()[:3] == [
+        "`make deps`, `make test` and `make lint` where there is no make (Windows), or no Debian (macOS): one Python "
+        "script.", "", "    python scripts/ci.py test [PYTEST ARGS]     (Windows: py scripts\\ci.py test)"]

@@ -7,6 +7,7 @@ from conftest import MINIMAL, REPO
 
 from publisher.build import batch, manifest, settings
 from publisher.outputs import base as outputs
+from publisher.outputs import naming
 from publisher.source import content
 
 
@@ -23,7 +24,7 @@ def test_every_format_in_the_brand_schema_is_registered():
     ("html", "standard", None, "x.html"),
 ])
 def test_file_names_follow_one_rule(name, edition, language, expected):
-    assert outputs.REGISTRY[name].file_name("x", edition, language) == expected
+    assert naming.name("x", language, edition, name) == expected
 
 
 def test_a_new_format_is_one_registry_line(project, capsys):
@@ -114,7 +115,7 @@ def test_check_and_email_read_the_build_from_out(project, capsys, tmp_path):
 
 
 def test_output_keys_are_unique_across_formats_and_editions():
-    names = [o.file_name("x", e) for o in outputs.REGISTRY.values() for e in o.editions]
+    names = [naming.name("x", None, e, o) for o in outputs.REGISTRY.values() for e in o.editions]
     assert len(names) == len(set(names))
 
 

@@ -23,7 +23,7 @@ from publisher.i18n import languages
 from publisher.mail import send as mail
 from publisher.outputs import web
 from publisher.render import html
-from publisher.source import content, markdown
+from publisher.source import content, markdown, markdown_checks
 
 FIXTURES = REPO / "tests" / "data" / "pages"
 STEMS = {"ar": "scripts-arabic", "ur": "scripts-urdu", "bn": "scripts-bengali", "zh-Hans": "scripts-chinese",
@@ -295,11 +295,11 @@ def test_a_language_mark_leaves_no_syntax_in_plain_text():
     ("Say x]{lang=cy}", "'{lang=cy}' marks no words: the '[' before them is missing - write [words]{lang=cy}", 6),
 ])
 def test_a_bad_language_mark_is_an_error_at_its_column(text, message, column):
-    assert markdown.findings(text) == [markdown.Finding(message, 0, column=column)]
+    assert markdown_checks.findings(text) == [markdown_checks.Finding(message, 0, column=column)]
 
 
 def test_braces_in_ordinary_text_are_not_language_marks():
-    assert markdown.findings("Use a {placeholder} here, and [a link](https://example.org).") == []
+    assert markdown_checks.findings("Use a {placeholder} here, and [a link](https://example.org).") == []
 
 
 @pytest.mark.parametrize("tag, known, direction", [

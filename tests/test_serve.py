@@ -17,7 +17,9 @@ import pytest
 from starlette.testclient import TestClient
 
 from conftest import MINIMAL, REPO, TODAY, Project
+from publisher.site import guard, routes
 from publisher.site import preview as serve
+from publisher.site.watcher import Watcher
 from publisher.source import content
 
 WRIST = MINIMAL.replace("title: Looking after a sprained ankle", "title: Caring for a broken wrist").replace(
@@ -46,7 +48,7 @@ def preview(tmp_path_factory) -> serve.Preview:
 
 @pytest.fixture(scope="module")
 def client(preview):
-    with TestClient(serve.create_app(preview, "127.0.0.1", 8000), base_url=BASE) as client:
+    with TestClient(routes.create_app(preview, "127.0.0.1", 8000), base_url=BASE) as client:
         yield client
 
 
@@ -74,15 +76,15 @@ def test_a_search_is_text_and_a_foreign_host_is_refused(client):
     assert "<script>alert" not in page and "“&lt;script&gt;alert(1)&lt;/script&gt;”" in page
     assert page.count("<script") == 1  # the reload script, nothing else
     refused = client.get("/index.html", headers={"host": "evil.example"})
-    assert refused.status_code == 421 and refused.headers["content-security-policy"] == serve.CSP
+    assert refused.status_code == 421 and refused.headers["content-security-policy"] == guard.CSP
     assert client.get("/index.html", headers={"host": "localhost:8000"}).status_code == 200
 
 
 @pytest.mark.parametrize("path", ["/index.html", "/ankle.pdf", "/nothing-here.pdf", "/_preview/leaflet/ankle"])
 def test_security_headers_on_every_response(client, path):
     headers = client.get(path).headers
-    assert headers["content-security-policy"] == serve.CSP
-    assert "script-src 'self';" in serve.CSP and "unsafe-eval" not in serve.CSP
+    assert headers["content-security-policy"] == guard.CSP
+    assert "script-src 'self';" in guard.CSP and "unsafe-eval" not in guard.CSP
     assert headers["x-content-type-options"] == "nosniff"
     assert headers["referrer-policy"] == "no-referrer"
     assert headers["x-frame-options"] == "SAMEORIGIN"
@@ -119,7 +121,7 @@ def test_no_path_leads_outside_the_output_folder(preview, client, tmp_path):
             assert "not for the browser" not in response.text and "root:" not in response.text
         # A decoded path, as the server sees it, is judged on its own too.
         for path in ("/../x", "/a/../../x", "\\..\\x", "/C:\\x", "/x\0", "/.hidden", "/outside.pdf"):
-            assert serve.safe_file(out, path) is None, path
+            assert guard.safe_file(out, path) is None, path
         # A symlink that stays inside is fine; so is a file in a sub-folder.
         assert client.get("/inside.pdf").content == (out / "ankle.pdf").read_bytes()
         assert client.get("/thumbs/ankle.png").headers["content-type"] == "image/png"
@@ -150,7 +152,7 @@ def test_problems_show_with_their_place_and_go_when_fixed(tmp_path):
     state = preview.rebuild()
     assert [str(d) for d in state.problems] == ["handouts/wrist.yaml:7:1: sumary: unknown field - did you mean "
                                                 "'summary'?"]
-    with TestClient(serve.create_app(preview), base_url=BASE) as client:
+    with TestClient(routes.create_app(preview), base_url=BASE) as client:
         page = client.get("/_preview/leaflet/wrist").text
         assert '<code class="where">handouts/wrist.yaml:7:1</code> <span class="rule">sumary</span>:' in page
         assert "unknown field - did you mean &#39;summary&#39;?" in page
@@ -201,12 +203,12 @@ def running(preview: serve.Preview, watch: bool = False):
     import uvicorn
 
     port = free_port()
-    config = uvicorn.Config(serve.create_app(preview, "127.0.0.1", port), host="127.0.0.1", port=port,
+    config = uvicorn.Config(routes.create_app(preview, "127.0.0.1", port), host="127.0.0.1", port=port,
                             log_level="warning", access_log=False, lifespan="off", timeout_graceful_shutdown=1)
     server = uvicorn.Server(config)
     thread = threading.Thread(target=server.run, daemon=True)
     thread.start()
-    watcher = preview.watcher = serve.Watcher(preview)  # type: ignore[attr-defined]  # for settled()
+    watcher = preview.watcher = Watcher(preview)  # type: ignore[attr-defined]  # for settled()
     try:
         deadline = time.monotonic() + 20
         while not server.started:

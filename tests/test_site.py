@@ -16,6 +16,7 @@ import pytest
 from conftest import MINIMAL, TODAY, Project
 from publisher.build import batch, manifest
 from publisher.outputs import base as outputs
+from publisher.outputs import naming
 from publisher.site import catalogue as site
 from publisher.source import content
 
@@ -184,18 +185,22 @@ def test_works_hosted_under_a_sub_path(built, tmp_path):
 
 def test_names_of_every_format_edition_and_language_are_read_back():
     pdf, html = outputs.REGISTRY["pdf"], outputs.REGISTRY["html"]
-    assert site.parse_name("x.pdf", "x") == (pdf, "standard", None)
-    assert site.parse_name("x.large-print.pdf", "x") == (pdf, "large-print", None)
-    assert site.parse_name("x.cy.large-print.pdf", "x") == (pdf, "large-print", "cy")
-    assert site.parse_name("x.cy.html", "x") == (html, "standard", None) or site.parse_name("x.cy.html", "x") == (
+
+    def parse_name(key, stem):
+        named = naming.parsed(key, stem)
+        return named and (named.output, named.edition, named.language)
+    assert parse_name("x.pdf", "x") == (pdf, "standard", None)
+    assert parse_name("x.large-print.pdf", "x") == (pdf, "large-print", None)
+    assert parse_name("x.cy.large-print.pdf", "x") == (pdf, "large-print", "cy")
+    assert parse_name("x.cy.html", "x") == (html, "standard", None) or parse_name("x.cy.html", "x") == (
         html, "standard", "cy")
-    assert site.parse_name("x.preview.html", "x")[0].name == "preview"
-    assert site.parse_name("x.b.c.pdf", "x") is None and site.parse_name("y.pdf", "x") is None
-    assert site.parse_name("x.unknown", "x") is None
+    assert parse_name("x.preview.html", "x")[0].name == "preview"
+    assert parse_name("x.b.c.pdf", "x") is None and parse_name("y.pdf", "x") is None
+    assert parse_name("x.unknown", "x") is None
     for output in outputs.REGISTRY.values():  # round trip for every registered format
         for edition in output.editions:
             for language in (None, "ar"):
-                assert site.parse_name(output.file_name("x", edition, language), "x") == (output, edition, language)
+                assert parse_name(naming.name("x", language, edition, output), "x") == (output, edition, language)
 
 
 def test_a_translation_is_listed_under_its_language(built, tmp_path):

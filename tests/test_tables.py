@@ -129,15 +129,15 @@ def test_an_indented_continuation_is_not_a_run_on_line(project, capsys):
 @pytest.mark.parametrize("text", ["| a | b |\r| c | d |\r\nafter", "| a | b |\r| - | - |\r| c |", "- a\r\nb\r- c"])
 def test_lines_ending_in_carriage_returns_are_counted_as_markdown_counts_them(text):
     """A quoted YAML value may hold "\\r": the table and list checks number lines as markdown-it does."""
-    from publisher.source import markdown
-    found = markdown.findings(text)
+    from publisher.source import markdown_checks
+    found = markdown_checks.findings(text)
     assert found and all(f.line is not None and f.line < 3 for f in found)
 
 
 def test_a_sentence_pasted_under_a_table_is_explained():
-    from publisher.source import markdown
+    from publisher.source import markdown_checks
     text = "| Day | Dose |\n| --- | --- |\n| Monday | 4 mg |\nAsk your pharmacist if you are unsure."
-    assert markdown.findings(text) == [markdown.Finding(
+    assert markdown_checks.findings(text) == [markdown_checks.Finding(
         "this line has no '|', so it joins the table above as a row - leave a blank line before it to start a new "
         "paragraph", 3)]
 

@@ -57,7 +57,7 @@ def source_blocks(path: Path) -> list[str]:
     for text in _strings({k: v for k, v in data.items() if k != "credits"}):
         for token in markdown.parse(text):
             if token.type == "inline":
-                out.append(" ".join(_BOLD.get(c.type, c.content) for c in markdown._walk(token.children or [])
+                out.append(" ".join(_BOLD.get(c.type, c.content) for c in markdown.walk(token.children or [])
                                     if c.type in ("text", *_BOLD)))
     return [block for block in out if block.strip()]
 

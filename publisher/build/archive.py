@@ -121,7 +121,7 @@ def verify(root: Path) -> list[str]:
     """Every problem in an archive: a damaged index.json, a kept file changed, appended to or gone ([] when sound)."""
     problems = []
     for index_path in sorted(Path(root).glob(f"*/*/{INDEX}")):
-        home, shown = index_path.parent, index_path.parent.relative_to(Path(root).parent)
+        home, shown = index_path.parent, index_path.parent.relative_to(Path(root).parent).as_posix()
         try:
             index = load_index(index_path)
         except Damaged as exc:
@@ -157,10 +157,11 @@ def check(root: Path, project: Project, leaflet: Leaflet, people: dict, made_by:
     if leaflet.source is None:
         return []
     home = version_folder(root, leaflet.stem, version)
+    shown = home.relative_to(Path(root).parent).as_posix()  # the same on Windows
     try:
         index = load_index(home / INDEX)
     except Damaged as exc:
-        return [leaflet.source.problem(("version",), f"the archive's {home.relative_to(Path(root).parent)}/{INDEX} "
+        return [leaflet.source.problem(("version",), f"the archive's {shown}/{INDEX} "
                                                      f"{exc} - restore it from a backup; nothing is published until "
                                                      "it is sound")]
     if index is None:
@@ -168,7 +169,7 @@ def check(root: Path, project: Project, leaflet: Leaflet, people: dict, made_by:
     damaged = _damaged_files(home, index)
     if damaged:
         return [leaflet.source.problem(("version",), f"the archive of version {version} was changed: "
-                                                     f"{home.relative_to(Path(root).parent)}/{damaged[0]} - restore it "
+                                                     f"{shown}/{damaged[0]} - restore it "
                                                      f"from a backup (build.py archive verify lists every problem)")]
     recorded = index["content"].get(_language(leaflet))
     if recorded is not None and recorded != content_digest(project, leaflet, people):
@@ -269,21 +270,3 @@ def make_read_only(path: Path) -> None:
     mode = os.stat(path).st_mode
     os.chmod(path, mode & ~(stat.S_IWUSR | stat.S_IWGRP | stat.S_IWOTH))
 
-
-def describe(stem: str, key: str) -> tuple[str, str, str | None] | None:
-    """(format, edition, language) of an output file name '<stem>[.<language>][.<edition>]<suffix>', or None."""
-    from publisher.core.editions import DEFAULT_EDITION, EDITIONS
-    from publisher.outputs.base import REGISTRY
-    if not key.startswith(stem + "."):
-        return None
-    rest = key[len(stem):]
-    for output in sorted(REGISTRY.values(), key=lambda o: len(o.suffix), reverse=True):
-        if rest.endswith(output.suffix):
-            parts = [p for p in rest[:-len(output.suffix)].split(".") if p]
-            edition = DEFAULT_EDITION
-            if parts and parts[-1] in EDITIONS:
-                edition = parts.pop()
-            if len(parts) > 1:
-                return None
-            return output.name, edition, parts[0] if parts else None
-    return None

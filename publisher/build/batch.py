@@ -17,6 +17,7 @@ from publisher.core.errors import Diagnostic, Problem, PublisherError, UsageErro
 from publisher.core.files import write_atomic
 from publisher.govern import governance, plainwords
 from publisher.outputs import base as outputs
+from publisher.outputs import naming
 from publisher.outputs.naming import STEM, file_problem
 from publisher.outputs.pdf import engine as pdf
 from publisher.outputs.pdf import preflight, workers
@@ -102,7 +103,7 @@ class Options:
 
 def output_key(stem: str, edition: str) -> str:
     """The PDF's file name without its suffix: 'x' for the standard edition, 'x.large-print' for the other."""
-    return outputs.REGISTRY["pdf"].file_name(stem, edition).removesuffix(".pdf")
+    return naming.name(stem, None, edition).removesuffix(".pdf")
 
 
 def resolved(project: content.Project, options: Options, brand: dict | None) -> settings.Settings:
@@ -125,7 +126,7 @@ def output_name(stem: str, edition: str = editions.DEFAULT_EDITION, output: str 
     """An output's file name for a leaflet stem (and a translation's language); stems are checked when planned."""
     if not STEM.match(stem) or ".." in stem:  # never reached for a planned leaflet; a guard, not a message
         raise ValueError(f"unsafe output name {stem!r}")
-    return outputs.REGISTRY[output].file_name(stem, edition, language)
+    return naming.name(stem, language, edition, output)
 
 
 def leaflet_output(leaflet: content.Leaflet, output: outputs.Output, edition: str) -> str:
@@ -134,7 +135,7 @@ def leaflet_output(leaflet: content.Leaflet, output: outputs.Output, edition: st
     A translation's file is named <source>.<language>.yaml (content.py checks it), so this is
     also the name planned from the file's stem before it is read.
     """
-    return output.file_name(leaflet.source_stem, edition, leaflet.output_language)
+    return naming.name(leaflet.source_stem, leaflet.output_language, edition, output)
 
 
 def parse_shard(text: str) -> tuple:
@@ -240,8 +241,8 @@ def _build(project, options, paths, emit, on_start, on_shared, started) -> Repor
         if brand is not None and people is not None and not style_findings and not options.force:
             digest = content.input_digest(path, manifest.digest_file)  # a translation's with its source's
             for output, edition in planned(stem):
-                key = output.file_name(stem, edition)
-                entry = record.unchanged(key, digest, people, brand_digest, shared, project)
+                key = naming.name(stem, None, edition, output)
+                entry = record.unchanged(key, output.input_digest(digest, path), people, brand_digest, shared, project)
                 due = datetime.date.fromisoformat(entry.next_review) if entry else datetime.date.min
                 # A stale translation is checked again every build: its grace period runs out by the calendar.
                 stale = entry is not None and any(w.get("rule") in ("translation-stale", "easy-read-stale")
@@ -273,10 +274,12 @@ def _build(project, options, paths, emit, on_start, on_shared, started) -> Repor
     by_key: dict = {}
     images: dict = {}  # stem -> {image path: digest}
 
-    def made_from(leaflet: content.Leaflet, warnings: list, digest: str, pages: int, size: int) -> manifest.Entry:
+    def made_from(leaflet: content.Leaflet, warnings: list, digest: str, pages: int, size: int,
+                  output: outputs.Output | None = None) -> manifest.Entry:
         """What one output of `leaflet` was made from, for the manifest, whichever format it is."""
         return manifest.Entry(
-            source=leaflet.name, leaflet=leaflet.digest, next_review=leaflet.data["dates"]["next_review"],
+            source=leaflet.name, leaflet=output.input_digest(leaflet.digest, leaflet.path) if output else leaflet.digest,
+            next_review=leaflet.data["dates"]["next_review"],
             overdue=leaflet.overdue, warnings=[dataclasses.asdict(w) for w in warnings], waived=leaflet.waived,
             people={pid: manifest.digest_json(people[pid]) for pid in leaflet.people_ids()},
             images=images[leaflet.stem], brand=brand_digest, shared=shared, digest=digest, pages=pages, bytes=size,
@@ -425,7 +428,8 @@ def _make(leaflet: content.Leaflet, output: outputs.Output, job: outputs.Job, ou
         return Result(leaflet.name, "failed", errors=[f"{leaflet.name}: {output.name} failed: "
                                                       f"{type(exc).__name__}: {exc}"])
     pages = output.count_pages(data) if output.count_pages else 0
-    record.entries[key] = made_from(leaflet, leaflet.warnings + found, manifest.digest_bytes(data), pages, len(data))
+    record.entries[key] = made_from(leaflet, leaflet.warnings + found, manifest.digest_bytes(data), pages, len(data),
+                                    output)
     return Result(leaflet.name, "built", str(out / key), pages, len(data), time.perf_counter() - started,
                   warnings=[str(w) for w in leaflet.warnings + found], language=leaflet.language)
 
@@ -449,9 +453,10 @@ def _archive(project, out, root, leaflets, results, record, people, made_by, tod
         if result.status != "built" or result.name not in by_name or not result.output:
             continue
         leaflet, key = by_name[result.name], Path(result.output).name
-        described = archive.describe(leaflet.stem, key)
-        if described and key in record.entries:
-            made.append(archive.Made(leaflet, key, *described, record.entries[key].digest))
+        named = naming.parsed(key, leaflet.stem)
+        if named and key in record.entries:
+            made.append(archive.Made(leaflet, key, named.output.name, named.edition, named.language,
+                                     record.entries[key].digest))
     failed = []
     for leaflet in {item.leaflet.name: item.leaflet for item in made}.values():
         try:

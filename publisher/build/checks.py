@@ -10,7 +10,7 @@ from pathlib import Path
 from publisher.build import archive, manifest, settings
 from publisher.core.errors import policy
 from publisher.govern import governance, plainwords
-from publisher.outputs import base as outputs
+from publisher.outputs import naming
 from publisher.source.content import Catalogue
 
 
@@ -184,7 +184,7 @@ def run(catalogue: Catalogue, today: datetime.date, strict: bool = False, allow_
         language = leaflet.data["language"]
         lines += list(dict.fromkeys(note for output in formats
                                     if output.missing and (note := output.missing(leaflet.name, language, catalogue.brand))))
-        entry = built.get(outputs.REGISTRY["pdf"].file_name(leaflet.stem))
+        entry = built.get(naming.name(leaflet.stem))
         entries.append(Entry(leaflet.name, lines, review.findings, [], review,
                              entry.pages if entry and Path(project.root / entry.source) == leaflet.path else None,
                              located=review.findings, languages=_language_rows(catalogue, leaflet),

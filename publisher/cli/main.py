@@ -18,6 +18,7 @@ from publisher.core import clock, editions
 from publisher.core.errors import PublisherError, UsageError
 from publisher.mail import send as mail
 from publisher.outputs import base as outputs
+from publisher.outputs import naming
 from publisher.outputs.pdf import engine as pdf
 from publisher.source import content
 
@@ -469,7 +470,7 @@ def run_email(args) -> int:
     brand, _ = content.load_brand(project)
     leaflet, _ = content.load_leaflet(project, paths[0], people)
     output_stem = batch.output_key(leaflet.stem, args.edition)
-    pdf_path = out / output.file_name(leaflet.stem, args.edition)
+    pdf_path = out / naming.name(leaflet.stem, None, args.edition, output)
     if not pdf_path.exists():  # left out for this leaflet (no braille table, no voice): say why, send nothing
         for result in report.results:
             for line in result.warnings if result.status == "skipped" else ():

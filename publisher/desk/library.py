@@ -11,6 +11,7 @@ from publisher.build import archive, manifest
 from publisher.core.editions import EDITIONS
 from publisher.core.errors import PublisherError
 from publisher.outputs import base as outputs
+from publisher.outputs import naming
 from publisher.source import content
 
 # Short names for the formats staff choose between; a format not named here shows its registry summary.
@@ -123,18 +124,17 @@ class Library:
                 translations.append(leaflet)
             else:
                 own = leaflet
-            found += [(key, archive.describe(stem, key)) for key in sorted(keys)]
+            found += [(key, naming.parsed(key, stem)) for key in sorted(keys)]
             loaded[stem] = (own, translations, found)
         items = {}
         for stem, (own, translations, found) in sorted(loaded.items()):
             if own is None:
                 continue
             files = []
-            for key, described in found:
-                if described and (self.out / key).is_file():
-                    output = outputs.REGISTRY[described[0]]
-                    files.append(File(key, described[0], described[1], described[2] or "", output.media_type,
-                                      (self.out / key).stat().st_size))
+            for key, named in found:
+                if named and (self.out / key).is_file():
+                    files.append(File(key, named.output.name, named.edition, named.language or "",
+                                      named.output.media_type, (self.out / key).stat().st_size))
             # The leaflet's own language first, then the registry's order of formats and editions.
             formats, editions = list(outputs.REGISTRY), list(EDITIONS)
             files.sort(key=lambda f: (f.language != "", f.language, formats.index(f.format),

@@ -2,6 +2,6 @@
 
 import sys
 
-from publisher.i18n.catalogues import main
+from publisher.i18n.extraction import main
 
 sys.exit(main())

@@ -2,7 +2,9 @@
 
 English is the source language: its labels are the message ids themselves and
 need no catalogue. Any other language needs a complete catalogue: a label with no
-translation (or a fuzzy one) is an error, never a silent English fallback.
+translation (or a fuzzy one) is an error, never a silent English fallback
+(publisher/i18n/checks.py reports it before rendering). Making the catalogues is
+publisher/i18n/extraction.py; dates and digits publisher/i18n/numbering.py.
 """
 
 from __future__ import annotations
@@ -12,30 +14,22 @@ import datetime
 import gettext
 import io
 import re
-import sys
 import unicodedata
 from pathlib import Path
 
 import jinja2
 import markupsafe
-from babel import Locale, UnknownLocaleError, dates
+from babel import Locale, UnknownLocaleError
 from babel.core import parse_locale
-from babel.messages import Catalog, extract, mofile, pofile
+from babel.messages import Catalog, mofile, pofile
 
 from publisher.core import caches
-from publisher.core.errors import Problem
-from publisher.core.files import CODE
+from publisher.i18n import numbering
 
 DOMAIN = "leaflets"
 LOCALES = "locales"  # the folder in the project
 TEMPLATE = f"{LOCALES}/{DOMAIN}.pot"
 SOURCE_LANGUAGE = "en"
-# Python code marks labels with N_ (and translates them where printed); templates use _, gettext and ngettext.
-KEYWORDS: dict[str, dict] = {"python": {"N_": None, "_": None}, "jinja2": {"_": None, "gettext": None, "ngettext": (1, 2)}}
-
-# CLDR numbering systems (a locale's default digits) and the CSS counter style that prints them.
-_DIGITS = {"arab": 0x0660, "arabext": 0x06F0, "beng": 0x09E6, "deva": 0x0966}
-_COUNTER_STYLES = {"arab": "arabic-indic", "arabext": "persian", "beng": "bengali", "deva": "devanagari"}
 
 
 def N_(message: str) -> str:
@@ -91,7 +85,8 @@ def read(path: Path) -> Catalog:
         return pofile.read_po(handle, domain=DOMAIN, abort_invalid=True)
 
 
-def _translated(message) -> bool:
+def translated(message) -> bool:
+    """Whether a catalogue's message has a checked translation (every plural form, not fuzzy)."""
     strings = message.string if isinstance(message.string, (list, tuple)) else [message.string]
     return bool(message.id) and not message.fuzzy and all(strings)
 
@@ -115,12 +110,12 @@ class Labels:
     @property
     def numbering(self) -> str:
         """The CLDR numbering system of the language's digits ('latn', 'arab', 'beng' ...)."""
-        return self.locale.default_numbering_system if self.locale.default_numbering_system in _DIGITS else "latn"
+        return numbering.numbering(self.locale)
 
     @property
     def counter_style(self) -> str:
         """The CSS counter style that prints page numbers in the language's digits."""
-        return _COUNTER_STYLES.get(self.numbering, "decimal")
+        return numbering.counter_style(self.numbering)
 
     def _check(self, message: str) -> None:
         if self.known is not None and message not in self.known:
@@ -139,14 +134,11 @@ class Labels:
 
     def digits(self, text: str) -> str:
         """ASCII digits written in the language's own digits (Babel formats dates with ASCII ones)."""
-        zero = _DIGITS.get(self.numbering)
-        return text if zero is None else text.translate({48 + i: zero + i for i in range(10)})
+        return numbering.digits(self.numbering, text)
 
     def date(self, value: str | datetime.date) -> str:
         """A date in the language's long form: '25 November 2026', '25 Tachwedd 2026', '2026年11月25日'."""
-        day = datetime.date.fromisoformat(value) if isinstance(value, str) else value
-        # en_GB's long form is exactly what NHS style guides ask for ("1 March 2026").
-        return self.digits(dates.format_date(day, "long", locale=self.locale))
+        return self.digits(numbering.long_date(self.locale, value))
 
     def number(self, value: int) -> str:
         """A whole number in the language's digits."""
@@ -284,10 +276,7 @@ def install(env: jinja2.Environment) -> jinja2.Environment:
 
 
 _labels: dict = {}
-_extracted: dict = {}
-_missing_cache: dict = {}
-for _cache in (_labels, _extracted, _missing_cache):
-    caches.register(_cache.clear)
+caches.register(_labels.clear)
 
 
 def _compiled(path: Path) -> tuple[gettext.GNUTranslations, frozenset]:
@@ -297,7 +286,7 @@ def _compiled(path: Path) -> tuple[gettext.GNUTranslations, frozenset]:
     mofile.write_mo(buffer, catalog, use_fuzzy=False)
     buffer.seek(0)
     return gettext.GNUTranslations(buffer), frozenset(m.id if isinstance(m.id, str) else m.id[0]
-                                                      for m in catalog if _translated(m))
+                                                      for m in catalog if translated(m))
 
 
 def labels(root: Path, tag: str) -> Labels:
@@ -322,207 +311,3 @@ def labels(root: Path, tag: str) -> Labels:
             _labels[key] = Labels(tag, locale, translations, known, path.relative_to(root).as_posix()
                                   if path.is_relative_to(root) else str(path), str(root))
     return _labels[key]
-
-
-# -- extraction: which labels the templates and the tool's code print ------------------------------------
-
-
-def _method_map() -> list:
-    return [("**/*.html", "jinja2"), ("**/*.txt", "jinja2")]
-
-
-_JINJA_OPTIONS = {"extensions": "jinja2.ext.i18n", "trimmed": "true"}
-
-
-# brand.yaml's own words to patients: printed in the leaflet's language too, so they are translated like labels.
-BRAND_TEXTS = ("other_formats", "feedback", "disclaimer")
-
-
-def brand_texts(root: Path) -> list[tuple[str, str]]:
-    """(field, text) for each of brand.yaml's texts to patients; none when brand.yaml cannot be read (check says why)."""
-    from publisher.source.project import Project, read_source
-    from publisher.source.yamlsource import YAMLProblems
-    try:
-        data = read_source(Project(root), Path(root) / "brand.yaml").data
-    except YAMLProblems:
-        return []
-    data = data if isinstance(data, dict) else {}
-    return [(field, data[field].strip()) for field in BRAND_TEXTS if isinstance(data.get(field), str) and data[field].strip()]
-
-
-def _add_brand_texts(catalog: Catalog, root: Path) -> None:
-    for field, text in brand_texts(root):
-        catalog.add(text, None, [("brand.yaml", 0)],
-                    auto_comments=[f"brand.yaml: {field} (Markdown: keep **bold** and [links](...) as they are)"])
-
-
-def extracted(root: Path) -> Catalog:
-    """Every label the project's templates, brand.yaml and the tool's code print, as a catalogue template (the .pot).
-
-    Deterministic: messages sorted, locations without line numbers, no creation date.
-    """
-    key = str(root)
-    if key in _extracted:
-        return _extracted[key]
-    catalog = Catalog(project="leaflets", version="1", domain=DOMAIN, header_comment=_POT_HEADER,
-                      charset="utf-8", fuzzy=False, creation_date=datetime.datetime(2026, 11, 25),
-                      revision_date=datetime.datetime(2026, 11, 25), msgid_bugs_address="")
-    sources: list[tuple[str, Path, str]] = []
-    templates = Path(root) / "templates"
-    for pattern, method in _method_map():
-        sources += [("templates/" + p.relative_to(templates).as_posix(), p, method)
-                    for p in templates.glob(pattern) if p.is_file()]
-    # Only modules that mark a label are tokenised: extraction is slow, and most modules print none.
-    sources += [(f"publisher/{p.relative_to(CODE).as_posix()}", p, "python") for p in sorted(CODE.rglob("*.py"))
-                if "N_(" in p.read_text("utf-8")]
-    for shown, path, method in sorted(sources):
-        options = _JINJA_OPTIONS if method == "jinja2" else {}
-        with open(path, "rb") as handle:
-            for _line, message, comments, context in extract.extract(method, handle, KEYWORDS[method], ["TRANSLATORS:"], options,
-                                                                     strip_comment_tags=True):
-                catalog.add(message, None, [(shown, 0)], auto_comments=comments, context=context)
-    _add_brand_texts(catalog, Path(root))
-    _extracted[key] = catalog
-    return catalog
-
-
-_POT_HEADER = """\
-# The labels the leaflet publisher prints (templates/, brand.yaml and publisher/).
-# Made by `make messages`; do not edit by hand: translate in locales/<lang>/LC_MESSAGES/leaflets.po."""
-
-
-def pot_text(catalog: Catalog) -> bytes:
-    """The .pot file's bytes, the same for the same labels."""
-    buffer = io.BytesIO()
-    pofile.write_po(buffer, catalog, width=100, sort_output=True, include_lineno=False, omit_header=False)
-    return buffer.getvalue()
-
-
-def update(root: Path) -> list[Path]:
-    """`make messages`: write locales/leaflets.pot from the templates and code, and bring every .po up to date."""
-    root = Path(root)
-    template = extracted(root)
-    written = []
-    pot = root / TEMPLATE
-    pot.parent.mkdir(parents=True, exist_ok=True)
-    pot.write_bytes(pot_text(template))
-    written.append(pot)
-    for tag in available(root):
-        path = find(root, tag)
-        assert path is not None
-        catalog = read(path)
-        catalog.update(template, no_fuzzy_matching=True, update_header_comment=False)
-        buffer = io.BytesIO()
-        pofile.write_po(buffer, catalog, width=100, sort_output=True, include_lineno=False,
-                        ignore_obsolete=True, include_previous=False)
-        path.write_bytes(buffer.getvalue())
-        written.append(path)
-    caches.clear()
-    return written
-
-
-# -- validation: a leaflet's language has a catalogue, and the catalogue every label ----------------------
-
-
-_WHAT = {
-    "absent": ("is not in the {name} catalogue", "run make messages, then translate it"),
-    "empty": ("no {name} translation", "add a msgstr, or run make messages"),
-    "fuzzy": ("the {name} translation is marked fuzzy (not checked)", "check the msgstr and remove its '#, fuzzy' line"),
-    "places": ("the {name} translation has {found} where the label has {wanted}",
-               "keep each placeholder of the msgid, exactly as written, in the msgstr"),
-}
-
-# %(name)s in Python-format labels, {name} in the email subject's.
-_PLACEHOLDER = re.compile(r"%\([A-Za-z_]+\)s|\{[A-Za-z_]+\}")
-
-
-def placeholders(text: str) -> list[str]:
-    """The placeholders of a label, sorted: a translation must have the same ones (or rendering would fail)."""
-    return sorted(_PLACEHOLDER.findall(text))
-
-
-def needed(root: Path) -> Catalog:
-    """The labels a render may print: the project's .pot, or, in a project without one, extracted afresh.
-
-    The committed .pot is read because extracting takes most of a second; a test keeps it in step with the
-    templates, and a label missing from it still fails at render time (MissingLabel), never printing English.
-    """
-    pot = Path(root) / TEMPLATE
-    if not pot.is_file():
-        return extracted(Path(root))
-    key = str(pot)
-    if key not in _extracted:
-        catalog = read(pot)
-        _add_brand_texts(catalog, Path(root))  # as brand.yaml says now, so a changed text is reported before rendering
-        _extracted[key] = catalog
-    return _extracted[key]
-
-
-def _missing(root: Path, path: Path) -> list[tuple[int, str, str, str, str]]:
-    """(line in the .po, message id, which problem, placeholders found, wanted) for every label the catalogue lacks."""
-    catalog = read(path)
-    out = []
-    for message in needed(Path(root)):
-        if not message.id:  # the header
-            continue
-        msgid = message.id if isinstance(message.id, str) else message.id[0]
-        found = catalog.get(message.id, context=message.context)
-        if found is None:
-            out.append((1, msgid, "absent", "", ""))
-        elif found.fuzzy:
-            out.append((found.lineno or 1, msgid, "fuzzy", "", ""))
-        elif not _translated(found):
-            out.append((found.lineno or 1, msgid, "empty", "", ""))
-        else:
-            strings = found.string if isinstance(found.string, (list, tuple)) else [found.string]
-            for string in strings:
-                if placeholders(string or "") != placeholders(msgid):
-                    out.append((found.lineno or 1, msgid, "places", " ".join(placeholders(string or "")) or "none",
-                                " ".join(placeholders(msgid)) or "none"))
-                    break
-    return out
-
-
-def problems(root: Path, leaflet_name: str, tag, where: tuple[int, int]) -> list[Problem]:
-    """Errors for a leaflet whose language has no catalogue, or a catalogue missing labels (none for English)."""
-    if not isinstance(tag, str) or is_source(tag):
-        return []
-    root = Path(root)
-    try:
-        locale = Locale.parse(tag.replace("_", "-"), sep="-")
-    except (ValueError, UnknownLocaleError):
-        return [Problem(leaflet_name, *where, "language", f"'{tag}' is not a language the tool knows (CLDR) - "
-                                                          "use a BCP 47 tag such as en-GB, cy or zh-Hans")]
-    path = find(root, tag)
-    if path is None:
-        have = ", ".join(available(root)) or "none"
-        return [Problem(leaflet_name, *where, "language",
-                        f"no catalogue of labels for '{tag}' ({locale.english_name}); catalogues: {have} (English "
-                        f"needs none) - add {LOCALES}/{folder_names(tag)[-1]}/LC_MESSAGES/{DOMAIN}.po, as the README's "
-                        "'Languages of the labels' says")]
-    shown = path.relative_to(root).as_posix() if path.is_relative_to(root) else str(path)
-    key = (str(root), str(path))
-    try:
-        if key not in _missing_cache:
-            _missing_cache[key] = _missing(root, path)
-    except (OSError, pofile.PoFileError, ValueError) as exc:
-        return [Problem(shown, 1, 1, "", f"cannot read the catalogue ({exc}), needed by {leaflet_name} - fix the .po file")]
-    out = []
-    for line, msgid, kind, found, wanted in _missing_cache[key]:
-        what, fix = _WHAT[kind]
-        said = what.format(name=locale.english_name, found=found, wanted=wanted)
-        out.append(Problem(shown, line, 1, f'msgid "{msgid}"', f"{said}, needed by {leaflet_name} - {fix}"))
-    return out
-
-
-def main(argv: list[str] | None = None) -> int:
-    """`python -m publisher.i18n.catalogues [PROJECT]`: extract the labels and update the catalogues (make messages)."""
-    args = sys.argv[1:] if argv is None else argv
-    root = Path(args[0] if args else ".").resolve()
-    for path in update(root):
-        print(f"wrote {path.relative_to(root).as_posix()}")
-    return 0
-
-
-if __name__ == "__main__":
-    sys.exit(main())

@@ -27,7 +27,6 @@ from publisher.core.errors import PublisherError
 from publisher.i18n import catalogues as i18n
 from publisher.outputs import base as outputs
 from publisher.render import html as html_stage
-from publisher.render import statement
 from publisher.source.content import Leaflet, Project
 
 DEFAULT_MAX_MB = 10
@@ -179,7 +178,7 @@ def compose(project: Project, leaflet: Leaflet, brand: dict, pdf: bytes, recipie
         raise MailError(f"Error: {leaflet.name}: {exc} - run check to see what to add")
     contact = {k: brand["contact"].get(k) for k in ("phone", "email", "website", "address")}
     context = {"leaflet": leaflet.data, "attached": labels.gettext(ATTACHED.get(output.name, A_FILE)),
-               "brand": {**brand, "offered": statement.offered(brand), "contact": contact},
+               "brand": {**brand, "contact": contact},
                "labels": labels, "direction": html_stage.direction(leaflet), "link": link}
     # Headers may run to 998 characters (RFC 5322): no folding inside a short subject,
     # where a gateway looks for the [secure] marker.

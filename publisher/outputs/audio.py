@@ -16,11 +16,13 @@ import os
 import shutil
 import struct
 import subprocess
+import tempfile
+from pathlib import Path
 
 from publisher.core import deadline
 from publisher.core.editions import DEFAULT_EDITION
 from publisher.core.errors import RenderError
-from publisher.outputs.base import Job, Output, Unavailable, register
+from publisher.outputs.base import Job, Output, Unavailable
 from publisher.render import reading, spoken_numbers
 
 RATE = 22050  # espeak-ng's own sample rate: nothing is resampled before encoding
@@ -31,6 +33,8 @@ ENCODED_RATE = 16  # kHz
 TIMEOUT = 120  # seconds for one chapter's speech or the encoding
 SPEECH_MISSING = "espeak-ng is not installed - install it (Debian/Ubuntu: apt-get install espeak-ng) to make audio"
 ENCODER_MISSING = "lame is not installed - install it (Debian/Ubuntu: apt-get install lame) to make audio"
+# On Windows espeak-ng writes --stdout in text mode, where each 0x0A byte of sound would gain a 0x0D: a file there.
+SPEECH_TO_FILE = os.name == "nt"
 # A language whose espeak-ng voice has another name than the language's own tag.
 _VOICE_ALIASES = {"zh": "cmn", "zh-cn": "cmn", "zh-hk": "yue", "zh-tw": "cmn", "fr": "fr-fr", "en": "en-gb",
                   "pt-pt": "pt", "es-es": "es"}
@@ -48,7 +52,8 @@ class Part:
 def voices() -> frozenset:
     """The language names espeak-ng's voices answer to here (e.g. 'en-gb', 'cy')."""
     try:
-        run = subprocess.run(["espeak-ng", "--voices"], capture_output=True, text=True, timeout=TIMEOUT, check=True)
+        run = subprocess.run(["espeak-ng", "--voices"], capture_output=True, text=True, encoding="utf-8",
+                             errors="replace", timeout=TIMEOUT, check=True)
     except (OSError, subprocess.SubprocessError):
         return frozenset()  # a broken espeak-ng has no voices: every leaflet gets the note, none a traceback
     found = set()
@@ -65,7 +70,8 @@ def versions() -> str:
     found = []
     for command in (["espeak-ng", "--version"], ["lame", "--version"]):
         try:
-            run = subprocess.run(command, capture_output=True, text=True, timeout=TIMEOUT)
+            run = subprocess.run(command, capture_output=True, text=True, encoding="utf-8", errors="replace",
+                                 timeout=TIMEOUT)
             found.append((run.stdout.splitlines() or ["none"])[0].split("  Data at:")[0].strip())
         except (OSError, subprocess.SubprocessError):
             found.append("none")
@@ -136,23 +142,35 @@ def parts(job: Job) -> list[Part]:
 
 def _speak(voice: str, text: str, name: str) -> bytes:
     """16-bit mono PCM at RATE of `text` spoken by espeak-ng."""
+    wav = _temporary_wav() if SPEECH_TO_FILE else None
     try:
-        run = subprocess.run(["espeak-ng", "-v", voice, "-s", str(WORDS_PER_MINUTE), "--stdout"], input=text.encode("utf-8"),
-                             capture_output=True, timeout=deadline.left(TIMEOUT))
+        run = subprocess.run(["espeak-ng", "-v", voice, "-s", str(WORDS_PER_MINUTE), *(["-w", wav] if wav else ["--stdout"])],
+                             input=text.encode("utf-8"), capture_output=True, timeout=deadline.left(TIMEOUT))
+        wave = Path(wav).read_bytes() if wav else run.stdout
     except FileNotFoundError:
         raise Unavailable(f"{name}: no audio: {SPEECH_MISSING}") from None
     except subprocess.TimeoutExpired:
         deadline.check()  # the leaflet's --timeout, when that ran out first
         raise RenderError(name, f"espeak-ng took more than {TIMEOUT} s for one chapter - the previous audio is kept") from None
-    if run.returncode != 0 or run.stdout[:4] != b"RIFF":
+    finally:
+        if wav:
+            os.unlink(wav)
+    if run.returncode != 0 or wave[:4] != b"RIFF":
         raise RenderError(name, f"espeak-ng failed: {run.stderr.decode('utf-8', 'replace').strip()[:200]}")
     # The header espeak-ng writes to a pipe gives no real lengths: the samples are everything after "data".
-    channels, rate, bits = struct.unpack("<HI", run.stdout[22:28]) + struct.unpack("<H", run.stdout[34:36])
+    channels, rate, bits = struct.unpack("<HI", wave[22:28]) + struct.unpack("<H", wave[34:36])
     if (channels, rate, bits) != (1, RATE, 16):
         raise RenderError(name, f"espeak-ng wrote {channels} channels at {rate} Hz, {bits} bits; expected mono {RATE} Hz")
-    start = run.stdout.find(b"data") + 8
-    samples = run.stdout[start:]
+    start = wave.find(b"data") + 8
+    samples = wave[start:]
     return samples[:len(samples) // 2 * 2]
+
+
+def _temporary_wav() -> str:
+    """An empty temporary file for espeak-ng to write its sound to."""
+    fd, path = tempfile.mkstemp(prefix="speech-", suffix=".wav")
+    os.close(fd)
+    return path
 
 
 @dataclasses.dataclass(frozen=True)
@@ -256,9 +274,9 @@ def mp3(job: Job) -> bytes:
     return tag(encode(spoken.pcm, job.leaflet.name), job, spoken)
 
 
-register(Output("mp3", ".mp3", "audio/mpeg", "audio read by espeak-ng, a chapter a section", editions=(DEFAULT_EDITION,),
-                render=mp3, offered="audio", missing=missing, engine=versions, label="Audio (MP3)"))
+MP3_OUTPUT = Output("mp3", ".mp3", "audio/mpeg", "audio read by espeak-ng, a chapter a section", editions=(DEFAULT_EDITION,),
+                    render=mp3, offered="audio", missing=missing, engine=versions, label="Audio (MP3)")
 # Beside the MP3: the words it speaks, a text alternative to the audio and how tests check nothing was left unsaid.
 # Made where the MP3 is (same approval and voice), so no transcript stands for audio a leaflet does not have.
-register(Output("transcript", ".transcript.txt", "text/plain", "the audio's words as text, a paragraph a chapter",
-                editions=(DEFAULT_EDITION,), render=transcript, missing=missing, label="Audio transcript (text)"))
+TRANSCRIPT_OUTPUT = Output("transcript", ".transcript.txt", "text/plain", "the audio's words as text, a paragraph a chapter",
+                           editions=(DEFAULT_EDITION,), render=transcript, missing=missing, label="Audio transcript (text)")

@@ -2,20 +2,22 @@
 
 Naming, the manifest, incremental rebuilds, removal of deleted leaflets,
 temporary-file clean-up and reports go through this registry, and email
-attaches its "pdf" output. A format is a module that calls `register(...)`;
-the registry imports the modules named by the `leaflets.outputs` entry points
-(ours: publisher/outputs/formats.py, one line a format) the first time it is
-read, so it never imports its writers back.
+attaches its "pdf" output. A format is an `Output` defined in its own module;
+the registry reads the Outputs named by the `leaflets.outputs` entry points
+(ours: OUTPUTS in publisher/outputs/formats.py, one line a format, in order)
+the first time it is read, so it never imports its writers back.
 """
 
 from __future__ import annotations
 
 import dataclasses
+import hashlib
 from collections.abc import Callable, Iterator, MutableMapping
 from importlib.metadata import EntryPoint, entry_points
+from pathlib import Path
 from typing import TYPE_CHECKING
 
-from publisher.core.editions import DEFAULT_EDITION, EASY_READ_FORMATS, EDITIONS, is_easy_read_stem
+from publisher.core.editions import EASY_READ_FORMATS, EDITIONS, is_easy_read_stem
 from publisher.core.errors import UsageError
 
 if TYPE_CHECKING:
@@ -66,6 +68,15 @@ class Output:
     # sheets, whose blanks are meant to be blank); None: the made file itself.
     proof: Callable[[Job], bytes] | None = None
     paper: str = ""  # made on this paper whatever the build's (booklets: A5); empty: the build's
+    # The leaflet file -> what else this format is made from, as text (the web page: which translations it links);
+    # None: the leaflet alone. The manifest rebuilds it when that changes.
+    inputs: Callable[[Path], str] | None = None
+
+    def input_digest(self, digest: str, path: Path) -> str:
+        """The leaflet's input digest (content.input_digest) as this format's manifest entry records it."""
+        if self.inputs is None:
+            return digest
+        return hashlib.sha256(f"{digest}\n{self.inputs(Path(path))}".encode()).hexdigest()
 
     def made_for(self, brand: dict | None, stem: str) -> bool:
         """Whether a leaflet file (by its stem) has this format: an Easy Read only its own (pdf, html, preview)."""
@@ -73,14 +84,9 @@ class Output:
             return False
         return self.applies is None or self.applies(brand, stem)
 
-    def file_name(self, stem: str, edition: str = DEFAULT_EDITION, language: str | None = None) -> str:
-        """The output's file name: '<stem>[.<language>][.<edition>]<suffix>', the standard edition unnamed."""
-        parts = [stem] + ([language] if language else []) + ([edition] if edition != DEFAULT_EDITION else [])
-        return ".".join(parts) + self.suffix
-
 
 GROUP = "leaflets.outputs"
-OURS = EntryPoint("standard", "publisher.outputs.formats", GROUP)
+OURS = EntryPoint("standard", "publisher.outputs.formats:OUTPUTS", GROUP)
 
 
 class Registry(MutableMapping[str, Output]):
@@ -93,12 +99,13 @@ class Registry(MutableMapping[str, Output]):
     def _load(self) -> None:
         if self._loading:
             return
-        self._loading = True  # a writer that reads the registry while it loads sees what has registered so far
-        # Ours first, in the order formats.py lists them; then any other package's, by name. Without installed
-        # metadata (a source tree on sys.path), ours alone.
+        self._loading = True
+        # Ours first, in formats.py's order; then any other package's, by entry point name. Without installed
+        # metadata (a source tree on sys.path), ours alone. An entry point names a sequence of Outputs.
         points = [p for p in entry_points(group=GROUP) if p.value != OURS.value]
         for point in [OURS, *sorted(points, key=lambda p: p.name)]:
-            point.load()
+            for output in point.load():
+                self._outputs.setdefault(output.name, output)
 
     def __getitem__(self, name: str) -> Output:
         self._load()
@@ -123,7 +130,8 @@ REGISTRY = Registry()
 
 
 def register(output: Output) -> Output:
-    """Add a format to the registry (by its name); a writer module calls it as it is imported."""
+    """Add a format to the registry (by its name), after the shipped ones and those of entry points."""
+    REGISTRY._load()
     REGISTRY[output.name] = output
     return output
 

@@ -10,7 +10,7 @@ import jinja2
 from publisher.core.errors import RenderError
 from publisher.i18n import catalogues as i18n
 from publisher.i18n import languages
-from publisher.outputs.base import Job, Output, Unavailable, register
+from publisher.outputs.base import Job, Output, Unavailable
 from publisher.outputs.pdf import engine as pdf
 from publisher.render import html
 from publisher.source import pairing
@@ -133,6 +133,6 @@ def render(job: Job) -> bytes:
 
 
 # Made for a translation into one of brand.yaml's `bilingual` languages, with the PDF: '<stem>.cy.bilingual.pdf'.
-register(Output("bilingual", ".bilingual.pdf", "application/pdf", "a leaflet and its translation in one PDF "
-                "(brand.yaml's bilingual), tagged PDF/UA-1", render=render, paged=True, applies=applies,
-                count_pages=pdf.page_count, label="Bilingual (PDF)"))
+BILINGUAL_OUTPUT = Output("bilingual", ".bilingual.pdf", "application/pdf", "a leaflet and its translation in one PDF "
+                          "(brand.yaml's bilingual), tagged PDF/UA-1", render=render, paged=True, applies=applies,
+                          count_pages=pdf.page_count, label="Bilingual (PDF)")

@@ -11,7 +11,7 @@ from pathlib import Path
 
 from publisher.core.editions import DEFAULT_EDITION
 from publisher.outputs import bilingual, impose
-from publisher.outputs.base import Job, Output, register
+from publisher.outputs.base import Job, Output
 from publisher.outputs.pdf import engine as pdf
 from publisher.render import html
 
@@ -74,11 +74,11 @@ def _a5(name: str, summary: str, render, proof, label: str, applies=None) -> Out
                   label=label)
 
 
-register(_a5("booklet", "an A5 booklet on A4 sheets: print double-sided (flip on the short edge), fold and staple",
-             booklet, pages, "Print as a booklet"))
-register(_a5("print", "single A5 pages, a multiple of 4, with 3 mm bleed and crop marks, for a print shop",
-             print_file, pages, "For a print shop (A5, bleed and crop marks)"))
-register(_a5("bilingual-booklet", "the bilingual edition as an A5 booklet (with booklet and bilingual)",
-             bilingual_booklet, bilingual_pages, "Bilingual, print as a booklet", bilingual.applies))
-register(_a5("bilingual-print", "the bilingual edition's A5 pages for a print shop (with print and bilingual)",
-             bilingual_print_file, bilingual_pages, "Bilingual, for a print shop", bilingual.applies))
+BOOKLET_OUTPUT = _a5("booklet", "an A5 booklet on A4 sheets: print double-sided (flip on the short edge), fold and staple",
+                     booklet, pages, "Print as a booklet")
+PRINT_OUTPUT = _a5("print", "single A5 pages, a multiple of 4, with 3 mm bleed and crop marks, for a print shop",
+                   print_file, pages, "For a print shop (A5, bleed and crop marks)")
+BILINGUAL_BOOKLET_OUTPUT = _a5("bilingual-booklet", "the bilingual edition as an A5 booklet (with booklet and bilingual)",
+                               bilingual_booklet, bilingual_pages, "Bilingual, print as a booklet", bilingual.applies)
+BILINGUAL_PRINT_OUTPUT = _a5("bilingual-print", "the bilingual edition's A5 pages for a print shop (with print and bilingual)",
+                             bilingual_print_file, bilingual_pages, "Bilingual, for a print shop", bilingual.applies)

@@ -21,7 +21,7 @@ from publisher.i18n import catalogues as i18n
 from publisher.i18n import languages
 from publisher.i18n.catalogues import N_
 from publisher.outputs import louis
-from publisher.outputs.base import Job, Output, Unavailable, register
+from publisher.outputs.base import Job, Output, Unavailable
 from publisher.render import html, reading
 
 WIDTH = 40  # cells a line
@@ -245,35 +245,35 @@ def _contents(writer: Writer, heading: str, titles: list[str], numbers: list[int
 
 def _layout(job: Job, table: Table, chapters: list, numbers: list[int]) -> tuple[list[list[str]], list[int]]:
     """The pages, with a contents list giving `numbers`; and the braille page each chapter starts on."""
-    brand = job.catalogue.brand
-    assert brand is not None
     writer = Writer(f"{DISPLAY},{table.text}")
     words = reading.labels(job.catalogue, job.leaflet)
-
-    def translate(text: str) -> str:
-        return louis.translate(writer.tables, text)
-
-    # Title page: title, organisation, reference (and what the braille is), nothing else.
-    data = job.leaflet.data
-    for _ in range(3):
-        writer.line("")
-    for line in writer.centred(translate(reading.clean(data["title"]))):
-        writer.line(line)
-    writer.line("")
-    for line in writer.centred(translate(reading.clean(brand["name"]))):
-        writer.line(line)
-    writer.line("")
-    for line in writer.centred(translate(f"{words['reference']}: {data['reference']}, "
-                                         f"{words['version']} {data['version']}")):
-        writer.line(line)
-    writer.line("")
-    code = title(table, job.leaflet.language, html.labels_for(job.catalogue.project, job.leaflet))
-    for line in writer.centred(translate(code)):
-        writer.line(line)
-    writer.new_page()
+    _title_page(writer, job, table, words)
     if numbers:
         _contents(writer, words["contents"], [chapter.title for chapter in chapters[1:]], numbers)
+    starts = _body(writer, table, chapters)
+    return writer.finish(), starts
 
+
+def _title_page(writer: Writer, job: Job, table: Table, words: dict) -> None:
+    """Title, organisation, reference (and what the braille is), centred a blank line apart; nothing else."""
+    brand = job.catalogue.brand
+    assert brand is not None
+    data = job.leaflet.data
+    code = title(table, job.leaflet.language, html.labels_for(job.catalogue.project, job.leaflet))
+    for _ in range(3):
+        writer.line("")
+    for index, text in enumerate((reading.clean(data["title"]), reading.clean(brand["name"]),
+                                  f"{words['reference']}: {data['reference']}, {words['version']} {data['version']}",
+                                  code)):
+        if index:
+            writer.line("")
+        for line in writer.centred(louis.translate(writer.tables, text)):
+            writer.line(line)
+    writer.new_page()
+
+
+def _body(writer: Writer, table: Table, chapters: list) -> list[int]:
+    """Write every chapter's blocks; the braille page each chapter starts on."""
     starts: list[int] = []
     previous = ""
     for chapter in chapters:
@@ -284,44 +284,59 @@ def _layout(job: Job, table: Table, chapters: list, numbers: list[int]) -> tuple
                 writer.blank()
             previous = block.kind
             if block.kind == "heading" and block.level <= 2:
-                braille = _block_braille(block, table)
-                lines = writer.centred(braille)
-                writer.keep(len(lines) + 3)
-                writer.blank()
+                page = _main_heading(writer, block, table)
                 if block is chapter.blocks[0]:
-                    starts.append(len(writer.pages))
-                for line in lines:
-                    writer.line(line)
-                writer.line("")
-            elif block.kind == "heading":  # a minor heading: cell 5, a blank line before
-                lines = wrap(_block_braille(block, table), 4, 4)
-                writer.keep(len(lines) + 2)
-                writer.blank()
-                for line in lines:
-                    writer.line(line)
-            elif block.kind == "label":  # a callout's kind and heading: set apart, at the margin
-                lines = wrap(_block_braille(block, table), 0, 2)
-                writer.keep(len(lines) + 2)
-                writer.blank()
-                for line in lines:
-                    writer.line(line)
-            elif block.kind == "paragraph":
-                for line in wrap(_block_braille(block, table), 2, 0):
-                    writer.line(line)
-            elif block.kind == "item":
-                prefix = f"{block.marker} " if block.marker else ""
-                for line in wrap(_block_braille(block, table, prefix), 2 * block.level, 2 * block.level + 2):
-                    writer.line(line)
-            elif block.kind == "row":
-                # Linearised: the row's first cell hangs, then each other cell with its column's header.
-                depth = 2 * block.level
-                for line in wrap(_block_braille(block, table), depth, depth + 4):
-                    writer.line(line)
-                for header, value in block.cells:
-                    cell = dataclasses.replace(block, text=f"{header}: {value}" if header else value, bold=())
-                    for line in wrap(_block_braille(cell, table), depth + 2, depth + 4):
-                        writer.line(line)
-    return writer.finish(), starts
+                    starts.append(page)
+            elif block.kind in _BLOCKS:
+                _BLOCKS[block.kind](writer, block, table)
+    return starts
+
+
+def _main_heading(writer: Writer, block: reading.Block, table: Table) -> int:
+    """A main heading, centred, a blank line either side; the page it is on."""
+    lines = writer.centred(_block_braille(block, table))
+    writer.keep(len(lines) + 3)
+    writer.blank()
+    page = len(writer.pages)
+    for line in lines:
+        writer.line(line)
+    writer.line("")
+    return page
+
+
+def _set_apart(writer: Writer, block: reading.Block, table: Table) -> None:
+    """A minor heading (from cell 5) or a callout's kind and heading (at the margin): kept whole, after a blank line."""
+    lines = wrap(_block_braille(block, table), *((4, 4) if block.kind == "heading" else (0, 2)))
+    writer.keep(len(lines) + 2)
+    writer.blank()
+    for line in lines:
+        writer.line(line)
+
+
+def _paragraph(writer: Writer, block: reading.Block, table: Table) -> None:
+    for line in wrap(_block_braille(block, table), 2, 0):
+        writer.line(line)
+
+
+def _item(writer: Writer, block: reading.Block, table: Table) -> None:
+    prefix = f"{block.marker} " if block.marker else ""
+    for line in wrap(_block_braille(block, table, prefix), 2 * block.level, 2 * block.level + 2):
+        writer.line(line)
+
+
+def _row(writer: Writer, block: reading.Block, table: Table) -> None:
+    """Linearised: the row's first cell hangs, then each other cell with its column's header."""
+    depth = 2 * block.level
+    for line in wrap(_block_braille(block, table), depth, depth + 4):
+        writer.line(line)
+    for header, value in block.cells:
+        cell = dataclasses.replace(block, text=f"{header}: {value}" if header else value, bold=())
+        for line in wrap(_block_braille(cell, table), depth + 2, depth + 4):
+            writer.line(line)
+
+
+# How each kind of block is written (main headings apart: they start chapters).
+_BLOCKS = {"heading": _set_apart, "label": _set_apart, "paragraph": _paragraph, "item": _item, "row": _row}
 
 
 def brf(job: Job) -> bytes:
@@ -377,9 +392,9 @@ def _missing(name: str, language: str, brand: dict | None = None) -> str | None:
     return missing(name, language)
 
 
-register(Output("brf", ".brf", "application/x-brf", "braille, UEB grade 2 (or the language's table), 40 x 25 pages",
-                editions=(DEFAULT_EDITION,), render=brf, offered="braille", missing=_missing, engine=_louis_version,
-                label="Braille (BRF)"))
-register(Output("pef", ".pef", "application/x-pef+xml", "the braille pages as PEF, for embossers",
-                editions=(DEFAULT_EDITION,), render=pef, missing=_missing, engine=_louis_version,
-                label="Braille for embossers (PEF)"))
+BRF_OUTPUT = Output("brf", ".brf", "application/x-brf", "braille, UEB grade 2 (or the language's table), 40 x 25 pages",
+                    editions=(DEFAULT_EDITION,), render=brf, offered="braille", missing=_missing, engine=_louis_version,
+                    label="Braille (BRF)")
+PEF_OUTPUT = Output("pef", ".pef", "application/x-pef+xml", "the braille pages as PEF, for embossers",
+                    editions=(DEFAULT_EDITION,), render=pef, missing=_missing, engine=_louis_version,
+                    label="Braille for embossers (PEF)")

@@ -9,11 +9,15 @@ from __future__ import annotations
 import ctypes
 import ctypes.util
 import functools
+import os
+import sys
 
 from publisher.core.errors import PublisherError
 
 MISSING = ("liblouis is not installed - install it (Debian/Ubuntu: apt-get install liblouis20 liblouis-data; "
            "macOS: brew install liblouis) to make braille")
+# Homebrew's libraries on macOS: Apple silicon's prefix, then Intel's.
+_HOMEBREW = ("/opt/homebrew/lib", "/usr/local/lib") if sys.platform == "darwin" else ()
 _LOG_OFF = 2147483647  # LOU_LOG_OFF: a missing table is our message to give, not liblouis's on stderr
 
 
@@ -24,11 +28,11 @@ class LouisError(PublisherError):
 @functools.cache
 def library() -> ctypes.CDLL:
     """The loaded liblouis, or LouisError saying how to install it."""
-    name = ctypes.util.find_library("louis")
-    if not name:
+    names = _candidates()
+    if not names:
         raise LouisError(f"Error: {MISSING}")
     try:
-        lib = ctypes.CDLL(name)
+        lib = _load(names)
     except OSError as exc:
         raise LouisError(f"Error: liblouis could not be loaded ({exc}) - {MISSING}")
     lib.lou_version.restype = ctypes.c_char_p
@@ -43,6 +47,27 @@ def library() -> ctypes.CDLL:
         function.argtypes = [ctypes.c_char_p, ctypes.c_void_p, ctypes.POINTER(ctypes.c_int), ctypes.c_void_p,
                              ctypes.POINTER(ctypes.c_int), ctypes.c_void_p, ctypes.c_void_p, ctypes.c_int]
     return lib
+
+
+def _candidates() -> list[str]:
+    """Where liblouis may be, most likely first: the system's search, then each platform's usual name."""
+    names = [ctypes.util.find_library("louis")]
+    if sys.platform == "win32":  # ctypes looks for <name>.dll on PATH: liblouis's builds call it liblouis.dll
+        names += [ctypes.util.find_library("liblouis"), ctypes.util.find_library("liblouis-20")]
+    # dyld does not search Homebrew's prefix on Apple silicon
+    names += [path for path in (os.path.join(prefix, "liblouis.dylib") for prefix in _HOMEBREW) if os.path.exists(path)]
+    return list(dict.fromkeys(name for name in names if name))
+
+
+def _load(names: list[str]) -> ctypes.CDLL:
+    """The first of `names` that loads; the first one's error when none does."""
+    errors = []
+    for name in names:
+        try:
+            return ctypes.CDLL(name)
+        except OSError as exc:
+            errors.append(exc)
+    raise errors[0]
 
 
 def available() -> bool:

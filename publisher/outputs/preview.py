@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from publisher.outputs.base import Job, Output, register
+from publisher.outputs.base import Job, Output
 from publisher.render import html
 
 
@@ -10,5 +10,5 @@ def render(job: Job) -> bytes:
     return html.preview(job.catalogue, job.leaflet, job.paper, job.edition, job.marks).encode("utf-8")
 
 
-register(Output("preview", ".preview.html", "text/html", "the print layout as HTML, for a browser", render=render,
-                label="Print layout (HTML)"))
+PREVIEW_OUTPUT = Output("preview", ".preview.html", "text/html", "the print layout as HTML, for a browser", render=render,
+                        label="Print layout (HTML)")

@@ -15,7 +15,8 @@ import markupsafe
 from publisher.core.editions import DEFAULT_EDITION
 from publisher.core.errors import RenderError
 from publisher.i18n import catalogues as i18n
-from publisher.outputs.base import Job, Output, register
+from publisher.i18n import languages
+from publisher.outputs.base import Job, Output
 from publisher.render import webfonts
 from publisher.render.html import (
     _brand,
@@ -28,10 +29,11 @@ from publisher.render.html import (
     translation,
     view,
 )
-from publisher.source import content
+from publisher.source import content, siblings
 from publisher.source.content import Catalogue, Leaflet
 
 TEMPLATE = "web/leaflet.html"
+SUFFIX = ".html"
 STYLESHEET = "web.css"
 
 _MEDIA_TYPES = {".svg": "image/svg+xml", ".png": "image/png", ".jpg": "image/jpeg", ".jpeg": "image/jpeg"}
@@ -124,6 +126,26 @@ def _web_view(project: content.Project, leaflet: Leaflet, labels: i18n.Labels) -
     return data
 
 
+def other_languages(leaflet: Leaflet) -> dict:
+    """The page's language versions: `alternates` for <link rel="alternate" hreflang> (itself and x-default, the
+    source's page, included) and `others`, the visible list, each language named in itself."""
+    found = siblings.translations(leaflet.path)
+    if not found:
+        return {"alternates": [], "others": []}
+    source = leaflet.original or leaflet  # a translation's or an Easy Read's: the leaflet it is made from
+    pages = {source.language: source.stem, **found, leaflet.language: leaflet.stem}
+    alternates = [{"tag": tag, "href": f"{stem}{SUFFIX}"} for tag, stem in pages.items()]
+    others = [{**link, "name": _own_name(link["tag"]), "dir": languages.direction(link["tag"])}
+              for link in alternates if link["tag"] != leaflet.language]
+    return {"alternates": alternates + [{"tag": "x-default", "href": f"{source.stem}{SUFFIX}"}], "others": others}
+
+
+def _own_name(tag: str) -> str:
+    """A language's name in itself, as the catalogue shows it first: 'Cymraeg', 'العربية', '中文', 'English'."""
+    shown = languages.name_in(languages.primary(tag), tag)
+    return shown[:1].upper() + shown[1:]
+
+
 def render_web(catalogue: Catalogue, leaflet: Leaflet) -> bytes:
     """The leaflet as one self-contained, accessible HTML5 page (UTF-8): CSS, logo and images inline."""
     if leaflet.easy_read_of:  # rows of pictures and words: a page of its own
@@ -148,6 +170,7 @@ def render_web(catalogue: Catalogue, leaflet: Leaflet) -> bytes:
             printed=False,
             labels=labels,
             direction=direction(leaflet),
+            languages=other_languages(leaflet),
         )
         page = _scrolling_tables(page, labels)
     except i18n.MissingLabel as exc:
@@ -157,10 +180,13 @@ def render_web(catalogue: Catalogue, leaflet: Leaflet) -> bytes:
         raise RenderError(leaflet.name, f"template {shown}:{exc.lineno}: {exc.message}")
     except jinja2.TemplateError as exc:
         raise RenderError(leaflet.name, f"template error: {exc} - fix the template in templates/")
-    # Other scripts' faces, cut down to what this page uses; a page in Latin script gets none.
+    return _with_faces(page, project).encode("utf-8")
+
+
+def _with_faces(page: str, project: content.Project) -> str:
+    """The page with other scripts' faces, cut down to what it uses (a language list's names too); none for Latin."""
     faces = webfonts.css(page, project.styles / "fonts")
-    page = page.replace("/* fonts */\n", faces + "\n" if faces else "", 1)
-    return page.encode("utf-8")
+    return page.replace("/* fonts */\n", faces + "\n" if faces else "", 1)
 
 
 WEB_TEMPLATE = "web/easy-read.html"
@@ -190,17 +216,17 @@ def _easy_read_page(catalogue: Catalogue, leaflet: Leaflet) -> bytes:
             leaflet=data, authors=_people(leaflet.authors), credits=credits(leaflet, labels),
             translation=None, brand=_brand(brand), logo=data_uri(project.brand_file.parent / brand["logo"]),
             palette=palette(_brand(brand)), css=markupsafe.Markup(css), overdue=leaflet.overdue,
-            printed=False, labels=labels, direction=direction(leaflet))
+            printed=False, labels=labels, direction=direction(leaflet), languages=other_languages(leaflet))
     except i18n.MissingLabel as exc:
         raise RenderError(leaflet.name, str(exc))
     except jinja2.TemplateError as exc:
         raise RenderError(leaflet.name, f"template error: {exc} - fix templates/{WEB_TEMPLATE}")
-    return page.replace("/* fonts */\n", "", 1).encode("utf-8")
+    return _with_faces(page, project).encode("utf-8")
 
 
 def render(job: Job) -> bytes:
     return render_web(job.catalogue, job.leaflet)
 
 
-register(Output("html", ".html", "text/html", "accessible web page, self-contained", editions=(DEFAULT_EDITION,),
-                render=render, label="Web page"))
+HTML_OUTPUT = Output("html", SUFFIX, "text/html", "accessible web page, self-contained", editions=(DEFAULT_EDITION,),
+                     render=render, label="Web page", inputs=siblings.digest)

@@ -16,6 +16,8 @@ from publisher.i18n import languages
 from publisher.render import statement
 from publisher.source import easyread, markdown
 from publisher.source.content import Catalogue, Leaflet, Project
+from publisher.source.people import TEXTS as PERSON_TEXTS
+from publisher.source.people import in_language
 
 
 def stylesheets(paper: str, edition: str = "standard", marks: bool = False, direction: str = "ltr") -> list[str]:
@@ -124,7 +126,7 @@ def filters() -> dict:
     """The filters every template may use (leaflets and emails alike)."""
     return dict(md=_md, text=_text, bdi=_bdi, dir=_dir, linktext=markdown.inline_html, plain=markdown.plain,
                 longdate=longdate, number=number,
-                displayurl=displayurl, qr=qr_code, translate=statement.translate)
+                displayurl=displayurl, qr=qr_code, brand_text=statement.brand_text)
 
 
 def environment(project: Project) -> jinja2.Environment:
@@ -162,7 +164,10 @@ def credits(leaflet: Leaflet, labels: i18n.Labels, label=None) -> list:
     `label` turns a label's message id into what is printed (default: labels.gettext).
     """
     say = label or labels.gettext
-    return [(say(_CREDIT_LABELS[role]), p) for role in _CREDIT_LABELS for p in _people(getattr(leaflet, role))]
+    # A bilingual edition (`label` given) prints one set of credits, as people.yaml writes them.
+    language = None if label else labels.language
+    return [(say(_CREDIT_LABELS[role]), p) for role in _CREDIT_LABELS
+            for p in _people(getattr(leaflet, role), language)]
 
 
 def view(project: Project, leaflet: Leaflet, labels: i18n.Labels) -> dict:
@@ -207,12 +212,16 @@ def view(project: Project, leaflet: Leaflet, labels: i18n.Labels) -> dict:
     return data
 
 
-def _people(people: list) -> list:
+def _people(people: list, language: str | None = None) -> list:
+    """People for strict templates: every optional field present and, in a leaflet's `language`, their texts in it
+    where people.yaml translates them; `english` marks each left in English (lang="en", and dir="ltr" in Arabic)."""
     out = []
+    mark = markupsafe.Markup(' lang="en"' + (' dir="ltr"' if languages.direction(language or "") == "rtl" else ""))
     for person in people:
-        person = dict(person)
+        person = in_language(person, language) if language else {**person, "english": []}
         for key in ("affiliation", "verification", "pseudonym"):
             person.setdefault(key, None)
+        person["english"] = {key: mark if key in person["english"] else "" for key in PERSON_TEXTS}
         out.append(person)
     return out
 
@@ -234,7 +243,6 @@ def _brand(brand: dict) -> dict:
     for key in ("phone", "email", "website", "address"):
         brand["contact"].setdefault(key, None)
     brand.setdefault("feedback", None)
-    brand["offered"] = statement.offered(brand)  # the other formats statement's {formats}, translated where printed
     return brand
 
 

@@ -17,8 +17,10 @@ import re
 from publisher.i18n.catalogues import N_
 from publisher.render.html import displayurl, labels_for, translation, view
 from publisher.render.statement import other_formats
+from publisher.source import brand as brands
 from publisher.source import markdown
 from publisher.source.content import Catalogue, Leaflet
+from publisher.source.people import in_language
 
 # Words this order adds, in one place (the languages work translates them with the leaflet's labels).
 # Words the reading order adds, marked for the label catalogues and read in the leaflet's language (labels()).
@@ -139,60 +141,94 @@ def text_blocks(text: str | None, heading_level: int = 2) -> list[Block]:
     if not text:
         return []
     tokens = markdown.parse(text)
-    out: list[Block] = []
-    lists: list[list] = []  # per open list: [ordered, next number]
-    item_open: list[bool] = []  # per open item: whether its first paragraph has been read
-    header: list[str] = []
-    row: list[tuple] = []
-    in_head = False
-    pending: str | None = None  # "heading" while inside a heading
+    reader = _Reader(heading_level)
     for index, token in enumerate(tokens):
-        kind = token.type
-        if kind in ("bullet_list_open", "ordered_list_open"):
-            lists.append([kind == "ordered_list_open", int(token.attrGet("start") or 1)])
-        elif kind in ("bullet_list_close", "ordered_list_close"):
-            lists.pop()
-        elif kind == "list_item_open":
-            item_open.append(False)
-        elif kind == "list_item_close":
-            item_open.pop()
-        elif kind == "heading_open":
-            pending = "heading"
-        elif kind == "thead_open":
-            in_head, header = True, []
-        elif kind == "thead_close":
-            in_head = False
-        elif kind == "tr_open":
-            row = []
-        elif kind == "tr_close" and not in_head and row:
-            first_text, first_links = row[0]
-            if header and clean(header[0]) and first_text:  # "Inhaler: Reliever", as every other cell is read
-                first_text = f"{clean(header[0])}: {first_text}"
-            cells = tuple((clean(header[i]) if i < len(header) else "", value)
-                          for i, (value, _) in enumerate(row) if i and value)
-            links = first_links + tuple(link for _, found in row[1:] for link in found)
-            out.append(Block("row", first_text, len(lists), cells=cells, links=links))
-        elif kind == "inline":
-            marked, links = _inline(token)
-            plain, bold = _emphasis(marked)
-            if in_head:
-                header.append(plain)
-            elif index and tokens[index - 1].type in ("th_open", "td_open"):
-                row.append((plain, links))  # a table cell's bold is not kept: its header says what it is
-            elif pending == "heading":
-                out.append(Block("heading", plain, heading_level, links=links))
-                pending = None
-            elif item_open and not item_open[-1]:
-                item_open[-1] = True
-                ordered, number = lists[-1]
-                marker = f"{number}." if ordered else ""
-                lists[-1][1] += 1
-                out.append(Block("item", plain, len(lists) - 1, marker, links=links, bold=bold))
-            elif item_open:  # a later paragraph of the same item: read at the item's depth
-                out.append(Block("item", plain, len(lists) - 1, links=links, bold=bold))
-            elif plain:
-                out.append(Block("paragraph", plain, links=links, bold=bold))
-    return [b for b in out if b.text or b.cells]
+        if token.type == "inline":
+            reader.inline(token, tokens[index - 1].type if index else "")
+        elif token.type in _STEPS:
+            _STEPS[token.type](reader, token)
+    return [b for b in reader.out if b.text or b.cells]
+
+
+class _Reader:
+    """Where text_blocks is in a text field's tokens: the open lists, items and table, and the blocks so far."""
+
+    def __init__(self, heading_level: int):
+        self.heading_level = heading_level
+        self.out: list[Block] = []
+        self.lists: list[list] = []  # per open list: [ordered, next number]
+        self.item_open: list[bool] = []  # per open item: whether its first paragraph has been read
+        self.header: list[str] = []
+        self.row: list[tuple] = []
+        self.in_head = False
+        self.in_heading = False
+
+    def open_list(self, token) -> None:
+        self.lists.append([token.type == "ordered_list_open", int(token.attrGet("start") or 1)])
+
+    def close_list(self, token) -> None:
+        self.lists.pop()
+
+    def open_item(self, token) -> None:
+        self.item_open.append(False)
+
+    def close_item(self, token) -> None:
+        self.item_open.pop()
+
+    def open_heading(self, token) -> None:
+        self.in_heading = True
+
+    def open_head(self, token) -> None:
+        self.in_head, self.header = True, []
+
+    def close_head(self, token) -> None:
+        self.in_head = False
+
+    def open_row(self, token) -> None:
+        self.row = []
+
+    def close_row(self, token) -> None:
+        """A table row read: its first cell, then each other cell with its column's header."""
+        if self.in_head or not self.row:
+            return
+        header, row = self.header, self.row
+        first_text, first_links = row[0]
+        if header and clean(header[0]) and first_text:  # "Inhaler: Reliever", as every other cell is read
+            first_text = f"{clean(header[0])}: {first_text}"
+        cells = tuple((clean(header[i]) if i < len(header) else "", value)
+                      for i, (value, _) in enumerate(row) if i and value)
+        links = first_links + tuple(link for _, found in row[1:] for link in found)
+        self.out.append(Block("row", first_text, len(self.lists), cells=cells, links=links))
+
+    def inline(self, token, previous: str) -> None:
+        """A run of text: a header or data cell, a heading, a list item's paragraph or a paragraph."""
+        marked, links = _inline(token)
+        plain, bold = _emphasis(marked)
+        if self.in_head:
+            self.header.append(plain)
+        elif previous in ("th_open", "td_open"):
+            self.row.append((plain, links))  # a table cell's bold is not kept: its header says what it is
+        elif self.in_heading:
+            self.out.append(Block("heading", plain, self.heading_level, links=links))
+            self.in_heading = False
+        elif self.item_open and not self.item_open[-1]:
+            self.item_open[-1] = True
+            ordered, number = self.lists[-1]
+            self.lists[-1][1] += 1
+            self.out.append(Block("item", plain, len(self.lists) - 1, f"{number}." if ordered else "", links=links,
+                                  bold=bold))
+        elif self.item_open:  # a later paragraph of the same item: read at the item's depth
+            self.out.append(Block("item", plain, len(self.lists) - 1, links=links, bold=bold))
+        elif plain:
+            self.out.append(Block("paragraph", plain, links=links, bold=bold))
+
+
+# What each token other than text does to the reader.
+_STEPS = {"bullet_list_open": _Reader.open_list, "ordered_list_open": _Reader.open_list,
+          "bullet_list_close": _Reader.close_list, "ordered_list_close": _Reader.close_list,
+          "list_item_open": _Reader.open_item, "list_item_close": _Reader.close_item,
+          "heading_open": _Reader.open_heading, "thead_open": _Reader.open_head, "thead_close": _Reader.close_head,
+          "tr_open": _Reader.open_row, "tr_close": _Reader.close_row}
 
 
 def _label(text: str) -> Block:
@@ -217,6 +253,19 @@ def chapters(catalogue: Catalogue, leaflet: Leaflet) -> list[Chapter]:
     found_labels = labels_for(project, leaflet)
     words = labels(catalogue, leaflet)
     data = view(project, leaflet, found_labels)
+    found = _sections(leaflet, data, words)
+    if data["further_reading"]:
+        found.append(_further_reading(data, words))
+    found.append(_sources(data, words))
+    blocks = _about(data, brand, found_labels, words)
+    blocks += _translated_from(leaflet, found_labels, words)
+    blocks += _people(leaflet, found_labels, words)
+    found.append(Chapter(words["about"], tuple(blocks)))
+    return found
+
+
+def _sections(leaflet: Leaflet, data: dict, words: dict) -> list[Chapter]:
+    """The opening (title, summary) and the sections: a chapter for each section the contents list names."""
     title = clean(data["title"])
     opening = [Block("heading", title, 1)] + text_blocks(data["summary"])
     opening += text_blocks(leaflet.data.get("translation_note"))  # as print has it, under the summary
@@ -228,39 +277,53 @@ def chapters(catalogue: Catalogue, leaflet: Leaflet) -> list[Chapter]:
             current_title, current = clean(section["toc"]), []
             if section["heading"]:
                 current.append(Block("heading", clean(section["heading"]), 1))
-        if section["image"]:
-            current.append(Block("paragraph", sentence(f"{words['picture']}: {clean(section['image']['alt'])}")))
-            if section["image"]["caption"]:
-                current.append(Block("paragraph", sentence(section["image"]["caption"])))
-        current += text_blocks(section["body"])
-        for card in section["cards"]:
-            current.append(Block("heading", clean(card["heading"]), 3))
-            current += text_blocks(card["body"], heading_level=3)
-        for callout in section["callouts"]:
-            heading = clean(callout["heading"])
-            if callout["standalone"]:  # it heads its section: the heading says its kind
-                current.append(Block("heading", f"{words[callout['kind']]}: {heading}", 1))
-            else:
-                current.append(_label(f"{words[callout['kind']]}: {heading}"))
-            current += text_blocks(callout["body"], heading_level=3)
+        current += _section(section, words)
     found.append(Chapter(current_title, tuple(current)))
+    return found
 
-    if data["further_reading"]:
-        blocks = [Block("heading", words["further_reading"], 1)]
-        for link in data["further_reading"]:
-            links = (Link(clean(link["title"]), link["url"]),) if link["url"] else ()
-            blocks.append(Block("item", sentence(link["title"]), 0, links=links))
-            blocks += [dataclasses.replace(b, kind="item", level=1) if b.kind == "paragraph" else b
-                       for b in text_blocks(link["note"])]
-        found.append(Chapter(words["further_reading"], tuple(blocks)))
 
+def _section(section: dict, words: dict) -> list[Block]:
+    """A section's picture (by its alt text), body, cards and callouts."""
+    blocks: list[Block] = []
+    if section["image"]:
+        blocks.append(Block("paragraph", sentence(f"{words['picture']}: {clean(section['image']['alt'])}")))
+        if section["image"]["caption"]:
+            blocks.append(Block("paragraph", sentence(section["image"]["caption"])))
+    blocks += text_blocks(section["body"])
+    for card in section["cards"]:
+        blocks.append(Block("heading", clean(card["heading"]), 3))
+        blocks += text_blocks(card["body"], heading_level=3)
+    for callout in section["callouts"]:
+        heading = clean(callout["heading"])
+        if callout["standalone"]:  # it heads its section: the heading says its kind
+            blocks.append(Block("heading", f"{words[callout['kind']]}: {heading}", 1))
+        else:
+            blocks.append(_label(f"{words[callout['kind']]}: {heading}"))
+        blocks += text_blocks(callout["body"], heading_level=3)
+    return blocks
+
+
+def _further_reading(data: dict, words: dict) -> Chapter:
+    blocks = [Block("heading", words["further_reading"], 1)]
+    for link in data["further_reading"]:
+        links = (Link(clean(link["title"]), link["url"]),) if link["url"] else ()
+        blocks.append(Block("item", sentence(link["title"]), 0, links=links))
+        blocks += [dataclasses.replace(b, kind="item", level=1) if b.kind == "paragraph" else b
+                   for b in text_blocks(link["note"])]
+    return Chapter(words["further_reading"], tuple(blocks))
+
+
+def _sources(data: dict, words: dict) -> Chapter:
     blocks = [Block("heading", words["sources"], 1)]
     for number, source in enumerate(data["sources"], start=1):
         links = (Link("", source["url"]),) if source["url"] else ()
         blocks.append(Block("item", clean(source["citation"]), 0, f"{number}.", links=links))
     blocks += text_blocks(data["sources_note"])
-    found.append(Chapter(words["sources"], tuple(blocks)))
+    return Chapter(words["sources"], tuple(blocks))
 
+
+def _about(data: dict, brand: dict, found_labels, words: dict) -> list[Block]:
+    """The dates, version and reference, the organisation and its contact details, and its words to patients."""
     dates = data["dates"]
     blocks = [Block("heading", words["about"], 1)]
     blocks += [Block("item", f"{words[key]}: {found_labels.date(str(dates[key]))}.")
@@ -275,14 +338,19 @@ def chapters(catalogue: Catalogue, leaflet: Leaflet) -> list[Chapter]:
                    "phone": f"tel:{contact[key]}"}.get(key)
             links = (Link(clean(contact[key]), url),) if url else ()
             blocks.append(Block("item", f"{words[label]}: {clean(contact[key])}.", links=links))
-    # The brand's words to patients in the leaflet's language, as print has them (the catalogues translate them).
-    blocks += text_blocks(other_formats(brand, lambda s: str(found_labels.gettext(s))))
-    blocks += [b for text in (brand.get("feedback"), brand["disclaimer"]) if text
-               for b in text_blocks(str(found_labels.gettext(text.strip())))]
-    blocks += _translated_from(leaflet, found_labels, words)
+    # The brand's words to patients in the leaflet's language, as print has them (brand.yaml's translations).
+    language = found_labels.language
+    blocks += text_blocks(other_formats(brand, language, lambda s: str(found_labels.gettext(s))))
+    blocks += [b for field in ("feedback", "disclaimer") for b in text_blocks(brands.text(brand, field, language))]
+    return blocks
+
+
+def _people(leaflet: Leaflet, found_labels, words: dict) -> list[Block]:
+    """The credits: who wrote, reviewed, translated and checked the leaflet."""
+    blocks: list[Block] = []
     for role, people in (("written_by", leaflet.authors), ("reviewed_by", leaflet.reviewers),
                          ("translators", leaflet.translators), ("translation_checkers", leaflet.translation_checkers)):
-        for person in people:
+        for person in (in_language(p, found_labels.language) for p in people):  # people.yaml's translations
             named = found_labels.listed(clean(person["name"]), clean(person["credentials"]))
             blocks.append(Block("heading", f"{words[role]} {named}", 3))
             blocks.append(Block("paragraph", sentence(person["role"])))
@@ -293,5 +361,4 @@ def chapters(catalogue: Catalogue, leaflet: Leaflet) -> list[Chapter]:
             if person.get("affiliation"):
                 blocks.append(Block("paragraph", clean(found_labels.listed(person["name"], person["credentials"],
                                                                            person["affiliation"]))))
-    found.append(Chapter(words["about"], tuple(blocks)))
-    return found
+    return blocks

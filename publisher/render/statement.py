@@ -1,4 +1,5 @@
-"""The "other formats" statement: the brand's sentence, naming what the catalogue really offers."""
+"""brand.yaml's texts to patients in the language being rendered, and the "other formats" statement naming what the
+catalogue really offers in that language."""
 
 from __future__ import annotations
 
@@ -10,6 +11,7 @@ from publisher.core import editions
 from publisher.i18n import catalogues as i18n
 from publisher.i18n.catalogues import N_
 from publisher.outputs import base as outputs
+from publisher.source import brand as brands
 
 PLACEHOLDER = "{formats}"
 # What the statement may name, marked for the label catalogues: a translation gives each in the form its
@@ -17,17 +19,19 @@ PLACEHOLDER = "{formats}"
 NAMES = (N_("large print"), N_("braille"), N_("audio"), N_("other formats"))
 
 
-def offered(brand: dict) -> list[str]:
-    """What a reader can ask for, by the brand's default editions and formats: e.g. large print, braille, audio."""
+def offered(brand: dict, language: str) -> list[str]:
+    """What a reader of `language` can ask for, by the brand's default editions and formats: e.g. large print,
+    braille, audio; a format not made in that language (audio not approved, no braille table) is left out."""
     names = [e.label.removesuffix(" edition") for name, e in editions.EDITIONS.items()
              if name in brand.get("editions", []) and name != editions.DEFAULT_EDITION]
     formats = brand.get("formats", ["pdf"])
-    return names + [o.offered for o in outputs.REGISTRY.values() if o.offered and o.name in formats]
+    return names + [o.offered for o in outputs.REGISTRY.values() if o.offered and o.name in formats
+                    and not (o.missing and o.missing("", language, brand))]
 
 
-def other_formats(brand: dict, translate: Callable[[str], str] = str) -> str:
-    """The brand's other_formats text, in the language of `translate`, with '{formats}' replaced by what is offered."""
-    return fill(translate(brand["other_formats"].strip()), offered(brand), translate)
+def other_formats(brand: dict, language: str, translate: Callable[[str], str] = str) -> str:
+    """The brand's other_formats text in `language`, with '{formats}' replaced by what is offered in it."""
+    return fill(brands.text(brand, "other_formats", language), offered(brand, language), translate)
 
 
 def fill(text: str, names: list[str], translate: Callable[[str], str] = str) -> str:
@@ -37,15 +41,12 @@ def fill(text: str, names: list[str], translate: Callable[[str], str] = str) -> 
 
 
 @jinja2.pass_context
-def translate(context, text: str) -> str:
-    """brand.yaml's text in the language being rendered (plain text: the md filter escapes and formats it).
+def brand_text(context, brand: dict, field: str) -> str:
+    """One of brand.yaml's texts in the language being rendered (plain text: the md filter escapes and formats it).
 
-    The "other formats" statement's '{formats}' becomes what the brand offers (brand.offered), in that language.
+    The "other formats" statement's '{formats}' becomes what the brand offers in that language.
     """
     labels = i18n.current_labels(context)
-    translated = str(labels.gettext(text.strip()))
-    if PLACEHOLDER not in translated:
-        return translated
-    brand = context.get("brand")
-    names = brand.get("offered", []) if isinstance(brand, dict) else []
-    return fill(translated, names, lambda s: str(labels.gettext(s)))
+    if field == "other_formats":
+        return other_formats(brand, labels.language, lambda s: str(labels.gettext(s)))
+    return brands.text(brand, field, labels.language)

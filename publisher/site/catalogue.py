@@ -18,6 +18,7 @@ from publisher.core.files import CODE, write_atomic
 from publisher.govern import governance
 from publisher.i18n import catalogues as i18n
 from publisher.outputs import base as outputs
+from publisher.outputs import naming
 from publisher.render import html, webfonts
 from publisher.source.content import Project
 from publisher.source.project import DEFAULTS
@@ -127,23 +128,6 @@ def language_label(tag: str) -> str:
     return english if own == english or english.startswith(f"{own} (") else f"{own} ({english})"
 
 
-def parse_name(key: str, stem: str) -> tuple[outputs.Output, str, str | None] | None:
-    """(output, edition, language or None) from an output's file name, as Output.file_name makes it; else None."""
-    if not key.startswith(stem + "."):
-        return None
-    rest = key[len(stem):]
-    for suffix in outputs.suffixes():  # longest first: ".preview.html" before ".html"
-        if rest.endswith(suffix):
-            output = next(o for o in outputs.REGISTRY.values() if o.suffix == suffix)
-            parts = [p for p in rest[: len(rest) - len(suffix)].split(".") if p]
-            edition = next((p for p in parts if p in editions.EDITIONS), editions.DEFAULT_EDITION)
-            others = [p for p in parts if p not in editions.EDITIONS]
-            if len(others) > 1 or output.file_name(stem, edition, others[0] if others else None) != key:
-                return None
-            return output, edition, others[0] if others else None
-    return None
-
-
 def review_status(next_review: str, today: datetime.date) -> tuple[str, str]:
     """(status, text) of a review date on `today`, by the governance rules' own calendar."""
     due = datetime.date.fromisoformat(next_review)
@@ -180,7 +164,7 @@ def items(out: Path, today: datetime.date, record: manifest.Manifest | None = No
     for key, entry in sorted(record.entries.items()):
         # A translation is listed with its source (x.cy.pdf is x's Welsh): one entry a leaflet, all its languages.
         stem = entry.translation_of or Path(entry.source).stem
-        parsed = parse_name(key, stem)
+        parsed = naming.parsed(key, stem)
         if parsed and manifest.safe_stem(key) and (Path(out) / key).is_file():
             by_stem.setdefault(stem, []).append((key, entry, parsed))
     order = {name: i for i, name in enumerate(outputs.REGISTRY)}
@@ -188,13 +172,13 @@ def items(out: Path, today: datetime.date, record: manifest.Manifest | None = No
     found = []
     for stem, rows in by_stem.items():
         # The leaflet's own language first: a translation's entry records its translated title.
-        about = _about([entry for _, entry, parsed in sorted(rows, key=lambda row: row[2][2] is not None)], stem)
-        translated = {parsed[2]: _about([entry], stem) for _, entry, parsed in rows if parsed[2] is not None}
+        about = _about([entry for _, entry, named in sorted(rows, key=lambda row: row[2].language is not None)], stem)
+        translated = {named.language: _about([entry], stem) for _, entry, named in rows if named.language is not None}
         links = []
-        for key, entry, (output, edition, language) in rows:
-            language = language or about["language"]
-            links.append(Link(key, output.name, output.label or output.name.upper(), edition, language,
-                              size_text(entry.bytes)))
+        for key, entry, named in rows:
+            output = named.output
+            links.append(Link(key, output.name, output.label or output.name.upper(), named.edition,
+                              named.language or about["language"], size_text(entry.bytes)))
         # The leaflet's own language first, then translations by tag; then editions and formats in registry order.
         links.sort(key=lambda link: (link.language != about["language"], link.language,
                                      edition_order.get(link.edition, 99), order.get(link.format, 99)))

@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+from publisher.core import caches
 from publisher.core.errors import Problem
-from publisher.source import assets, yamlsource
-from publisher.source.project import Project
+from publisher.i18n import catalogues as i18n
+from publisher.i18n import checks, languages
+from publisher.source import assets, translated, yamlsource
+from publisher.source.project import Project, read_source
 from publisher.source.schema import BRAND_SCHEMA, load_checked
 
 
@@ -15,7 +18,7 @@ def load_brand(project: Project):
         # The logo is drawn by the sandboxed render, so it must come from a folder the sandbox serves.
         assets.check(project, source, project.brand_file.parent, ("logo",), source.data["logo"], problems,
                      project.asset_roots())
-        problems += _contrast_problems(source) + _subject_problems(source)
+        problems += _contrast_problems(source) + _subject_problems(source) + _placeholder_problems(source)
     return (source.data if source and not problems else None), problems
 
 
@@ -70,3 +73,82 @@ def _contrast_problems(source: yamlsource.Source) -> list[Problem]:
                                         f"{ratio:.1f}:1, below the {need:g}:1 that {what} needs - choose a "
                                         f"{'darker' if name != 'tint' else 'lighter'} colour"))
     return found
+
+
+# brand.yaml's words to patients: written in English at the top, and in each other language under translations.
+TEXTS = ("other_formats", "feedback", "disclaimer")
+
+
+def texts(brand: dict, tag: str) -> dict:
+    """The brand's texts to patients in one language: the English fields for English, else its translations entry."""
+    return translated.texts(brand, TEXTS, tag)
+
+
+def text(brand: dict, field: str, tag: str) -> str:
+    """One of the brand's texts in a language ('' for an optional one the brand has not written).
+
+    Raises MissingLabel for a translation without it: check reports that first (language_problems).
+    """
+    if not brand.get(field):
+        return ""
+    found = texts(brand, tag).get(field)
+    if not found:
+        raise i18n.MissingLabel(f"brand.yaml has no {languages.name(tag)} {field} - add it under translations: {tag}")
+    return found.strip()
+
+
+def _placeholder_problems(source: yamlsource.Source) -> list[Problem]:
+    """A translated text whose {placeholders} differ from its English one's (the statement's {formats})."""
+    data = source.data
+    found = []
+    for tag, given in (data.get("translations") or {}).items():
+        for field, text in given.items():
+            wanted, have = checks.placeholders(data.get(field) or ""), checks.placeholders(text)
+            if have != wanted:
+                found.append(source.problem(("translations", tag, field), f"has {' '.join(have) or 'no placeholder'} "
+                                            f"where the English has {' '.join(wanted) or 'none'} - keep each "
+                                            "placeholder of the English text, exactly as written"))
+    return found
+
+
+_sources: dict = {}
+caches.register(_sources.clear)
+
+
+def _read(project: Project) -> yamlsource.Source | None:
+    """brand.yaml as parsed, once while it is unchanged; None when it cannot be read (load_brand says why)."""
+    try:
+        stat = project.brand_file.stat()
+    except OSError:
+        return None
+    key = (str(project.brand_file), stat.st_mtime_ns, stat.st_size, stat.st_ino)
+    if key not in _sources:
+        try:
+            _sources[key] = read_source(project, project.brand_file)
+        except yamlsource.YAMLProblems:
+            _sources[key] = None
+    return _sources[key]
+
+
+def language_problems(project: Project, tag, needed_by: str) -> list[Problem]:
+    """An error for a leaflet language whose brand texts brand.yaml lacks (none for English)."""
+    if not isinstance(tag, str) or i18n.is_source(tag) or not languages.known(tag):
+        return []
+    source = _read(project)
+    data = source.data if source is not None else None
+    if source is None or not isinstance(data, dict) or not isinstance(data.get("translations", {}), dict):
+        return []  # load_brand reports a brand.yaml that cannot be read, or of the wrong shape
+    given = texts(data, tag)
+    missing = [f for f in TEXTS if isinstance(data.get(f), str) and data[f].strip()
+               and not (isinstance(given.get(f), str) and given[f].strip())]
+    if not missing:
+        return []
+    name, key = languages.name(tag), translated.lookup(data.get("translations") or {}, tag)
+    fields = " and ".join(filter(None, (", ".join(missing[:-1]), missing[-1])))
+    if key is None:
+        where = ("translations",) if "translations" in data else (missing[0],)
+        return [source.problem(where, f"no {name} texts for patients ({fields}), needed by {needed_by} - add them "
+                                      f"under translations: {tag}:, translated from the English ones above "
+                                      "(docs/languages.md)", at_key=True)]
+    return [source.problem(("translations", key), f"the {name} texts lack {fields}, needed by {needed_by} - "
+                                                  "translate them from the English ones above", at_key=True)]

@@ -4,10 +4,11 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from publisher.i18n import catalogues as i18n
+from publisher.i18n import checks as i18n
 from publisher.i18n import languages
 from publisher.source import assets, easyread, fonts, markup, pairing, yamlsource
 from publisher.source.brand import contrast, load_brand
+from publisher.source.brand import language_problems as brand_texts
 from publisher.source.model import Catalogue, Leaflet, input_digest, translation_digest, version_key
 from publisher.source.people import load_people, resolve_credits
 from publisher.source.project import NotARegularFile, Project, read_limited, read_source, unknown_leaflet
@@ -52,6 +53,7 @@ def _load_leaflet(project: Project, path: Path, people: dict | None, loaded: dic
     if "language" not in flagged:  # the labels in the leaflet's language: a catalogue, and every label in it
         mark = source.mark(("language",))
         problems += i18n.problems(project.root, source.path, data.get("language"), (mark.line, mark.column))
+        problems += brand_texts(project, data.get("language"), source.path)  # and the brand's texts in it
     translation = isinstance(data.get("translation_of"), str) and "translation_of" not in flagged
     resolved = resolve_credits(source, data, people, flagged, ("authors", "reviewers", "translators",
                                                                "translation_checkers"), problems)

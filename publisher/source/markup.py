@@ -6,7 +6,7 @@ import dataclasses
 import functools
 
 from publisher.core.errors import Problem
-from publisher.source import markdown, yamlsource
+from publisher.source import markdown_checks, yamlsource
 
 REPEATS = 3  # a finding made more often than this in one field is one line: its count and first places
 
@@ -22,7 +22,7 @@ def problems(source: yamlsource.Source, data, path=(), level: str = "error") -> 
             if key in TEXT_FIELDS and isinstance(value, str):
                 # Sub-headings belong to a section's body; elsewhere they would outrank the section's own heading.
                 headings = key == "body" and len(path) == 2 and path[0] == "sections"
-                for group in _grouped([f for f in markdown.findings(value, headings) if f.level == level]):
+                for group in _grouped([f for f in markdown_checks.findings(value, headings) if f.level == level]):
                     problem = _grouped_problem(source, path + (key,), group, value)
                     out.append(problem if level == "error" else
                                dataclasses.replace(problem, level=level, rule="markdown"))
@@ -84,7 +84,7 @@ def text_problem(source: yamlsource.Source, path, line: int | None, message: str
         if column is not None and line == 0 and written[:1] in "'\"" and written[1:].startswith(first):
             return Problem(source.path, mark.line, mark.column + 1 + column, yamlsource.format_path(path), message)
         if column is not None:  # a folded ('>') or quoted value: find what is written from that column on
-            fragment = markdown.line_of(value, line)[column:column + 16]
+            fragment = markdown_checks.line_of(value, line)[column:column + 16]
             start = sum(len(text) + 1 for text in lines[:mark.line - 1]) + mark.column - 1
             at = source.text.find(fragment, start) if fragment else -1
             if at >= 0:

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import difflib
 
+from publisher.i18n import catalogues as i18n
+from publisher.source import translated
 from publisher.source.project import Project
 from publisher.source.schema import PEOPLE_SCHEMA, load_checked
 
@@ -37,3 +39,15 @@ def resolve_credits(source, data, people: dict | None, flagged: set, roles: tupl
             else:
                 resolved[role].append({"id": person_id, **people[person_id]})
     return resolved
+
+
+# What people.yaml says about a person in words, which its translations: may give in a leaflet's language.
+TEXTS = ("role", "biography", "affiliation", "verification", "pseudonym")
+
+
+def in_language(person: dict, tag: str) -> dict:
+    """A person's entry with their texts in `tag` where people.yaml's translations give them, and under "english"
+    the texts printed in English instead (marked lang="en", so a screen reader switches voice)."""
+    given = translated.texts(person, TEXTS, tag)
+    english = [] if i18n.is_source(tag) else [f for f in TEXTS if person.get(f) and not given.get(f)]
+    return {**person, **given, "english": english}

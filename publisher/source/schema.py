@@ -161,7 +161,8 @@ def _explain(source: yamlsource.Source, error) -> list[Problem]:
         if path[-1:] == ("waivers",):
             return [source.problem(path + (value,), f"unknown rule '{value}' - rules that can be waived: "
                                                     f"{', '.join(rules.WAIVABLE)}", at_key=True)]
-        return [source.problem(path + (value,), f"'{value}' {_PATTERN_HINTS['person_id']}", at_key=True)]
+        hint = _PATTERN_HINTS["language" if tuple(path)[-1:] == ("translations",) else "person_id"]  # brand's, people's
+        return [source.problem(path + (value,), f"'{value}' {hint}", at_key=True)]
     explain = _EXPLAINERS.get(error.validator)
     found = explain(source, path, value, error) if explain else None
     return found if found is not None else [source.problem(path, error.message)]

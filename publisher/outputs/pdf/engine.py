@@ -7,7 +7,6 @@ import dataclasses
 import functools
 import hashlib
 import logging
-import re
 import signal
 import threading
 import urllib.parse
@@ -17,8 +16,8 @@ from typing import Any
 
 from publisher.core import caches
 from publisher.core.errors import RenderError
-from publisher.outputs.base import Output, register
-from publisher.outputs.pdf import links, pagenumbers, preflight
+from publisher.outputs.base import Output
+from publisher.outputs.pdf import pagenumbers, tagging, weasyfixes
 from publisher.source.content import Project
 
 MAX_DATA_URI = 2_000_000
@@ -28,129 +27,9 @@ VARIANTS = ("pdf/ua-1", "pdf/a-3u")
 TIMEOUT = 60.0  # seconds per leaflet; a real one takes one or two
 
 
-
 def _weasyprint():
-    # Imported on first use: `check` and `--help` should not pay for it.
-    import weasyprint
-    import weasyprint.text.fonts
-    import weasyprint.urls
-    _actual_text()
-    _block_languages()
-    pagenumbers.install()
-    return weasyprint
-
-
-# Scripts whose printed glyphs do not map back to their letters one for one: Arabic letters are drawn from shared
-# skeletons and dots, Bengali vowel signs are drawn before the consonant they follow. WeasyPrint's per-glyph
-# ToUnicode map then gives wrong letters when the PDF's text is copied, searched or read aloud.
-_SHAPED = re.compile("[\u0600-\u06ff\u0750-\u077f\u0870-\u08ff\ufb50-\ufdff\ufe70-\ufeff\u0980-\u09ff]")
-
-
-@functools.cache
-def _actual_text() -> None:
-    """Give the marked content of each line of Arabic-script or Bengali text its /ActualText: the letters it shows.
-
-    PDF readers, text extraction and screen readers take a marked-content sequence's /ActualText instead of
-    decoding its glyphs. WeasyPrint has no hook for it, so its Stream.marked (which opens the sequence of each
-    text box of a tagged PDF) is wrapped, once per process. Text in other scripts is left as it was, byte for byte.
-    """
-    import pydyf
-    from weasyprint.formatting_structure import boxes
-    from weasyprint.pdf.stream import Stream
-
-    original = Stream.marked
-
-    @contextlib.contextmanager
-    def marked(self, box, tag):
-        with original(self, box, tag):
-            if (self._tags is not None and isinstance(box, boxes.TextBox) and _SHAPED.search(box.text)
-                    and isinstance(self.stream[-2], dict) and "MCID" in self.stream[-2]):
-                self.stream[-2]["ActualText"] = pydyf.String(box.text)
-            yield
-
-    Stream.marked = marked
-
-
-@functools.cache
-def _block_languages() -> None:
-    """Give the structure element of each element with its own `lang` (a bilingual edition's column) its /Lang.
-
-    WeasyPrint sets the document's /Lang only. Its tag tree is built by one recursive function, one element
-    per box, so that function is wrapped, once per process: an element whose HTML says `lang` gets it in the
-    PDF, and a screen reader reads a Welsh column in Welsh and an English one in English. Spans are left to
-    the finisher (_tag_languages), as before.
-    """
-    import pydyf
-    from weasyprint.formatting_structure import boxes
-    from weasyprint.pdf import tags
-
-    original = tags._build_box_tree
-
-    def build(box, parent, pdf, *args):
-        for element in original(box, parent, pdf, *args):
-            own = getattr(box, "element", None)
-            lang = own.get("lang") if own is not None and hasattr(own, "get") else None
-            if (lang and not isinstance(box, (boxes.InlineBox, boxes.TextBox)) and box.element_tag not in ("html", "body")
-                    and isinstance(element, pydyf.Dictionary) and "Lang" not in element):
-                element["Lang"] = pydyf.String(lang)
-            if (own is not None and hasattr(own, "get") and PARALLEL in (own.get("class") or "").split()
-                    and isinstance(element, pydyf.Dictionary)):
-                # For _read_each_language_through: a column and the structure element it sits in.
-                pdf.__dict__.setdefault("parallel_columns", []).append((element, parent, own.get("lang") or ""))
-            if isinstance(element, pydyf.Dictionary) and element.get("S") == "/Link":
-                links.record(box, element, pdf)
-            marked = [MARKED[name] for name in (own.get("class") or "").split() if name in MARKED] \
-                if own is not None and hasattr(own, "get") else []
-            if marked and isinstance(element, pydyf.Dictionary) and "ID" not in element:
-                # For the preflight: each page's piece of one callout (or part) gets the same /ID, so it can tell
-                # a split one.
-                kept = pdf.__dict__.setdefault("preflight_ids", {})
-                element["ID"] = pydyf.String(f"{marked[0]}-{kept.setdefault(id(own), len(kept) + 1)}")
-            yield element
-
-    tags._build_box_tree = build
-
-
-# Classes whose elements the preflight finds in the structure tree by their /ID: a block never split across
-# pages nor parted from its heading, and a part of a leaflet that ends its page (a bilingual edition's language,
-# a booklet's back cover).
-MARKED = {"callout-urgent": preflight.KEEP, "bilingual-part": preflight.PART, "back-cover": preflight.PART}
-
-# The class of a column of text beside its translation (templates/bilingual.html): one row a section, so
-# headings line up on paper; the structure tree reads each language through (_read_each_language_through).
-PARALLEL = "bilingual-column"
-
-
-def _read_each_language_through(pdf) -> None:
-    """Put every column of the first language before every column of the second in the structure tree.
-
-    Side by side, a row holds a section and its translation, so the tags would read a Welsh section, its
-    English, the next Welsh one... A screen reader user reads one language: the first row's element gets
-    every first-language column, the second row's every second-language one, and the other rows none.
-    """
-    found = pdf.__dict__.get("parallel_columns", [])
-    inner = {id(element) for element, _, _ in found}
-    columns = [column for column in found if id(column[1]) not in inner]  # not a column's anonymous boxes
-    rows = list({id(parent): parent for _, parent, _ in columns}.values())
-    if len(rows) < 2:
-        return
-    by_language: dict = {}
-    for element, _, lang in columns:
-        by_language.setdefault(lang, []).append(element)
-    if len(by_language) != 2:  # not two languages side by side: leave the tree as the page has it
-        return
-    for row in rows:
-        row["K"] = pydyf_array([])
-    for row, elements in zip(rows, by_language.values(), strict=False):
-        row["K"] = pydyf_array([element.reference for element in elements])
-        for element in elements:
-            element["P"] = row.reference
-
-
-def pydyf_array(items: list):
-    """A PDF array."""
-    import pydyf
-    return pydyf.Array(items)
+    # Imported on first use: `check` and `--help` should not pay for it. Our workarounds go in with it.
+    return weasyfixes.install()
 
 
 @dataclasses.dataclass
@@ -258,16 +137,13 @@ class Engine:
         fetcher = _fetcher_class()(project.asset_roots(leaflet_folder))
         with captured_warnings() as warnings, _limits(max_pages, timeout) as layouts:
             try:
-                try:
-                    document = self._layout(html, css, fetcher)
-                except pagenumbers.Relayout:
-                    del warnings[:]  # the second render logs them again
-                    with pagenumbers.weasyprint_passes():
-                        document = self._layout(html, css, fetcher)
+                document = self._layout(html, css, fetcher, warnings)
                 # A fixed identifier derived from the content keeps builds byte-identical.
                 identifier = hashlib.sha256(html.encode()).hexdigest()[:32].encode()
-                pdf = document.write_pdf(pdf_identifier=identifier, pdf_variant=variant, pdf_tags=True,
-                                         finisher=_finish)
+                tree = tagging.Tree()
+                with weasyfixes.seeing_elements(tree.see):
+                    pdf = document.write_pdf(pdf_identifier=identifier, pdf_variant=variant, pdf_tags=True,
+                                             finisher=tree.finish)
             except weasyprint.urls.FatalURLFetchingError:
                 raise RenderError(name, "; ".join(fetcher.refused))
             except _TooManyPages:
@@ -282,81 +158,20 @@ class Engine:
             raise RenderError(name, "; ".join(fetcher.refused))
         return Rendered(pdf=pdf, pages=len(document.pages), warnings=css_warnings + list(warnings), layouts=layouts[0])
 
-    def _layout(self, html: str, css, fetcher):
-        """WeasyPrint's laid-out document."""
+    def _layout(self, html: str, css, fetcher, warnings: list):
+        """WeasyPrint's laid-out document: laid out once, the page numbers written in, where that gives the same."""
+        if pagenumbers.fast():
+            try:
+                with weasyfixes.one_layout(pagenumbers.fill_in):
+                    return self._lay_out(html, css, fetcher)
+            except pagenumbers.Relayout:
+                del warnings[:]  # the second render logs them again
+        return self._lay_out(html, css, fetcher)
+
+    def _lay_out(self, html: str, css, fetcher):
+        """WeasyPrint's laid-out document, as WeasyPrint lays it out."""
         return _weasyprint().HTML(string=html, base_url=self.project.root.as_uri() + "/", url_fetcher=fetcher).render(
             stylesheets=css, font_config=self.font_config, cache=self.image_cache, pdf_tags=True)
-
-
-def _finish(document, pdf) -> None:
-    """What the tagged PDF lacks after WeasyPrint: header cells' /Scope, marked phrases' /Lang, a well-formed
-    ToUnicode map."""
-    _scope_table_headers(document, pdf)
-    _tag_languages(document, pdf)
-    _read_each_language_through(pdf)
-    links.once(pdf)
-    _fill_empty_unicode_entries(pdf)
-
-
-def _fill_empty_unicode_entries(pdf) -> None:
-    """Map to U+200D ZERO WIDTH JOINER the glyphs WeasyPrint's ToUnicode map gives as '<gggg> <>'.
-
-    A glyph that is only part of what a letter is drawn with (the dots of an Arabic letter, drawn apart from
-    its skeleton) stands for no text of its own. WeasyPrint writes that as an empty destination, a malformed
-    map, and PDF/UA wants every glyph mapped. A zero-width joiner says nothing and keeps an Arabic word
-    joined for a reader that ignores /ActualText; the line's /ActualText gives its letters to those that read it.
-    """
-    for item in pdf.objects:
-        stream = getattr(item, "stream", None)
-        if isinstance(stream, list) and stream and stream[0] == b"/CIDInit /ProcSet findresource begin":
-            item.stream = [line[:-2] + b"<200d>" if isinstance(line, bytes) and line.startswith(b"<")
-                           and line.endswith(b"> <>") else line for line in stream]
-
-
-def _tag_languages(document, pdf) -> None:
-    """Give the /Span of each <span lang> (a phrase marked [words]{lang=cy}) its /Lang, so a screen reader switches voice.
-
-    WeasyPrint tags a span as /Span but drops its lang. It makes one structure element for each span box, in
-    the order of a depth-first walk of the page boxes, before the elements of the text inside it (which are
-    /Span too, each holding one marked-content id); walking the boxes the same way pairs them up.
-    """
-    from weasyprint.formatting_structure import boxes
-    from weasyprint.layout.absolute import AbsolutePlaceholder
-
-    def walk(box):
-        if isinstance(box, AbsolutePlaceholder):
-            box = box._box
-        if box.element_tag == "span" and isinstance(box, boxes.InlineBox):  # not the text boxes inside it
-            yield box
-        if isinstance(box, boxes.ParentBox):
-            for child in box.children:
-                yield from walk(child)
-
-    spans = [box for page in document.pages for box in walk(page._page_box)]
-    elements = [item for item in pdf.objects if isinstance(item, dict) and item.get("S") == "/Span"
-                and not any(isinstance(kid, int) for kid in item.get("K", ()))]
-    if len(spans) != len(elements):  # not the tree this pairing expects: leave it untagged rather than mislabel it
-        return
-    for box, element in zip(spans, elements, strict=True):
-        if lang := box.element.get("lang"):
-            element["Lang"] = pydyf_string(lang)
-
-
-def pydyf_string(text: str):
-    """A PDF text string."""
-    import pydyf
-    return pydyf.String(text)
-
-
-def _scope_table_headers(document, pdf) -> None:
-    """Give each table header cell its /Scope, as the HTML's <th scope> says.
-
-    WeasyPrint links data cells to their headers with /Headers only; PDF/UA
-    checkers and some screen readers look for /Scope on the header cell itself.
-    """
-    for item in pdf.objects:
-        if isinstance(item, dict) and item.get("S") == "/TH" and isinstance(item.get("A"), dict):
-            item["A"].setdefault("Scope", "/Column")
 
 
 class LimitReached(BaseException):
@@ -372,25 +187,25 @@ class _TooSlow(LimitReached):
 
 
 class _PageCounter(logging.Handler):
-    # WeasyPrint logs each page it lays out on its progress logger; that is the
-    # one place to stop a runaway layout before it fills memory.
+    """Counts the pages WeasyPrint lays out, and stops a runaway layout past the limit before it fills memory."""
+
     def __init__(self, limit: int):
         super().__init__(logging.INFO)
         self.limit = limit
-
         self.layouts = [0]  # pages laid out, counting each page as often as it is laid out
 
     def emit(self, record):
-        if record.msg == "Step 5 - Creating layout - Page %d":  # not "... (up-to-date)", which reuses the page
+        page = weasyfixes.page_laid_out(record)
+        if page is not None:
             self.layouts[0] += 1
-            if record.args and record.args[0] > self.limit:
+            if page > self.limit:
                 raise _TooManyPages()
 
 
 @contextlib.contextmanager
 def _limits(max_pages: int, timeout: float):
     """Enforce the page and time limits for one render."""
-    progress = logging.getLogger("weasyprint.progress")
+    progress = logging.getLogger(weasyfixes.PROGRESS)
     counter = _PageCounter(max_pages)
     saved = progress.level, progress.propagate
     progress.setLevel(logging.INFO)
@@ -444,4 +259,4 @@ def page_count(data: bytes) -> int:
 
 
 # Made by the render workers (workers.py), which keep WeasyPrint's fonts and parsed stylesheets between leaflets.
-register(Output("pdf", ".pdf", "application/pdf", "printable PDF, tagged PDF/UA-1", paged=True, label="PDF"))
+PDF_OUTPUT = Output("pdf", ".pdf", "application/pdf", "printable PDF, tagged PDF/UA-1", paged=True, label="PDF")

@@ -3,11 +3,13 @@
 WeasyPrint makes a Link element and a link annotation for every box a link is drawn in: a contents entry
 ("Stitches ....... page 8", the dots and number from `a::after`) becomes three nested Link elements and three
 annotations, so a keyboard user tabs three times, and the dots are read out as content. Each annotation
-describes itself by its anchor ("section-2") or its URL. These functions mend that after the tree is built.
+describes itself by its anchor ("section-2") or its URL (Kozea/WeasyPrint#2482, #185). These functions mend that
+after the tree is built, from what the structure tree hook saw (weasyfixes.py).
 """
 
 from __future__ import annotations
 
+import dataclasses
 import re
 
 import pydyf
@@ -15,24 +17,31 @@ import pydyf
 _SPACES = re.compile(r"\s+")
 
 
-def record(box, element, pdf) -> None:
-    """Note, while the structure tree is built, a link's visible text and the element of a leader's dots."""
-    if getattr(box, "is_leader", False):
-        pdf.__dict__.setdefault("leader_elements", set()).add(element.reference)
-    own = getattr(box, "element", None)
-    if (getattr(box, "link_annotation", None) is not None and own is not None and hasattr(own, "itertext")
-            and getattr(box, "element_tag", "") == "a"):
-        text = _SPACES.sub(" ", "".join(own.itertext())).strip()
-        if text:
-            pdf.__dict__.setdefault("link_texts", {})[element.reference] = text
+@dataclasses.dataclass
+class Seen:
+    """What the structure tree told us of one PDF's links while WeasyPrint built it (tagging.Tree.see)."""
+
+    texts: dict = dataclasses.field(default_factory=dict)  # a Link element's reference -> the link's visible text
+    leaders: set = dataclasses.field(default_factory=set)  # the references of leaders' elements
+
+    def record(self, box, element) -> None:
+        """Note a link's visible text, and the element of a leader's dots."""
+        if getattr(box, "is_leader", False):
+            self.leaders.add(element.reference)
+        own = getattr(box, "element", None)
+        if (getattr(box, "link_annotation", None) is not None and own is not None and hasattr(own, "itertext")
+                and getattr(box, "element_tag", "") == "a"):
+            text = _SPACES.sub(" ", "".join(own.itertext())).strip()
+            if text:
+                self.texts[element.reference] = text
 
 
-def once(pdf) -> None:
+def once(pdf, seen: Seen) -> None:
     """Fold every Link element nested in a Link into the outermost one, with one annotation; leaders to artifacts."""
     objects = pdf.objects
-    texts = pdf.__dict__.get("link_texts", {})
+    texts = seen.texts
     nums = _parent_tree(pdf)
-    _artifacts(pdf, pdf.__dict__.get("leader_elements", set()), nums)
+    _artifacts(pdf, seen.leaders, nums)
     folded: list = []
     for element in [o for o in objects if _is_link(o)]:
         if _is_link(_get(objects, element.get("P"))):

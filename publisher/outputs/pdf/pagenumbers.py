@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import contextlib
 import contextvars
-import functools
+
+from publisher.outputs.pdf import weasyfixes
 
 # WeasyPrint lays a page out again when a target-counter() on it learns its value, and once more when the
 # page total arrives (three layouts of page one for a three-page leaflet). The first layout sets every such
@@ -12,8 +13,10 @@ import functools
 # the same width and the page is the same but for those glyphs. They are written into the laid-out text
 # instead. Anything else a second layout would change (other widths, more digits, counter(pages) in the
 # flow) makes the render start again with WeasyPrint's own passes: the same pages either way.
-# This reads WeasyPrint 70's layout state (context.page_maker, the target collector's lookups): requirements.txt
-# pins it, and tests/test_pagenumbers.py compares the PDFs with those of WeasyPrint's own passes byte for byte.
+# weasyfixes.py wraps WeasyPrint's layout_document for it. This reads WeasyPrint 70's layout state
+# (context.page_maker, the target collector's lookups, a text box's pango layout): requirements.txt pins it,
+# tests/test_pagenumbers.py compares the PDFs with those of WeasyPrint's own passes byte for byte, and
+# tests/test_weasyfixes.py checks the names it reads.
 
 _fast = contextvars.ContextVar("fast_page_numbers", default=True)
 
@@ -22,35 +25,18 @@ class Relayout(Exception):
     """The numbers cannot be written in place: render again with WeasyPrint's own passes."""
 
 
-@contextlib.contextmanager
-def weasyprint_passes():
+def weasyprint_passes() -> contextlib.AbstractContextManager:
     """Within this block, renders lay pages out as often as WeasyPrint wants to."""
-    token = _fast.set(False)
-    try:
-        yield
-    finally:
-        _fast.reset(token)
+    return weasyfixes.setting(_fast, False)
 
 
-@functools.cache
-def install() -> None:
-    """Wrap WeasyPrint's layout_document, once per process."""
-    from weasyprint import document
-
-    original = document.layout_document
-
-    def layout_document(html, root_box, context, max_loops=8):
-        if not _fast.get():
-            return original(html, root_box, context, max_loops)
-        pages = list(original(html, root_box, context, max_loops=1))
-        _fill_in(pages, context)
-        return pages
-
-    document.layout_document = layout_document
+def fast() -> bool:
+    """Whether renders here write the numbers in after one layout (outside `weasyprint_passes`)."""
+    return _fast.get()
 
 
-def _fill_in(pages: list, context) -> None:
-    """Write the numbers a second layout would have set into the text of the pages that asked for it."""
+def fill_in(pages: list, context) -> None:
+    """After one layout (weasyfixes.one_layout): the numbers a second would have set, written into the pages' text."""
     makers = context.page_maker
     if any(state["pages_wanted"] for *_, state in makers):
         raise Relayout()

@@ -19,7 +19,7 @@ MOST_BLANK = 0.60  # a page before the last may be at most this much empty
 # Two lines sharing more than this share of the smaller one's height, and more than 1 mm across, print over each
 # other. Less is the shape of a script: Nastaliq's words and marks reach into their neighbours' boxes.
 OVERLAP = 0.30
-KEEP = "keep"  # the /ID prefix pdf.py gives an urgent callout's structure elements: "keep-3", one number a callout
+KEEP = "keep"  # the /ID prefix tagging.py gives an urgent callout's structure elements: "keep-3", one number a callout
 PART = "part"  # and a part that ends its last page (a bilingual edition's language): "part-1"
 # A callout's border, padding and margins are drawn round its text as decoration, outside its marked content.
 DRAWN_ROUND = 20 * MM
@@ -182,7 +182,7 @@ def _fonts(page: Page, shipped: Shipped, finding) -> None:
                     "ships - add it to styles/fonts/ with an @font-face rule, or use a shipped one")
             continue
         # pdfium reads a line-end hyphen as U+0002, a control character: no glyph is looked up for those.
-        # A line's /ActualText (pdf.py) is read for each of its text objects, whatever font each is in: a
+        # A line's /ActualText (weasyfixes.py) is read for each of its text objects, whatever font each is in: a
         # character counts as missing only where no shipped font has it, and was so printed as .notdef.
         missing = sorted({c for c in text if c.isprintable() and fonts.needs_glyph(c)
                           and c not in shipped.families[family] and c not in shipped.everything})

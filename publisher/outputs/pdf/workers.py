@@ -11,6 +11,7 @@ import multiprocessing.connection
 import os
 import shutil
 import signal
+import sys
 import tempfile
 import threading
 import time
@@ -267,8 +268,9 @@ class _Worker:
     """One worker process, its pipe, and the task it is rendering."""
 
     def __init__(self, project: Project, temp: Path | None):
-        # Fork shares this process's imports and starts in milliseconds; Windows has only spawn.
-        method = "fork" if "fork" in multiprocessing.get_all_start_methods() else "spawn"
+        # Fork shares this process's imports and starts in milliseconds; Windows has only spawn, and on macOS
+        # fork is unsafe (system libraries start threads; Python's default there is spawn too).
+        method = "fork" if "fork" in multiprocessing.get_all_start_methods() and sys.platform != "darwin" else "spawn"
         context: Any = multiprocessing.get_context(method)
         self.conn, child = context.Pipe()
         self.process = context.Process(target=_serve, args=(child, str(project.root), os.getpid(), str(temp)),
@@ -313,8 +315,10 @@ def _serve(conn, root: str, parent: int, temp: str) -> None:
     """A worker's life: render the tasks the parent sends, one at a time, until told to stop or orphaned."""
     # Ctrl-C reaches the whole process group; the parent decides what happens to workers.
     signal.signal(signal.SIGINT, signal.SIG_IGN)
-    for signum in (signal.SIGTERM, signal.SIGHUP):  # not the parent's orderly stop: a worker just ends
-        signal.signal(signum, signal.SIG_DFL)
+    # Not the parent's orderly stop: a worker just ends. SIGHUP is POSIX only; Windows has SIGTERM alone.
+    for signum in (signal.SIGTERM, getattr(signal, "SIGHUP", None)):
+        if signum is not None:
+            signal.signal(signum, signal.SIG_DFL)
     _die_with(parent)
     tempfile.tempdir = os.environ["TMPDIR"] = temp
     try:
@@ -335,9 +339,10 @@ def _serve(conn, root: str, parent: int, temp: str) -> None:
 
 def _die_with(parent: int) -> None:
     """End this process when the parent ends, however it ends (SIGKILL included)."""
-    with contextlib.suppress(Exception):
-        # Linux: the kernel sends SIGKILL when the parent thread that forked us exits.
-        ctypes.CDLL(None, use_errno=True).prctl(1, signal.SIGKILL)  # PR_SET_PDEATHSIG
+    if sys.platform.startswith("linux"):
+        with contextlib.suppress(Exception):
+            # Linux: the kernel sends SIGKILL when the parent thread that forked us exits.
+            ctypes.CDLL(None, use_errno=True).prctl(1, signal.SIGKILL)  # PR_SET_PDEATHSIG
     if os.getppid() != parent:  # the parent died before the line above took effect
         os._exit(1)
 

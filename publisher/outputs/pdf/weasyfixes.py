@@ -1,0 +1,176 @@
+"""Every reach into WeasyPrint's internals, in one place: what it does there, why we change it, for which version.
+
+Written against WeasyPrint 70.0 (requirements.txt pins it). docs/weasyprint-workarounds.md has a section for each,
+with its upstream issue; tests/test_weasyfixes.py fails when an upgrade changes what one relies on, and shows
+each defect on a tiny document rendered without the workaround. The wrappers are installed once per process
+and do nothing of ours outside a render that asks for it: state goes through context variables, never through
+attributes set on WeasyPrint's objects.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import contextvars
+import functools
+import re
+from collections.abc import Callable, Iterator
+
+WEASYPRINT = "70.0"  # the version these were written against and tested with
+
+# WeasyPrint's functions as they were before we wrapped them, by the name we wrapped ("module.name"): the tests
+# put them back to show each defect.
+ORIGINALS: dict = {}
+
+# The function the structure tree hook calls with (box, parent element, element) for each element WeasyPrint
+# makes, set by `seeing_elements` around one PDF's writing; None outside it.
+_see: contextvars.ContextVar[Callable | None] = contextvars.ContextVar("see_elements", default=None)
+# What to do with the pages after a single layout pass, set by `one_layout`; None: WeasyPrint's own passes.
+_after_layout: contextvars.ContextVar[Callable | None] = contextvars.ContextVar("after_one_layout", default=None)
+
+
+@functools.cache
+def install():
+    """Import WeasyPrint and wrap the three functions below in it, once per process; WeasyPrint, for its callers."""
+    import weasyprint
+    import weasyprint.text.fonts
+    import weasyprint.urls
+
+    _actual_text()
+    _structure_hook()
+    _layout_hook()
+    return weasyprint
+
+
+# --- Stream.marked: /ActualText for shaped scripts ----------------------------------------------------------------
+
+# Scripts whose printed glyphs do not map back to their letters one for one: Arabic letters are drawn from shared
+# skeletons and dots, Bengali vowel signs are drawn before the consonant they follow. WeasyPrint's per-glyph
+# ToUnicode map then gives wrong letters when the PDF's text is copied, searched or read aloud.
+SHAPED = re.compile("[\u0600-\u06ff\u0750-\u077f\u0870-\u08ff\ufb50-\ufdff\ufe70-\ufeff\u0980-\u09ff]")
+
+
+def _actual_text() -> None:
+    """Give the marked content of each line of Arabic-script or Bengali text its /ActualText: the letters it shows.
+
+    WeasyPrint maps each glyph to text in the font's ToUnicode map, which cannot say what a shaped cluster reads
+    as (Kozea/WeasyPrint#2841). A reader takes a marked-content sequence's /ActualText instead. WeasyPrint has
+    no hook for it, so Stream.marked(self, box, tag), which opens the sequence of each text box of a tagged PDF
+    (its property list is stream[-2], before b"BDC"), is wrapped. Other scripts are left as they were.
+    """
+    import pydyf
+    from weasyprint.formatting_structure import boxes
+    from weasyprint.pdf.stream import Stream
+
+    original = ORIGINALS["Stream.marked"] = Stream.marked
+
+    @contextlib.contextmanager
+    def marked(self, box, tag):
+        with original(self, box, tag):
+            if (self._tags is not None and isinstance(box, boxes.TextBox) and SHAPED.search(box.text)
+                    and isinstance(self.stream[-2], dict) and "MCID" in self.stream[-2]):
+                self.stream[-2]["ActualText"] = pydyf.String(box.text)
+            yield
+
+    Stream.marked = marked
+
+
+# --- tags._build_box_tree: a hook on each structure element ---------------------------------------------------------
+
+def _structure_hook() -> None:
+    """Call the render's element function with each structure element as WeasyPrint makes it.
+
+    WeasyPrint builds the tag tree in one recursive generator, _build_box_tree(box, parent, pdf, page_number,
+    nums, annotations, tags), one element per box, and keeps no link from an element back to its box or HTML
+    element. Our finishing needs that link: an element's `lang` (WeasyPrint writes the document's only), the
+    columns of a bilingual edition, a link's text and its leader's dots (Kozea/WeasyPrint#2482, #185), and the
+    /ID of a callout the preflight looks for. The generator is wrapped; it yields what it did, unchanged.
+    """
+    from weasyprint.pdf import tags
+
+    original = ORIGINALS["tags._build_box_tree"] = tags._build_box_tree
+
+    def build(box, parent, pdf, *args):
+        for element in original(box, parent, pdf, *args):
+            see = _see.get()
+            if see is not None:
+                see(box, parent, element)
+            yield element
+
+    tags._build_box_tree = build
+
+
+def seeing_elements(see: Callable) -> contextlib.AbstractContextManager:
+    """Within this block, `see(box, parent, element)` is called for each structure element WeasyPrint makes."""
+    return setting(_see, see)
+
+
+# --- layout_document: one layout pass, the page numbers written in after ----------------------------------------
+
+def _layout_hook() -> None:
+    """Lay the pages out once and hand them to the render's function, instead of WeasyPrint's repeated passes.
+
+    WeasyPrint lays a page out again when a target-counter() on it learns its value, and once more for the page
+    total (Kozea/WeasyPrint#652 made it re-use pages that did not change; a contents page still takes three).
+    weasyprint.document imports layout_document(html, root_box, context, max_loops=8) by name; that name is
+    wrapped. pagenumbers.py writes the numbers in, reading WeasyPrint 70's layout state, or asks for the passes.
+    """
+    from weasyprint import document
+
+    original = ORIGINALS["document.layout_document"] = document.layout_document
+
+    def layout_document(html, root_box, context, max_loops=8):
+        after = _after_layout.get()
+        if after is None:
+            return original(html, root_box, context, max_loops)
+        pages = list(original(html, root_box, context, max_loops=1))
+        after(pages, context)
+        return pages
+
+    document.layout_document = layout_document
+
+
+def one_layout(after: Callable) -> contextlib.AbstractContextManager:
+    """Within this block, pages are laid out once, then `after(pages, layout context)` is called."""
+    return setting(_after_layout, after)
+
+
+@contextlib.contextmanager
+def setting(variable: contextvars.ContextVar, value) -> Iterator[None]:
+    """A context variable set to `value` for the length of the block (the way a render asks for a workaround)."""
+    token = variable.set(value)
+    try:
+        yield
+    finally:
+        variable.reset(token)
+
+
+# --- The progress logger's text: pages laid out ------------------------------------------------------------------
+
+PROGRESS = "weasyprint.progress"  # the logger WeasyPrint tells its progress on (Kozea/WeasyPrint#488)
+_LAYING_OUT = "Step 5 - Creating layout - Page %d"  # logged as each page is laid out (and again if laid out again)
+
+
+def page_laid_out(record) -> int | None:
+    """The page number a progress record says WeasyPrint is laying out now, or None.
+
+    WeasyPrint has no page limit nor a callback per page; its progress log is the one place to count and to stop a
+    runaway layout (Kozea/WeasyPrint#1549). Its text is matched exactly: "... Page %d (up-to-date)" re-uses a page
+    already laid out, and counts for nothing.
+    """
+    if record.msg == _LAYING_OUT and record.args:
+        return int(record.args[0])
+    return None
+
+
+# --- Private attributes read ---------------------------------------------------------------------------------------
+
+def page_boxes(document) -> list:
+    """The root box of each laid-out page (WeasyPrint's Page keeps it as _page_box)."""
+    return [page._page_box for page in document.pages]
+
+
+def placed(box):
+    """The box an absolutely placed one stands for (WeasyPrint wraps it in an AbsolutePlaceholder, as _box)."""
+    from weasyprint.layout.absolute import AbsolutePlaceholder
+
+    return box._box if isinstance(box, AbsolutePlaceholder) else box
