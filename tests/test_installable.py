@@ -4,19 +4,22 @@ import ast
 import json
 import os
 import re
+import shutil
 import subprocess
 import sys
+import sysconfig
 import textwrap
 from pathlib import Path
 
 import pytest
 from conftest import MINIMAL, REPO
+from pdfutil import page_texts
 
 from publisher import __version__
 from publisher.build import github
 from publisher.cli import main as cli
-from publisher.govern import governance
 from publisher.core.errors import Problem
+from publisher.govern import governance
 
 
 def run_module(*args, cwd):
@@ -72,6 +75,60 @@ def test_leaflets_console_command(project, tmp_path):
         0, "1 leaflet checked, 1 valid: 0 errors, 0 warnings, 0 waived.\n", "")
     run = subprocess.run([str(command), "--frobnicate"], cwd=tmp_path, capture_output=True, text=True)
     assert run.stderr.splitlines()[-1] == "Try 'leaflets --help' for help."
+
+
+# -- the wheel, installed: a PDF from an empty folder ------------------------------------------------------------
+
+# What a wheel is built from: the repository less what it does not ship (its top-level folders of these names).
+_LEFT_OUT = {".git", ".venv", "build", "dist", "drafts", "archive", "leaflets.egg-info", "tests", "bench",
+             ".pytest_cache", ".hypothesis"}
+
+
+def _not_built_from(folder: str, names: list[str]) -> set[str]:
+    return {n for n in names if n == "__pycache__" or (Path(folder) == REPO and n in _LEFT_OUT)}
+
+
+def _in_venv(python: Path, key: str) -> Path:
+    """A sysconfig path of the virtual environment `python` runs in ('purelib', 'scripts')."""
+    run = subprocess.run([str(python), "-c", f"import sysconfig; print(sysconfig.get_paths()[{key!r}])"],
+                         capture_output=True, text=True, check=True)
+    return Path(run.stdout.strip())
+
+
+@pytest.mark.slow
+def test_the_installed_wheel_makes_a_pdf_in_an_empty_folder(tmp_path):
+    """pip install of the wheel (not editable), then `leaflets new` and `leaflets` where there is nothing else."""
+    source, wheels, venv, empty = (tmp_path / name for name in ("source", "wheels", "venv", "empty"))
+    shutil.copytree(REPO, source, ignore=_not_built_from)
+    env = {k: v for k, v in os.environ.items() if k != "PYTHONPATH"}  # the installed package, not this checkout
+    subprocess.run([sys.executable, "-m", "pip", "wheel", "-q", "--no-deps", "--no-build-isolation", str(source),
+                    "-w", str(wheels)], env=env, check=True, capture_output=True)
+    # A fresh environment holding the wheel alone; its dependencies come from this one's site-packages (a path
+    # line, so this one's own install of the tool, an editable one, stays out).
+    subprocess.run([sys.executable, "-m", "venv", "--without-pip", str(venv)], check=True)
+    python = venv / ("Scripts/python.exe" if os.name == "nt" else "bin/python")
+    (_in_venv(python, "purelib") / "dependencies.pth").write_text(
+        str(Path(sysconfig.get_paths()["purelib"]).resolve()) + "\n", encoding="utf-8")
+    [wheel] = wheels.glob("leaflets-*.whl")
+    subprocess.run([sys.executable, "-m", "pip", "--python", str(python), "install", "-q", "--no-deps", "--no-index",
+                    str(wheel)], env=env, check=True, capture_output=True)
+    command = _in_venv(python, "scripts") / ("leaflets.exe" if os.name == "nt" else "leaflets")
+    installed = _in_venv(python, "purelib") / "publisher"
+    assert (installed / "_defaults" / "styles" / "fonts" / "OFL-NotoSans.txt").is_file()  # fonts with their licences
+    empty.mkdir()
+    new = subprocess.run([str(command), "new", "my-leaflet"], cwd=empty, env=env, capture_output=True, text=True)
+    assert (new.returncode, new.stderr) == (0, "")
+    assert new.stdout.splitlines()[3:] == [
+        f"the tool's own templates/, styles/, schema/ serve this project, which has none - to change them, copy them "
+        f"from {installed / '_defaults'} into it",
+        "created handouts/my-leaflet.yaml (MPA-0001) from the example - replace its words, then check it: "
+        "leaflets check handouts/my-leaflet.yaml"]
+    build = subprocess.run([str(command)], cwd=empty, env=env, capture_output=True, text=True)
+    assert (build.returncode, build.stderr) == (0, "")
+    assert build.stdout.splitlines()[0].startswith("built drafts/my-leaflet.pdf (4 pages, ")
+    first = page_texts(empty / "drafts" / "my-leaflet.pdf")[0]
+    assert first.startswith("Your Organisation MPA-0001\r\nMy leaflet\r\nMost sprains and strains"), first[:80]
+    assert not (empty / "templates").exists() and not (empty / "styles").exists()
 
 
 # -- sub-commands: global options before or after ---------------------------------------------------------------

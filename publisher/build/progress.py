@@ -97,6 +97,7 @@ class Bar(Plain):
         if result.status in ("built", "removed", "skipped"):
             self.console.print(describe(result, self.shown), markup=False, highlight=False)
         if result.status != "removed":
+            assert self.task is not None  # start() ran
             self.progress.advance(self.task)
 
     def finish(self, report: Report) -> None:

@@ -164,6 +164,7 @@ def main(argv: list[str] | None = None, *, project: Path | None = None) -> int:
     args = parser.parse_args(_with_command(parser, argv))
     if args.project is None:
         args.project = Path.cwd()
+    args.hint = parser.hint  # how to run the tool again, for messages that say what to run next
     try:
         if getattr(args, "today", False) is None and args.command != "serve":  # serve reads the clock at each build
             args.today = clock.today()

@@ -1,4 +1,5 @@
-"""`build.py new <stem>`: start a leaflet from the commented example, with today's dates and the next reference."""
+"""`build.py new <stem>`: start a leaflet from the commented example, with today's dates and the next reference,
+and the project's brand.yaml and people.yaml when it has none yet."""
 
 from __future__ import annotations
 
@@ -12,13 +13,18 @@ from publisher.build import settings
 from publisher.cli import options as arguments
 from publisher.core import editions
 from publisher.core.errors import PublisherError, UsageError
-from publisher.core.files import CODE
 from publisher.govern.rules import MAX_REVIEW_YEARS
 from publisher.outputs import naming as names
 from publisher.source import content
+from publisher.source.project import DEFAULTS
 
 EXAMPLE = Path("docs") / "example-leaflet.yaml"  # in the project; the tool's own copy when the project has none
-_TOOL_EXAMPLE = CODE.parent / EXAMPLE
+_TOOL_EXAMPLE = DEFAULTS / EXAMPLE
+# What a project needs besides its leaflets, each started (never overwritten) from a commented file of the tool's.
+_STARTER = Path(__file__).resolve().parent / "starter"
+STARTED = {"brand.yaml": "put your organisation's name, logo, colours and contact details in it",
+           "people.yaml": "list the people who write and review your leaflets",
+           "handouts/logo.svg": "replace it with your organisation's logo"}
 _REFERENCE = re.compile(r"""^reference:[ \t]*["']?([A-Za-z0-9._-]+)["']?[ \t]*(?:#.*)?$""", re.MULTILINE)
 _NUMBERED = re.compile(r"(.*?)(\d+)\Z")
 
@@ -33,6 +39,23 @@ def example_text(project: content.Project) -> str:
         if path.is_file():
             return path.read_text(encoding="utf-8")
     raise PublisherError(f"Error: the example leaflet {EXAMPLE} is missing - restore it from the tool's repository")
+
+
+def start_project(project: content.Project) -> list[Path]:
+    """Write brand.yaml and people.yaml (and the logo brand.yaml names) where the project has none: what was written."""
+    written = []
+    for name in STARTED:
+        target = project.root / name
+        if name == "handouts/logo.svg" and project.brand_file not in written:
+            continue  # the logo is the started brand.yaml's: a project's own brand names its own
+        target.parent.mkdir(parents=True, exist_ok=True)
+        try:
+            with open(target, "x", encoding="utf-8", newline="\n") as handle:
+                handle.write((_STARTER / Path(name).name).read_text(encoding="utf-8"))
+        except FileExistsError:
+            continue
+        written.append(target)
+    return written
 
 
 def next_reference(project: content.Project, example: str) -> str:
@@ -78,12 +101,46 @@ def check_stem(project: content.Project, stem: str) -> None:
         raise UsageError(f"Error: '{stem}' cannot name a leaflet: {problem} - choose another name")
 
 
-def create(project: content.Project, stem: str, today: datetime.date) -> tuple[Path, str]:
-    """Write handouts/<stem>.yaml from the example: (its path, its reference). Never overwrites."""
+def _free_target(project: content.Project, stem: str) -> Path:
+    """handouts/<stem>.yaml, refused when the name cannot name a leaflet or the file is there."""
     check_stem(project, stem)
     target = project.handouts / f"{stem}.yaml"
     if target.exists() or target.is_symlink():
         raise Exists(f"Error: {project.relative(target)} already exists - choose another name, or edit that file")
+    return target
+
+
+def start(project: content.Project, stem: str, today: datetime.date, easy_read: bool = False, quiet: bool = False,
+          command: str = "python build.py") -> int:
+    """`new`: start the leaflet (or its Easy Read), and the project's brand and people files if it has none.
+
+    `command` is how the tool was started, for the check to run next (`leaflets` when installed).
+    """
+    if easy_read:
+        path = create_easy_read(project, stem)
+        if not quiet:
+            print(f"created {project.relative(path)} for handouts/{stem}.yaml - write its rows, then check it: "
+                  f"{command} check {project.relative(path)}")
+        return 0
+    _free_target(project, stem)  # before starting anything else
+    started = start_project(project)
+    path, reference = create(project, stem, today)
+    if quiet:
+        return 0
+    for written in started:
+        print(f"created {project.relative(written)} - {STARTED[project.relative(written)]}")
+    if started and project.defaults_used():
+        shown = ", ".join(f"{folder}/" for folder in project.defaults_used())
+        print(f"the tool's own {shown} serve this project, which has none - to change them, copy them from "
+              f"{DEFAULTS} into it")
+    print(f"created {project.relative(path)} ({reference}) from the example - replace its words, then check it: "
+          f"{command} check {project.relative(path)}")
+    return 0
+
+
+def create(project: content.Project, stem: str, today: datetime.date) -> tuple[Path, str]:
+    """Write handouts/<stem>.yaml from the example: (its path, its reference). Never overwrites."""
+    target = _free_target(project, stem)
     example = example_text(project)
     reference = next_reference(project, example)
     brand, _ = content.load_brand(project)
@@ -158,15 +215,4 @@ def options(commands, name: str, summary: str, shown: str) -> argparse.ArgumentP
 
 def run(args) -> int:
     """Start a leaflet (or its Easy Read version) from the commented example."""
-    project = content.Project(args.project)
-    if args.easy_read:
-        path = create_easy_read(project, args.stem)
-        if not args.quiet:
-            print(f"created {project.relative(path)} for handouts/{args.stem}.yaml - write its rows, then check it: "
-                  f"python build.py check {project.relative(path)}")
-        return 0
-    path, reference = create(project, args.stem, args.today)
-    if not args.quiet:
-        print(f"created {project.relative(path)} ({reference}) from the example - replace its words, then check it: "
-              f"python build.py check {project.relative(path)}")
-    return 0
+    return start(content.Project(args.project), args.stem, args.today, args.easy_read, args.quiet, args.hint)

@@ -120,6 +120,24 @@ def review(leaflet: Leaflet, brand: dict | None, today: datetime.date,
         mark = source.mark(path)
         found.append(Finding(leaflet.name, mark.line, mark.column, "", message, RULES[rule][0], rule))
 
+    _date_findings(add, data, today)
+    waivers = data.get("waivers", {})
+    _source_findings(leaflet, add, found, waivers)
+    stale = _stale(leaflet, brand, today)
+    if stale:
+        found.append(stale)
+    texts = easyread.texts(data) if leaflet.easy_read_of else _texts(data)
+    overall = _readability_findings(add, data, texts, limits)
+    _sentence_findings(add, leaflet, texts, limits)
+    _case_findings(add, data)
+    found += easyread.plain_word_findings(leaflet, words, texts, _headings(data))
+    final = policy(found, waivers={rule: why for rule, why in waivers.items() if rule in WAIVABLE})
+    final.sort(key=lambda f: (f.line, f.column, f.rule))
+    return Review(leaflet, final, overall.reading_ease if overall else None, overall.reading_age if overall else None)
+
+
+def _date_findings(add, data: dict, today: datetime.date) -> None:
+    """The dates in order, the next review soon enough after the last, and not due."""
     dates = {k: datetime.date.fromisoformat(v) for k, v in data["dates"].items()}
     if not dates["published"] <= dates["last_reviewed"] <= dates["next_review"]:
         add("review-dates", ("dates",), f"published {dates['published']}, last reviewed {dates['last_reviewed']} and "
@@ -130,7 +148,12 @@ def review(leaflet: Leaflet, brand: dict | None, today: datetime.date,
                                                          f"{MAX_REVIEW_YEARS} years after the last review - set it "
                                                          f"to {limit} or earlier")
     add_date_findings(lambda rule, message: add(rule, ("dates", "next_review"), message), dates["next_review"], today)
-    waivers = data.get("waivers", {})
+
+
+def _source_findings(leaflet: Leaflet, add, found: list[Finding], waivers: dict) -> None:
+    """No sources: a finding, or the waiver that sources_note stands for."""
+    data, source = leaflet.data, leaflet.source
+    assert source is not None
     if not data.get("sources") and data.get("sources_note") and "sources" not in waivers:
         # As the format promises: a note may say why no sources are listed. It stands as a
         # waiver would, listed by every check and counted as waived, so it is never silent.
@@ -141,25 +164,33 @@ def review(leaflet: Leaflet, brand: dict | None, today: datetime.date,
         add("sources", ("sources_note",) if "sources_note" in data else (), "no sources are listed - list the "
             "evidence under 'sources:', or say why there is none in 'sources_note:'")
 
-    stale = _stale(leaflet, brand, today)
-    if stale:
-        found.append(stale)
+
+def _language_name(language: str) -> str:
+    return f"{languages.name(language)} ({language})"
+
+
+def _readability_findings(add, data: dict, texts: list, limits: dict):
+    """Reading ease and age of the leaflet and of each long enough section: the leaflet's scores, or None."""
     language = data["language"]
-    name = f"{languages.name(language)} ({language})"
-    texts = easyread.texts(data) if leaflet.easy_read_of else _texts(data)
-    overall = None
-    if languages.readability_formula(language):
-        overall = readability.score([t for _, t in texts])
-        _readability(add, (), "the leaflet", overall, limits)
-        for i, section in enumerate(data["sections"]):
-            section_texts = [t for path, t in texts if path[:2] == ("sections", i)]
-            if len(section_texts) and sum(len(readability.words(t)) for t in section_texts) >= 40:
-                what = f"section '{section['heading']}'" if section.get("heading") else f"section {i + 1}"
-                _readability(add, ("sections", i), what, readability.score(section_texts), limits)
-    else:
+    if not languages.readability_formula(language):
         add("language-rules", ("language",), f"reading-ease and reading-age skipped: their formulas (Flesch) are "
-                                             f"validated for English only, and none is built in for {name} - "
-                                             "ask a reader of the language to check that the text is plain")
+                                             f"validated for English only, and none is built in for "
+                                             f"{_language_name(language)} - ask a reader of the language to check "
+                                             "that the text is plain")
+        return None
+    overall = readability.score([t for _, t in texts])
+    _readability(add, (), "the leaflet", overall, limits)
+    for i, section in enumerate(data["sections"]):
+        section_texts = [t for path, t in texts if path[:2] == ("sections", i)]
+        if len(section_texts) and sum(len(readability.words(t)) for t in section_texts) >= 40:
+            what = f"section '{section['heading']}'" if section.get("heading") else f"section {i + 1}"
+            _readability(add, ("sections", i), what, readability.score(section_texts), limits)
+    return overall
+
+
+def _sentence_findings(add, leaflet: Leaflet, texts: list, limits: dict) -> None:
+    """Sentences over the limit (Easy Read's shorter one, and its rows' rules), and runs of capitals."""
+    language = leaflet.data["language"]
     by_characters = languages.counts_characters(language)
     unit, limit = ("characters", limits["sentence_characters"]) if by_characters else ("words", limits["sentence_words"])
     sentence_rule = "long-sentence"
@@ -175,18 +206,20 @@ def review(leaflet: Leaflet, brand: dict | None, today: datetime.date,
                 add(sentence_rule, path, f"{count} {unit}, more than {limit}: \"{_quote(sentence)}\" - split it")
         for run in _CAPS.findall(text) if cased else []:
             add("all-caps", path, f"\"{run}\" is in capitals, which is harder to read - use bold for emphasis")
-    if not cased:
-        add("language-rules", ("language",), f"sentence-case and all-caps skipped: {name} is written in "
-                                             f"{languages.script_name(language)} script, which has no capital letters")
-    for path, heading in _headings(data) if cased else []:
+
+
+def _case_findings(add, data: dict) -> None:
+    """Headings in sentence case, or why the rule cannot apply to the language's script."""
+    language = data["language"]
+    if not languages.has_case(language):
+        add("language-rules", ("language",), f"sentence-case and all-caps skipped: {_language_name(language)} is "
+                                             f"written in {languages.script_name(language)} script, which has no "
+                                             "capital letters")
+        return
+    for path, heading in _headings(data):
         if _title_case(heading):
             add("sentence-case", path, f"\"{heading}\" is in title case - capitalise only the first word and "
                                        "names, e.g. \"" + _to_sentence_case(heading) + "\"")
-
-    found += easyread.plain_word_findings(leaflet, words, texts, _headings(data))
-    final = policy(found, waivers={rule: why for rule, why in waivers.items() if rule in WAIVABLE})
-    final.sort(key=lambda f: (f.line, f.column, f.rule))
-    return Review(leaflet, final, overall.reading_ease if overall else None, overall.reading_age if overall else None)
 
 
 def add_date_findings(add, next_review: datetime.date, today: datetime.date) -> None:

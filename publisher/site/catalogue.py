@@ -21,6 +21,7 @@ from publisher.outputs import base as outputs
 from publisher.outputs import naming
 from publisher.render import html, webfonts
 from publisher.source.content import Project
+from publisher.source.project import DEFAULTS
 
 INDEX = "index.html"
 PAGES = "catalogue"  # filter pages and the stylesheet, in a folder of their own: no leaflet stem can clash
@@ -363,7 +364,8 @@ def _stamp(project: Project, brand: dict | None, found: list[Item]) -> str:
     for path in sorted([*project.templates.rglob("*"), *project.styles.glob("*.css"), *project.locales.rglob("*"),
                         *CODE.rglob("*.py")]):
         if path.is_file():
-            name = path.relative_to(CODE if path.is_relative_to(CODE) else project.root).as_posix()
+            base = next(b for b in (CODE, project.root, DEFAULTS) if path.is_relative_to(b))  # DEFAULTS: the tool's
+            name = path.relative_to(base).as_posix()
             hasher.update(name.encode() + b"\0" + manifest.digest_bytes(path.read_bytes()).encode())
     return hasher.hexdigest()
 

@@ -48,25 +48,28 @@ def _svg_problems(data: bytes) -> list[str]:
         return [f"SVG is not well-formed XML ({exc}) - export it again from your drawing program"]
     if root.tag not in ("svg", "{http://www.w3.org/2000/svg}svg"):
         return ["file is not an SVG image (its root element is not <svg>)"]
-    found = []
-    for element in root.iter():
-        tag = element.tag.rsplit("}", 1)[-1]
-        if tag in ("script", "foreignObject"):
-            found.append(f"SVG contains <{tag}>, which is not allowed in a printed leaflet - remove it")
-        for name, value in element.attrib.items():
-            if name in _REFERENCE_ATTRIBUTES and not _local(value.strip()):
-                found.append(f"SVG refers to '{value.strip()}' outside the image - embed it or remove it")
-            elif name.startswith("on"):
-                found.append(f"SVG has an event handler ({name}) - remove it")
-            else:
-                for target in _CSS_URL.findall(value):
-                    if not _local(target):
-                        found.append(f"SVG refers to '{target}' outside the image - embed it or remove it")
-        css = (element.text or "") if tag == "style" else element.attrib.get("style", "")
-        for target in _CSS_URL.findall(css):
-            if not _local(target):
-                found.append(f"SVG style refers to '{target}' outside the image - embed it or remove it")
+    found = [message for element in root.iter() for message in _element_problems(element)]
     return list(dict.fromkeys(found))
+
+
+def _element_problems(element: ET.Element) -> list[str]:
+    """What one SVG element has that could run code or pull in another file."""
+    tag = element.tag.rsplit("}", 1)[-1]
+    found = []
+    if tag in ("script", "foreignObject"):
+        found.append(f"SVG contains <{tag}>, which is not allowed in a printed leaflet - remove it")
+    for name, value in element.attrib.items():
+        if name in _REFERENCE_ATTRIBUTES and not _local(value.strip()):
+            found.append(f"SVG refers to '{value.strip()}' outside the image - embed it or remove it")
+        elif name.startswith("on"):
+            found.append(f"SVG has an event handler ({name}) - remove it")
+        else:
+            found += [f"SVG refers to '{target}' outside the image - embed it or remove it"
+                      for target in _CSS_URL.findall(value) if not _local(target)]
+    css = (element.text or "") if tag == "style" else element.attrib.get("style", "")
+    found += [f"SVG style refers to '{target}' outside the image - embed it or remove it"
+              for target in _CSS_URL.findall(css) if not _local(target)]
+    return found
 
 
 def check(project: Project, source, base: Path, path, relative: str, found: list,

@@ -62,12 +62,7 @@ def _load_leaflet(project: Project, path: Path, people: dict | None, loaded: dic
     sections = given if isinstance(given := data.get("sections"), list) else []
     if not any(p.field.startswith("sections") for p in problems):
         problems += pairing.own_problems(source, sections)
-    for i, section in enumerate(sections):
-        image = section.get("image") if isinstance(section, dict) else None
-        if isinstance(image, dict) and isinstance(image.get("file"), str) \
-                and f"sections[{i}].image.file" not in flagged:
-            assets.check(project, source, Path(path).parent, ("sections", i, "image", "file"), image["file"], problems,
-                         project.asset_roots(Path(path).parent))
+    _check_images(project, source, Path(path), sections, flagged, problems)
     original, mirrored = None, []
     if translation and not problems and people is not None:
         original, found = _original(project, source, path, data, people, loaded)
@@ -85,6 +80,16 @@ def _load_leaflet(project: Project, path: Path, people: dict | None, loaded: dic
     if original is not None:
         _inherit(leaflet, original)
     return leaflet, []
+
+
+def _check_images(project: Project, source, path: Path, sections: list, flagged: set, problems: list) -> None:
+    """Add to `problems` what is wrong with the sections' images (those the schema let through)."""
+    for i, section in enumerate(sections):
+        image = section.get("image") if isinstance(section, dict) else None
+        if isinstance(image, dict) and isinstance(image.get("file"), str) \
+                and f"sections[{i}].image.file" not in flagged:
+            assets.check(project, source, path.parent, ("sections", i, "image", "file"), image["file"], problems,
+                         project.asset_roots(path.parent))
 
 
 # -- translations ------------------------------------------------------------

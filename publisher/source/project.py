@@ -10,7 +10,17 @@ import stat
 from pathlib import Path
 
 from publisher.core.errors import Problem
+from publisher.core.files import CODE
 from publisher.source import yamlsource
+
+# The tool's own templates, styles (with fonts and pictures) and schemas, used where a project has none of its own:
+# an installed wheel carries them in publisher/_defaults (setup.py puts them there); a checkout of the repository
+# has them at its top level. They are read-only, and hold no one's content.
+_WHEEL_DEFAULTS = CODE / "_defaults"
+DEFAULTS = _WHEEL_DEFAULTS if _WHEEL_DEFAULTS.is_dir() else CODE.parent
+# The folders a project may leave out, each then taken whole from DEFAULTS (never file by file: a stylesheet's
+# fonts and a template's partials must come from the same place as it).
+DEFAULT_FOLDERS = ("templates", "styles", "schema")
 
 
 @dataclasses.dataclass
@@ -23,12 +33,26 @@ class Project:
         self.root = Path(self.root).resolve()
 
     handouts = property(lambda self: self.root / "handouts")
-    templates = property(lambda self: self.root / "templates")
-    styles = property(lambda self: self.root / "styles")
-    schemas = property(lambda self: self.root / "schema")
+    templates = property(lambda self: self.own_or_default("templates"))
+    styles = property(lambda self: self.own_or_default("styles"))
+    schemas = property(lambda self: self.own_or_default("schema"))
     locales = property(lambda self: self.root / "locales")  # catalogues of the labels in other languages (i18n.py)
     people_file = property(lambda self: self.root / "people.yaml")
     brand_file = property(lambda self: self.root / "brand.yaml")
+
+    def own_or_default(self, folder: str) -> Path:
+        """The project's own `folder` when it has one, else the tool's."""
+        own = self.root / folder
+        return own if own.is_dir() or not (DEFAULTS / folder).is_dir() else DEFAULTS / folder
+
+    def path(self, relative: str) -> Path:
+        """A file named from the project's folder ('styles/a4.css'), in the tool's own folder where the project has none."""
+        folder, _, rest = relative.partition("/")
+        return self.own_or_default(folder) / rest if folder in DEFAULT_FOLDERS and rest else self.root / relative
+
+    def defaults_used(self) -> list[str]:
+        """The folders this project takes from the tool, as they are named in a project."""
+        return [folder for folder in DEFAULT_FOLDERS if self.own_or_default(folder) != self.root / folder]
 
     def relative(self, path: Path) -> str:
         """A path as users see it in messages: relative to the project when inside it."""
@@ -47,7 +71,11 @@ class Project:
         return sorted(p for p in self.handouts.glob("*.yaml") if self.contains(p))
 
     def asset_roots(self, leaflet_folder: Path | None = None) -> list[Path]:
-        """The folders a render may load files from: the same list for validation and for the sandbox."""
+        """The folders a render may load files from: the same list for validation and for the sandbox.
+
+        The tool's own templates and styles are among them when the project has none: a leaflet or the brand still
+        names only files inside the project (assets.check), so only the tool's templates and stylesheets use them.
+        """
         roots = [self.templates, self.styles, self.handouts]
         if leaflet_folder is not None and self.contains(leaflet_folder) \
                 and Path(leaflet_folder).resolve() not in (self.root, *roots):

@@ -7,6 +7,7 @@ import difflib
 import functools
 import json
 import re
+from collections.abc import Callable
 from pathlib import Path
 
 import jsonschema
@@ -155,74 +156,112 @@ def _describe(value) -> str:
 
 def _explain(source: yamlsource.Source, error) -> list[Problem]:
     """Turn one jsonschema error into messages a clinician can act on."""
-    path = tuple(error.absolute_path)
-    kind = error.validator
-    value = error.instance
-    if "propertyNames" in error.relative_schema_path and path[-1:] == ("waivers",):
-        return [source.problem(path + (value,), f"unknown rule '{value}' - rules that can be waived: "
-                                                f"{', '.join(rules.WAIVABLE)}", at_key=True)]
+    path, value = tuple(error.absolute_path), error.instance
     if "propertyNames" in error.relative_schema_path:
+        if path[-1:] == ("waivers",):
+            return [source.problem(path + (value,), f"unknown rule '{value}' - rules that can be waived: "
+                                                    f"{', '.join(rules.WAIVABLE)}", at_key=True)]
         hint = _PATTERN_HINTS["language" if tuple(path)[-1:] == ("translations",) else "person_id"]  # brand's, people's
         return [source.problem(path + (value,), f"'{value}' {hint}", at_key=True)]
-    if kind == "additionalProperties" and error.validator_value is False:
-        allowed = sorted(error.schema.get("properties", {}))
-        out = []
-        for key in sorted(set(value) - set(allowed)):
-            close = difflib.get_close_matches(str(key), allowed, n=1, cutoff=0.6)
-            hint = f"did you mean '{close[0]}'?" if close else f"allowed here: {', '.join(allowed)}"
-            out.append(source.problem(path + (key,), f"unknown field - {hint}", at_key=True))
-        return out
-    if kind == "required":
-        name = error.message.split("'")[1]
-        where = "" if not path else " here"
-        return [source.problem(path, f"missing required field '{name}'{where} - add '{name}:'", at_key=True)]
-    if kind == "type":
-        expected = " or ".join(_TYPE_NAMES.get(t, t) for t in _as_list(error.validator_value))
-        wanted = _as_list(error.validator_value)
-        if "string" in wanted and isinstance(value, bool):
-            hint = " - put it in quotes"
-        elif "boolean" in wanted and isinstance(value, str):
-            hint = " - write true or false"
-        elif "array" in wanted and not isinstance(value, list):
-            hint = " - write it as a list, one '- item' a line"
-        else:
-            hint = ""
-        return [source.problem(path, f"expected {expected}, got {_describe(value)}{hint}")]
-    if kind == "format" and error.validator_value == "date":
-        return [source.problem(path, f"'{value}' is not a real date - use YYYY-MM-DD with a real month and day")]
-    if kind == "pattern":
-        hint = _pattern_hint(path, error)
-        shown = value if value.isprintable() else repr(value)[1:-1]  # one line per problem, always
-        return [source.problem(path, f"'{shown}' {hint}")]
-    if kind == "enum":
-        options = ", ".join(map(str, error.validator_value))
-        return [source.problem(path, f"'{value}' is not one of: {options}")]
-    if kind == "minLength":
-        return [source.problem(path, "must not be empty - write the text or remove the field")]
-    if kind == "maxLength":
-        return [source.problem(path, f"is {len(value)} characters long, more than {error.validator_value} - shorten it")]
-    if kind == "minItems":
-        n = error.validator_value
-        return [source.problem(path, f"needs at least {n} item{'s' if n != 1 else ''} - add one")]
-    if kind == "minProperties":
-        return [source.problem(path, "must not be empty - add at least one field")]
-    if kind == "uniqueItems":
-        seen: set[str] = set()
-        dupes = []
-        for item in value:
-            if repr(item) in seen:
-                dupes.append(item)
-            seen.add(repr(item))
-        what = repr(dupes[0]) if dupes else "an item"  # jsonschema's equality is looser than repr's (1 == 1.0)
-        return [source.problem(path, f"lists {what} more than once - remove the repeat")]
-    if kind == "oneOf" and path == ("max_pages",):
-        return [source.problem(path, "expected a whole number of pages, or one per edition such as "
-                                     "{standard: 2, large-print: 4}, got " + _describe(value))]
-    if kind == "anyOf" and not path:
+    explain = _EXPLAINERS.get(error.validator)
+    found = explain(source, path, value, error) if explain else None
+    return found if found is not None else [source.problem(path, error.message)]
+
+
+# Each takes (source, path, value, error) and gives the problems, or None for jsonschema's own message.
+def _unknown_fields(source, path, value, error) -> list[Problem] | None:
+    if error.validator_value is not False:
+        return None
+    allowed = sorted(error.schema.get("properties", {}))
+    out = []
+    for key in sorted(set(value) - set(allowed)):
+        close = difflib.get_close_matches(str(key), allowed, n=1, cutoff=0.6)
+        hint = f"did you mean '{close[0]}'?" if close else f"allowed here: {', '.join(allowed)}"
+        out.append(source.problem(path + (key,), f"unknown field - {hint}", at_key=True))
+    return out
+
+
+def _missing(source, path, value, error) -> list[Problem]:
+    name = error.message.split("'")[1]
+    where = "" if not path else " here"
+    return [source.problem(path, f"missing required field '{name}'{where} - add '{name}:'", at_key=True)]
+
+
+def _wrong_type(source, path, value, error) -> list[Problem]:
+    wanted = _as_list(error.validator_value)
+    expected = " or ".join(_TYPE_NAMES.get(t, t) for t in wanted)
+    if "string" in wanted and isinstance(value, bool):
+        hint = " - put it in quotes"
+    elif "boolean" in wanted and isinstance(value, str):
+        hint = " - write true or false"
+    elif "array" in wanted and not isinstance(value, list):
+        hint = " - write it as a list, one '- item' a line"
+    else:
+        hint = ""
+    return [source.problem(path, f"expected {expected}, got {_describe(value)}{hint}")]
+
+
+def _not_a_date(source, path, value, error) -> list[Problem] | None:
+    if error.validator_value != "date":
+        return None
+    return [source.problem(path, f"'{value}' is not a real date - use YYYY-MM-DD with a real month and day")]
+
+
+def _no_match(source, path, value, error) -> list[Problem]:
+    shown = value if value.isprintable() else repr(value)[1:-1]  # one line per problem, always
+    return [source.problem(path, f"'{shown}' {_pattern_hint(path, error)}")]
+
+
+def _repeated(source, path, value, error) -> list[Problem]:
+    seen: set[str] = set()
+    dupes = []
+    for item in value:
+        if repr(item) in seen:
+            dupes.append(item)
+        seen.add(repr(item))
+    what = repr(dupes[0]) if dupes else "an item"  # jsonschema's equality is looser than repr's (1 == 1.0)
+    return [source.problem(path, f"lists {what} more than once - remove the repeat")]
+
+
+def _one_of(source, path, value, error) -> list[Problem] | None:
+    if path != ("max_pages",):
+        return None
+    return [source.problem(path, "expected a whole number of pages, or one per edition such as "
+                                 "{standard: 2, large-print: 4}, got " + _describe(value))]
+
+
+def _any_of(source, path, value, error) -> list[Problem] | None:
+    if not path:
         return [source.problem(path, "missing 'sources' - list the evidence, or say why there is none in 'sources_note:'")]
-    if kind == "anyOf" and path and path[0] == "sections":
+    if path[0] == "sections":
         return [source.problem(path, "a section needs a heading, a body or a callout - add 'heading:', 'body:' or 'callouts:'")]
-    return [source.problem(path, error.message)]
+    return None
+
+
+def _at_least(source, path, value, error) -> list[Problem]:
+    n = error.validator_value
+    return [source.problem(path, f"needs at least {n} item{'s' if n != 1 else ''} - add one")]
+
+
+_EXPLAINERS: dict[str, Callable[..., list[Problem] | None]] = {
+    "additionalProperties": _unknown_fields,
+    "required": _missing,
+    "type": _wrong_type,
+    "format": _not_a_date,
+    "pattern": _no_match,
+    "enum": lambda source, path, value, error: [
+        source.problem(path, f"'{value}' is not one of: {', '.join(map(str, error.validator_value))}")],
+    "minLength": lambda source, path, value, error: [
+        source.problem(path, "must not be empty - write the text or remove the field")],
+    "maxLength": lambda source, path, value, error: [
+        source.problem(path, f"is {len(value)} characters long, more than {error.validator_value} - shorten it")],
+    "minItems": _at_least,
+    "minProperties": lambda source, path, value, error: [
+        source.problem(path, "must not be empty - add at least one field")],
+    "uniqueItems": _repeated,
+    "oneOf": _one_of,
+    "anyOf": _any_of,
+}
 
 
 def _pattern_hint(path, error) -> str:

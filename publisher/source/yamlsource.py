@@ -16,6 +16,7 @@ from typing import Any
 import yaml
 
 from publisher.core.errors import Problem
+from publisher.source import yamlerrors
 
 MAX_NODES = 100_000  # far above any real leaflet; stops alias expansion bombs
 MAX_BYTES = 1_000_000
@@ -171,146 +172,9 @@ def load(path: str, text: str) -> Source:
     return source
 
 
-# -- explaining syntax errors ----------------------------------------------
-# The parser says what it expected; an author needs to know what they did. Each of the
-# commonest mistakes gets its own words and the line where it was made, which is not
-# always the line where the parser noticed (an unclosed quote is found lines later).
-
-
 def explain(path: str, text: str, exc: yaml.MarkedYAMLError) -> Problem:
-    """A YAML syntax error in plain English, at the line where the author went wrong."""
-    problem, context = exc.problem or "", exc.context or ""
-    at, start = exc.problem_mark or exc.context_mark, exc.context_mark
-    field = format_path(_path_at_error(text))
-    lines = text.split("\n")
-
-    def line_of(mark) -> str:
-        return lines[mark.line] if mark and mark.line < len(lines) else ""
-
-    def place(mark, message) -> Problem:
-        return Problem(path, mark.line + 1, mark.column + 1, field, message) if mark else \
-            Problem(path, 1, 1, field, message)
-
-    scalar = _last_scalar(text, at)
-    quoted = scalar if scalar and scalar.style in ("'", '"') else None
-    if at is None:
-        return place(at, f"invalid YAML: {problem or context or 'not valid YAML'} - check the indentation and quoting")
-    if "did not find expected key" in problem and quoted and quoted.start_mark.line < quoted.end_mark.line:
-        return place(quoted.start_mark, f"the quoted text that starts here runs on to line {quoted.end_mark.line + 1} "
-                                        "- close the quote on this line, or, if the text itself holds that quote "
-                                        "mark, quote the whole value with the other kind ('...' or \"...\")")
-    if "did not find expected key" in problem and quoted and at.line == quoted.end_mark.line:
-        return place(at, "text follows the closing quote - put the whole value in quotes, or remove the quotes")
-    if "quoted scalar" in context and "end of stream" in problem and start:
-        return place(start, "the quoted text that starts here is never closed - close the quote on this line")
-    if "block sequence entries are not allowed" in problem:
-        return place(at, "a list cannot start on the same line as its field - put the text in quotes, or start "
-                         "the list on the next line, one '- item' a line")
-    if "did not find expected '-' indicator" in problem and start:
-        return place(at, f"this line is indented differently from the list that starts on line {start.line + 1} - "
-                         f"start each list item's '-' in column {start.column + 1}, and line up the fields inside an "
-                         "item with the first field after its '-'")
-    if "did not find expected key" in problem and context.endswith("block mapping"):
-        if line_of(at).lstrip().startswith("- "):
-            column = _column_above(lines, at.line, lambda line: line.lstrip().startswith("- "))
-            return place(at, "this list item is indented differently from the items above it - start its '-' in "
-                             f"the same column as theirs (column {column})")
-        column = _column_above(lines, at.line, lambda line: True)
-        return place(at, "this line is indented differently from the fields above it - start it in the same column "
-                         f"as the field it belongs with (the line above starts in column {column})")
-    if "mapping values are not allowed" in problem:
-        # A plain value that ran on from an earlier line: either that line lacks its ':', or
-        # this line's field is indented so far that it reads as more of the value above.
-        before = line_of(at)[:at.column]
-        if scalar and not scalar.style and scalar.start_mark.line < at.line:
-            begun = line_of(scalar.start_mark)[:scalar.start_mark.column]
-            if _INDENT.fullmatch(begun):
-                return place(scalar.start_mark, "this line has no ':' after its field name - add ': ' after the name")
-            if _KEY_BEFORE_COLON.fullmatch(before):
-                name = before.strip().lstrip("- ")
-                return place(at, f"'{name}' is indented more than the field above it - line it up with the field "
-                                 "above, or, if it is part of the text above, put that text in quotes")
-        return place(at, "a colon followed by a space inside a value reads as a new field - put the whole value "
-                         "in quotes, e.g. \"Remember: rest\"")
-    if "cannot start any token" in problem:
-        char = line_of(at)[at.column:at.column + 1]
-        shown = "a tab" if char == "\t" else f"'{char}'"
-        return place(at, f"a value cannot start with {shown} - put the whole value in quotes")
-    if "could not find expected ':'" in problem and start:
-        return place(start, "this line has no ':' after a field name - add ': ' after the name, or, if the line "
-                            "continues the text above, indent it further than that text's field name")
-    if "did not find expected ',' or ']'" in problem and start:
-        return place(start, "the list started with '[' here is not closed - add ']' at its end, or put the value "
-                            "in quotes if the '[' is part of the text")
-    what = f"{context}, {problem}" if context else problem or "not valid YAML"
-    return place(at, f"invalid YAML: {what} - check the indentation and quoting on this line or the one above")
-
-
-def _column_above(lines: list, index: int, wanted) -> int:
-    """The 1-based column where the nearest line above `index` that has content and is `wanted` starts."""
-    for line in reversed(lines[:index]):
-        if line.strip() and not line.lstrip().startswith("#") and wanted(line):
-            return len(line) - len(line.lstrip(" ")) + 1
-    return 1
-
-
-_KEY_BEFORE_COLON = re.compile(r" *(- )?[A-Za-z_][A-Za-z0-9_-]*")
-_INDENT = re.compile(r" *(- )*")
-
-
-def _path_at_error(text: str) -> tuple:
-    """The field the parser was reading when it failed, from the events it gave before failing."""
-    stack: list = []  # [mapping key or None, expecting a key] or [list index]
-
-    def value_done():
-        if stack and len(stack[-1]) == 2:
-            stack[-1][1] = True
-    try:
-        for event in yaml.parse(text, Loader=_LOADER):
-            if isinstance(event, (yaml.ScalarEvent, yaml.AliasEvent, yaml.MappingStartEvent, yaml.SequenceStartEvent)):
-                top = stack[-1] if stack else None
-                if top is not None and len(top) == 2 and top[1]:
-                    top[0], top[1] = getattr(event, "value", "?"), False
-                    if isinstance(event, (yaml.MappingStartEvent, yaml.SequenceStartEvent)):
-                        stack.append([None, True] if isinstance(event, yaml.MappingStartEvent) else [-1])
-                    continue
-                if top is not None and len(top) == 1:
-                    top[0] += 1
-                if isinstance(event, yaml.MappingStartEvent):
-                    stack.append([None, True])
-                elif isinstance(event, yaml.SequenceStartEvent):
-                    stack.append([-1])
-                else:
-                    value_done()
-            elif isinstance(event, (yaml.MappingEndEvent, yaml.SequenceEndEvent)):
-                stack.pop()
-                value_done()
-    except yaml.YAMLError:
-        pass
-    path = []
-    for i, entry in enumerate(stack):
-        last = i == len(stack) - 1
-        if len(entry) == 2 and entry[0] is not None and not (last and entry[1]):
-            path.append(entry[0])
-        elif len(entry) == 1 and entry[0] >= 0 and not last:
-            path.append(entry[0])
-    return tuple(path)
-
-
-def _last_scalar(text: str, mark):
-    """The last scalar token the scanner read before `mark`, unless a new key or item began after it."""
-    found = None
-    try:
-        for token in yaml.scan(text, Loader=_LOADER):
-            if mark and (token.start_mark.line, token.start_mark.column) >= (mark.line, mark.column):
-                break
-            if isinstance(token, yaml.ScalarToken):
-                found = token
-            elif isinstance(token, (yaml.KeyToken, yaml.BlockEntryToken)):
-                found = None
-    except yaml.YAMLError:
-        pass
-    return found
+    """A YAML syntax error in plain English (yamlerrors.py), named by the field the parser was reading."""
+    return yamlerrors.explain(path, text, exc, format_path(yamlerrors.path_at_error(text)))
 
 
 def _convert(node, path, source: Source, problems: list, counter: list):

@@ -13,6 +13,7 @@ import threading
 import urllib.parse
 import urllib.request
 from pathlib import Path
+from typing import Any
 
 from publisher.core import caches
 from publisher.core.errors import RenderError
@@ -45,8 +46,9 @@ class Rendered:
 @functools.cache
 def _fetcher_class():
     weasyprint = _weasyprint()
+    fetcher: Any = weasyprint.urls.URLFetcher  # a base class from a module imported lazily: mypy cannot resolve it
 
-    class ProjectFetcher(weasyprint.urls.URLFetcher):
+    class ProjectFetcher(fetcher):
         """Serves files from the project's own folders and small data: URIs; refuses the rest."""
 
         def __init__(self, allowed: list[Path]):
@@ -114,7 +116,7 @@ class Engine:
             weasyprint = _weasyprint()
             fetcher = _fetcher_class()([self.project.styles])
             with captured_warnings() as warnings:
-                parsed = [weasyprint.CSS(filename=str(self.project.root / f), url_fetcher=fetcher,
+                parsed = [weasyprint.CSS(filename=str(self.project.path(f)), url_fetcher=fetcher,
                                          font_config=self.font_config) for f in files]
             self._stylesheets[files] = (parsed, list(warnings))
         return self._stylesheets[files]
