@@ -108,3 +108,15 @@ def test_at_most_eight_modules_in_the_package_root():
 def test_every_sub_package_is_a_stage():
     stages = sorted(p.name for p in PACKAGE.iterdir() if (p / "__init__.py").exists())
     assert stages == ["build", "cli", "core", "desk", "govern", "i18n", "mail", "outputs", "render", "site", "source"]
+
+
+def test_no_file_over_400_lines():
+    """A module a newcomer can read through: split one that grows past it, by what it does."""
+    long = {module_name(p): n for p in PACKAGE.rglob("*.py") if (n := len(p.read_text("utf-8").splitlines())) > 400}
+    assert long == {}
+
+
+def test_the_lint_holds_functions_to_complexity_12():
+    import tomllib
+    config = tomllib.loads((PACKAGE.parent / "pyproject.toml").read_text("utf-8"))["tool"]["ruff"]["lint"]
+    assert "C901" in config["select"] and config["mccabe"]["max-complexity"] == 12
