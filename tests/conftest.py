@@ -151,12 +151,15 @@ def shipped(tmp_path_factory):
 # Fixture leaflets built on every paper beside the shipped ones (tests/test_pages.py).
 PAGE_FIXTURES = REPO / "tests" / "data" / "pages"
 PAPER_EDITIONS = ("standard", "large-print")
+# What each paper's build makes besides the PDFs: the web edition (any paper's: A4's) for tests/test_scripts.py,
+# the bilingual editions on A5 for the A5 preflight (tests/test_preflight.py).
+PAPER_FORMATS = {"a4": ("pdf", "html"), "letter": ("pdf",), "a5": ("pdf", "bilingual")}
 
 
 @pytest.fixture(scope="session")
 def on_paper(tmp_path_factory):
     """paper -> (output folder, [Result]): every shipped leaflet and the fixtures of data/pages/, in both editions
-    (on A5 with the bilingual editions too), built once a run per paper into a folder all xdist workers share.
+    (and PAPER_FORMATS), built once a run per paper into a folder all xdist workers share.
 
     The first worker to ask for a paper builds it on two processes (one engine each for all its leaflets);
     the others wait for it and read its results. Tests only read these files.
@@ -177,7 +180,7 @@ def on_paper(tmp_path_factory):
         with filelock.FileLock(shared / f"paper-{paper}.lock"):
             if not saved.exists():
                 options = batch.Options(out=root / f"dist-{paper}", jobs=2, paper=paper, editions=PAPER_EDITIONS,
-                                        formats=("pdf", "bilingual") if paper == "a5" else ("pdf",), site=False,
+                                        formats=PAPER_FORMATS[paper], site=False,
                                         today=datetime.date.fromisoformat(TODAY))
                 report = batch.build(content.Project(root), options)
                 assert report.ok, [r.errors for r in report.failed] + report.shared_errors
