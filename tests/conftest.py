@@ -180,6 +180,47 @@ def shipped(tmp_path_factory):
     return pickle.loads(saved.read_bytes())
 
 
+# Fixture leaflets built on every paper beside the shipped ones (tests/test_pages.py).
+PAGE_FIXTURES = REPO / "tests" / "data" / "pages"
+PAPER_EDITIONS = ("standard", "large-print")
+# What each paper's build makes besides the PDFs: the web edition (any paper's: A4's) for tests/test_scripts.py,
+# the bilingual editions on A5 for the A5 preflight (tests/test_preflight.py).
+PAPER_FORMATS = {"a4": ("pdf", "html"), "letter": ("pdf",), "a5": ("pdf", "bilingual")}
+
+
+@pytest.fixture(scope="session")
+def on_paper(tmp_path_factory):
+    """paper -> (output folder, [Result]): every shipped leaflet and the fixtures of data/pages/, in both editions
+    (and PAPER_FORMATS), built once a run per paper into a folder all xdist workers share.
+
+    The first worker to ask for a paper builds it on two processes (one engine each for all its leaflets);
+    the others wait for it and read its results. Tests only read these files.
+    """
+    shared = shared_folder(tmp_path_factory)
+    root = shared / "papers"
+
+    def build(paper: str):
+        saved = shared / f"paper-{paper}.pickle"
+        with filelock.FileLock(shared / "papers.lock"):
+            if not root.exists():
+                for folder in ("templates", "styles", "schema", "handouts", "locales"):
+                    shutil.copytree(REPO / folder, root / folder)
+                for name in ("brand.yaml", "people.yaml"):
+                    shutil.copy(REPO / name, root / name)
+                for fixture in PAGE_FIXTURES.glob("*.yaml"):
+                    shutil.copy(fixture, root / "handouts" / fixture.name)
+        with filelock.FileLock(shared / f"paper-{paper}.lock"):
+            if not saved.exists():
+                options = batch.Options(out=root / f"dist-{paper}", jobs=2, paper=paper, editions=PAPER_EDITIONS,
+                                        formats=PAPER_FORMATS[paper], site=False,
+                                        today=datetime.date.fromisoformat(TODAY))
+                report = batch.build(content.Project(root), options)
+                assert report.ok, [r.errors for r in report.failed] + report.shared_errors
+                saved.write_bytes(pickle.dumps(report.results))
+        return root / f"dist-{paper}", pickle.loads(saved.read_bytes())
+    return build
+
+
 def seconds(text: str) -> str:
     """Output with timings made comparable: '1.2 s' -> 'T s'."""
     return re.sub(r"\b\d+\.\d s\b", "T s", text)

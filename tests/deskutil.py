@@ -24,8 +24,22 @@ HOSTILE = MINIMAL.replace("title: Looking after a sprained ankle",
                           "title: '<script>alert(\"desk\")</script> Sprains'").replace("TST-0001", "TST-0666")
 
 
+_built: list = []  # the first project this process built, kept as built for the next callers
+
+
 def built_project(root) -> Project:
-    """A project with two leaflets (one with a hostile title), built as PDF (both editions) and web page."""
+    """A project with two leaflets (one with a hostile title), built as PDF (both editions) and web page.
+
+    Built once a test process and then copied, output folder and manifest included: each caller gets its own."""
+    import atexit
+    import shutil
+    import tempfile
+    from pathlib import Path
+    if _built:
+        shutil.copytree(_built[0], root, symlinks=True)
+        project = Project.__new__(Project)  # the files are there already
+        project.root = Path(root)
+        return project
     project = Project(root)
     project.leaflet("ankle")
     project.leaflet("hostile", HOSTILE)
@@ -33,6 +47,10 @@ def built_project(root) -> Project:
                             editions=("standard", "large-print"), today=datetime.date.fromisoformat(TODAY))
     report = batch.build(content.Project(project.root), options)
     assert report.ok, [r.errors for r in report.failed] + report.shared_errors
+    kept = Path(tempfile.mkdtemp(prefix="desk-built-"))
+    atexit.register(shutil.rmtree, kept, True)
+    shutil.copytree(project.root, kept / "proj", symlinks=True)
+    _built.append(kept / "proj")
     return project
 
 

@@ -10,7 +10,7 @@ import subprocess
 import pdfplumber
 import pypdfium2
 import pytest
-from conftest import MINIMAL, REPO, TODAY, Project, normalise
+from conftest import MINIMAL, REPO, Project, normalise
 from test_pdfua import figures, page_problems, pdfua_problems, read_tags
 
 from publisher.build import batch
@@ -162,20 +162,15 @@ def test_goes_stale_when_its_leaflet_has_a_new_version(easy, capsys):
 
 
 @pytest.fixture(scope="module")
-def pdfs(tmp_path_factory) -> dict:
-    """The shipped sample Easy Read on A4 and A5, both editions, and its web page: {'a4-standard': Path, ...}."""
-    root = tmp_path_factory.mktemp("easyread")
+def pdfs(on_paper) -> dict:
+    """The shipped sample Easy Read on A4 and A5, both editions, and its web page: {'a4-standard': Path, ...}, from
+    the run's builds of each paper (conftest.on_paper)."""
+    stem = "after-your-wisdom-teeth-are-removed.easy-read"
     built = {}
     for paper in ("a4", "a5"):
-        options = batch.Options(out=root / paper, paper=paper, formats=("pdf", "html"),
-                                editions=("standard", "large-print"), today=datetime.date.fromisoformat(TODAY))
-        report = batch.build(content.Project(REPO), options,
-                             [REPO / "handouts" / "after-your-wisdom-teeth-are-removed.easy-read.yaml"])
-        assert report.ok, [r.errors for r in report.failed]
-        for result in report.results:
-            name = result.output.rsplit("/", 1)[1]
-            edition = "large-print" if ".large-print." in name else "standard"
-            built[f"{paper}-{edition}" if name.endswith(".pdf") else "html"] = root / paper / name
+        out, _ = on_paper(paper)
+        built[f"{paper}-standard"], built[f"{paper}-large-print"] = out / f"{stem}.pdf", out / f"{stem}.large-print.pdf"
+    built["html"] = on_paper("a4")[0] / f"{stem}.html"
     return built
 
 

@@ -6,15 +6,12 @@ margins, a heading stranded at the foot of a page, a page left mostly empty.
 
 from __future__ import annotations
 
-import shutil
 from pathlib import Path
 
 import pytest
 from pdfutil import HEADING_PT, pages
 
-from publisher.build import batch
 from publisher.outputs.pdf import preflight
-from publisher.source import content
 
 REPO = Path(__file__).resolve().parent.parent
 FIXTURES = REPO / "tests" / "data" / "pages"
@@ -30,26 +27,9 @@ FIXTURE_STEMS = sorted(p.stem for p in FIXTURES.glob("*.yaml"))
 MAX_BLANK = {"shipped": 0.65, "fixture": 0.8}
 EASY_READ_HEADING_PT = {"standard": 22, "large-print": 26}  # styles/easy-read.css
 
-@pytest.fixture(scope="session")
-def project_copy(tmp_path_factory) -> Path:
-    """The shipped project with the fixture leaflets beside its own, copied once per test process."""
-    root = tmp_path_factory.mktemp("pages")
-    for folder in ("templates", "styles", "schema", "handouts", "locales"):
-        shutil.copytree(REPO / folder, root / folder)
-    for name in ("brand.yaml", "people.yaml"):
-        shutil.copy(REPO / name, root / name)
-    for fixture in FIXTURES.glob("*.yaml"):
-        shutil.copy(fixture, root / "handouts" / fixture.name)
-    return root
-
-
-def built(root: Path, paper: str, edition: str, stem: str) -> Path:
-    """One leaflet's PDF on one paper in one edition: each test renders only its own, so workers share the load."""
-    out = root / f"dist-{paper}-{edition}"
-    report = batch.build(content.Project(root), batch.Options(out=out, jobs=1, paper=paper, editions=(edition,),
-                                                              formats=("pdf",)),
-                         [root / "handouts" / f"{stem}.yaml"])
-    assert report.ok, [r.errors for r in report.failed] + report.shared_errors
+def built(on_paper, paper: str, edition: str, stem: str) -> Path:
+    """One leaflet's PDF on one paper in one edition, from the run's build of that paper (conftest.on_paper)."""
+    out, _ = on_paper(paper)
     return out / (f"{stem}.pdf" if edition == "standard" else f"{stem}.{edition}.pdf")
 
 
@@ -59,9 +39,9 @@ CASES = [pytest.param(paper, edition, stem, kind, id=f"{paper}-{edition}-{stem}"
 
 
 @pytest.mark.parametrize("paper, edition, stem, kind", CASES)
-def test_page_properties(project_copy, record_property, paper, edition, stem, kind):
+def test_page_properties(on_paper, record_property, paper, edition, stem, kind):
     """No glyph outside the side margins, no heading last on a page, no page left mostly blank."""
-    path = built(project_copy, paper, edition, stem)
+    path = built(on_paper, paper, edition, stem)
     found = pages(path, paper, edition)
     record_property("blank_fractions", " ".join(f"{p.blank:.2f}" for p in found))
     assert found and all(p.chars > 50 for p in found), "no text was read from some page"

@@ -4,7 +4,6 @@
 from __future__ import annotations
 
 import re
-import shutil
 import subprocess
 import unicodedata
 from pathlib import Path
@@ -18,7 +17,6 @@ from test_pdfua import page_problems, pdfua_problems
 from test_web import axe_violations, browser, readable, show  # noqa: F401 (browser is a fixture)
 
 from conftest import REPO
-from publisher.build import batch
 from publisher.i18n import languages
 from publisher.mail import send as mail
 from publisher.outputs import web
@@ -35,21 +33,10 @@ MM = 72 / 25.4
 
 
 @pytest.fixture(scope="module")
-def built(tmp_path_factory) -> Path:
-    """The shipped project with the script fixtures, built once: PDF and web edition, A4, standard and large print."""
-    root = tmp_path_factory.mktemp("scripts")
-    for folder in ("templates", "styles", "schema", "locales"):
-        shutil.copytree(REPO / folder, root / folder)
-    for name in ("brand.yaml", "people.yaml"):
-        shutil.copy(REPO / name, root / name)
-    (root / "handouts").mkdir()
-    for stem in STEMS.values():
-        shutil.copy(FIXTURES / f"{stem}.yaml", root / "handouts" / f"{stem}.yaml")
-    report = batch.build(content.Project(root), batch.Options(out=root / "dist", jobs=1, paper="a4",
-                                                              editions=("standard", "large-print"),
-                                                              formats=("pdf", "html")))
-    assert report.ok, [r.errors for r in report.failed] + report.shared_errors
-    return root
+def built(on_paper) -> Path:
+    """The shipped project with the script fixtures, built once a run (conftest.on_paper): PDF and web edition, A4,
+    standard and large print, in its folder dist-a4."""
+    return on_paper("a4")[0].parent
 
 
 def fixture_texts(stem: str) -> list[str]:
@@ -112,7 +99,7 @@ def test_every_character_a_shipped_font_has_is_printable_through_its_unicode_ran
 @pytest.mark.parametrize("language", STEMS)
 def test_pdffonts_lists_only_our_fonts_and_the_language_s_own_face(built, language):
     for name in (STEMS[language], f"{STEMS[language]}.large-print"):
-        pdf = built / "dist" / f"{name}.pdf"
+        pdf = built / "dist-a4" / f"{name}.pdf"
         assert foreign_fonts(pdf) == [], name
         used = {font for font, _ in pdffonts(pdf)}
         assert FACES[language] in used, (name, used)
@@ -129,7 +116,7 @@ def test_the_pdf_text_holds_every_sentence(built, language):
     Words, not characters: a sentence's full stop after a number at the end of a right-to-left line comes
     out on a line of its own. Chinese has no spaces between words: its characters are compared.
     """
-    text = " ".join(words(reading_text(built / "dist" / f"{STEMS[language]}.pdf")))
+    text = " ".join(words(reading_text(built / "dist-a4" / f"{STEMS[language]}.pdf")))
     for sentence in fixture_texts(STEMS[language]):
         if language == "zh-Hans":
             assert "".join(words(sentence)) in text.replace(" ", ""), sentence
@@ -142,23 +129,23 @@ def test_every_fixture_passes_both_pdf_ua_checkers(built, language):
     """The glyphs that are only parts of letters are mapped (pdf._fill_empty_unicode_entries), and links are
     isolated by their own dir, not a <bdi> inside them, which WeasyPrint would leave out of the Link tag."""
     for name in (STEMS[language], f"{STEMS[language]}.large-print"):
-        pdf = built / "dist" / f"{name}.pdf"
+        pdf = built / "dist-a4" / f"{name}.pdf"
         assert pdfua_problems(pdf) + page_problems(pdf) == [], name
 
 
 def test_shaped_letters_are_extracted_as_written_not_as_glyph_parts(built):
     """Naskh draws ق as a skeleton and two dots other letters share, Bengali draws a vowel sign before its
     consonant: without the /ActualText pdf.py adds, the extracted letters are wrong."""
-    arabic = reading_text(built / "dist" / "scripts-arabic.pdf")
+    arabic = reading_text(built / "dist-a4" / "scripts-arabic.pdf")
     assert "العناية بقدميك عند الإصابة بالسكري" in arabic
     assert "افحص قدميك كل يوم. إذا رأيت جرحًا أو احمرارًا، اتصل بالعيادة على الرقم 0300 123 4567" in arabic
-    urdu = reading_text(built / "dist" / "scripts-urdu.pdf")
+    urdu = reading_text(built / "dist-a4" / "scripts-urdu.pdf")
     assert "اپنے پاؤں کی دیکھ بھال" in urdu
-    bengali = reading_text(built / "dist" / "scripts-bengali.pdf")
+    bengali = reading_text(built / "dist-a4" / "scripts-bengali.pdf")
     assert "প্রতিদিন আপনার পা পরীক্ষা করুন। কোনো ক্ষত দেখলে ক্লিনিকে 0300 123 4567 নম্বরে ফোন করুন।" in bengali
-    assert b"/ActualText" in content_streams(built / "dist" / "scripts-bengali.pdf")
+    assert b"/ActualText" in content_streams(built / "dist-a4" / "scripts-bengali.pdf")
     # Chinese maps glyph for character: left as WeasyPrint writes it, as is every Latin-script leaflet.
-    assert b"/ActualText" not in content_streams(built / "dist" / "scripts-chinese.pdf")
+    assert b"/ActualText" not in content_streams(built / "dist-a4" / "scripts-chinese.pdf")
 
 
 def content_streams(path: Path) -> bytes:
@@ -176,7 +163,7 @@ def test_html_element_has_lang_and_dir_in_print_web_and_email(built, language, r
     leaflet = catalogue.leaflets[0]
     expected = f'<html lang="{language}" dir="rtl"' if rtl else f'<html lang="{language}"'
     printed = html.render_html(catalogue, leaflet)
-    web = (built / "dist" / f"{STEMS[language]}.html").read_text(encoding="utf-8")
+    web = (built / "dist-a4" / f"{STEMS[language]}.html").read_text(encoding="utf-8")
     message = mail.compose(project, leaflet, catalogue.brand, b"%PDF-", "patient@example.org", "clinic@example.org")
     email_html = message.get_body(("html",)).get_content()
     for document in (printed, web, email_html):
@@ -187,9 +174,9 @@ def test_html_element_has_lang_and_dir_in_print_web_and_email(built, language, r
 
 
 def test_inline_phrases_carry_their_language_in_the_pdf_structure_and_the_web_edition(built):
-    tagged = [(tag, attrs) for _, tag, attrs in structure(built / "dist" / "scripts-inline.pdf")]
+    tagged = [(tag, attrs) for _, tag, attrs in structure(built / "dist-a4" / "scripts-inline.pdf")]
     spans = []
-    with pikepdf.open(built / "dist" / "scripts-inline.pdf") as pdf:
+    with pikepdf.open(built / "dist-a4" / "scripts-inline.pdf") as pdf:
         for item in pdf.objects:
             if isinstance(item, pikepdf.Dictionary) and item.get("/S") == "/Span" and "/Lang" in item:
                 spans.append(str(item.Lang))
@@ -197,7 +184,7 @@ def test_inline_phrases_carry_their_language_in_the_pdf_structure_and_the_web_ed
     # Welsh in the summary and the body (the summary's phrase wraps: one /Span a line), Arabic in the body.
     assert set(spans) == {"cy", "ar"}
     assert spans.count("cy") >= 2 and "ar" in spans
-    web = (built / "dist" / "scripts-inline.html").read_text(encoding="utf-8")
+    web = (built / "dist-a4" / "scripts-inline.html").read_text(encoding="utf-8")
     assert '<span lang="cy">Gofalu am eich traed</span>' in web
     assert '<span lang="cy"><strong>gwisgwch esgidiau sy\'n ffitio</strong></span>' in web
     # The Arabic phrase runs right to left inside the English paragraph, its phone number and name isolated.
@@ -228,8 +215,8 @@ def summary_bar(page) -> tuple:
 
 def test_a_right_to_left_page_is_mirrored(built):
     """Headings, the summary's bar and the phone number's digits, measured on page one of Arabic and English."""
-    with pdfplumber.open(built / "dist" / "scripts-arabic.pdf") as arabic, \
-            pdfplumber.open(built / "dist" / "scripts-inline.pdf") as english:
+    with pdfplumber.open(built / "dist-a4" / "scripts-arabic.pdf") as arabic, \
+            pdfplumber.open(built / "dist-a4" / "scripts-inline.pdf") as english:
         ar, en = arabic.pages[0], english.pages[0]
         right_margin = ar.width - 18 * MM
         # The title ends at the right margin and starts well inside it.
@@ -255,7 +242,7 @@ def test_a_right_to_left_page_is_mirrored(built):
 
 def test_urdu_lines_are_spaced_for_nastaliq(built):
     """Nastaliq climbs and descends far beyond Latin letters: its lines are about twice as far apart."""
-    with pdfplumber.open(built / "dist" / "scripts-urdu.pdf") as pdf:
+    with pdfplumber.open(built / "dist-a4" / "scripts-urdu.pdf") as pdf:
         page = pdf.pages[0]
         tops = sorted({round(c["top"]) for c in page.chars if c["fontname"].endswith("Noto-Nastaliq-Urdu")
                        and c["size"] < 13})
@@ -315,7 +302,7 @@ def test_language_tags(tag, known, direction):
                                               ("bn", "Leaflet Bengali"), ("zh-Hans", "Leaflet Chinese"),
                                               ("en-GB", "Leaflet Naskh Arabic")])
 def test_the_web_edition_embeds_only_the_glyphs_it_uses(built, language, family):
-    page = (built / "dist" / f"{STEMS[language]}.html").read_bytes()
+    page = (built / "dist-a4" / f"{STEMS[language]}.html").read_bytes()
     assert page.count(b"@font-face") == 1 and f'font-family: "{family}"'.encode() in page
     assert len(page) < 80_000  # the whole Noto Sans SC is 10 MB
     assert page == web.render_web(*_catalogue_and_leaflet(built, STEMS[language]))  # the same bytes every time
@@ -340,7 +327,7 @@ def test_a_latin_script_web_page_embeds_no_font():
 def test_the_web_edition_mirrors_and_passes_axe(browser, built, stem, width):
     """Right to left in the browser: the summary's bar on the right, list markers on the right, no sideways
     scrolling at 320 CSS px; the inline phrases in their own language; axe-core finds no WCAG 2.2 AA violation."""
-    show(browser, built / "dist" / f"{stem}.html", width=width)
+    show(browser, built / "dist-a4" / f"{stem}.html", width=width)
     direction, scroll, client, bar_right, bar_left = browser.execute_script("""
         const summary = getComputedStyle(document.querySelector('.summary'));
         return [getComputedStyle(document.documentElement).direction, document.documentElement.scrollWidth,

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import threading
+import time
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -62,12 +63,18 @@ class Watcher:
         with tempfile.TemporaryDirectory(prefix=f"{tempfolders.TEMP_PREFIX}{os.getpid()}-") as folder, \
                 tempfolders.temporary_files_in(Path(folder)):
             pdf._weasyprint()
-        while not self.preview.stopping.is_set():
-            if self.dirty.wait(0.1):
-                self.dirty.clear()
-                self.on_build(self.preview.rebuild(quick_first=True))
+        # Waits without a timeout, and joins by polling (below): a thread's timed wait never ends under libfaketime,
+        # whose faked monotonic clock it does not apply to them (how the tests run years ahead: tests/README.md).
+        while True:
+            self.dirty.wait()
+            if self.preview.stopping.is_set():
+                return
+            self.dirty.clear()
+            self.on_build(self.preview.rebuild(quick_first=True))
 
     def stop(self) -> None:
         self.preview.stopping.set()
-        for thread in self.threads:
-            thread.join(timeout=2)
+        self.dirty.set()  # wakes the builder to leave
+        deadline = time.monotonic() + 2
+        while any(t.is_alive() for t in self.threads) and time.monotonic() < deadline:
+            time.sleep(0.02)
