@@ -37,24 +37,23 @@ def paths_argument(parser: argparse.ArgumentParser) -> None:
                         help="leaflet files (default: every handouts/*.yaml)")
 
 
-def seconds(text: str) -> float:
+def _number(text: str, convert, fits, problem: str):
+    """`text` as a number that `fits`, or argparse's error saying `problem` about it."""
     try:
-        value = float(text)
+        value = convert(text)
     except ValueError:
-        value = -1
-    if not 0 <= value < float("inf"):
-        raise argparse.ArgumentTypeError(f"'{text}' is not a number of seconds - use 0 or more, e.g. 60")
+        value = None
+    if value is None or not fits(value):
+        raise argparse.ArgumentTypeError(f"'{text}' {problem}")
     return value
+
+
+def seconds(text: str) -> float:
+    return _number(text, float, lambda v: 0 <= v < float("inf"), "is not a number of seconds - use 0 or more, e.g. 60")
 
 
 def positive(text: str) -> int:
-    try:
-        value = int(text)
-    except ValueError:
-        value = 0
-    if value < 1:
-        raise argparse.ArgumentTypeError(f"'{text}' is not a whole number of 1 or more")
-    return value
+    return _number(text, int, lambda v: v >= 1, "is not a whole number of 1 or more")
 
 
 def formats(text: str) -> tuple:
@@ -67,13 +66,7 @@ def formats(text: str) -> tuple:
 
 
 def megabytes(text: str) -> float:
-    try:
-        value = float(text)
-    except ValueError:
-        value = 0
-    if value <= 0:
-        raise argparse.ArgumentTypeError(f"'{text}' is not a size in MB - use a number above 0, e.g. 10")
-    return value
+    return _number(text, float, lambda v: v > 0, "is not a size in MB - use a number above 0, e.g. 10")
 
 
 def date(text: str) -> datetime.date:
