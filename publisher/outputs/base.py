@@ -90,7 +90,7 @@ OURS = EntryPoint("standard", "publisher.outputs.formats:OUTPUTS", GROUP)
 
 
 class Registry(MutableMapping[str, Output]):
-    """The formats by name, in the order they registered; the writers are imported when it is first read."""
+    """The formats by name: ours in formats.py's order, then other packages', loaded when first read."""
 
     def __init__(self) -> None:
         self._outputs: dict[str, Output] = {}
