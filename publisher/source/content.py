@@ -11,7 +11,7 @@ from publisher.source.brand import contrast, load_brand
 from publisher.source.brand import language_problems as brand_texts
 from publisher.source.model import Catalogue, Leaflet, input_digest, translation_digest, version_key
 from publisher.source.people import load_people, resolve_credits
-from publisher.source.project import NotARegularFile, Project, read_limited, read_source, unknown_leaflet
+from publisher.source.project import NotARegularFile, Project, load_named, read_limited, read_source, unknown_leaflet
 from publisher.source.schema import BRAND_SCHEMA, LEAFLET_SCHEMA, PEOPLE_SCHEMA, validate, validator
 
 # Loading is split by concern (project.py, schema.py, markup.py, brand.py); these
@@ -139,13 +139,9 @@ def _original(project: Project, source, path: Path, data: dict, people: dict, lo
                                                        f"{project.relative(other)} - keep one file per source and "
                                                        "language, and delete or merge the other"))
     file = folder / f"{stem}.yaml"
-    unknown = unknown_leaflet(project, source, "translation_of", file)
-    if unknown:
-        return None, found + [unknown]
-    original, problems = load_leaflet(project, file, people, loaded)
+    original, problem = load_named(project, source, "translation_of", file, "source", people, loaded, load_leaflet)
     if original is None:
-        return None, found + [source.problem(("translation_of",), f"its source {project.relative(file)} has errors - "
-                                                                  "fix them first (they are listed with that file)")]
+        return None, found + [problem]
     if original.translation_of:
         return None, found + [source.problem(("translation_of",), f"'{stem}' is itself a translation, of "
                                                                   f"'{original.translation_of}' - translate from "

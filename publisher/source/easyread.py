@@ -14,7 +14,7 @@ from publisher.i18n import languages
 from publisher.source import assets, fonts, markdown, markup, yamlsource
 from publisher.source.model import Leaflet, translation_digest, version_key
 from publisher.source.people import resolve_credits
-from publisher.source.project import Project, read_source, unknown_leaflet
+from publisher.source.project import Project, load_named, read_source
 from publisher.source.schema import validate
 
 SCHEMA = "easy-read.schema.json"
@@ -134,13 +134,9 @@ def _original(project: Project, source, path: Path, data: dict, people: dict, lo
         found.append(source.problem(("easy_read_of",), f"the Easy Read of '{stem}' must be named {stem}.{PART}.yaml, "
                                                        f"not {path.name} - rename the file"))
     file = path.parent / f"{stem}.yaml"
-    unknown = unknown_leaflet(project, source, "easy_read_of", file)
-    if unknown:
-        return None, found + [unknown]
-    original, problems = load_leaflet(project, file, people, loaded)
+    original, problem = load_named(project, source, "easy_read_of", file, "leaflet", people, loaded, load_leaflet)
     if original is None:
-        return None, found + [source.problem(("easy_read_of",), f"its leaflet {project.relative(file)} has errors - "
-                                                                "fix them first (they are listed with that file)")]
+        return None, found + [problem]
     if original.translation_of:
         return None, found + [source.problem(("easy_read_of",), f"'{stem}' is a translation - write the Easy Read "
                                                                 f"from '{original.translation_of}'")]

@@ -148,3 +148,18 @@ def unknown_leaflet(project: Project, source, field: str, file: Path) -> Problem
     close = difflib.get_close_matches(file.stem, known, n=1, cutoff=0.6)
     hint = f"did you mean '{close[0]}'?" if close else "name a leaflet file in the same folder, without .yaml"
     return source.problem((field,), f"unknown leaflet '{file.stem}' ({project.relative(file)} does not exist) - {hint}")
+
+
+def load_named(project: Project, source, field: str, file: Path, what: str, people, loaded: dict, load_leaflet):
+    """The validated leaflet a translation or Easy Read names in `field` (its `what`), or the problem with it.
+
+    `load_leaflet` is content.load_leaflet, passed in: loading a leaflet may load the one it names.
+    """
+    unknown = unknown_leaflet(project, source, field, file)
+    if unknown:
+        return None, unknown
+    original, _problems = load_leaflet(project, file, people, loaded)  # reported with that file
+    if original is None:
+        return None, source.problem((field,), f"its {what} {project.relative(file)} has errors - fix them first "
+                                              "(they are listed with that file)")
+    return original, None
