@@ -459,3 +459,11 @@ def test_a_corrected_translation_is_a_new_translation_revision_in_the_archive(we
     welsh.leaflet("y", MINIMAL + "translation_revision: 2\n")
     code, out, err = welsh.run("check", capsys=capsys)
     assert "handouts/y.yaml:18:1: translation_revision: only a translation has this" in err
+
+
+def test_a_translation_of_a_broken_source_says_to_fix_the_source_first(welsh, capsys):
+    welsh.leaflet("x", MINIMAL.replace("title:", "titel:"))
+    code, lines = _errors(welsh, capsys, str(welsh.root / "handouts" / "x.cy.yaml"))
+    assert code == 1
+    assert "handouts/x.cy.yaml:1:17: translation_of: its source handouts/x.yaml has errors - fix them first (they are " \
+           "listed with that file)" in lines
