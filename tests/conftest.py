@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import datetime
 import json
 import os
@@ -51,13 +52,44 @@ sources:
 """
 
 
+FONTS = REPO / "styles" / "fonts"
+
+
+def copy_or_link(source: str, target: str) -> None:
+    """Copy a file, but hard-link a shipped font: fonts are 26 of the 27 MB each test project would copy.
+
+    A hard link is the same file, so a test that changes a font in its project must replace it (unlink, then
+    write), never write into it: _fonts_untouched fails the run if a shipped font changed."""
+    if Path(source).parent == FONTS and Path(source).suffix == ".ttf":
+        with contextlib.suppress(OSError):  # another file system: copy
+            os.link(source, target)
+            return
+    shutil.copy2(source, target)
+
+
+def copy_tree(source: Path, target: Path) -> None:
+    shutil.copytree(source, target, copy_function=copy_or_link)
+
+
+def _font_stamps() -> dict:
+    return {path.name: (path.stat().st_size, path.stat().st_mtime_ns) for path in sorted(FONTS.glob("*.ttf"))}
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _fonts_untouched():
+    """The shipped fonts are linked into test projects: a test that wrote into one would change the repository's."""
+    before = _font_stamps()
+    yield
+    assert _font_stamps() == before, "a test wrote into a hard-linked shipped font: replace the file instead"
+
+
 class Project:
     """A project in a temporary folder: the repository's templates, styles and schemas, and leaflets the test writes."""
 
     def __init__(self, root: Path):
         self.root = root
         for folder in ("templates", "styles", "schema", "locales"):
-            shutil.copytree(REPO / folder, root / folder)
+            copy_tree(REPO / folder, root / folder)
         for name in ("brand.yaml", "people.yaml"):
             shutil.copy(REPO / "tests" / "data" / name, root / name)
         (root / "handouts").mkdir()
@@ -204,7 +236,7 @@ def on_paper(tmp_path_factory):
         with filelock.FileLock(shared / "papers.lock"):
             if not root.exists():
                 for folder in ("templates", "styles", "schema", "handouts", "locales"):
-                    shutil.copytree(REPO / folder, root / folder)
+                    copy_tree(REPO / folder, root / folder)
                 for name in ("brand.yaml", "people.yaml"):
                     shutil.copy(REPO / name, root / name)
                 for fixture in PAGE_FIXTURES.glob("*.yaml"):

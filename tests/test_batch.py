@@ -122,7 +122,9 @@ def edit_logo(project):
 def edit_font(project):
     # Another valid font under the same name: the PDFs change, the file names do not.
     fonts = project.root / "styles" / "fonts"
-    (fonts / "AtkinsonHyperlegibleNext-Bold.ttf").write_bytes((fonts / "AtkinsonHyperlegibleNext-Regular.ttf").read_bytes())
+    bold = fonts / "AtkinsonHyperlegibleNext-Bold.ttf"
+    bold.unlink()  # linked to the repository's (conftest.copy_or_link): replaced, never written into
+    bold.write_bytes((fonts / "AtkinsonHyperlegibleNext-Regular.ttf").read_bytes())
 
 
 @pytest.mark.parametrize("change, args", [

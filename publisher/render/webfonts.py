@@ -25,8 +25,9 @@ FACES = (
 def css(text: str, fonts: Path) -> str:
     """@font-face rules embedding, for each face whose script `text` uses, just the glyphs it needs."""
     rules = []
+    characters = set(text)  # a page has a few hundred distinct characters in tens of thousands
     for family, file, ranges in FACES:
-        used = "".join(sorted({char for char in text if any(lo <= ord(char) <= hi for lo, hi in ranges)}))
+        used = "".join(sorted(char for char in characters if any(lo <= ord(char) <= hi for lo, hi in ranges)))
         if used:
             data = _subset(Path(fonts) / file, used)
             rules.append(f'@font-face {{ font-family: "{family}"; '
