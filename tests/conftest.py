@@ -59,16 +59,30 @@ def copy_or_link(source: str, target: str) -> None:
     """Copy a file, but hard-link a shipped font: fonts are 26 of the 27 MB each test project would copy.
 
     A hard link is the same file, so a test that changes a font in its project must replace it (unlink, then
-    write), never write into it: _fonts_untouched fails the run if a shipped font changed."""
-    if Path(source).parent == FONTS and Path(source).suffix == ".ttf":
+    write), never write into it: _fonts_untouched fails the run if a shipped font changed. A font that is already
+    a link to a shipped one (a test project copied whole) is linked too."""
+    if Path(source).suffix == ".ttf" and (Path(source).parent == FONTS or _is_shipped_font(Path(source))):
         with contextlib.suppress(OSError):  # another file system: copy
             os.link(source, target)
             return
     shutil.copy2(source, target)
 
 
+def _is_shipped_font(path: Path) -> bool:
+    shipped = FONTS / path.name
+    return shipped.exists() and os.path.samefile(path, shipped)
+
+
 def copy_tree(source: Path, target: Path) -> None:
     shutil.copytree(source, target, copy_function=copy_or_link)
+
+
+def copy_project(source: Path, target: Path) -> Project:
+    """A copy of a test project, outputs and manifests included (mtimes kept, so its builds see it unchanged)."""
+    shutil.copytree(source, target, copy_function=copy_or_link, symlinks=True)
+    project = Project.__new__(Project)  # the files are there already
+    project.root = Path(target)
+    return project
 
 
 def _font_stamps() -> dict:

@@ -10,7 +10,7 @@ import time
 
 import uvicorn
 
-from conftest import MINIMAL, TODAY, Project
+from conftest import MINIMAL, TODAY, Project, copy_project
 from test_email import AnyPortController  # noqa: F401 - the desk's tests start their SMTP server with it
 from publisher.build import batch
 from publisher.source import content
@@ -36,10 +36,7 @@ def built_project(root) -> Project:
     import tempfile
     from pathlib import Path
     if _built:
-        shutil.copytree(_built[0], root, symlinks=True)
-        project = Project.__new__(Project)  # the files are there already
-        project.root = Path(root)
-        return project
+        return copy_project(_built[0], root)
     project = Project(root)
     project.leaflet("ankle")
     project.leaflet("hostile", HOSTILE)
@@ -49,7 +46,7 @@ def built_project(root) -> Project:
     assert report.ok, [r.errors for r in report.failed] + report.shared_errors
     kept = Path(tempfile.mkdtemp(prefix="desk-built-"))
     atexit.register(shutil.rmtree, kept, True)
-    shutil.copytree(project.root, kept / "proj", symlinks=True)
+    copy_project(project.root, kept / "proj")
     _built.append(kept / "proj")
     return project
 

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import MINIMAL, REPO, TODAY
+from conftest import MINIMAL, REPO, TODAY, Project, copy_project
 from publisher.build import batch, progress
 from publisher.outputs.pdf import engine as pdf, workers
 
@@ -19,11 +19,30 @@ def stamps(folder):
     return {p.name: p.stat().st_mtime_ns for p in folder.glob("*.pdf")}
 
 
-@pytest.fixture
-def three(project):
+def with_three(project: Project) -> Project:
     for stem in ("alpha", "beta", "gamma"):
         project.leaflet(stem, MINIMAL.replace("Looking after a sprained ankle", f"Leaflet {stem}"))
     return project
+
+
+@pytest.fixture
+def three(project):
+    return with_three(project)
+
+
+_built: list[Path] = []  # `three` as its first build left it, made once a test process
+
+
+@pytest.fixture
+def built(tmp_path, tmp_path_factory, capsys) -> Project:
+    """`three` after its first build (dist/, its manifest and the site): built once a process, copied for each test.
+
+    For tests about what the next build does: the first build is the same every time, so it is made once."""
+    if not _built:
+        first = with_three(Project(tmp_path_factory.mktemp("built") / "proj"))
+        assert first.run(capsys=capsys)[0] == 0
+        _built.append(first.root)
+    return copy_project(_built[0], tmp_path / "proj")
 
 
 def test_parallel_and_serial_builds_give_identical_bytes(three, capsys, tmp_path):
@@ -61,30 +80,27 @@ def test_every_shipped_leaflet_is_identical_across_processes(shipped):
         assert (fresh / name).read_bytes() == (here / name).read_bytes(), name
 
 
-def test_no_op_rebuild_renders_nothing(three, capsys):
-    three.run(capsys=capsys)
-    before = stamps(three.root / "dist")
-    code, out, err = three.run(capsys=capsys)
+def test_no_op_rebuild_renders_nothing(built, capsys):
+    before = stamps(built.root / "dist")
+    code, out, err = built.run(capsys=capsys)
     assert code == 0 and err == ""
     assert out.splitlines() == ["unchanged dist/alpha.pdf", "unchanged dist/beta.pdf", "unchanged dist/gamma.pdf",
                                 "built 0, unchanged 3, removed 0, failed 0 in T s"]
-    assert stamps(three.root / "dist") == before
+    assert stamps(built.root / "dist") == before
 
 
-def test_changing_one_leaflet_rebuilds_only_it(three, capsys):
-    three.run(capsys=capsys)
-    path = three.root / "handouts" / "beta.yaml"
+def test_changing_one_leaflet_rebuilds_only_it(built, capsys):
+    path = built.root / "handouts" / "beta.yaml"
     path.write_text(path.read_text().replace("Rest your ankle", "Rest your foot"))
-    code, out, err = three.run(capsys=capsys)
+    code, out, err = built.run(capsys=capsys)
     assert sorted(line.split(" (")[0] for line in out.splitlines()[:-1]) == [
         "built dist/beta.pdf", "unchanged dist/alpha.pdf", "unchanged dist/gamma.pdf"]
 
 
-def test_changing_a_template_or_style_rebuilds_everything(three, capsys):
-    three.run(capsys=capsys)
-    style = three.root / "styles" / "base.css"
+def test_changing_a_template_or_style_rebuilds_everything(built, capsys):
+    style = built.root / "styles" / "base.css"
     style.write_text(style.read_text() + "\n/* a comment still counts */\n")
-    code, out, err = three.run(capsys=capsys)
+    code, out, err = built.run(capsys=capsys)
     assert out.splitlines()[-1] == "built 3, unchanged 0, removed 0, failed 0 in T s"
 
 
@@ -131,17 +147,16 @@ def edit_font(project):
     (edit_brand, []), (edit_logo, []), (edit_font, []),
     (None, ["--paper", "a5"]), (None, ["--print-marks"]), (None, ["--pdf-variant", "pdf/a-3u"]),
 ], ids=["brand", "logo", "font", "paper", "print-marks", "pdf-variant"])
-def test_what_shapes_every_pdf_rebuilds_every_pdf(three, capsys, change, args):
+def test_what_shapes_every_pdf_rebuilds_every_pdf(built, capsys, change, args):
     """Into the same folder: a PDF made with the old brand, logo, font or options is never called unchanged."""
-    assert three.run(capsys=capsys)[0] == 0
-    before = {p.name: p.read_bytes() for p in (three.root / "dist").glob("*.pdf")}
+    before = {p.name: p.read_bytes() for p in (built.root / "dist").glob("*.pdf")}
     if change:
-        change(three)
-    code, out, err = three.run(*args, capsys=capsys)
+        change(built)
+    code, out, err = built.run(*args, capsys=capsys)
     assert (code, err) == (0, "")
     assert out.splitlines()[-1] == "built 3, unchanged 0, removed 0, failed 0 in T s"
-    assert all((three.root / "dist" / name).read_bytes() != data for name, data in before.items())
-    code, out, err = three.run(*args, capsys=capsys)  # and once rebuilt, it is up to date again
+    assert all((built.root / "dist" / name).read_bytes() != data for name, data in before.items())
+    code, out, err = built.run(*args, capsys=capsys)  # and once rebuilt, it is up to date again
     assert out.splitlines()[-1] == "built 0, unchanged 3, removed 0, failed 0 in T s"
 
 
@@ -159,32 +174,29 @@ def test_a_logo_outside_styles_still_rebuilds_every_pdf(three, capsys):
     assert out.splitlines()[-1] == "built 3, unchanged 0, removed 0, failed 0 in T s"
 
 
-def test_force_renders_everything(three, capsys):
-    three.run(capsys=capsys)
-    code, out, err = three.run("--force", capsys=capsys)
+def test_force_renders_everything(built, capsys):
+    code, out, err = built.run("--force", capsys=capsys)
     assert out.splitlines()[-1] == "built 3, unchanged 0, removed 0, failed 0 in T s"
 
 
-def test_a_deleted_leaflet_has_its_pdf_removed(three, capsys):
-    three.run(capsys=capsys)
-    (three.root / "dist" / "unrelated.pdf").write_bytes(b"%PDF- not ours")
-    (three.root / "handouts" / "beta.yaml").unlink()
-    code, out, err = three.run(capsys=capsys)
+def test_a_deleted_leaflet_has_its_pdf_removed(built, capsys):
+    (built.root / "dist" / "unrelated.pdf").write_bytes(b"%PDF- not ours")
+    (built.root / "handouts" / "beta.yaml").unlink()
+    code, out, err = built.run(capsys=capsys)
     assert code == 0
     assert "removed dist/beta.pdf (handouts/beta.yaml no longer exists)" in out.splitlines()
     assert out.splitlines()[-1] == "built 0, unchanged 2, removed 1, failed 0 in T s"
-    assert sorted(p.name for p in (three.root / "dist").glob("*.pdf")) == ["alpha.pdf", "gamma.pdf", "unrelated.pdf"]
-    manifest = json.loads((three.root / "dist" / ".manifest.json").read_text())
+    assert sorted(p.name for p in (built.root / "dist").glob("*.pdf")) == ["alpha.pdf", "gamma.pdf", "unrelated.pdf"]
+    manifest = json.loads((built.root / "dist" / ".manifest.json").read_text())
     assert sorted(manifest["leaflets"]) == ["alpha.pdf", "gamma.pdf"]
 
 
-def test_a_tampered_pdf_or_manifest_is_rebuilt(three, capsys):
-    three.run(capsys=capsys)
-    (three.root / "dist" / "alpha.pdf").write_bytes(b"truncated")
-    code, out, err = three.run(capsys=capsys)
+def test_a_tampered_pdf_or_manifest_is_rebuilt(built, capsys):
+    (built.root / "dist" / "alpha.pdf").write_bytes(b"truncated")
+    code, out, err = built.run(capsys=capsys)
     assert out.splitlines()[-2].startswith("built dist/alpha.pdf")
-    (three.root / "dist" / ".manifest.json").write_text("{not json")
-    code, out, err = three.run(capsys=capsys)
+    (built.root / "dist" / ".manifest.json").write_text("{not json")
+    code, out, err = built.run(capsys=capsys)
     assert out.splitlines()[-1] == "built 3, unchanged 0, removed 0, failed 0 in T s"
 
 
@@ -208,7 +220,7 @@ def test_a_worker_is_replaced_after_its_share_and_the_pdfs_stay_the_same(three, 
         assert (tmp_path / "fresh" / f"{stem}.pdf").read_bytes() == (tmp_path / "one" / f"{stem}.pdf").read_bytes()
 
 
-def test_a_crashed_worker_fails_only_its_leaflet(three, capsys, monkeypatch):
+def test_a_crashed_worker_fails_only_its_leaflet(built, capsys, monkeypatch):
     real = pdf.Engine.render
 
     def crash_on_beta(self, name, *args, **kwargs):
@@ -216,21 +228,20 @@ def test_a_crashed_worker_fails_only_its_leaflet(three, capsys, monkeypatch):
             os._exit(3)  # as if killed; the forked worker inherits this patch
         return real(self, name, *args, **kwargs)
 
-    three.run(capsys=capsys)
-    good = (three.root / "dist" / "beta.pdf").read_bytes()
+    good = (built.root / "dist" / "beta.pdf").read_bytes()
     for stem in ("alpha", "beta", "gamma"):
-        path = three.root / "handouts" / f"{stem}.yaml"
+        path = built.root / "handouts" / f"{stem}.yaml"
         path.write_text(path.read_text().replace("Rest your ankle", "Rest your leg"))
     monkeypatch.setattr(pdf.Engine, "render", crash_on_beta)
-    code, out, err = three.run("-j", "2", capsys=capsys)
+    code, out, err = built.run("-j", "2", capsys=capsys)
     assert code == 1
     assert err.splitlines() == [
         "handouts/beta.yaml: the worker process rendering it died (killed or crashed) - the previous PDF, if any, is kept",
         "built 2, unchanged 0, removed 0, failed 1 (1 error) in T s"]
-    assert (three.root / "dist" / "beta.pdf").read_bytes() == good
-    manifest = json.loads((three.root / "dist" / ".manifest.json").read_text())
+    assert (built.root / "dist" / "beta.pdf").read_bytes() == good
+    manifest = json.loads((built.root / "dist" / ".manifest.json").read_text())
     assert manifest["leaflets"]["beta.pdf"]["digest"] != manifest["leaflets"]["alpha.pdf"]["digest"]
-    assert not list((three.root / "dist").glob(".*.tmp"))
+    assert not list((built.root / "dist").glob(".*.tmp"))
 
 
 def test_an_interrupted_build_keeps_what_it_finished(three, capsys, monkeypatch):

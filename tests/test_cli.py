@@ -2,12 +2,11 @@
 
 import json
 import re
-import subprocess
-import sys
 
 import pypdf
 import pytest
 
+import forked
 from conftest import MINIMAL, REPO, SITE, TODAY
 from pdfutil import page_texts
 from publisher.outputs.pdf import engine as pdf
@@ -16,7 +15,7 @@ from publisher.core.errors import RenderError
 
 
 def test_help_reads_well():
-    run = subprocess.run([sys.executable, "build.py", "--help"], cwd=REPO, capture_output=True, text=True)
+    run = forked.run(["--help"], cwd=REPO)
     assert run.returncode == 0
     assert run.stdout.startswith("usage: build.py [-h] [--version] [--project DIR] [-q] COMMAND ...\n")
     assert "python build.py check [PATH ...]    validate without rendering" in run.stdout
@@ -26,19 +25,19 @@ def test_help_reads_well():
 
 
 def test_build_help():
-    run = subprocess.run([sys.executable, "build.py", "build", "--help"], cwd=REPO, capture_output=True, text=True)
+    run = forked.run(["build", "--help"], cwd=REPO)
     assert run.returncode == 0
     assert run.stdout.startswith("usage: build.py build [-h] [--project DIR] [--out DIR] [--format NAMES]\n")
 
 
 def test_check_help():
-    run = subprocess.run([sys.executable, "build.py", "check", "--help"], cwd=REPO, capture_output=True, text=True)
+    run = forked.run(["check", "--help"], cwd=REPO)
     assert run.returncode == 0
     assert run.stdout.startswith("usage: build.py check [-h] [--project DIR] [--today YYYY-MM-DD]")
 
 
 def test_usage_error_exits_2_with_hint():
-    run = subprocess.run([sys.executable, "build.py", "--nope"], cwd=REPO, capture_output=True, text=True)
+    run = forked.run(["--nope"], cwd=REPO)
     assert run.returncode == 2
     assert run.stderr.splitlines()[-2:] == ["Error: unrecognized arguments: --nope", "Try 'python build.py --help' for help."]
 

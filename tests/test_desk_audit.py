@@ -16,7 +16,7 @@ from pathlib import Path
 import pytest
 import sqlalchemy as sa
 
-from conftest import REPO
+import forked
 from deskutil import AUDIT_KEY
 from publisher.desk import audit, auth, db
 
@@ -82,12 +82,11 @@ def database(request, tmp_path):
 
 
 def desk(*args, database: str, stdin: str = "", env_key: str | None = AUDIT_KEY):
-    """Run `build.py desk ...` in a fresh process, as an administrator would."""
+    """Run `build.py desk ...` in a process of its own, as an administrator would (forked: tests/forked.py)."""
     env = {k: v for k, v in os.environ.items() if not k.startswith("DESK_")}
     if env_key:
         env["DESK_AUDIT_KEY"] = env_key
-    return subprocess.run([sys.executable, str(REPO / "build.py"), "desk", "--database", database, *args],
-                          input=stdin, capture_output=True, text=True, env=env, timeout=60)
+    return forked.run(["desk", "--database", database, *args], input=stdin, env=env)
 
 
 def test_the_chain_is_whole_and_verify_log_says_so(database):

@@ -3,11 +3,11 @@
 import filecmp
 import os
 import subprocess
-import sys
 from pathlib import Path
 
 import pytest
-from conftest import MINIMAL, REPO
+import forked
+from conftest import MINIMAL
 
 from publisher.build import batch
 
@@ -15,9 +15,9 @@ STEMS = ["ankle", "back", "cough", "knee", "rash", "wrist"]
 
 
 def _cli(project: Path, *args: str, **env: str) -> subprocess.CompletedProcess:
+    """The command line as a process of its own (forked from this one: tests/forked.py), with `env` in its environment."""
     clean = {k: v for k, v in os.environ.items() if k not in ("CI", "CI_NODE_INDEX", "CI_NODE_TOTAL")}
-    return subprocess.run([sys.executable, str(REPO / "build.py"), *args, "--project", str(project)],
-                          env={**clean, **env}, capture_output=True, text=True, timeout=300)
+    return forked.run([*args, "--project", str(project)], env={**clean, **env}, timeout=300)
 
 
 def _files(folder: Path) -> list[str]:
