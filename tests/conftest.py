@@ -226,6 +226,16 @@ def shipped(tmp_path_factory):
     return pickle.loads(saved.read_bytes())
 
 
+@pytest.fixture(scope="session")
+def postgres(tmp_path_factory):
+    """A throwaway PostgreSQL cluster, one a test process for every desk module (initdb takes seconds): its URL.
+
+    Tests take a fresh schema in it with pgutil.emptied()."""
+    import pgutil
+    with pgutil.cluster(tmp_path_factory) as url:
+        yield url
+
+
 # Fixture leaflets built on every paper beside the shipped ones (tests/test_pages.py).
 PAGE_FIXTURES = REPO / "tests" / "data" / "pages"
 PAPER_EDITIONS = ("standard", "large-print")

@@ -9,10 +9,10 @@ import httpx
 import pytest
 import sqlalchemy as sa
 
+import pgutil
 from deskutil import AUDIT_KEY, AnyPortController, Mailbox, Served, Staff, built_project, csrf, make_app
 from publisher.desk import app as desk_app
 from publisher.desk import audit, commands, db
-from test_desk_audit import postgres  # noqa: F401  (the throwaway cluster fixture, used by name)
 
 
 @pytest.fixture(scope="module")
@@ -32,10 +32,7 @@ def smtp():
 def fresh(request, tmp_path, backend: str) -> str:
     if backend == "sqlite":
         return f"sqlite:///{tmp_path / 'desk.sqlite3'}"
-    url = request.getfixturevalue("postgres")
-    with sa.create_engine(url).begin() as conn:
-        conn.execute(sa.text("DROP SCHEMA public CASCADE; CREATE SCHEMA public"))
-    return url
+    return pgutil.emptied(request.getfixturevalue("postgres"))
 
 
 @pytest.mark.parametrize("backend", ["sqlite", "postgresql"])

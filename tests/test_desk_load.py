@@ -8,9 +8,9 @@ import time
 
 import pytest
 
+import pgutil
 from deskutil import AUDIT_KEY, AnyPortController, Mailbox, Served, Staff, built_project, make_app
 from publisher.desk import audit, db
-from test_desk_audit import postgres  # noqa: F401  (the throwaway cluster fixture, used by name)
 
 SENDS = 50
 
@@ -22,10 +22,7 @@ def test_fifty_concurrent_sends_deliver_each_once_with_fifty_entries(tmp_path, r
     if backend == "sqlite":
         database = f"sqlite:///{tmp_path / 'desk.sqlite3'}"
     else:
-        database = request.getfixturevalue("postgres")
-        import sqlalchemy as sa
-        with sa.create_engine(database).begin() as conn:
-            conn.execute(sa.text("DROP SCHEMA public CASCADE; CREATE SCHEMA public"))
+        database = pgutil.emptied(request.getfixturevalue("postgres"))
     mailbox = Mailbox()
     smtp = AnyPortController(mailbox, hostname="127.0.0.1", port=0)
     smtp.start()
