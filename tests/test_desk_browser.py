@@ -7,19 +7,20 @@ behind the TLS proxy in production. `DESK_PICTURES=1` also saves the screenshots
 
 from __future__ import annotations
 
-import datetime
 import email
 import email.policy
 import hashlib
 import json
 import logging
 import os
+import shutil
+from pathlib import Path
 
 import pytest
 
-from conftest import REPO, TODAY
+from conftest import REPO
 from deskutil import AUDIT_KEY, PASSWORD, AnyPortController, Mailbox, Served, make_app
-from publisher.build import batch
+from publisher.build import archive
 from publisher.source import content
 from publisher.desk import audit, db
 from test_web import axe_violations, readable
@@ -39,12 +40,13 @@ class Shipped:
 
 
 @pytest.fixture(scope="module")
-def shipped_desk(tmp_path_factory):
+def shipped_desk(shipped, tmp_path_factory):
+    """The shipped catalogue as built once a run (conftest.shipped), copied with its archive: the desk records
+    what it sends and prints beside them, and the shared build stays as it was."""
     where = tmp_path_factory.mktemp("desk-browser")
-    options = batch.Options(out=where / "dist", jobs=2, formats=("pdf",), editions=("standard", "large-print"),
-                            today=datetime.date.fromisoformat(TODAY))
-    report = batch.build(content.Project(REPO), options)
-    assert report.ok, [r.errors for r in report.failed]
+    dist = Path(next(iter(shipped.values())).output).parent
+    shutil.copytree(dist, where / "dist")
+    shutil.copytree(archive.folder(content.Project(REPO), dist), where / "dist-archive")
     return where
 
 
