@@ -15,7 +15,7 @@ import shutil
 
 import pytest
 
-from conftest import REPO, TODAY
+from conftest import REPO, TODAY, copy_or_link
 from deskutil import AnyPortController, Mailbox, Served, Staff, csrf, make_app, request_key
 from publisher.build import batch
 from publisher.source import content
@@ -36,7 +36,8 @@ def wisdom(tmp_path_factory):
     """The shipped project with only the wisdom-teeth leaflet and its Welsh translation, built with a site_url."""
     root = tmp_path_factory.mktemp("editions") / "proj"
     shutil.copytree(REPO, root, ignore=shutil.ignore_patterns(".git", ".venv", "dist", "archive", "tests", "docs",
-                                                              "bench", "handouts", "*.sqlite3", "__pycache__"))
+                                                              "bench", "handouts", "*.sqlite3", "__pycache__"),
+                    copy_function=copy_or_link)  # the fonts hard-linked, not copied
     (root / "handouts").mkdir()
     for name in (f"{STEM}.yaml", f"{STEM}.cy.yaml"):
         shutil.copy(REPO / "handouts" / name, root / "handouts" / name)
