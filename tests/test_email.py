@@ -5,11 +5,13 @@ import email.policy
 import socket
 import ssl
 import threading
+from pathlib import Path
 
 import pytest
 import trustme
 from aiosmtpd.controller import Controller
 from aiosmtpd.smtp import AuthResult, LoginPassword
+from conftest import Project, copy_project
 
 
 PATIENTS = ["pat.one@example.org", "nobody@example.org", "pat.three@example.net"]
@@ -83,15 +85,36 @@ def server():
         controller.stop()
 
 
-@pytest.fixture
-def clinic(project, monkeypatch):
-    project.leaflet("ankle")
+def smtp_environment(monkeypatch) -> None:
     for name in ("SMTP_HOST", "SMTP_PORT", "SMTP_SECURITY", "SMTP_USERNAME", "SMTP_PASSWORD", "SMTP_FROM",
                  "SMTP_CA_FILE", "SMTP_TIMEOUT"):
         monkeypatch.delenv(name, raising=False)
     monkeypatch.setenv("SMTP_HOST", "127.0.0.1")
     monkeypatch.setenv("SMTP_FROM", "leaflets@clinic.example")
+
+
+@pytest.fixture
+def unbuilt(project, monkeypatch):
+    """One leaflet, not built yet: `email` builds its PDF first."""
+    project.leaflet("ankle")
+    smtp_environment(monkeypatch)
     return project
+
+
+_built: list[Path] = []  # a clinic's project with its PDF built, made once a test process
+
+
+@pytest.fixture
+def clinic(tmp_path, tmp_path_factory, capsys, monkeypatch):
+    """One leaflet with its PDF built and up to date, so `email` sends it without a build: built once a process,
+    then copied for each test (test_the_message_arrives_with_the_pdf_and_both_bodies builds its own)."""
+    if not _built:
+        first = Project(tmp_path_factory.mktemp("clinic") / "proj")
+        first.leaflet("ankle")
+        assert first.run("--format", "pdf", "--edition", "standard", capsys=capsys)[0] == 0
+        _built.append(first.root)
+    smtp_environment(monkeypatch)
+    return copy_project(_built[0], tmp_path / "proj")
 
 
 def parsed(raw: bytes):
@@ -103,7 +126,10 @@ def no_addresses(*texts):
     return not any(part in joined for address in PATIENTS for part in (address, address.split("@")[0]))
 
 
-def test_the_message_arrives_with_the_pdf_and_both_bodies(clinic, server, capsys, monkeypatch):
+def test_the_message_arrives_with_the_pdf_and_both_bodies(unbuilt, server, capsys, monkeypatch):
+    """Built first (the leaflet had no PDF yet), then sent."""
+    clinic = unbuilt
+    assert not (clinic.root / "dist").exists()
     mailbox, port = server()
     monkeypatch.setenv("SMTP_PORT", str(port))
     monkeypatch.setenv("SMTP_SECURITY", "none")
