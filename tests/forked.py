@@ -52,6 +52,7 @@ def _child(args: list[str], stdin: int, stdout: int, stderr: int, env: dict | No
         if env is not None:
             os.environ.clear()
             os.environ.update(env)
+        tempfile.tempdir = None  # read TMPDIR again, as a fresh process would
         os.chdir(cwd or os.getcwd())
         sys.argv = [str(REPO / "build.py"), *args]
         from publisher.cli import main as cli
