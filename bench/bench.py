@@ -201,6 +201,27 @@ def print_desk(figures: dict) -> None:
           f"{figures['sends'] / figures['send_seconds']:.1f} sends/s; {figures['entries']} audit entries")
 
 
+def memory(sizes: list, jobs: int) -> list:
+    """Peak memory per worker of a cold build at each catalogue size: RSS (which counts the pages a worker shares
+    with the build process it was forked from) and private memory (what the worker itself holds)."""
+    rows = []
+    for n in sizes:
+        with tempfile.TemporaryDirectory() as tmp:
+            make_project(Path(tmp) / "project", n)
+            seconds, report = build(Path(tmp) / "project", jobs, Path(tmp) / "cold.json")
+            summary = report["summary"]
+            rows.append({"n": n, "seconds": seconds, "rss": summary["worker_peak_rss_mb"],
+                         "private": summary["worker_peak_private_mb"]})
+    return rows
+
+
+def print_memory(rows: list, jobs: int) -> None:
+    print(f"peak memory per worker, cold builds on {jobs} workers (PDF, standard edition; target < 250 MB, flat):")
+    print("       N   seconds   peak RSS   peak private")
+    for row in rows:
+        print(f"  {row['n']:6d}  {row['seconds']:8.1f}  {row['rss']:6.1f} MB  {row['private']:8.1f} MB")
+
+
 def campaign(n: int, jobs: int, naive: int, floor: bool) -> dict:
     """Every measure for one catalogue size."""
     with tempfile.TemporaryDirectory() as tmp:
@@ -210,6 +231,7 @@ def campaign(n: int, jobs: int, naive: int, floor: bool) -> dict:
         figures["cold"], report = build(root, jobs, Path(tmp) / "cold.json")
         figures["pages"] = sum(item["pages"] for item in report["leaflets"])
         figures["peak_rss_mb"] = report["summary"]["worker_peak_rss_mb"]
+        figures["peak_private_mb"] = report["summary"]["worker_peak_private_mb"]
         figures["laid_out"] = report["summary"].get("pages_laid_out", 0)
         figures["noop"], report = build(root, jobs, Path(tmp) / "noop.json")
         assert report["summary"]["unchanged"] == n, report["summary"]
@@ -650,9 +672,14 @@ def main() -> None:
                         help="measure the clinic desk alone (page latency, SENDS concurrent sends), nothing else")
     parser.add_argument("--site", action="store_true", help="measure only the catalogue site and the live preview")
     parser.add_argument("--preflight", action="store_true", help="measure only the preflight's share of the build")
+    parser.add_argument("--memory", metavar="SIZES", help="measure only peak memory per worker, at these catalogue "
+                        "sizes (comma-separated, e.g. 200,600,1000)")
     parser.add_argument("--typst", type=int, default=0, metavar="RENDERS",
                         help="measure only the reference leaflet against its Typst twin, RENDERS a round")
     args = parser.parse_args()
+    if args.memory:
+        print_memory(memory([int(size) for size in args.memory.split(",")], args.jobs), args.jobs)
+        return
     if args.typst:
         print_typst(typst_side_by_side(args.typst))
         return
@@ -706,7 +733,7 @@ def main() -> None:
         print(f"  3. naive CLI loop         {small['naive']:8.2f} s  {small['naive'] / small['n'] * 1000:6.0f} ms/leaflet"
               f" (timed on {small['naive_sample']}, scaled)")
     print(f"  4. no-op rebuild          {small['noop']:8.2f} s   one leaflet changed {small['one']:6.2f} s")
-    print(f"  5. peak RSS per worker    {small['peak_rss_mb']:8.0f} MB")
+    print(f"  5. peak RSS per worker    {small['peak_rss_mb']:8.0f} MB   private {small['peak_private_mb']:.0f} MB")
     print(f"     pages laid out         {small['laid_out'] / small['pages']:8.2f} a page   (target <= 1.2)")
     print(f"  6. web edition, cold      {small['web']:8.2f} s  {small['web'] / small['n'] * 1000:6.0f} ms/leaflet"
           f" ({small['web_kb']:.0f} KB a page; {small['web'] / small['cold']:.2f}x the PDF build)")
@@ -719,6 +746,7 @@ def main() -> None:
         print(f"  4. no-op rebuild          {figures['noop']:8.2f} s   = {figures['noop'] / figures['cold'] * 100:.2f}% of cold (target <= 1%)")
         print(f"     one leaflet changed    {figures['one']:8.2f} s   = {figures['one'] / figures['cold'] * 100:.2f}% of cold (target <= 2%)")
         print(f"  5. peak RSS per worker    {figures['peak_rss_mb']:8.0f} MB   (at N: {small['peak_rss_mb']:.0f} MB; target < 250, flat)")
+        print(f"     peak private a worker  {figures['peak_private_mb']:8.0f} MB   (at N: {small['peak_private_mb']:.0f} MB)")
     if args.editions:
         print_editions(alternative_editions(args.editions, args.jobs), args.jobs)
 

@@ -95,7 +95,8 @@ def _report(run: plan.Run, started: float) -> Report:
         except OSError as exc:
             raise _output_error(project, out, exc, "could not write the catalogue site (index.html) in") from None
     return Report(sorted(run.results, key=lambda r: (r.name, r.output or "")), run.inputs.errors,
-                  time.perf_counter() - started, min(options.jobs, max(len(run.by_key), 1)), run.peaks, run.layouts)
+                  time.perf_counter() - started, min(options.jobs, max(len(run.by_key), 1)), run.peaks, run.layouts,
+                  run.private_peaks)
 
 
 def _archive(run: plan.Run) -> None:

@@ -70,6 +70,7 @@ def finished(run: Run, outcome: workers.Outcome) -> None:
     """Record what a worker made (or why it could not)."""
     leaflet = run.by_key[outcome.stem]
     run.peaks[outcome.worker] = max(run.peaks.get(outcome.worker, 0), outcome.peak_rss_mb)
+    run.private_peaks[outcome.worker] = max(run.private_peaks.get(outcome.worker, 0), outcome.peak_private_mb)
     run.layouts += outcome.layouts
     if outcome.ok:
         run.record.entries[outcome.stem] = made_from(run, leaflet, leaflet.warnings + outcome.warnings,

@@ -80,7 +80,8 @@ class Run:
     spent: dict = dataclasses.field(default_factory=dict)  # leaflet name -> seconds to load and check it
     images: dict = dataclasses.field(default_factory=dict)  # stem -> {image path: digest}
     by_key: dict = dataclasses.field(default_factory=dict)  # output stem -> leaflet, for the workers' outcomes
-    peaks: dict = dataclasses.field(default_factory=dict)  # worker pid -> peak MB
+    peaks: dict = dataclasses.field(default_factory=dict)  # worker pid -> peak RSS, MB
+    private_peaks: dict = dataclasses.field(default_factory=dict)  # worker pid -> peak private memory, MB
     layouts: int = 0
 
     @property

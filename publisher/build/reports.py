@@ -28,6 +28,7 @@ def as_dict(report: Report, project_root: Path) -> dict:
             "shared_errors": report.shared_errors, "seconds": round(report.seconds, 3),
             "workers": report.workers,
             "worker_peak_rss_mb": round(max(report.worker_peak_rss_mb.values(), default=0), 1),
+            "worker_peak_private_mb": round(max(report.worker_peak_private_mb.values(), default=0), 1),
             "pages_laid_out": report.layouts,
         },
         "leaflets": [

@@ -34,6 +34,7 @@ class Report:
     workers: int = 1
     worker_peak_rss_mb: dict = dataclasses.field(default_factory=dict)  # pid -> MB
     layouts: int = 0  # PDF pages laid out by the workers; more than the pages made when some were laid out again
+    worker_peak_private_mb: dict = dataclasses.field(default_factory=dict)  # pid -> MB no other process shares
 
     @property
     def failed(self) -> list:
