@@ -23,12 +23,13 @@ def test_private_memory_counts_what_this_process_holds():
 
 @linux
 def test_the_report_gives_each_workers_peak_private_memory_below_its_rss(project, capsys, tmp_path):
-    """RSS counts the pages a forked worker shares with the build process; private memory is the worker's own."""
+    """RSS counts the pages a forked worker shares with the build process (and, on Linux, starts from that
+    process's peak: here the test's process); private memory is the worker's own."""
     project.leaflet("ankle")
     report = tmp_path / "report.json"
     assert project.run("--report", str(report), capsys=capsys)[0] == 0
     summary = json.loads(report.read_text())["summary"]
-    assert 20 < summary["worker_peak_private_mb"] < summary["worker_peak_rss_mb"] < 250
+    assert 20 < summary["worker_peak_private_mb"] < summary["worker_peak_rss_mb"]
 
 
 # A build that replaces its worker after each leaflet and is killed (SIGKILL, no clean-up) after its second: it
