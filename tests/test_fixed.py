@@ -1,0 +1,100 @@
+"""The fixed cost of a build: font coverage read straight from the cmap table, and the per-process caches (font
+coverage, Jinja2 environments) each made again when the file it was made from changes."""
+
+from __future__ import annotations
+
+import os
+import shutil
+from pathlib import Path
+
+import pytest
+from fontTools.ttLib import TTFont
+
+from publisher.core import caches
+from publisher.mail import send as mail
+from publisher.render import html
+from publisher.source import cmap, content, fonts
+
+REPO = Path(__file__).resolve().parent.parent
+SHIPPED = sorted((REPO / "styles" / "fonts").glob("*.[ot]tf"))
+
+
+@pytest.mark.parametrize("font", SHIPPED, ids=lambda f: f.name)
+def test_the_cmap_reader_gives_exactly_fonttools_best_cmap(font):
+    assert cmap._read(font.read_bytes()) == set(TTFont(font, lazy=True).getBestCmap())
+
+
+def test_a_font_the_reader_cannot_read_is_read_by_fonttools(tmp_path):
+    collection = tmp_path / "one.ttc"  # not a plain sfnt: the reader declines it
+    font = TTFont(SHIPPED[0])
+    from fontTools.ttLib.ttCollection import TTCollection
+    both = TTCollection()
+    both.fonts = [font]
+    both.save(collection)
+    assert cmap._read(collection.read_bytes()) is None
+    with pytest.raises(Exception):  # fontTools reads a collection only by font number: the reader's fallback shows
+        cmap.codes(collection)
+    assert cmap.codes(SHIPPED[0]) == set(font.getBestCmap())
+
+
+def _styles(tmp_path: Path, *names: str) -> Path:
+    (tmp_path / "styles" / "fonts").mkdir(parents=True, exist_ok=True)
+    for name in names:
+        shutil.copy(REPO / "styles" / "fonts" / name, tmp_path / "styles" / "fonts" / name)
+    return tmp_path / "styles"
+
+
+def test_font_coverage_is_kept_and_made_again_when_a_font_is_replaced_added_or_removed(tmp_path):
+    styles = _styles(tmp_path, "AtkinsonHyperlegibleNext-Regular.ttf")
+    latin = fonts.covered_characters(styles)
+    assert fonts.covered_characters(styles) is latin  # kept: not the union again
+    assert "A" in latin and "\u09a8" not in latin  # BENGALI LETTER NA
+    target = styles / "fonts" / "AtkinsonHyperlegibleNext-Regular.ttf"
+    target.unlink()  # replaced under the same name: another size and mtime
+    shutil.copy(REPO / "styles" / "fonts" / "NotoSansBengali-Regular.ttf", target)
+    bengali = fonts.covered_characters(styles)
+    assert bengali == {chr(c) for c in TTFont(target).getBestCmap()} != latin and "\u09a8" in bengali
+    _styles(tmp_path, "NotoSans-Regular.ttf")
+    assert {"A", "\u09a8"} <= fonts.covered_characters(styles)
+    target.unlink()
+    assert "\u09a8" not in fonts.covered_characters(styles)
+
+
+def _touch_later(path: Path, text: str) -> None:
+    """Write `text` and move the mtime on, so a change within the clock's resolution is still seen."""
+    stamp = path.stat().st_mtime_ns
+    path.write_text(text, encoding="utf-8")
+    os.utime(path, ns=(stamp + 2_000_000_000, stamp + 2_000_000_000))
+
+
+def test_a_template_edited_between_two_renders_in_one_process_changes_the_page(project):
+    project.leaflet("ankle")
+    catalogue = content.load_catalogue(content.Project(project.root))
+    leaflet = catalogue.leaflets[0]
+    first = html.render_html(catalogue, leaflet)
+    assert html.environment(catalogue.project) is html.environment(catalogue.project)  # compiled once a process
+    template = project.root / "templates" / "leaflet.html"
+    _touch_later(template, template.read_text(encoding="utf-8").replace("</body>", "<p>EDITED-MARK</p></body>"))
+    second = html.render_html(catalogue, leaflet)
+    assert "EDITED-MARK" not in first and "EDITED-MARK" in second
+
+
+def test_an_email_template_edited_between_two_messages_changes_the_message(project):
+    project.leaflet("ankle")
+    catalogue = content.load_catalogue(content.Project(project.root))
+    leaflet, brand = catalogue.leaflets[0], catalogue.brand
+
+    def text() -> str:
+        message = mail.compose(catalogue.project, leaflet, brand, b"%PDF-1.7", "pat@example.org", "a@example.org")
+        return message.get_body(("plain",)).get_content()
+    first = text()
+    body = project.root / "templates" / "email" / "body.txt"
+    _touch_later(body, "EDITED-MARK\n" + body.read_text(encoding="utf-8"))
+    assert "EDITED-MARK" not in first and text().startswith("EDITED-MARK")
+
+
+def test_clearing_the_caches_makes_new_environments(project):
+    proj = content.Project(project.root)
+    before = html.environment(proj)
+    caches.clear()
+    assert html.environment(proj) is not before
