@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import copy
 import re
+from collections.abc import Callable
 from pathlib import Path
 
 import jinja2
@@ -131,7 +132,7 @@ def filters() -> dict:
 
 def environment(project: Project) -> jinja2.Environment:
     """The project's Jinja2 environment (autoescaping, strict), made once per process."""
-    if project.templates not in _environments:
+    def make() -> jinja2.Environment:
         env = jinja2.Environment(
             loader=jinja2.FileSystemLoader(project.templates),
             autoescape=True,
@@ -140,8 +141,16 @@ def environment(project: Project) -> jinja2.Environment:
         )
         i18n.install(env)
         env.filters.update(filters())
-        _environments[project.templates] = env
-    return _environments[project.templates]
+        return env
+    return shared_environment("leaflet", project.templates, make=make)
+
+
+def shared_environment(kind: str, *key, make: Callable[[], jinja2.Environment]) -> jinja2.Environment:
+    """One environment of a kind (leaflet, email, desk) per templates folder and process: its compiled templates
+    are kept, and Jinja2 compiles a template again when its file changes (auto_reload); caches.clear() forgets all."""
+    if (kind, *key) not in _environments:
+        _environments[(kind, *key)] = make()
+    return _environments[(kind, *key)]
 
 
 _CALLOUT_LABELS = {"urgent": i18n.N_("Get help now"), "action": i18n.N_("What you can do"), "note": i18n.N_("Good to know")}
