@@ -7,6 +7,7 @@ import os
 import shutil
 from pathlib import Path
 
+import jinja2
 import pytest
 from fontTools.ttLib import TTFont
 
@@ -24,17 +25,17 @@ def test_the_cmap_reader_gives_exactly_fonttools_best_cmap(font):
     assert cmap._read(font.read_bytes()) == set(TTFont(font, lazy=True).getBestCmap())
 
 
-def test_a_font_the_reader_cannot_read_is_read_by_fonttools(tmp_path):
-    collection = tmp_path / "one.ttc"  # not a plain sfnt: the reader declines it
+def test_a_subtable_format_the_reader_does_not_read_is_read_by_fonttools(tmp_path):
+    from fontTools.ttLib.tables._c_m_a_p import CmapSubtable
     font = TTFont(SHIPPED[0])
-    from fontTools.ttLib.ttCollection import TTCollection
-    both = TTCollection()
-    both.fonts = [font]
-    both.save(collection)
-    assert cmap._read(collection.read_bytes()) is None
-    with pytest.raises(Exception):  # fontTools reads a collection only by font number: the reader's fallback shows
-        cmap.codes(collection)
-    assert cmap.codes(SHIPPED[0]) == set(font.getBestCmap())
+    best = font.getBestCmap()
+    ascii_only = CmapSubtable.newSubtable(6)  # trimmed table mapping: contiguous codes, rare in real fonts
+    ascii_only.platformID, ascii_only.platEncID, ascii_only.language = 3, 1, 0
+    ascii_only.cmap = {code: best[code] for code in range(0x20, 0x7F)}
+    font["cmap"].tables = [ascii_only]
+    font.save(tmp_path / "ascii.ttf")
+    assert cmap._read((tmp_path / "ascii.ttf").read_bytes()) is None
+    assert cmap.codes(tmp_path / "ascii.ttf") == set(range(0x20, 0x7F))
 
 
 def _styles(tmp_path: Path, *names: str) -> Path:
@@ -98,3 +99,24 @@ def test_clearing_the_caches_makes_new_environments(project):
     before = html.environment(proj)
     caches.clear()
     assert html.environment(proj) is not before
+
+
+def test_a_copy_of_the_templates_compiles_nothing_again_and_an_edited_copy_prints_its_own_text(tmp_path, monkeypatch):
+    from conftest import Project as TestProject
+    first, second, third = (TestProject(tmp_path / name) for name in ("a", "b", "c"))
+    edited = third.root / "templates" / "leaflet.html"
+    edited.write_text(edited.read_text(encoding="utf-8").replace("</body>", "<p>EDITED-MARK</p></body>"),
+                      encoding="utf-8")
+    pages, counts, compiled = [], [], []
+    real_compile = jinja2.Environment.compile
+    monkeypatch.setattr(jinja2.Environment, "compile",
+                        lambda env, source, name=None, filename=None, *a: compiled.append(name) or
+                        real_compile(env, source, name, filename, *a))
+    for test_project in (first, second, third):
+        test_project.leaflet("ankle")
+        catalogue = content.load_catalogue(content.Project(test_project.root))
+        compiled.clear()
+        pages.append(html.render_html(catalogue, catalogue.leaflets[0]))
+        counts.append(len(compiled))
+    assert counts[1:] == [0, 1]  # the copy: nothing compiled; the edited copy: its leaflet.html alone
+    assert pages[0] == pages[1] and "EDITED-MARK" not in pages[0] and "EDITED-MARK" in pages[2]
