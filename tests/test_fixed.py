@@ -14,7 +14,7 @@ from fontTools.ttLib import TTFont
 from publisher.core import caches
 from publisher.mail import send as mail
 from publisher.render import html
-from publisher.source import cmap, content, fonts
+from publisher.source import cmap, content, fonts, schema
 
 REPO = Path(__file__).resolve().parent.parent
 SHIPPED = sorted((REPO / "styles" / "fonts").glob("*.[ot]tf"))
@@ -120,3 +120,25 @@ def test_a_copy_of_the_templates_compiles_nothing_again_and_an_edited_copy_print
         counts.append(len(compiled))
     assert counts[1:] == [0, 1]  # the copy: nothing compiled; the edited copy: its leaflet.html alone
     assert pages[0] == pages[1] and "EDITED-MARK" not in pages[0] and "EDITED-MARK" in pages[2]
+
+
+def _title_problems(test_project) -> list[str]:
+    proj = content.Project(test_project.root)
+    people, _ = content.load_people(proj)
+    _, problems = content.load_leaflet(proj, test_project.root / "handouts" / "ankle.yaml", people)
+    return [f"{p.field}: {p.message}" for p in problems]
+
+
+def test_a_schema_edited_in_one_process_checks_by_its_new_text_and_a_copy_makes_no_new_validator(tmp_path):
+    from conftest import Project as TestProject
+    first, second = TestProject(tmp_path / "a"), TestProject(tmp_path / "b")
+    for test_project in (first, second):
+        test_project.leaflet("ankle")
+    assert _title_problems(first) == []
+    assert schema.validator(content.Project(first.root), schema.LEAFLET_SCHEMA) is \
+        schema.validator(content.Project(second.root), schema.LEAFLET_SCHEMA)  # the same text: one validator
+    path = first.root / "schema" / schema.LEAFLET_SCHEMA
+    _touch_later(path, path.read_text(encoding="utf-8").replace('"maxLength": 200,', '"maxLength": 10,', 1))
+    assert [p for p in _title_problems(first) if p.startswith("title:")] == \
+        ["title: is 30 characters long, more than 10 - shorten it"]
+    assert _title_problems(second) == []
