@@ -142,3 +142,16 @@ def test_a_schema_edited_in_one_process_checks_by_its_new_text_and_a_copy_makes_
     assert [p for p in _title_problems(first) if p.startswith("title:")] == \
         ["title: is 30 characters long, more than 10 - shorten it"]
     assert _title_problems(second) == []
+
+
+def test_a_desk_template_edited_while_the_desk_runs_changes_the_page(project, tmp_path):
+    from deskutil import make_app
+    from starlette.testclient import TestClient
+    (project.root / "dist").mkdir()
+    app = make_app(project, f"sqlite:///{tmp_path / 'desk.sqlite3'}")
+    browser = TestClient(app, base_url="https://testserver", follow_redirects=False)
+    first = browser.get("/login").text
+    login = project.root / "templates" / "desk" / "login.html"
+    _touch_later(login, login.read_text(encoding="utf-8").replace("</form>", "</form><p>EDITED-MARK</p>", 1))
+    second = browser.get("/login").text
+    assert "EDITED-MARK" not in first and "EDITED-MARK" in second
