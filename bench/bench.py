@@ -24,6 +24,9 @@ then repeats 1, 4 and 5 with scale x N leaflets (--scale 0 skips that), and
 COPIES of each) beside the English one, PDF and web.
 `--desk SENDS` instead measures the clinic desk alone: page latency, printing,
 and SENDS concurrent sends to a local SMTP server.
+`--fixed-cost ROUNDS [--against COMMIT]` measures only the fixed cost of one
+leaflet (publish, check, --help) in fresh processes, now against COMMIT
+(bench/fixed_cost.py).
 `--bilingual COPIES` measures only the bilingual Welsh/English edition: COPIES
 of the shipped Welsh sample and its source, built cold as PDFs without and
 with brand.yaml's bilingual setting, side by side and one after the other.
@@ -676,9 +679,18 @@ def main() -> None:
                         "sizes (comma-separated, e.g. 200,600,1000)")
     parser.add_argument("--typst", type=int, default=0, metavar="RENDERS",
                         help="measure only the reference leaflet against its Typst twin, RENDERS a round")
+    parser.add_argument("--fixed-cost", type=int, default=0, metavar="ROUNDS",
+                        help="measure only one leaflet's publish, check and --help in fresh processes, now and at "
+                             "--against, ROUNDS alternating rounds")
+    parser.add_argument("--against", default=None, metavar="COMMIT",
+                        help="the commit --fixed-cost compares with (default: before the fixed-cost work)")
     args = parser.parse_args()
     if args.memory:
         print_memory(memory([int(size) for size in args.memory.split(",")], args.jobs), args.jobs)
+        return
+    if args.fixed_cost:
+        import fixed_cost
+        fixed_cost.print_fixed_cost(fixed_cost.fixed_cost(args.fixed_cost, args.against or fixed_cost.BEFORE))
         return
     if args.typst:
         print_typst(typst_side_by_side(args.typst))

@@ -7,7 +7,7 @@ import os
 import sys
 from pathlib import Path
 
-from publisher.build import batch, progress, reports, settings
+from publisher.build import settings
 from publisher.cli import options as arguments
 from publisher.core import editions
 from publisher.outputs import base as outputs
@@ -85,6 +85,7 @@ def choices(args) -> dict:
 
 def run(args) -> int:
     """Build drafts, or publish."""
+    from publisher.build import batch, progress, reports  # imported when a build runs: `check` and `--help` do not
     project = content.Project(args.project)
     paths = arguments.leaflet_paths(project, args.paths)
     build = settings.load(project, args.command, choices(args)).build

@@ -6,7 +6,7 @@ import argparse
 import sys
 from pathlib import Path
 
-from publisher.build import batch, settings
+from publisher.build import settings
 from publisher.cli import options as arguments
 from publisher.core import editions
 from publisher.core.errors import UsageError
@@ -59,6 +59,7 @@ def run(args) -> int:
     chosen = settings.load(project, "email", {"out": args.out, "jobs": 1, "editions": (args.edition,),
                                               "formats": (output.name,), "today": args.today})
     # Build it if missing or out of date: the manifest makes this a no-op otherwise.
+    from publisher.build import batch  # imported when an email runs: other commands do not need the build
     report = batch.build(project, chosen.build, [path], on_wait=lambda holder: arguments.waiting(chosen.build, holder))
     if not _built(project, report, path):
         return 1
@@ -105,6 +106,7 @@ def _built(project: content.Project, report, path: Path) -> bool:
 
 def _parcel(project: content.Project, out: Path, path: Path, output, args, report):
     """(what to send, the brand), or None when this format is left out for the leaflet (why is printed)."""
+    from publisher.build import batch
     people, _ = content.load_people(project)
     brand, _ = content.load_brand(project)
     leaflet, _ = content.load_leaflet(project, path, people)

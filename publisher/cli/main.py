@@ -14,7 +14,6 @@ from publisher.cli import build, check, desk, email, new, site
 from publisher.cli import options as arguments
 from publisher.core import clock
 from publisher.core.errors import PublisherError, UsageError
-from publisher.mail import send as mail
 
 DESCRIPTION = """\
 Build printable patient-information leaflets (PDF) from the YAML files in handouts/.
@@ -56,6 +55,7 @@ class _Parser(argparse.ArgumentParser):
     commands: dict[str, argparse.ArgumentParser]
 
     def error(self, message):
+        from publisher.mail import send as mail
         self.print_usage(sys.stderr)
         # An email address typed in the wrong place must not end up in a log.
         print(f"Error: {mail.ADDRESS.sub('<address>', message)}\nTry '{self.hint} --help' for help.",

@@ -6,8 +6,7 @@ import argparse
 import sys
 from pathlib import Path
 
-from publisher.build import archive as archived
-from publisher.build import manifest, settings
+from publisher.build import settings
 from publisher.cli import options as arguments
 from publisher.core.errors import UsageError
 from publisher.source import content
@@ -28,6 +27,7 @@ def options(commands, name: str, summary: str, shown: str) -> argparse.ArgumentP
 
 def run(args) -> int:
     """Write the catalogue site of an output folder, after merging others into it."""
+    from publisher.build import manifest
     from publisher.site import catalogue as site
     project = content.Project(args.project)
     out = settings.output_folder(project, "site", args.out)
@@ -59,6 +59,7 @@ def archive_options(commands, name: str, summary: str, shown: str) -> argparse.A
 
 def archive(args) -> int:
     """Verify every archived file against its recorded SHA-256."""
+    from publisher.build import archive as archived
     project = content.Project(args.project)
     root = archived.folder(project, settings.output_folder(project, "site", args.out))
     problems = archived.verify(root)

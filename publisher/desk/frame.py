@@ -50,12 +50,17 @@ class Frame:
         self.library = Library(self.project, chosen.out)
         self.archive_root = archive.folder(self.project, chosen.out)  # where a link's exact bytes are kept
         self.login_limit = auth.RateLimit(config.login_limit, 60)
-        self.templates = jinja2.Environment(loader=jinja2.FileSystemLoader(self.project.templates),
-                                            autoescape=True, undefined=jinja2.StrictUndefined)
-        self.templates.filters.update(html_stage.filters())  # the leaflets' own Markdown subset and dates
-        # The desk speaks to staff in English; the filters' dates follow the labels in the context.
-        self.templates.globals["labels"] = i18n.labels(self.project.root, "en-GB")
+        self.templates = html_stage.shared_environment("desk", self.project.templates, self.project.root,
+                                                       make=self._environment)
         self.proxies = [ipaddress.ip_network(p, strict=False) for p in config.trusted_proxies]
+
+    def _environment(self) -> jinja2.Environment:
+        env = jinja2.Environment(loader=jinja2.FileSystemLoader(self.project.templates),
+                                 autoescape=True, undefined=jinja2.StrictUndefined)
+        env.filters.update(html_stage.filters())  # the leaflets' own Markdown subset and dates
+        # The desk speaks to staff in English; the filters' dates follow the labels in the context.
+        env.globals["labels"] = i18n.labels(self.project.root, "en-GB")
+        return env
 
     # --- the frame around every request -------------------------------------------------------------
     async def guard(self, request: Request, call_next) -> Response:

@@ -112,12 +112,14 @@ def sender_address(sender: str) -> Address:
 
 
 def _environment(project: Project) -> jinja2.Environment:
-    # Autoescape the HTML part only: the text part is plain text.
-    env = jinja2.Environment(loader=jinja2.FileSystemLoader(project.templates), undefined=jinja2.StrictUndefined,
-                             autoescape=jinja2.select_autoescape(["html"]), keep_trailing_newline=True)
-    i18n.install(env)
-    env.filters.update(html_stage.filters())
-    return env
+    def make() -> jinja2.Environment:
+        # Autoescape the HTML part only: the text part is plain text.
+        env = jinja2.Environment(loader=jinja2.FileSystemLoader(project.templates), undefined=jinja2.StrictUndefined,
+                                 autoescape=jinja2.select_autoescape(["html"]), keep_trailing_newline=True)
+        i18n.install(env)
+        env.filters.update(html_stage.filters())
+        return env
+    return html_stage.shared_environment("email", project.templates, make=make)
 
 
 def compose(project: Project, leaflet: Leaflet, brand: dict, pdf: bytes, recipient: str, sender: str,

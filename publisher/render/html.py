@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import copy
 import re
+from collections.abc import Callable
 from pathlib import Path
 
 import jinja2
@@ -131,7 +132,7 @@ def filters() -> dict:
 
 def environment(project: Project) -> jinja2.Environment:
     """The project's Jinja2 environment (autoescaping, strict), made once per process."""
-    if project.templates not in _environments:
+    def make() -> jinja2.Environment:
         env = jinja2.Environment(
             loader=jinja2.FileSystemLoader(project.templates),
             autoescape=True,
@@ -140,9 +141,39 @@ def environment(project: Project) -> jinja2.Environment:
         )
         i18n.install(env)
         env.filters.update(filters())
-        _environments[project.templates] = env
-    return _environments[project.templates]
+        return env
+    return shared_environment("leaflet", project.templates, make=make)
 
+
+def shared_environment(kind: str, *key, make: Callable[[], jinja2.Environment]) -> jinja2.Environment:
+    """One environment of a kind (leaflet, email, desk) per templates folder and process: its compiled templates
+    are kept, and Jinja2 compiles a template again when its file changes (auto_reload); caches.clear() forgets all."""
+    if (kind, *key) not in _environments:
+        env = make()
+        env.bytecode_cache = _Compiled(kind)
+        _environments[(kind, *key)] = env
+    return _environments[(kind, *key)]
+
+
+class _Compiled(jinja2.BytecodeCache):
+    """Compiled templates by kind of environment, name and source text, for every environment of the process: a
+    copy of templates/ in another folder compiles nothing again, and an edited template (another text) does."""
+
+    def __init__(self, kind: str):
+        self.kind = kind
+
+    def get_cache_key(self, name: str, filename: str | None = None) -> str:
+        return name  # not the file's path: the same text in another folder is the same template
+
+    def load_bytecode(self, bucket: jinja2.bccache.Bucket) -> None:
+        bucket.code = _code.get((self.kind, bucket.key, bucket.checksum))
+
+    def dump_bytecode(self, bucket: jinja2.bccache.Bucket) -> None:
+        _code[(self.kind, bucket.key, bucket.checksum)] = bucket.code
+
+
+_code: dict = {}  # (kind, template name, SHA-1 of its text) -> its compiled code
+caches.register(_code.clear)
 
 _CALLOUT_LABELS = {"urgent": i18n.N_("Get help now"), "action": i18n.N_("What you can do"), "note": i18n.N_("Good to know")}
 _CREDIT_LABELS = {"authors": i18n.N_("Written by"), "reviewers": i18n.N_("Reviewed by"),

@@ -8,7 +8,7 @@ from pathlib import Path
 
 from publisher.core import caches
 from publisher.core.errors import Problem
-from publisher.source import yamlsource
+from publisher.source import cmap, yamlsource
 
 # YAML's own line breaks and tabs: layout, never printed as glyphs.
 _LAYOUT = set("\t\n\r")
@@ -24,24 +24,30 @@ _IGNORABLE = ((0x00AD, 0x00AD), (0x034F, 0x034F), (0x061C, 0x061C), (0x115F, 0x1
 _IGNORABLE_STARTS = [start for start, _ in _IGNORABLE]
 
 _cmaps: dict = {}  # (file name, size, mtime) -> characters: test projects copy styles/, keeping both
+_unions: dict = {}  # the keys of every font in a folder -> the characters of them all
 caches.register(_cmaps.clear)
+caches.register(_unions.clear)
 
 
 def covered_characters(styles: Path) -> frozenset:
     """Every character some font in styles/fonts/ can print."""
-    chars: set = set()
-    for font in sorted((Path(styles) / "fonts").glob("*.[ot]tf")):
-        chars |= file_characters(font)
-    return frozenset(chars)
+    fonts = sorted((Path(styles) / "fonts").glob("*.[ot]tf"))
+    keys = tuple(_key(font) for font in fonts)  # a font added, removed or replaced makes another key
+    if keys not in _unions:
+        _unions[keys] = frozenset().union(*(file_characters(font) for font in fonts))
+    return _unions[keys]
+
+
+def _key(font: Path) -> tuple:
+    stat = font.stat()
+    return font.name, stat.st_size, stat.st_mtime_ns
 
 
 def file_characters(font: Path) -> frozenset:
     """Every character one font file can print."""
-    stat = font.stat()
-    key = (font.name, stat.st_size, stat.st_mtime_ns)
+    key = _key(font)
     if key not in _cmaps:
-        from fontTools.ttLib import TTFont
-        _cmaps[key] = frozenset(chr(code) for code in TTFont(font, lazy=True).getBestCmap())
+        _cmaps[key] = frozenset(map(chr, cmap.codes(font)))
     return _cmaps[key]
 
 

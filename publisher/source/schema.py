@@ -25,18 +25,31 @@ BRAND_SCHEMA = "brand.schema.json"
 
 # -- schemas ---------------------------------------------------------------
 
-_validators: dict = {}
+_validators: dict = {}  # (schema file, size, mtime) -> its validator
+_by_text: dict = {}  # schema text -> its validator: a copy of schema/ in another folder makes none again
 caches.register(_validators.clear)
+caches.register(_by_text.clear)
 
 
 def validator(project: Project, name: str) -> jsonschema.protocols.Validator:
     """A cached validator for one of the project's schema files."""
     path = project.schemas / name
-    if path not in _validators:
-        schema = json.loads(path.read_text(encoding="utf-8"))
-        cls = jsonschema.validators.extend(jsonschema.validators.validator_for(schema), {"pattern": _pattern})
-        _validators[path] = cls(schema, format_checker=_FORMATS)
-    return _validators[path]
+    stat = path.stat()
+    key = (path, stat.st_size, stat.st_mtime_ns)  # an edited schema is read again
+    if key not in _validators:
+        text = path.read_text(encoding="utf-8")
+        if text not in _by_text:
+            schema = json.loads(text)
+            _by_text[text] = _with_our_pattern(jsonschema.validators.validator_for(schema))(schema,
+                                                                                         format_checker=_FORMATS)
+        _validators[key] = _by_text[text]
+    return _validators[key]
+
+
+@functools.cache
+def _with_our_pattern(base: type) -> type:
+    """The draft's validator class with our `pattern` (made once: a new class costs about 1 ms)."""
+    return jsonschema.validators.extend(base, {"pattern": _pattern})
 
 
 def _pattern(validator, pattern, instance, schema):
