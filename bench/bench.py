@@ -650,9 +650,15 @@ def main() -> None:
                         help="measure the clinic desk alone (page latency, SENDS concurrent sends), nothing else")
     parser.add_argument("--site", action="store_true", help="measure only the catalogue site and the live preview")
     parser.add_argument("--preflight", action="store_true", help="measure only the preflight's share of the build")
+    parser.add_argument("--render-start", type=int, default=0, metavar="ROUNDS",
+                        help="measure only a fresh worker's first render beside a warm one, before and now")
     parser.add_argument("--typst", type=int, default=0, metavar="RENDERS",
                         help="measure only the reference leaflet against its Typst twin, RENDERS a round")
     args = parser.parse_args()
+    if args.render_start:
+        import render_start
+        render_start.print_render_start(render_start.render_start(args.render_start, REPO, REFERENCE))
+        return
     if args.typst:
         print_typst(typst_side_by_side(args.typst))
         return

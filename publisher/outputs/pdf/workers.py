@@ -75,7 +75,9 @@ _engine: pdf.Engine | None = None
 
 def _init(root: str) -> None:
     global _engine
-    _engine = pdf.Engine(Project(Path(root)))
+    # Forked, the parent's engine comes with the process, warm (Renderer.start): kept while the styles are the same.
+    _engine = pdf.engine_for(Project(Path(root)))
+    _engine.adopt()
 
 
 def render(task: Task) -> Outcome:
@@ -166,8 +168,8 @@ class Renderer:
         self.failed_starts = 0
         self.why_not_started = "it died while starting"
 
-    def start(self, expected: int) -> None:
-        """Get ready for about `expected` tasks."""
+    def start(self, expected: int, styles: tuple = ()) -> None:
+        """Get ready for about `expected` tasks, most of them with these stylesheets (project-relative paths)."""
         if self.started or expected == 0:
             return
         self.started = True
@@ -180,12 +182,13 @@ class Renderer:
         # process that builds many times (a server, the tests) pays for the import only once.
         with temporary_files_in(self.temp):  # finding its C libraries writes temporary files too
             pdf._weasyprint()
+            _warm(self.project, styles)
         # Fresh workers, so a fresh engine, per build: styles may have changed since the last one.
         for _ in range(max(1, min(self.jobs, expected))):
             self.workers.append(_Worker(self.project, self.temp))
 
     def submit(self, task: Task) -> None:
-        self.start(1)
+        self.start(1, task.styles)
         self.pending.append(task)
         self._dispatch()
 
@@ -275,14 +278,30 @@ class Renderer:
 _DEAD = object()
 
 
+def _warm(project: Project, styles: tuple) -> None:
+    """Parse the stylesheets and load their fonts here, once, for every worker forked from this process to inherit
+    (and the next build in this process to reuse); spawned workers (Windows, macOS) parse them themselves."""
+    if not styles or _start_method() != "fork":
+        return
+    try:
+        rendered = pdf.engine_for(project).warm(styles)
+        if rendered:  # and the preflight's first-use costs: pdfium loaded, the shipped fonts' characters read
+            preflight.check(rendered.pdf, "warm-up", "", preflight.shipped_fonts(project.styles))
+    except Exception:  # a broken stylesheet is each leaflet's error, told by the worker that renders it
+        pdf.forget()
+
+
+def _start_method() -> str:
+    # Fork shares this process's imports and starts in milliseconds; Windows has only spawn, and on macOS
+    # fork is unsafe (system libraries start threads; Python's default there is spawn too).
+    return "fork" if "fork" in multiprocessing.get_all_start_methods() and sys.platform != "darwin" else "spawn"
+
+
 class _Worker:
     """One worker process, its pipe, and the task it is rendering."""
 
     def __init__(self, project: Project, temp: Path | None):
-        # Fork shares this process's imports and starts in milliseconds; Windows has only spawn, and on macOS
-        # fork is unsafe (system libraries start threads; Python's default there is spawn too).
-        method = "fork" if "fork" in multiprocessing.get_all_start_methods() and sys.platform != "darwin" else "spawn"
-        context: Any = multiprocessing.get_context(method)
+        context: Any = multiprocessing.get_context(_start_method())
         self.conn, child = context.Pipe()
         self.process = context.Process(target=_serve, args=(child, str(project.root), os.getpid(), str(temp)),
                                        daemon=True)
