@@ -115,7 +115,7 @@ WARM_UP = (f"<html lang=en><body><h1>{_PANGRAM}</h1><h2>{_PANGRAM}</h2><h3>{_PAN
 class Engine:
     """WeasyPrint set up once per process: fonts, parsed stylesheets and images are reused across leaflets."""
 
-    def __init__(self, project: Project, folder: Path | None = None):
+    def __init__(self, project: Project):
         weasyprint = _weasyprint()
         self.project = project
         self.font_config = weasyprint.text.fonts.FontConfiguration()
@@ -123,7 +123,8 @@ class Engine:
         self._sheets: dict = {}  # project-relative path: (parsed stylesheet, the warnings parsing it gave)
         # Its own folder, when it has one, holds the @font-face fonts WeasyPrint writes out: they must outlive a
         # build's temporary folder, as the engine is kept across builds. Only the process that made it removes it.
-        self.folder, self.owner = folder, os.getpid()
+        self.folder: Path | None = None
+        self.owner = os.getpid()
         self.warmed: set = set()
 
     def stylesheets(self, files: tuple) -> tuple:
@@ -174,10 +175,11 @@ class Engine:
         """
         weasyprint = _weasyprint()
         project = self.project
-        css, css_warnings = self.stylesheets(tuple(styles)) if styles else (None, [])
         fetcher = _fetcher_class()(project.asset_roots(leaflet_folder))
         with captured_warnings() as warnings, _limits(max_pages, timeout) as layouts, _collect_once():
             try:
+                # A stylesheet that loads a file from outside the project is refused here, as the leaflet's error.
+                css, css_warnings = self.stylesheets(tuple(styles)) if styles else (None, [])
                 document = self._layout(html, css, fetcher, warnings)
                 # A fixed identifier derived from the content keeps builds byte-identical.
                 identifier = hashlib.sha256(html.encode()).hexdigest()[:32].encode()
@@ -185,8 +187,8 @@ class Engine:
                 with weasyfixes.seeing_elements(tree.see):
                     pdf = document.write_pdf(pdf_identifier=identifier, pdf_variant=variant, pdf_tags=True,
                                              finisher=tree.finish)
-            except weasyprint.urls.FatalURLFetchingError:
-                raise RenderError(name, "; ".join(fetcher.refused))
+            except weasyprint.urls.FatalURLFetchingError as exc:
+                raise RenderError(name, "; ".join(fetcher.refused) or str(exc))
             except _TooManyPages:
                 raise RenderError(name, f"runs to more than {max_pages} pages, the limit - split the leaflet, "
                                         "or raise the limit with --max-pages")
@@ -321,7 +323,8 @@ def engine_for(project: Project) -> Engine:
     key = _styles_key(project)
     if key not in _engines:
         forget()  # one project's at a time: an engine holds fonts and images
-        _engines[key] = Engine(project, Path(tempfile.mkdtemp(prefix=f"{TEMP_PREFIX}{os.getpid()}-engine-")))
+        engine = _engines[key] = Engine(project)
+        engine.folder = Path(tempfile.mkdtemp(prefix=f"{TEMP_PREFIX}{os.getpid()}-engine-"))
     return _engines[key]
 
 

@@ -182,7 +182,7 @@ class Renderer:
         # process that builds many times (a server, the tests) pays for the import only once.
         with temporary_files_in(self.temp):  # finding its C libraries writes temporary files too
             pdf._weasyprint()
-            _warm(self.project, styles)
+        _warm(self.project, styles)  # its fonts' folder outlives this build's, as the engine is kept
         # Fresh workers, so a fresh engine, per build: styles may have changed since the last one.
         for _ in range(max(1, min(self.jobs, expected))):
             self.workers.append(_Worker(self.project, self.temp))
@@ -287,8 +287,8 @@ def _warm(project: Project, styles: tuple) -> None:
         rendered = pdf.engine_for(project).warm(styles)
         if rendered:  # and the preflight's first-use costs: pdfium loaded, the shipped fonts' characters read
             preflight.check(rendered.pdf, "warm-up", "", preflight.shipped_fonts(project.styles))
-    except Exception:  # a broken stylesheet is each leaflet's error, told by the worker that renders it
-        pdf.forget()
+    except Exception:  # a refused stylesheet is each leaflet's error, told by the worker that renders it
+        pass
 
 
 def _start_method() -> str:
