@@ -108,3 +108,21 @@ def test_a_stylesheet_refused_while_warming_is_still_each_leaflets_error(project
            "styles and handouts" in err, err
     assert "Traceback" not in err and "died" not in err
     assert not (project.root / "out" / "ankle.pdf").exists()
+
+
+def test_a_worker_that_drops_the_inherited_engine_leaves_the_parents_fonts_in_place(project, capsys):
+    import gc
+    project.leaflet("ankle")
+    _build(project, capsys)
+    folder, = _engine_folders()
+    fonts = sorted(folder.rglob("*"))
+    assert fonts
+    child = os.fork()
+    if child == 0:  # as a worker does when it finds the styles changed since its parent warmed the engine
+        pdf.inherit()
+        pdf.forget()
+        gc.collect()
+        os._exit(0)
+    assert os.waitpid(child, 0)[1] == 0
+    assert sorted(folder.rglob("*")) == fonts
+    assert _page_size(_build(project, capsys, "--force")) == (210, 297)

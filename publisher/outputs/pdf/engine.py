@@ -304,16 +304,24 @@ caches.register(forget)
 atexit.register(forget)  # forked workers end with os._exit and run no atexit hook: they leave it to the parent
 
 
+def inherit() -> None:
+    """In a forked worker: make the engine inherited from the parent this process's own, before anything here can
+    drop it (WeasyPrint would then remove the parent's fonts' folder, still in use, as it collects it)."""
+    for engine in _engines.values():
+        engine.adopt()
+
+
 def _styles_key(project: Project) -> tuple:
     """What identifies the styles folder's state: each stylesheet's digest; each other file's (fonts, images) size,
-    inode and change time, which a write or a replacement changes and nothing can set back."""
+    inode and modification time, which a write or a replacement changes. Not its change time: linking a shipped
+    font into a test project changes that of every link to it."""
     key: list[tuple] = []
     for path in sorted(p for p in Path(project.styles).rglob("*") if p.is_file()):
         if path.suffix == ".css":
             key.append((str(path), hashlib.sha256(path.read_bytes()).hexdigest()))
         else:
             stat = path.stat()
-            key.append((str(path), stat.st_size, stat.st_ino, stat.st_mtime_ns, stat.st_ctime_ns))
+            key.append((str(path), stat.st_size, stat.st_ino, stat.st_mtime_ns))
     return (str(project.root), tuple(key))
 
 

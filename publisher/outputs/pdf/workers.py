@@ -76,8 +76,8 @@ _engine: pdf.Engine | None = None
 def _init(root: str) -> None:
     global _engine
     # Forked, the parent's engine comes with the process, warm (Renderer.start): kept while the styles are the same.
+    pdf.inherit()
     _engine = pdf.engine_for(Project(Path(root)))
-    _engine.adopt()
 
 
 def render(task: Task) -> Outcome:
