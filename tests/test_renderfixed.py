@@ -126,3 +126,15 @@ def test_a_worker_that_drops_the_inherited_engine_leaves_the_parents_fonts_in_pl
     assert os.waitpid(child, 0)[1] == 0
     assert sorted(folder.rglob("*")) == fonts
     assert _page_size(_build(project, capsys, "--force")) == (210, 297)
+
+
+def test_the_folder_forget_font_folder_forgets_is_where_weasyprint_keeps_the_faces_it_loads():
+    from publisher.outputs.pdf import weasyfixes
+    engine = pdf.Engine(content.Project(REPO))
+    assert engine.font_config._folder is None
+    engine.stylesheets(("styles/a4.css",))
+    folder = engine.font_config._folder
+    assert folder is not None and len(list(Path(folder).iterdir())) >= 2
+    weasyfixes.forget_font_folder(engine.font_config)
+    assert engine.font_config._folder is None
+    shutil.rmtree(folder)
