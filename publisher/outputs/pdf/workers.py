@@ -183,7 +183,7 @@ class Renderer:
         with temporary_files_in(self.temp):  # finding its C libraries writes temporary files too
             pdf._weasyprint()
         _warm(self.project, styles)  # its fonts' folder outlives this build's, as the engine is kept
-        # Fresh workers, so a fresh engine, per build: styles may have changed since the last one.
+        # Fresh workers per build: each takes this process's engine, or makes its own if the styles changed since.
         for _ in range(max(1, min(self.jobs, expected))):
             self.workers.append(_Worker(self.project, self.temp))
 
