@@ -138,3 +138,32 @@ def test_the_folder_forget_font_folder_forgets_is_where_weasyprint_keeps_the_fac
     weasyfixes.forget_font_folder(engine.font_config)
     assert engine.font_config._folder is None
     shutil.rmtree(folder)
+
+
+def test_the_catalogue_keeps_its_cut_down_fonts_for_the_next_process_and_cuts_a_replaced_font_again(
+        project, capsys, monkeypatch):
+    from publisher.render import webfonts
+    project.leaflet("ankle")
+    out = project.root / "out"
+    _build(project, capsys)
+    index = (out / "index.html").read_bytes()
+    kept = sorted((out / "catalogue" / ".fonts").iterdir())
+    assert len(kept) == 1 and b"Leaflet Emoji" in index  # the Find tip's "⌘"
+
+    def refuse(path, chars):
+        raise AssertionError(f"cut down again: {path.name} for {chars!r}")
+    # As a new process would be: nothing in memory; the pages are written again (their stamp is gone).
+    webfonts._subset.cache_clear()
+    monkeypatch.setattr(webfonts, "_subset", refuse)
+    (out / "catalogue" / ".made-from").unlink()
+    _build(project, capsys)
+    assert (out / "index.html").read_bytes() == index
+
+    monkeypatch.undo()
+    fonts = project.root / "styles" / "fonts"
+    (fonts / "NotoEmoji-Regular.ttf").unlink()
+    shutil.copy(fonts / "NotoSansSymbols-Regular.ttf", fonts / "NotoEmoji-Regular.ttf")
+    (out / "catalogue" / ".made-from").unlink()
+    _build(project, capsys)
+    assert (out / "index.html").read_bytes() != index
+    assert len(list((out / "catalogue" / ".fonts").iterdir())) == 2

@@ -3,9 +3,13 @@
 from __future__ import annotations
 
 import base64
+import contextlib
 import functools
+import hashlib
 import io
 from pathlib import Path
+
+from publisher.core.files import write_atomic
 
 # (family in web.css, file in styles/fonts/, the characters it is embedded for). Noto Nastaliq Urdu is not
 # here: cutting it down takes half a minute (its joining rules reach every glyph); an Urdu page names the
@@ -22,17 +26,39 @@ FACES = (
 )
 
 
-def css(text: str, fonts: Path) -> str:
-    """@font-face rules embedding, for each face whose script `text` uses, just the glyphs it needs."""
+def css(text: str, fonts: Path, cache: Path | None = None) -> str:
+    """@font-face rules embedding, for each face whose script `text` uses, just the glyphs it needs (cut down
+    once for every process when `cache`, a folder in the output folder, is given)."""
     rules = []
     characters = set(text)  # a page has a few hundred distinct characters in tens of thousands
     for family, file, ranges in FACES:
         used = "".join(sorted(char for char in characters if any(lo <= ord(char) <= hi for lo, hi in ranges)))
         if used:
-            data = _subset(Path(fonts) / file, used)
+            data = _kept(Path(fonts) / file, used, cache) if cache else _subset(Path(fonts) / file, used)
             rules.append(f'@font-face {{ font-family: "{family}"; '
                          f'src: url(data:font/woff2;base64,{data}) format("woff2"); }}')
     return "\n".join(rules)
+
+
+def _kept(path: Path, chars: str, cache: Path) -> str:
+    """_subset's answer, kept in `cache` under the font's digest and the characters, for the next build's process:
+    the catalogue's pages all print a face or two (the Find tip's "⌘" alone needs the emoji face)."""
+    stat = path.stat()
+    font = _digest(path, stat.st_size, stat.st_mtime_ns, stat.st_ino)
+    kept = cache / (hashlib.sha256(f"{font}\0{chars}".encode()).hexdigest() + ".woff2.b64")
+    with contextlib.suppress(OSError, UnicodeDecodeError):
+        return kept.read_text(encoding="ascii")
+    data = _subset(path, chars)
+    with contextlib.suppress(OSError):  # not kept: the next build cuts it down again
+        cache.mkdir(exist_ok=True)
+        write_atomic(kept, data.encode("ascii"))
+    return data
+
+
+@functools.lru_cache(maxsize=32)
+def _digest(path: Path, size: int, mtime_ns: int, inode: int) -> str:
+    """A font file's SHA-256, read once a process while its size, time and inode stay the same."""
+    return hashlib.sha256(path.read_bytes()).hexdigest()
 
 
 @functools.lru_cache(maxsize=64)
