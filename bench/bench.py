@@ -677,6 +677,8 @@ def main() -> None:
     parser.add_argument("--preflight", action="store_true", help="measure only the preflight's share of the build")
     parser.add_argument("--memory", metavar="SIZES", help="measure only peak memory per worker, at these catalogue "
                         "sizes (comma-separated, e.g. 200,600,1000)")
+    parser.add_argument("--render-start", type=int, default=0, metavar="ROUNDS",
+                        help="measure only a fresh worker's first render beside a warm one, before and now")
     parser.add_argument("--typst", type=int, default=0, metavar="RENDERS",
                         help="measure only the reference leaflet against its Typst twin, RENDERS a round")
     parser.add_argument("--fixed-cost", type=int, default=0, metavar="ROUNDS",
@@ -691,6 +693,10 @@ def main() -> None:
     if args.fixed_cost:
         import fixed_cost
         fixed_cost.print_fixed_cost(fixed_cost.fixed_cost(args.fixed_cost, args.against or fixed_cost.BEFORE))
+        return
+    if args.render_start:
+        import render_start
+        render_start.print_render_start(render_start.render_start(args.render_start, REPO, REFERENCE))
         return
     if args.typst:
         print_typst(typst_side_by_side(args.typst))

@@ -63,7 +63,8 @@ def _make(run: plan.Run) -> None:
     try:
         if run.inputs.brand is not None and run.inputs.people is not None:
             # Workers start and set up their engines now, while this process validates.
-            renderer.start(sum(o.render is None for p in run.to_validate for o, _ in run.wanted[Path(p).stem]))
+            renderer.start(sum(o.render is None for p in run.to_validate for o, _ in run.wanted[Path(p).stem]),
+                           make.stylesheets(run))
         catalogue = plan.validate(run)
         if run.paths is None:
             _remove_deleted(run)

@@ -174,6 +174,15 @@ def _refused(options) -> frozenset:
     return preflight.REFUSED_IN_PUBLISHING if options.publish else frozenset()
 
 
+def stylesheets(run: Run) -> tuple:
+    """Every stylesheet this run's PDFs may use (each edition, each direction, Easy Read), for workers to start with."""
+    paper, marks = run.made.paper, run.options.marks
+    sheets = [*html.easy_read_stylesheets(paper, marks=marks)]
+    for edition in editions.EDITIONS:
+        sheets += html.stylesheets(paper, edition, marks, "rtl")
+    return tuple(dict.fromkeys(sheets))
+
+
 def _task(catalogue: content.Catalogue, leaflet: content.Leaflet, run: Run, edition: str) -> workers.Task:
     options, paper = run.options, run.made.paper
     key = output_name(leaflet.source_stem, edition, language=leaflet.output_language)

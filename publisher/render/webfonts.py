@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import base64
 import functools
+import hashlib
 import io
+import json
 from pathlib import Path
 
 # (family in web.css, file in styles/fonts/, the characters it is embedded for). Noto Nastaliq Urdu is not
@@ -22,17 +24,53 @@ FACES = (
 )
 
 
-def css(text: str, fonts: Path) -> str:
-    """@font-face rules embedding, for each face whose script `text` uses, just the glyphs it needs."""
+def css(text: str, fonts: Path, kept: Kept | None = None) -> str:
+    """@font-face rules embedding, for each face whose script `text` uses, just the glyphs it needs (taken from
+    `kept`, cut down by an earlier process, when it has them)."""
     rules = []
     characters = set(text)  # a page has a few hundred distinct characters in tens of thousands
     for family, file, ranges in FACES:
         used = "".join(sorted(char for char in characters if any(lo <= ord(char) <= hi for lo, hi in ranges)))
         if used:
-            data = _subset(Path(fonts) / file, used)
+            data = kept.get(Path(fonts) / file, used) if kept is not None else _subset(Path(fonts) / file, used)
             rules.append(f'@font-face {{ font-family: "{family}"; '
                          f'src: url(data:font/woff2;base64,{data}) format("woff2"); }}')
     return "\n".join(rules)
+
+
+class Kept:
+    """Fonts cut down by earlier processes, by font digest and characters (`known`), and those used since (`used`):
+    the catalogue keeps them for its next build, whose pages print a face or two (the Find tip's "⌘" alone needs
+    the emoji face)."""
+
+    def __init__(self, known: dict):
+        self.known = known
+        self.used: dict = {}
+
+    @classmethod
+    def read(cls, path: Path) -> Kept:
+        """Those kept in a JSON file (none when it is missing or damaged: they are cut down again)."""
+        try:
+            known = json.loads(path.read_text(encoding="utf-8"))
+        except (OSError, ValueError):
+            known = {}
+        return cls(known if isinstance(known, dict) else {})
+
+    def get(self, path: Path, chars: str) -> str:
+        """The font at `path` cut down to `chars`, as base64 WOFF2: as kept, else cut down now."""
+        stat = path.stat()
+        font = _digest(path, stat.st_size, stat.st_mtime_ns, stat.st_ino)
+        key = hashlib.sha256(f"{font}\0{chars}".encode()).hexdigest()
+        if key not in self.used:
+            known = self.known.get(key)
+            self.used[key] = known if isinstance(known, str) else _subset(path, chars)
+        return self.used[key]
+
+
+@functools.lru_cache(maxsize=32)
+def _digest(path: Path, size: int, mtime_ns: int, inode: int) -> str:
+    """A font file's SHA-256, read once a process while its size, time and inode stay the same."""
+    return hashlib.sha256(path.read_bytes()).hexdigest()
 
 
 @functools.lru_cache(maxsize=64)

@@ -29,6 +29,7 @@ THUMBS = "thumbs"
 STYLESHEET = "site.css"
 SCRIPT = "search.js"  # the static catalogue's search as you type; never needed (see templates/site/)
 THUMB_SCALE = 0.25  # 1/4 of 72 dpi: an A4 page one becomes 149 x 210 px
+_FACES = ".fonts.json"  # in PAGES: the fonts cut down for the pages, by font digest and characters (webfonts.Kept)
 _STAMP = ".made-from"  # in PAGES: what the pages were last written from (_stamp), and each page's digest
 _THUMB_RECORD = ".sources.json"  # stem -> digest of the PDF each thumbnail was drawn from
 STATUSES = {"current": "Review not due yet", "due-soon": "Review due soon", "overdue": "Review overdue"}
@@ -297,10 +298,10 @@ def filters(found: list[Item]) -> dict[str, list[Filter]]:
 
 def render(project: Project, brand: dict | None, found: list[Item], groups: dict, root: str = "",
            current: Filter | None = None, query: str | None = None, search: str | None = None,
-           preview: str | None = None, extra_head: str = "") -> str:
+           preview: str | None = None, extra_head: str = "", faces: webfonts.Kept | None = None) -> str:
     """One catalogue page. `root` leads from the page to the output folder ('' or '../'); `search` is the
     address a search form is sent to and `preview` where leaflet previews are (only the preview server has
-    them), `query` what was searched for."""
+    them), `query` what was searched for; `faces` keeps the cut-down fonts for the next build (webfonts.css)."""
     shown = [item for item in found if (current is None or item.stem in current.stems)
              and (not query or item.matches(query))]
     template = html.environment(project).get_template("site/catalogue.html")
@@ -311,8 +312,8 @@ def render(project: Project, brand: dict | None, found: list[Item], groups: dict
         edition_label=lambda name: editions.EDITIONS[name].label if name in editions.EDITIONS else name,
         preview=preview, extra_head=extra_head)
     # Titles in other scripts print in the shipped faces, cut down to this page's characters, as the web edition's.
-    faces = webfonts.css(page, project.styles / "fonts")
-    return page.replace("</head>", f"<style>\n{faces}\n</style>\n</head>", 1) if faces else page
+    rules = webfonts.css(page, project.styles / "fonts", faces)
+    return page.replace("</head>", f"<style>\n{rules}\n</style>\n</head>", 1) if rules else page
 
 
 def write(project: Project, out: Path, brand: dict | None, today: datetime.date,
@@ -331,8 +332,9 @@ def write(project: Project, out: Path, brand: dict | None, today: datetime.date,
     stamp = _stamp(project, brand, found)
     if _unchanged(out, stamp):
         return found
-    wanted = {INDEX: render(project, brand, found, groups)}
-    files = {f"{PAGES}/{f.file}": render(project, brand, found, groups, "../", f)
+    kept = webfonts.Kept.read(pages / _FACES)
+    wanted = {INDEX: render(project, brand, found, groups, faces=kept)}
+    files = {f"{PAGES}/{f.file}": render(project, brand, found, groups, "../", f, faces=kept)
              for kind in groups.values() for f in kind}
     written = {name: text.encode("utf-8") for name, text in {**wanted, **files}.items()}
     written[f"{PAGES}/{STYLESHEET}"] = (project.styles / STYLESHEET).read_bytes()
@@ -343,6 +345,8 @@ def write(project: Project, out: Path, brand: dict | None, today: datetime.date,
         if _FILTER_PAGE.match(path.name) and f"{PAGES}/{path.name}" not in files:
             with contextlib.suppress(OSError):
                 os.unlink(path)
+    if kept.used != kept.known:  # only those these pages use: it never grows past them
+        _write_if_changed(pages / _FACES, json.dumps(kept.used, indent=0, sort_keys=True).encode("ascii"))
     digests = {name: manifest.digest_bytes(data) for name, data in sorted(written.items())}
     _write_if_changed(pages / _STAMP, json.dumps({"from": stamp, "pages": digests}, indent=1).encode("utf-8"))
     return found

@@ -2,13 +2,17 @@
 
 from __future__ import annotations
 
+import atexit
 import contextlib
 import dataclasses
 import functools
 import gc
 import hashlib
 import logging
+import os
+import shutil
 import signal
+import tempfile
 import threading
 import urllib.parse
 import urllib.request
@@ -19,6 +23,7 @@ from publisher.core import caches
 from publisher.core.errors import RenderError
 from publisher.outputs.base import Output
 from publisher.outputs.pdf import pagenumbers, tagging, weasyfixes
+from publisher.outputs.pdf.tempfolders import TEMP_PREFIX, temporary_files_in
 from publisher.source.content import Project
 
 MAX_DATA_URI = 2_000_000
@@ -100,6 +105,13 @@ def captured_warnings():
         logger.propagate = old_propagate
 
 
+# Headings, a list, bold and italic text, every ASCII letter and digit: what any leaflet asks of the body fonts first
+# (Pango shapes and measures each glyph once per font, then keeps it).
+_PANGRAM = "The quick brown fox jumps over the lazy dog: PACK MY BOX WITH FIVE DOZEN LIQUOR JUGS, 0123456789 (%/-)."
+WARM_UP = (f"<html lang=en><body><h1>{_PANGRAM}</h1><h2>{_PANGRAM}</h2><h3>{_PANGRAM}</h3><p>{_PANGRAM} "
+           f"<strong>{_PANGRAM}</strong> <em>{_PANGRAM}</em></p><ul><li>{_PANGRAM}</li></ul></body></html>")
+
+
 class Engine:
     """WeasyPrint set up once per process: fonts, parsed stylesheets and images are reused across leaflets."""
 
@@ -108,18 +120,47 @@ class Engine:
         self.project = project
         self.font_config = weasyprint.text.fonts.FontConfiguration()
         self.image_cache: dict = {}
-        self._stylesheets: dict = {}
+        self._sheets: dict = {}  # project-relative path: (parsed stylesheet, the warnings parsing it gave)
+        # Its own folder, when it has one, holds the @font-face fonts WeasyPrint writes out: they must outlive a
+        # build's temporary folder, as the engine is kept across builds. Only the process that made it removes it.
+        self.folder: Path | None = None
+        self.owner = os.getpid()
+        self.warmed: set = set()
 
     def stylesheets(self, files: tuple) -> tuple:
-        """The parsed stylesheets (project-relative paths, in cascade order), parsed once per process."""
-        if files not in self._stylesheets:
+        """The parsed stylesheets (project-relative paths, in cascade order), each parsed once per engine."""
+        missing = [f for f in files if f not in self._sheets]
+        if missing:
             weasyprint = _weasyprint()
             fetcher = _fetcher_class()([self.project.styles])
-            with captured_warnings() as warnings:
-                parsed = [weasyprint.CSS(filename=str(self.project.path(f)), url_fetcher=fetcher,
-                                         font_config=self.font_config) for f in files]
-            self._stylesheets[files] = (parsed, list(warnings))
-        return self._stylesheets[files]
+            with temporary_files_in(self.folder) if self.folder else contextlib.nullcontext():
+                for f in missing:
+                    with captured_warnings() as warnings:
+                        sheet = weasyprint.CSS(filename=str(self.project.path(f)), url_fetcher=fetcher,
+                                               font_config=self.font_config)
+                    self._sheets[f] = (sheet, list(warnings))
+        return [self._sheets[f][0] for f in files], [w for f in files for w in self._sheets[f][1]]
+
+    def warm(self, files: tuple) -> Rendered | None:
+        """Parse these stylesheets and render a few words with them, so that a process forked from this one (a
+        render worker) starts warm: fonts loaded, C types declared, first-use costs paid once, here."""
+        if files in self.warmed:
+            return None
+        rendered = self.render("warm-up", WARM_UP, files, timeout=0)
+        self.warmed.add(files)
+        return rendered
+
+    def adopt(self) -> None:
+        """Make an engine inherited from the parent process this process's own (in a forked render worker)."""
+        if self.owner != os.getpid():
+            weasyfixes.forget_font_folder(self.font_config)
+            self.folder, self.owner = None, os.getpid()
+
+    def close(self) -> None:
+        """Remove its fonts' folder (in the process that made it; a forked worker leaves its parent's alone)."""
+        if self.folder and self.owner == os.getpid():
+            shutil.rmtree(self.folder, ignore_errors=True)
+
 
     def render(self, name: str, html: str, styles: tuple = (), leaflet_folder: Path | None = None,
                max_pages: int = MAX_PAGES, timeout: float = TIMEOUT, variant: str | None = DEFAULT_VARIANT,
@@ -134,10 +175,11 @@ class Engine:
         """
         weasyprint = _weasyprint()
         project = self.project
-        css, css_warnings = self.stylesheets(tuple(styles)) if styles else (None, [])
         fetcher = _fetcher_class()(project.asset_roots(leaflet_folder))
         with captured_warnings() as warnings, _limits(max_pages, timeout) as layouts, _collect_once():
             try:
+                # A stylesheet that loads a file from outside the project is refused here, as the leaflet's error.
+                css, css_warnings = self.stylesheets(tuple(styles)) if styles else (None, [])
                 document = self._layout(html, css, fetcher, warnings)
                 # A fixed identifier derived from the content keeps builds byte-identical.
                 identifier = hashlib.sha256(html.encode()).hexdigest()[:32].encode()
@@ -145,8 +187,8 @@ class Engine:
                 with weasyfixes.seeing_elements(tree.see):
                     pdf = document.write_pdf(pdf_identifier=identifier, pdf_variant=variant, pdf_tags=True,
                                              finisher=tree.finish)
-            except weasyprint.urls.FatalURLFetchingError:
-                raise RenderError(name, "; ".join(fetcher.refused))
+            except weasyprint.urls.FatalURLFetchingError as exc:
+                raise RenderError(name, "; ".join(fetcher.refused) or str(exc))
             except _TooManyPages:
                 raise RenderError(name, f"runs to more than {max_pages} pages, the limit - split the leaflet, "
                                         "or raise the limit with --max-pages")
@@ -249,16 +291,48 @@ def _limits(max_pages: int, timeout: float):
 
 
 _engines: dict = {}
-caches.register(_engines.clear)
+
+
+def forget() -> None:
+    """Drop this process's kept engine and remove its fonts' folder (a changed project, or the process ends)."""
+    for engine in _engines.values():
+        engine.close()
+    _engines.clear()
+
+
+caches.register(forget)
+atexit.register(forget)  # forked workers end with os._exit and run no atexit hook: they leave it to the parent
+
+
+def inherit() -> None:
+    """In a forked worker: make the engine inherited from the parent this process's own, before anything here can
+    drop it (WeasyPrint would then remove the parent's fonts' folder, still in use, as it collects it)."""
+    for engine in _engines.values():
+        engine.adopt()
+
+
+def _styles_key(project: Project) -> tuple:
+    """What identifies the styles folder's state: each stylesheet's digest; each other file's (fonts, images) size,
+    inode and modification time, which a write or a replacement changes. Not its change time: linking a shipped
+    font into a test project changes that of every link to it."""
+    key: list[tuple] = []
+    for path in sorted(p for p in Path(project.styles).rglob("*") if p.is_file()):
+        if path.suffix == ".css":
+            key.append((str(path), hashlib.sha256(path.read_bytes()).hexdigest()))
+        else:
+            stat = path.stat()
+            key.append((str(path), stat.st_size, stat.st_ino, stat.st_mtime_ns))
+    return (str(project.root), tuple(key))
 
 
 def engine_for(project: Project) -> Engine:
-    """This process's engine for the project, new when its styles changed (an engine keeps parsed stylesheets)."""
-    key = (str(project.root), tuple(sorted((str(p), p.stat().st_mtime_ns, p.stat().st_size)
-                                           for p in Path(project.styles).rglob("*") if p.is_file())))
+    """This process's engine for the project, kept across builds; new when its styles changed (an engine keeps
+    parsed stylesheets and fonts). A worker forked from this process inherits it, warm."""
+    key = _styles_key(project)
     if key not in _engines:
-        _engines.clear()  # one project's at a time: an engine holds fonts and images
-        _engines[key] = Engine(project)
+        forget()  # one project's at a time: an engine holds fonts and images
+        engine = _engines[key] = Engine(project)
+        engine.folder = Path(tempfile.mkdtemp(prefix=f"{TEMP_PREFIX}{os.getpid()}-engine-"))
     return _engines[key]
 
 

@@ -296,20 +296,30 @@ def _read_page(raw, page, number: int) -> Page:
     objects: list = []
     marked: dict = {}  # marked-content id -> the boxes of the objects it marks
     used: dict = {}  # font name -> the text drawn in it
+    names: dict = {}  # pdfium's font handle -> its name: a page has a few fonts and hundreds of text objects
+    text = _Text(raw, textpage.raw)
+    edges = [ctypes.c_float() for _ in range(4)]
     # Top-level objects only: pdfium gives the bounds of objects inside a form XObject (an SVG image, a
     # background) in the form's own space, not the page's; the form itself has its bounds on the page.
-    for item in page.get_objects(max_depth=1):
-        box = tuple(item.get_bounds())
-        objects.append((item.type, box))
-        mcid = raw.FPDFPageObj_GetMarkedContentID(item.raw)
+    # pdfium's own calls, not pypdfium2's object per page object: a PDF has thousands, and this is half its cost.
+    for index in range(raw.FPDFPage_CountObjects(page.raw)):
+        item = raw.FPDFPage_GetObject(page.raw, index)
+        kind = raw.FPDFPageObj_GetType(item)
+        raw.FPDFPageObj_GetBounds(item, *edges)
+        box = tuple(edge.value for edge in edges)
+        objects.append((kind, box))
+        mcid = raw.FPDFPageObj_GetMarkedContentID(item)
         if mcid >= 0:
             marked.setdefault(mcid, []).append(box)
-        if item.type == _TEXT:
-            text = _text_of(raw, item, textpage)
-            if text.strip():
+        if kind == _TEXT:
+            drawn = text.of(item)
+            if drawn.strip():
                 lines.append(box)
-                font = _string(raw.FPDFFont_GetBaseFontName, raw.FPDFTextObj_GetFont(item.raw), utf16=False)
-                used[font] = used.get(font, "") + text
+                handle = raw.FPDFTextObj_GetFont(item)
+                address = ctypes.cast(handle, ctypes.c_void_p).value
+                if address not in names:
+                    names[address] = _string(raw.FPDFFont_GetBaseFontName, handle, utf16=False)
+                used[names[address]] = used.get(names[address], "") + drawn
     blocks: list = []
     tree = raw.FPDF_StructTree_GetForPage(page.raw)
     try:
@@ -360,13 +370,22 @@ def _union(boxes: list) -> tuple | None:
     return (min(b[0] for b in boxes), min(b[1] for b in boxes), max(b[2] for b in boxes), max(b[3] for b in boxes))
 
 
-def _text_of(raw, item, textpage) -> str:
-    size = raw.FPDFTextObj_GetText(item.raw, textpage.raw, None, 0)
-    if size <= 2:
-        return ""
-    buffer = ctypes.create_string_buffer(size)
-    raw.FPDFTextObj_GetText(item.raw, textpage.raw, ctypes.cast(buffer, ctypes.POINTER(ctypes.c_ushort)), size)
-    return buffer.raw[:size - 2].decode("utf-16-le", errors="replace")
+class _Text:
+    """The text of a page's text objects, read through one buffer (grown when a longer one comes)."""
+
+    def __init__(self, raw, textpage):
+        self.raw, self.textpage = raw, textpage
+        self.buffer = ctypes.create_string_buffer(512)
+
+    def of(self, item) -> str:
+        size = self.raw.FPDFTextObj_GetText(item, self.textpage, None, 0)
+        if size <= 2:
+            return ""
+        if size > len(self.buffer):
+            self.buffer = ctypes.create_string_buffer(size)
+        self.raw.FPDFTextObj_GetText(item, self.textpage, ctypes.cast(self.buffer, ctypes.POINTER(ctypes.c_ushort)),
+                                     size)
+        return self.buffer.raw[:size - 2].decode("utf-16-le", errors="replace")
 
 
 def _string(function, handle, utf16: bool = True) -> str:

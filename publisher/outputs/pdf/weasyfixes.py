@@ -169,6 +169,17 @@ def page_boxes(document) -> list:
     return [page._page_box for page in document.pages]
 
 
+def forget_font_folder(font_config) -> None:
+    """Make a font configuration write the next @font-face fonts it loads into a new folder of its own.
+
+    FontConfiguration keeps the fonts it loads in one folder (_folder), made on first use, skips a face whose file
+    is there already, and removes the folder when collected. A render worker forked from the process that loaded
+    the faces inherits both: were it to write a new face there, the parent would skip that face later without
+    ever loading it. The worker's own folder goes in its build's temporary folder.
+    """
+    font_config._folder = None
+
+
 def placed(box):
     """The box an absolutely placed one stands for (WeasyPrint wraps it in an AbsolutePlaceholder, as _box)."""
     from weasyprint.layout.absolute import AbsolutePlaceholder

@@ -74,7 +74,9 @@ _engine: pdf.Engine | None = None
 
 def _init(root: str) -> None:
     global _engine
-    _engine = pdf.Engine(Project(Path(root)))
+    # Forked, the parent's engine comes with the process, warm (Renderer.start): kept while the styles are the same.
+    pdf.inherit()
+    _engine = pdf.engine_for(Project(Path(root)))
 
 
 def render(task: Task) -> Outcome:
@@ -138,8 +140,8 @@ def _timed_out(task: Task) -> list:
 GRACE = 2.0
 # A worker is replaced by a fresh one after this many leaflets. Its Python objects stay level, but memory
 # outside Python (WeasyPrint's C libraries, as it writes each PDF) grows by about 40 KB a leaflet and is never
-# given back. The replacement comes from the fork server (_start_method), so its size does not depend on the
-# catalogue this process holds by then; a fresh engine costs about 0.2 s, about 1% of 100 leaflets' renders.
+# given back. The replacement comes from the fork server (processes.start_method), so its size does not depend
+# on the catalogue this process holds by then; a fresh engine costs about 0.2 s, about 1% of 100 leaflets' renders.
 RECYCLE_AFTER = 100
 
 
@@ -163,8 +165,8 @@ class Renderer:
         self.failed_starts = 0
         self.why_not_started = "it died while starting"
 
-    def start(self, expected: int) -> None:
-        """Get ready for about `expected` tasks."""
+    def start(self, expected: int, styles: tuple = ()) -> None:
+        """Get ready for about `expected` tasks, most of them with these stylesheets (project-relative paths)."""
         if self.started or expected == 0:
             return
         self.started = True
@@ -177,12 +179,13 @@ class Renderer:
         # process that builds many times (a server, the tests) pays for the import only once.
         with temporary_files_in(self.temp):  # finding its C libraries writes temporary files too
             pdf._weasyprint()
-        # Fresh workers, so a fresh engine, per build: styles may have changed since the last one.
+        _warm(self.project, styles)  # its fonts' folder outlives this build's, as the engine is kept
+        # Fresh workers per build: each takes this process's engine, or makes its own if the styles changed since.
         for _ in range(max(1, min(self.jobs, expected))):
             self.workers.append(_Worker(self.project, self.temp))
 
     def submit(self, task: Task) -> None:
-        self.start(1)
+        self.start(1, task.styles)
         self.pending.append(task)
         self._dispatch()
 
@@ -270,6 +273,19 @@ class Renderer:
 
 
 _DEAD = object()
+
+
+def _warm(project: Project, styles: tuple) -> None:
+    """Parse the stylesheets and load their fonts here, once, for every worker forked from this process to inherit
+    (and the next build in this process to reuse); spawned workers (Windows, macOS) parse them themselves."""
+    if not styles or processes.start_method(replacement=False) != "fork":
+        return
+    try:
+        rendered = pdf.engine_for(project).warm(styles)
+        if rendered:  # and the preflight's first-use costs: pdfium loaded, the shipped fonts' characters read
+            preflight.check(rendered.pdf, "warm-up", "", preflight.shipped_fonts(project.styles))
+    except Exception:  # a refused stylesheet is each leaflet's error, told by the worker that renders it
+        pass
 
 
 class _Worker:
