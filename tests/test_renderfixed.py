@@ -16,7 +16,7 @@ from conftest import TODAY
 
 from publisher.core import caches
 from publisher.outputs.pdf import engine as pdf
-from publisher.outputs.pdf import workers
+from publisher.outputs.pdf import processes, workers
 from publisher.source import content
 
 MM = 72 / 25.4
@@ -94,7 +94,7 @@ def test_spawned_workers_parse_the_stylesheets_themselves_and_make_the_same_pdf(
     forked = _build(project, capsys).read_bytes()
     caches.clear()
     monkeypatch.setenv("PYTHONPATH", str(REPO))
-    monkeypatch.setattr(workers, "_start_method", lambda: "spawn")
+    monkeypatch.setattr(processes, "start_method", lambda replacement=False: "spawn")
     assert _build(project, capsys, "--force").read_bytes() == forked
     assert _engine_folders() == [], "nothing warmed in this process for spawned workers"
 
