@@ -64,8 +64,9 @@ def test_dot_leaders_are_artifacts(shipped):
     for path in shipped_pdfs(shipped):
         document = pypdfium2.PdfDocument(path)
         for number, page in enumerate(document, 1):
-            textpage = page.get_textpage()
+            textpage = page.get_textpage()  # kept: pdfium's text page lives as long as this object
+            text = preflight._Text(raw, textpage.raw)
             dots = [item for item in page.get_objects(max_depth=1) if item.type == 1
                     and raw.FPDFPageObj_GetMarkedContentID(item.raw) >= 0
-                    and re.fullmatch(r"[.\s]+", preflight._text_of(raw, item, textpage))]
+                    and re.fullmatch(r"[.\s]+", text.of(item.raw))]
             assert len(dots) < 5, f"{path.name} page {number}: {len(dots)} dots read as content"

@@ -16,7 +16,7 @@ from conftest import TODAY
 
 from publisher.core import caches
 from publisher.outputs.pdf import engine as pdf
-from publisher.outputs.pdf import processes, workers
+from publisher.outputs.pdf import processes
 from publisher.source import content
 
 MM = 72 / 25.4
