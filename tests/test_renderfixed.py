@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pypdfium2
 import pytest
-from conftest import TODAY
+from conftest import MINIMAL, TODAY
 
 from publisher.core import caches
 from publisher.outputs.pdf import engine as pdf
@@ -52,7 +52,8 @@ def test_an_edited_stylesheet_between_two_builds_in_one_process_changes_the_pdf(
     project.leaflet("ankle")
     assert _page_size(_build(project, capsys)) == (210, 297)
     kept = pdf.engine_for(content.Project(project.root))
-    assert kept.warmed, "the build warmed this process's engine before forking its worker"
+    # One worker: the stylesheets parsed here before forking it (no warm-up render, which it would pay anyway).
+    assert kept._sheets and not kept.warmed, "the build parsed this process's stylesheets before forking its worker"
     a4 = project.root / "styles" / "a4.css"
     a4.write_text(a4.read_text(encoding="utf-8") + "\n@page { size: 100mm 150mm; }\n", encoding="utf-8")
     assert _page_size(_build(project, capsys, "--force")) == (100, 150)
@@ -169,3 +170,15 @@ def test_the_catalogue_keeps_its_cut_down_fonts_for_the_next_process_and_cuts_a_
     assert (out / "index.html").read_bytes() != index
     now = json.loads((out / "catalogue" / ".fonts.json").read_text(encoding="utf-8"))
     assert len(now) == 1 and now.keys() != kept.keys(), "the old font's cut is dropped, the new one's kept"
+
+
+def test_two_workers_fork_from_an_engine_warmed_by_a_render_and_make_the_same_pdfs(project, capsys):
+    """Two workers or more: a warm-up render here pays the first-use costs once for all of them; one worker pays
+    them in its first render either way, so its build only parses the stylesheets here."""
+    project.leaflet("ankle")
+    project.leaflet("knee", MINIMAL.replace("Looking after a sprained ankle", "Looking after a sore knee"))
+    one = {p.name: p.read_bytes() for p in (_build(project, capsys).parent).glob("*.pdf")}
+    caches.clear()
+    _build(project, capsys, "--force", "-j", "2")
+    assert pdf.engine_for(content.Project(project.root)).warmed, "warmed by a render before forking two workers"
+    assert {p.name: p.read_bytes() for p in (project.root / "out").glob("*.pdf")} == one

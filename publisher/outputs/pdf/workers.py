@@ -179,9 +179,10 @@ class Renderer:
         # process that builds many times (a server, the tests) pays for the import only once.
         with temporary_files_in(self.temp):  # finding its C libraries writes temporary files too
             pdf._weasyprint()
-        _warm(self.project, styles)  # its fonts' folder outlives this build's, as the engine is kept
+        count = max(1, min(self.jobs, expected))
+        _warm(self.project, styles, count)  # its fonts' folder outlives this build's, as the engine is kept
         # Fresh workers per build: each takes this process's engine, or makes its own if the styles changed since.
-        for _ in range(max(1, min(self.jobs, expected))):
+        for _ in range(count):
             self.workers.append(_Worker(self.project, self.temp))
 
     def submit(self, task: Task) -> None:
@@ -275,17 +276,21 @@ class Renderer:
 _DEAD = object()
 
 
-def _warm(project: Project, styles: tuple) -> None:
+def _warm(project: Project, styles: tuple, workers: int) -> None:
     """Parse the stylesheets and load their fonts here, once, for every worker forked from this process to inherit
     (and the next build in this process to reuse); spawned workers (Windows, macOS) parse them themselves."""
     if not styles or processes.start_method(replacement=False) != "fork":
         return
     try:
-        rendered = pdf.engine_for(project).warm(styles)
+        engine = pdf.engine_for(project)
+        if workers == 1:  # the warm-up render's first-use costs would be paid once either way: only the parsing
+            engine.stylesheets(styles)
+            return
+        rendered = engine.warm(styles)
         if rendered:  # and the preflight's first-use costs: pdfium loaded, the shipped fonts' characters read
             preflight.check(rendered.pdf, "warm-up", "", preflight.shipped_fonts(project.styles))
-    except Exception:  # a refused stylesheet is each leaflet's error, told by the worker that renders it
-        pass
+    except (Exception, pdf._weasyprint().urls.FatalURLFetchingError):
+        pass  # a refused stylesheet is each leaflet's error, told by the worker that renders it
 
 
 class _Worker:
