@@ -155,7 +155,7 @@ def test_the_catalogue_keeps_its_cut_down_fonts_for_the_next_process_and_cuts_a_
     def refuse(path, chars):
         raise AssertionError(f"cut down again: {path.name} for {chars!r}")
     # As a new process would be: nothing in memory; the pages are written again (their stamp is gone).
-    webfonts._subset.cache_clear()
+    webfonts._cut.clear()
     monkeypatch.setattr(webfonts, "_subset", refuse)
     (out / "catalogue" / ".made-from").unlink()
     _build(project, capsys)
@@ -182,3 +182,17 @@ def test_two_workers_fork_from_an_engine_warmed_by_a_render_and_make_the_same_pd
     _build(project, capsys, "--force", "-j", "2")
     assert pdf.engine_for(content.Project(project.root)).warmed, "warmed by a render before forking two workers"
     assert {p.name: p.read_bytes() for p in (project.root / "out").glob("*.pdf")} == one
+
+
+def test_a_font_is_cut_down_once_a_process_under_any_name_and_again_when_replaced(tmp_path):
+    """Known by the file, not its path: a hard link (the tests' projects) is the same font; a new file is not."""
+    from publisher.render import webfonts
+    emoji = REPO / "styles" / "fonts" / "NotoEmoji-Regular.ttf"
+    webfonts._cut.clear()
+    first = webfonts._subset(emoji, "\u2318")
+    os.link(emoji, tmp_path / "linked.ttf")
+    assert webfonts._subset(tmp_path / "linked.ttf", "\u2318") is first and len(webfonts._cut) == 1
+    shutil.copy(REPO / "styles" / "fonts" / "NotoSansSymbols-Regular.ttf", tmp_path / "other.ttf")
+    (tmp_path / "linked.ttf").unlink()
+    (tmp_path / "other.ttf").rename(tmp_path / "linked.ttf")  # replaced under the same name
+    assert webfonts._subset(tmp_path / "linked.ttf", "\u2318") != first and len(webfonts._cut) == 2

@@ -9,6 +9,8 @@ import io
 import json
 from pathlib import Path
 
+from publisher.core import caches
+
 # (family in web.css, file in styles/fonts/, the characters it is embedded for). Noto Nastaliq Urdu is not
 # here: cutting it down takes half a minute (its joining rules reach every glyph); an Urdu page names the
 # reader's Nastaliq fonts first and falls back to this Naskh, which draws Urdu too.
@@ -73,8 +75,24 @@ def _digest(path: Path, size: int, mtime_ns: int, inode: int) -> str:
     return hashlib.sha256(path.read_bytes()).hexdigest()
 
 
-@functools.lru_cache(maxsize=64)
+_cut: dict = {}  # (the font file's device, inode, size and time; characters) -> base64 WOFF2
+caches.register(_cut.clear)
+
+
 def _subset(path: Path, chars: str) -> str:
+    """The font cut down to `chars`, once a process for each file: known by its identity, not its path, so the
+    same file under another name (a hard link: the tests' projects) is not cut down again, and a replaced or
+    rewritten one is."""
+    stat = path.stat()
+    key = (stat.st_dev, stat.st_ino, stat.st_size, stat.st_mtime_ns, chars)
+    if key not in _cut:
+        if len(_cut) >= 64:
+            _cut.clear()
+        _cut[key] = _cut_down(path, chars)
+    return _cut[key]
+
+
+def _cut_down(path: Path, chars: str) -> str:
     """The font cut down to `chars` and the glyphs its shaping rules reach from them, as base64 WOFF2."""
     from fontTools import subset
     from fontTools.ttLib import TTFont
