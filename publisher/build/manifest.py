@@ -16,6 +16,7 @@ from pathlib import Path
 import filelock
 
 from publisher import __version__
+from publisher.core import caches
 from publisher.core.errors import PublisherError, from_dict
 from publisher.core.files import CODE
 from publisher.outputs import base as outputs
@@ -53,7 +54,27 @@ def _tree(hasher, root: Path, pattern: str = "**/*") -> None:
                        and not p.relative_to(root).as_posix().startswith(NOT_LEAFLETS)
                        and not NOT_IN_OUTPUTS & set(p.relative_to(root).parts)):
         hasher.update(path.relative_to(root).as_posix().encode() + b"\0")
-        hasher.update(digest_bytes(path.read_bytes()).encode() + b"\n")
+        hasher.update(_file_digest(path).encode() + b"\n")
+
+
+# SHA-256 of files read before, by device, inode, size and modification time: a process that builds again and
+# again (the preview server, the desk) reads the 27 MB of fonts once, and a hard link to a file is that file.
+_digests: dict = {}
+caches.register(_digests.clear)
+# A file changed less than this long ago is read again each time: a second write within the file system's clock
+# tick, of the same size, would leave its size and time as they were (git's "racily clean" entries).
+RACY_SECONDS = 2.0
+
+
+def _file_digest(path: Path) -> str:
+    stat = path.stat()
+    key = (stat.st_dev, stat.st_ino, stat.st_size, stat.st_mtime_ns)
+    if key not in _digests:
+        digest = digest_bytes(path.read_bytes())
+        if time.time() - stat.st_mtime < RACY_SECONDS:
+            return digest
+        _digests[key] = digest
+    return _digests[key]
 
 
 def global_digest(project: Project, options: dict) -> str:
