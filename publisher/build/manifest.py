@@ -10,6 +10,7 @@ import importlib.metadata
 import json
 import os
 import re
+import tempfile
 import time
 from pathlib import Path
 
@@ -49,12 +50,12 @@ NOT_LEAFLETS = ("desk/", "desk.css")
 NOT_IN_OUTPUTS = {"site", "site.css", "site.py", "serve.py", "new.py", "preview.js", "preview.css"}
 
 
-def _tree(hasher, root: Path, pattern: str = "**/*") -> None:
+def _tree(hasher, root: Path, pattern: str = "**/*", now: float | None = None) -> None:
     for path in sorted(p for p in Path(root).glob(pattern) if p.is_file() and "__pycache__" not in p.parts
                        and not p.relative_to(root).as_posix().startswith(NOT_LEAFLETS)
                        and not NOT_IN_OUTPUTS & set(p.relative_to(root).parts)):
         hasher.update(path.relative_to(root).as_posix().encode() + b"\0")
-        hasher.update(_file_digest(path).encode() + b"\n")
+        hasher.update(_file_digest(path, now).encode() + b"\n")
 
 
 # SHA-256 of files read before, by device, inode, size and modification time: a process that builds again and
@@ -66,12 +67,20 @@ caches.register(_digests.clear)
 RACY_SECONDS = 2.0
 
 
-def _file_digest(path: Path) -> str:
+def file_system_now() -> float:
+    """The time the file system stamps on a file written now: the process's clock may be another (faketime)."""
+    with tempfile.TemporaryFile() as probe:
+        probe.write(b"\0")
+        probe.flush()
+        return os.fstat(probe.fileno()).st_mtime
+
+
+def _file_digest(path: Path, now: float | None = None) -> str:
     stat = path.stat()
     key = (stat.st_dev, stat.st_ino, stat.st_size, stat.st_mtime_ns)
     if key not in _digests:
         digest = digest_bytes(path.read_bytes())
-        if time.time() - stat.st_mtime < RACY_SECONDS:
+        if (file_system_now() if now is None else now) - stat.st_mtime < RACY_SECONDS:
             return digest
         _digests[key] = digest
     return _digests[key]
@@ -80,12 +89,13 @@ def _file_digest(path: Path) -> str:
 def global_digest(project: Project, options: dict) -> str:
     """Everything that shapes every output: templates, styles and fonts, schemas, label catalogues, our code,
     WeasyPrint, liblouis, espeak-ng and lame (outputs.engines()), options."""
+    now = file_system_now()  # once a build: what "changed in the last seconds" is measured against
     hasher = hashlib.sha256()
     for folder in (project.templates, project.styles, project.schemas, project.locales):
         hasher.update(f"[{folder.name}]".encode())
-        _tree(hasher, folder)
+        _tree(hasher, folder, now=now)
     hasher.update(b"[tool]")
-    _tree(hasher, CODE, "**/*.py")
+    _tree(hasher, CODE, "**/*.py", now=now)
     versions = {"tool": __version__, "weasyprint": importlib.metadata.version("weasyprint"),
                 "pydyf": importlib.metadata.version("pydyf"), "options": options, "engines": outputs.engines()}
     hasher.update(json.dumps(versions, sort_keys=True).encode())
