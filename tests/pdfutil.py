@@ -80,21 +80,25 @@ def pages(path, paper: str, edition: str) -> list[Page]:
     top = TOP_MM[paper] * MM
     document = pypdfium2.PdfDocument(str(path))
     out = []
+    # pdfium's own calls, with one set of numbers to write into: pypdfium2's per-character helpers make a buffer
+    # for each character, and a PDF has tens of thousands.
+    left_, right_, low_, high_, x, y = (ctypes.c_double() for _ in range(6))
     try:
         for index, page in enumerate(document):
             width, height = page.get_size()
             text = page.get_textpage()
             chars, outside, lines = 0, [], {}
-            for i in range(text.count_chars()):
-                char = text.get_text_range(i, 1)
+            for i in range(pdfium_c.FPDFText_CountChars(text.raw)):
+                code = pdfium_c.FPDFText_GetUnicode(text.raw, i)
+                char = chr(code) if code else ""
                 if not char.strip():
                     continue
-                left, low, right, high = text.get_charbox(i)
+                pdfium_c.FPDFText_GetCharBox(text.raw, i, left_, right_, low_, high_)
+                left, low, right, high = left_.value, low_.value, right_.value, high_.value
                 chars += 1
                 if left < side - 1.5 or right > width - side + 1.5:  # a glyph's ink may overhang its box a little
                     outside.append((char, round(left), round(right)))
                 if high > bottom:  # body text; the footer lives in the bottom margin
-                    x, y = ctypes.c_double(), ctypes.c_double()
                     pdfium_c.FPDFText_GetCharOrigin(text.raw, i, x, y)
                     # WeasyPrint draws in CSS px scaled by 0.75: the size PDFium reports is in px.
                     size = pdfium_c.FPDFText_GetFontSize(text.raw, i) * 0.75
