@@ -8,6 +8,7 @@ import datetime
 import hashlib
 import importlib.metadata
 import json
+import math
 import os
 import re
 import tempfile
@@ -69,10 +70,13 @@ RACY_SECONDS = 2.0
 
 def file_system_now() -> float:
     """The time the file system stamps on a file written now: the process's clock may be another (faketime)."""
-    with tempfile.TemporaryFile() as probe:
-        probe.write(b"\0")
-        probe.flush()
-        return os.fstat(probe.fileno()).st_mtime
+    try:
+        with tempfile.TemporaryFile() as probe:
+            probe.write(b"\0")
+            probe.flush()
+            return os.fstat(probe.fileno()).st_mtime
+    except OSError:  # no temporary folder to write in: every file counts as just changed, and is read each time
+        return -math.inf
 
 
 def _file_digest(path: Path, now: float | None = None) -> str:
