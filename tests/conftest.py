@@ -168,6 +168,18 @@ def project(tmp_path) -> Project:
     return Project(tmp_path / "proj")
 
 
+def with_three(project: Project) -> Project:
+    """Three one-page leaflets, alpha, beta and gamma: a batch in small."""
+    for stem in ("alpha", "beta", "gamma"):
+        project.leaflet(stem, MINIMAL.replace("Looking after a sprained ankle", f"Leaflet {stem}"))
+    return project
+
+
+@pytest.fixture
+def three(project) -> Project:
+    return with_three(project)
+
+
 # Modules whose module-scoped fixtures make something costly (a built project, Chromium, a PostgreSQL cluster, a
 # preview server): each runs whole on one xdist worker (make test: --dist loadgroup), so each fixture is made once.
 GROUPED = {"test_desk", "test_desk_audit", "test_desk_browser", "test_i18n", "test_pdfua", "test_scripts",

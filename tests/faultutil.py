@@ -1,9 +1,12 @@
-"""Real faults for tests: a read-only folder and a full disk, as small file systems mounted for one test."""
+"""Real faults for tests: a read-only folder and a full disk, as small file systems mounted for one test; and the
+processes a build leaves, read from /proc."""
 
 from __future__ import annotations
 
 import contextlib
+import os
 import subprocess
+import time
 from pathlib import Path
 
 
@@ -31,3 +34,33 @@ def prepare(folder: Path, kind: str) -> Path:
                     while True:
                         handle.write(b"\0" * block)
     return folder
+
+
+def children(pid: int) -> list[int]:
+    """The direct children of a process, from /proc."""
+    found = []
+    try:
+        for task in os.listdir(f"/proc/{pid}/task"):
+            with open(f"/proc/{pid}/task/{task}/children") as handle:
+                found += [int(p) for p in handle.read().split()]
+    except OSError:
+        pass
+    return found
+
+
+def alive(pid: int) -> bool:
+    """Whether a process exists and is not a zombie."""
+    try:
+        with open(f"/proc/{pid}/stat") as handle:
+            return handle.read().rsplit(")", 1)[1].split()[0] != "Z"
+    except OSError:
+        return False
+
+
+def wait_until(condition, timeout: float) -> bool:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if condition():
+            return True
+        time.sleep(0.05)
+    return condition()

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import MINIMAL, REPO, TODAY, Project, copy_project
+from conftest import MINIMAL, REPO, TODAY, Project, copy_project, with_three
 from publisher.build import batch, progress
 from publisher.outputs.pdf import engine as pdf, workers
 
@@ -17,17 +17,6 @@ from publisher.outputs.pdf import engine as pdf, workers
 def stamps(folder):
     """Modification times of the PDFs in a folder: unchanged files keep theirs."""
     return {p.name: p.stat().st_mtime_ns for p in folder.glob("*.pdf")}
-
-
-def with_three(project: Project) -> Project:
-    for stem in ("alpha", "beta", "gamma"):
-        project.leaflet(stem, MINIMAL.replace("Looking after a sprained ankle", f"Leaflet {stem}"))
-    return project
-
-
-@pytest.fixture
-def three(project):
-    return with_three(project)
 
 
 _built: list[Path] = []  # `three` as its first build left it, made once a test process

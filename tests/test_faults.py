@@ -19,6 +19,7 @@ from pathlib import Path
 
 import pytest
 from conftest import MINIMAL, REPO, Project
+from faultutil import alive, children, wait_until
 
 from publisher.build import manifest
 
@@ -55,36 +56,6 @@ class Build:
             process.communicate()
             pytest.fail(f"build.py {' '.join(args)} hung for {timeout} s")
         return process.returncode, out, err
-
-
-def children(pid: int) -> list[int]:
-    """The direct children of a process, from /proc."""
-    found = []
-    try:
-        for task in os.listdir(f"/proc/{pid}/task"):
-            with open(f"/proc/{pid}/task/{task}/children") as handle:
-                found += [int(p) for p in handle.read().split()]
-    except OSError:
-        pass
-    return found
-
-
-def alive(pid: int) -> bool:
-    """Whether a process exists and is not a zombie."""
-    try:
-        with open(f"/proc/{pid}/stat") as handle:
-            return handle.read().rsplit(")", 1)[1].split()[0] != "Z"
-    except OSError:
-        return False
-
-
-def wait_until(condition, timeout: float) -> bool:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if condition():
-            return True
-        time.sleep(0.05)
-    return condition()
 
 
 def wait_for_workers(process: subprocess.Popen, count: int, timeout: float = 30) -> list[int]:

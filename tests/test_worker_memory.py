@@ -4,6 +4,7 @@ import json
 import sys
 
 import pytest
+from faultutil import alive, wait_until
 
 from publisher.outputs.pdf import processes
 
@@ -66,14 +67,13 @@ batch.build(content.Project(Path(sys.argv[1])), batch.Options(out=Path(sys.argv[
 
 
 @linux
-def test_replacement_workers_come_from_a_fork_server_and_die_with_a_killed_build(three_leaflets, tmp_path):
+def test_replacement_workers_come_from_a_fork_server_and_die_with_a_killed_build(three, tmp_path):
     """A replacement is not forked from the build process (which by then holds the catalogue), and a build
     killed outright leaves no worker, no fork server, behind."""
     import subprocess
-    import time
 
     from conftest import TODAY
-    run = subprocess.run([sys.executable, "-c", KILLED_MIDWAY, str(three_leaflets.root), str(tmp_path / "out"), TODAY],
+    run = subprocess.run([sys.executable, "-c", KILLED_MIDWAY, str(three.root), str(tmp_path / "out"), TODAY],
                          capture_output=True, text=True, timeout=120)
     assert run.returncode == -9, run.stderr
     parents = {int(pid): int(parent) for pid, parent in (pair.split(":") for pair in run.stdout.split())}
@@ -81,24 +81,4 @@ def test_replacement_workers_come_from_a_fork_server_and_die_with_a_killed_build
     # The fork server (and multiprocessing's resource tracker beside it), and the worker that replaced the
     # first one, forked by the server: a grandchild of the build, not a child.
     assert sum(parent in parents for parent in parents.values()) == 1, run.stdout
-    deadline = time.monotonic() + 10
-    while any(_alive(pid) for pid in left) and time.monotonic() < deadline:
-        time.sleep(0.05)
-    assert not [pid for pid in left if _alive(pid)]
-
-
-def _alive(pid: int) -> bool:
-    """Whether a process exists and is not a zombie."""
-    try:
-        with open(f"/proc/{pid}/stat") as handle:
-            return handle.read().rsplit(")", 1)[1].split()[0] != "Z"
-    except OSError:
-        return False
-
-
-@pytest.fixture
-def three_leaflets(project):
-    from conftest import MINIMAL
-    for stem in ("alpha", "beta", "gamma"):
-        project.leaflet(stem, MINIMAL.replace("Looking after a sprained ankle", f"Leaflet {stem}"))
-    return project
+    assert wait_until(lambda: not any(alive(pid) for pid in left), 10), [pid for pid in left if alive(pid)]

@@ -51,7 +51,7 @@ NOT_LEAFLETS = ("desk/", "desk.css")
 NOT_IN_OUTPUTS = {"site", "site.css", "site.py", "serve.py", "new.py", "preview.js", "preview.css"}
 
 
-def _tree(hasher, root: Path, pattern: str = "**/*", now: float | None = None) -> None:
+def _tree(hasher, root: Path, now: float, pattern: str = "**/*") -> None:
     for path in sorted(p for p in Path(root).glob(pattern) if p.is_file() and "__pycache__" not in p.parts
                        and not p.relative_to(root).as_posix().startswith(NOT_LEAFLETS)
                        and not NOT_IN_OUTPUTS & set(p.relative_to(root).parts)):
@@ -79,12 +79,13 @@ def file_system_now() -> float:
         return -math.inf
 
 
-def _file_digest(path: Path, now: float | None = None) -> str:
+def _file_digest(path: Path, now: float) -> str:
+    """The file's SHA-256, kept while it stays the same file, unless it changed in the RACY_SECONDS before `now`."""
     stat = path.stat()
     key = (stat.st_dev, stat.st_ino, stat.st_size, stat.st_mtime_ns)
     if key not in _digests:
         digest = digest_bytes(path.read_bytes())
-        if (file_system_now() if now is None else now) - stat.st_mtime < RACY_SECONDS:
+        if now - stat.st_mtime < RACY_SECONDS:
             return digest
         _digests[key] = digest
     return _digests[key]
@@ -97,9 +98,9 @@ def global_digest(project: Project, options: dict) -> str:
     hasher = hashlib.sha256()
     for folder in (project.templates, project.styles, project.schemas, project.locales):
         hasher.update(f"[{folder.name}]".encode())
-        _tree(hasher, folder, now=now)
+        _tree(hasher, folder, now)
     hasher.update(b"[tool]")
-    _tree(hasher, CODE, "**/*.py", now=now)
+    _tree(hasher, CODE, now, "**/*.py")
     versions = {"tool": __version__, "weasyprint": importlib.metadata.version("weasyprint"),
                 "pydyf": importlib.metadata.version("pydyf"), "options": options, "engines": outputs.engines()}
     hasher.update(json.dumps(versions, sort_keys=True).encode())
