@@ -1,5 +1,6 @@
 """Batch builds: parallel, incremental, deterministic, atomic, isolated, sharded, reported."""
 
+import hashlib
 import json
 import os
 import subprocess
@@ -231,6 +232,36 @@ def test_a_crashed_worker_fails_only_its_leaflet(built, capsys, monkeypatch):
     manifest = json.loads((built.root / "dist" / ".manifest.json").read_text())
     assert manifest["leaflets"]["beta.pdf"]["digest"] != manifest["leaflets"]["alpha.pdf"]["digest"]
     assert not list((built.root / "dist").glob(".*.tmp"))
+
+
+def test_a_worker_killed_after_writing_but_before_reporting_leaves_the_previous_pdf(built, capsys, monkeypatch):
+    """What the build calls failed is not on disk: the worker only stages the PDF, and the build moves it in place."""
+    real = workers.stage
+
+    def stage_then_die(target, data):
+        staged = real(target, data)
+        if "beta" in str(target):
+            os._exit(3)  # the PDF is written whole, and the worker dies before it can say so
+        return staged
+
+    dist = built.root / "dist"
+    good = (dist / "beta.pdf").read_bytes()
+    before = json.loads((dist / ".manifest.json").read_text())["leaflets"]
+    for stem in ("alpha", "beta", "gamma"):
+        path = built.root / "handouts" / f"{stem}.yaml"
+        path.write_text(path.read_text().replace("Rest your ankle", "Rest your leg"))
+    monkeypatch.setattr(workers, "stage", stage_then_die)
+    code, out, err = built.run("-j", "2", capsys=capsys)
+    assert code == 1
+    assert err.splitlines()[0] == ("handouts/beta.yaml: the worker process rendering it died (killed or crashed) - "
+                                   "the previous PDF, if any, is kept")
+    assert (dist / "beta.pdf").read_bytes() == good
+    after = json.loads((dist / ".manifest.json").read_text())["leaflets"]
+    assert after["beta.pdf"]["digest"] == before["beta.pdf"]["digest"]  # the manifest describes the PDF on disk
+    for stem in ("alpha", "gamma"):  # the others were put in place and recorded
+        assert after[f"{stem}.pdf"]["digest"] != before[f"{stem}.pdf"]["digest"]
+        assert hashlib.sha256((dist / f"{stem}.pdf").read_bytes()).hexdigest() == after[f"{stem}.pdf"]["digest"]
+    assert not list(dist.glob(".*.tmp"))
 
 
 def test_an_interrupted_build_keeps_what_it_finished(three, capsys, monkeypatch):

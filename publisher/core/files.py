@@ -19,6 +19,12 @@ os.umask(_UMASK)
 def write_atomic(target: Path, data: bytes) -> None:
     """Write `data` to `target` so that readers see the old file or the new one, never half."""
     target = Path(target)
+    commit_staged(stage(target, data), target)
+
+
+def stage(target: Path, data: bytes) -> str:
+    """Write `data` whole, synced, into a hidden temporary file beside `target`; commit_staged puts it in place."""
+    target = Path(target)
     fd, tmp = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.", suffix=".tmp")
     try:
         if hasattr(os, "fchmod"):  # mkstemp makes the file 0600; readers expect the umask's usual mode
@@ -27,10 +33,20 @@ def write_atomic(target: Path, data: bytes) -> None:
             handle.write(data)
             handle.flush()
             os.fsync(handle.fileno())
-        _replace(tmp, target)
     except BaseException:
         with contextlib.suppress(FileNotFoundError):
             os.unlink(tmp)
+        raise
+    return tmp
+
+
+def commit_staged(staged: str, target: Path) -> None:
+    """Replace `target` with a file from stage(), or remove the staged file if that fails."""
+    try:
+        _replace(staged, Path(target))
+    except BaseException:
+        with contextlib.suppress(FileNotFoundError):
+            os.unlink(staged)
         raise
 
 

@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import Any
 
 from publisher.core.errors import Diagnostic, PublisherError, policy
-from publisher.core.files import write_atomic
+from publisher.core.files import commit_staged, stage
 from publisher.outputs.pdf import engine as pdf
 from publisher.outputs.pdf import preflight, processes
 from publisher.outputs.pdf.tempfolders import TEMP_PREFIX, remove_stale_temp_folders, temporary_files_in
@@ -67,6 +67,7 @@ class Outcome:
     peak_rss_mb: float = 0.0  # counts pages shared with the build process it was forked from
     peak_private_mb: float = 0.0  # what the worker itself holds: pages no other process shares (Linux)
     layouts: int = 0  # pages laid out (a page laid out twice counts twice)
+    staged: str = ""  # the PDF, written whole beside its target: the build process moves it in place on receipt
 
 
 _engine: pdf.Engine | None = None
@@ -98,12 +99,12 @@ def render(task: Task) -> Outcome:
         elif strict:
             outcome.errors = [str(d) for d in strict]
         else:
+            # Staged, not put in place: a worker killed after writing and before reporting must not leave a PDF
+            # that the build would call failed and leave out of the manifest.
             try:
-                write_atomic(Path(task.target), rendered.pdf)
+                outcome.staged = stage(Path(task.target), rendered.pdf)
             except OSError as exc:
-                outcome.errors = [f"{task.name}: could not save {Path(exc.filename or task.target).name}: "
-                                  f"{exc.strerror or exc} - free some space, or fix or change the output folder "
-                                  "(the previous PDF is kept)"]
+                outcome.errors = [_unsaved(task, exc)]
                 return _finished(outcome, started)
             outcome.ok = True
             outcome.pages, outcome.bytes, outcome.layouts = rendered.pages, len(rendered.pdf), rendered.layouts
@@ -127,6 +128,21 @@ def _finished(outcome: Outcome, started: float) -> Outcome:
     # Read after each leaflet: the C libraries keep what a render took (see RECYCLE_AFTER), so this is the peak.
     _peak_private = max(_peak_private, processes.private_mb())
     outcome.peak_private_mb = _peak_private
+    return outcome
+
+
+def _unsaved(task: Task, exc: OSError) -> str:
+    return (f"{task.name}: could not save {Path(exc.filename or task.target).name}: {exc.strerror or exc} - free "
+            "some space, or fix or change the output folder (the previous PDF is kept)")
+
+
+def _put_in_place(outcome: Outcome, task: Task | None) -> Outcome:
+    """Move a reported PDF from where its worker staged it to its target (the build process's step, see render)."""
+    if outcome.ok and outcome.staged and task is not None:
+        try:
+            commit_staged(outcome.staged, Path(task.target))
+        except OSError as exc:
+            outcome.ok, outcome.errors = False, [_unsaved(task, exc)]
     return outcome
 
 
@@ -219,9 +235,9 @@ class Renderer:
             self.why_not_started = message[1]
             message = _DEAD
         if isinstance(message, Outcome):
-            worker.task = None
+            task, worker.task = worker.task, None
             worker.done += 1
-            self.on_outcome(message)
+            self.on_outcome(_put_in_place(message, task))
             if worker.done >= RECYCLE_AFTER:
                 worker.stop()
                 self.workers.remove(worker)
