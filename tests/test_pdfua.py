@@ -21,6 +21,7 @@ from PIL import Image
 from pypdf.generic import ArrayObject, BooleanObject, ContentStream, DictionaryObject
 
 from conftest import MINIMAL, REPO, Project
+from pdfutil import marked_text
 from publisher.build import batch
 from publisher.source import content
 
@@ -128,12 +129,7 @@ class Tags:
         self.reader = pypdf.PdfReader(str(path))
         self.root = self.reader.trailer["/Root"]
         self._pages = {p.indirect_reference.idnum: i for i, p in enumerate(self.reader.pages)}
-        self._text = collections.defaultdict(str)
-        with pdfplumber.open(path) as pdf:
-            for i, pdf_page in enumerate(pdf.pages):
-                for char in pdf_page.chars:
-                    if char.get("mcid") is not None:
-                        self._text[i, char["mcid"]] += char["text"]
+        self._text = collections.defaultdict(str, marked_text(path))
 
     def elements(self):
         """(element, parent) for every structure element, depth first in reading order."""
@@ -173,7 +169,7 @@ class Tags:
 
 @functools.cache
 def read_tags(path: Path) -> Tags:
-    """A PDF's tags, read once: reading the text of every page takes a while."""
+    """A PDF's tags, read once a process."""
     return Tags(path)
 
 
