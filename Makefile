@@ -38,8 +38,11 @@ drafts: $(STAMP)
 check: $(STAMP)
 	$(LIBS)$(PY) build.py check
 
+# Bytecode is written (into the ignored __pycache__ folders) even where PYTHONDONTWRITEBYTECODE is set: about 90
+# processes the tests start import publisher, and each would compile it again (0.1 s each), as would each
+# xdist worker the test modules (2 s).
 test: $(STAMP)
-	$(LIBS)$(PY) -m pytest -n 2 --dist loadgroup -q $(PYTEST_ARGS)
+	PYTHONDONTWRITEBYTECODE= $(LIBS)$(PY) -m pytest -n 2 --dist loadgroup -q $(PYTEST_ARGS)
 
 lint: $(STAMP)
 	$(VENV)/bin/ruff check publisher
