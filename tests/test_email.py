@@ -209,6 +209,24 @@ def test_starttls_certificate_not_trusted(clinic, server, ca, capsys, monkeypatc
                                    "(CERTIFICATE_VERIFY_FAILED) - check SMTP_SECURITY and the certificate")
 
 
+@pytest.mark.parametrize("content", [None, "not a certificate\n"])
+def test_an_unusable_ca_file_is_named(clinic, server, ca, capsys, monkeypatch, tmp_path, content):
+    ca_file, context = ca
+    mailbox, port = server(tls_context=context, require_starttls=True)
+    bad = tmp_path / "organisation-ca.pem"
+    if content:
+        bad.write_text(content)
+    monkeypatch.setenv("SMTP_PORT", str(port))
+    monkeypatch.setenv("SMTP_SECURITY", "starttls")
+    monkeypatch.setenv("SMTP_CA_FILE", str(bad))
+    code, out, err = clinic.run("email", "ankle", "--to", PATIENTS[0], capsys=capsys)
+    assert code == 1
+    why = "No such file or directory" if content is None else "NO_CERTIFICATE_OR_CRL_FOUND"
+    assert err.splitlines()[0] == (f"recipient 1 of 1: not sent: SMTP_CA_FILE {bad} cannot be used ({why}) - give "
+                                   "the path of a PEM file of certificates, or leave SMTP_CA_FILE unset")
+    assert mailbox.messages == []
+
+
 def test_a_refused_recipient_does_not_stop_the_others(clinic, server, capsys, monkeypatch):
     mailbox, port = server()
     monkeypatch.setenv("SMTP_PORT", str(port))

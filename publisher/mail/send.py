@@ -10,6 +10,8 @@ from __future__ import annotations
 import dataclasses
 import email.policy
 import email.utils
+import functools
+import os
 import re
 import smtplib
 import socket
@@ -244,12 +246,34 @@ def _remaining(deliveries, total, reason):
     return deliveries + [Delivery(p, False, reason) for p in range(1, total + 1) if p not in done]
 
 
+def _tls(config: Settings) -> ssl.SSLContext:
+    """The TLS settings: the system's authorities and the organisation's own (SMTP_CA_FILE)."""
+    if not config.ca_file:
+        return _tls_context(None, None)
+    try:
+        found = os.stat(config.ca_file)
+        return _tls_context(config.ca_file, (found.st_ino, found.st_size, found.st_mtime_ns))
+    except (OSError, ssl.SSLError) as exc:
+        why = (exc.reason if isinstance(exc, ssl.SSLError) else None) or exc.strerror or exc
+        raise MailError(f"SMTP_CA_FILE {config.ca_file} cannot be used ({why}) - give the path of a PEM file of "
+                        "certificates, or leave SMTP_CA_FILE unset") from None
+
+
+@functools.lru_cache(maxsize=8)
+def _tls_context(ca_file: str | None, stamp: tuple | None) -> ssl.SSLContext:
+    # Loading the system's authorities takes about 0.1 s of CPU: once a process (the desk sends many messages),
+    # again only when the organisation's file changes (`stamp`).
+    context = ssl.create_default_context()
+    if ca_file:
+        context.load_verify_locations(cafile=ca_file)
+    return context
+
+
 def _connect(config: Settings) -> smtplib.SMTP:
-    context = ssl.create_default_context()  # the system's authorities ...
-    if config.ca_file:
-        context.load_verify_locations(cafile=config.ca_file)  # ... and the organisation's own
     host = config.host or ""  # send() has refused an unset host already
     smtp: smtplib.SMTP
+    # No TLS settings for a plain connection (SMTP_SECURITY=none, a local relay).
+    context = _tls(config) if config.security in ("tls", "starttls") else None
     if config.security == "tls":
         smtp = smtplib.SMTP_SSL(host, config.port, timeout=config.timeout, context=context)
     else:
