@@ -13,8 +13,10 @@ import importlib
 import inspect
 import io
 import logging
+import os
 import re
 import subprocess
+import sys
 import unicodedata
 from importlib import metadata
 from pathlib import Path
@@ -245,3 +247,38 @@ def test_a_contents_page_is_laid_out_once_and_the_progress_log_says_each_page():
     assert any("up-to-date" in record.getMessage() for record in records)  # page two re-used: not counted
     rendered = ours(CONTENTS)
     assert (rendered.pages, rendered.layouts) == (2, 2)
+
+
+_PROGRAMS = """
+import re, subprocess, sys
+started = []
+real = subprocess.Popen.__init__
+def counted(self, args, *rest, **kwargs):
+    started.append(args[0] if isinstance(args, (list, tuple)) else args)
+    real(self, args, *rest, **kwargs)
+subprocess.Popen.__init__ = counted
+if sys.argv[1] == "ours":
+    from publisher.outputs.pdf import weasyfixes
+    weasyfixes.install()
+else:
+    import weasyprint
+libraries = sorted({line.split()[-1] for line in open("/proc/self/maps")
+                    if re.search(r"/lib(gobject-2|pango-1|pangoft2-1|harfbuzz|fontconfig)[^/]*[.]so", line)})
+print(repr((started, libraries)))
+"""
+
+
+@pytest.mark.skipif(not Path("/sbin/ldconfig").exists(), reason="Linux with glibc's ldconfig only")
+def test_weasyprint_finds_its_libraries_with_one_program_and_loads_the_same_ones():
+    def run(how: str):
+        env = {k: v for k, v in os.environ.items() if k not in ("LD_LIBRARY_PATH", "LIBRARY_PATH")}
+        out = subprocess.run([sys.executable, "-c", _PROGRAMS, how], cwd=REPO, env=env,
+                             capture_output=True, text=True, check=True).stdout
+        return eval(out)  # noqa: S307 - our own repr of two lists of strings
+
+    alone, alone_libraries = run("alone")
+    ours, our_libraries = run("ours")
+    # The defect: ldconfig again for each name tried (and gcc and ld after it, where they are installed).
+    assert alone.count("/sbin/ldconfig") > 10
+    assert ours == ["/sbin/ldconfig"]
+    assert len(our_libraries) >= 6 and our_libraries == alone_libraries  # gobject, pango, pangoft2, harfbuzz, ...

@@ -41,7 +41,7 @@ def start_method(replacement: bool) -> str:
     # pages of it that it soon writes to (and so copies), and grow with the catalogue. The fork server is a
     # process started once, with WeasyPrint imported and nothing of the catalogue, that forks replacements.
     if replacement:
-        multiprocessing.set_forkserver_preload(["weasyprint", "publisher.outputs.pdf.workers"])
+        multiprocessing.set_forkserver_preload(["publisher.outputs.pdf.preload", "publisher.outputs.pdf.workers"])
         return "forkserver"
     return "fork"
 
