@@ -15,8 +15,10 @@ import io
 import logging
 import os
 import re
+import shutil
 import subprocess
 import sys
+import tempfile
 import unicodedata
 from importlib import metadata
 from pathlib import Path
@@ -30,7 +32,9 @@ from publisher.source import content
 
 REPO = Path(__file__).resolve().parent.parent
 WRAPPED = {  # where each wrapped function lives, and the parameters our wrapper passes on
-    "Stream.marked": ("weasyprint.pdf.stream", "Stream", ["self", "box", "tag"]),
+    "Stream.marked": ("weasyprint.pdf.stream", "Stream.marked", ["self", "box", "tag"]),
+    "FontConfiguration.add_font_face": ("weasyprint.text.fonts", "FontConfiguration.add_font_face",
+                                        ["self", "rule_descriptors", "url_fetcher"]),
     "tags._build_box_tree": ("weasyprint.pdf.tags", "_build_box_tree",
                              ["box", "parent", "pdf", "page_number", "nums", "annotations", "tags"]),
     "document.layout_document": ("weasyprint.document", "layout_document", ["html", "root_box", "context", "max_loops"]),
@@ -62,8 +66,8 @@ def unwrapped():
     saved = []
     for name, (module, attribute, _) in WRAPPED.items():
         owner = importlib.import_module(module)
-        if attribute == "Stream":
-            owner, attribute = owner.Stream, "marked"
+        if "." in attribute:  # a method: Class.name
+            owner, attribute = getattr(owner, attribute.split(".")[0]), attribute.split(".")[1]
         saved.append((owner, attribute, getattr(owner, attribute)))
         setattr(owner, attribute, weasyfixes.ORIGINALS[name])
     try:
@@ -139,7 +143,9 @@ def test_each_wrapped_function_is_there_with_the_parameters_we_pass_on(name):
     original = weasyfixes.ORIGINALS[name]
     assert list(inspect.signature(original).parameters) == parameters
     assert inspect.getmodule(original).__name__.startswith("weasyprint.")
-    current = owner.Stream.marked if attribute == "Stream" else getattr(owner, attribute)
+    for part in attribute.split("."):
+        owner = getattr(owner, part)
+    current = owner
     assert current is not original  # installed
 
 
@@ -282,3 +288,54 @@ def test_weasyprint_finds_its_libraries_with_one_program_and_loads_the_same_ones
     assert alone.count("/sbin/ldconfig") > 10
     assert ours == ["/sbin/ldconfig"]
     assert len(our_libraries) >= 6 and our_libraries == alone_libraries  # gobject, pango, pangoft2, harfbuzz, ...
+
+
+@pytest.fixture
+def configs():
+    """Font configurations kept to the end of the test: one removes its folder when it is collected."""
+    kept: list = []
+    yield kept
+    kept.clear()
+
+
+def _font_folder_files(configs: list, font: Path) -> list[Path]:
+    """The files a font configuration keeps for one @font-face font."""
+    weasyprint = weasyfixes.install()
+    config = weasyprint.text.fonts.FontConfiguration()
+    weasyprint.CSS(string=f"@font-face {{ font-family: T; src: url({font.as_uri()}); }}", font_config=config)
+    configs.append(config)
+    return list(config._folder.iterdir()) if config._folder else []
+
+
+def test_a_font_file_is_linked_into_the_font_folder_not_copied(tmp_path, configs):
+    font = tmp_path / "AtkinsonHyperlegibleNext-Regular.ttf"
+    font.write_bytes((REPO / "styles" / "fonts" / font.name).read_bytes())
+    kept, = _font_folder_files(configs, font)
+    assert kept.stat().st_ino == font.stat().st_ino  # the same file: nothing read or written
+    with unwrapped():
+        copied, = _font_folder_files(configs, font)
+    assert copied.stat().st_ino != font.stat().st_ino and copied.read_bytes() == font.read_bytes()  # WeasyPrint's
+
+
+def test_a_font_on_another_file_system_is_copied(configs):
+    other = Path("/dev/shm")
+    if not other.is_dir() or other.stat().st_dev == Path(tempfile.gettempdir()).stat().st_dev:
+        pytest.skip("no second file system to put a font on (/dev/shm)")
+    font = Path(tempfile.mkdtemp(dir=other)) / "AtkinsonHyperlegibleNext-Regular.ttf"
+    try:
+        font.write_bytes((REPO / "styles" / "fonts" / font.name).read_bytes())
+        kept, = _font_folder_files(configs, font)
+        assert kept.stat().st_ino != font.stat().st_ino and kept.read_bytes() == font.read_bytes()
+    finally:
+        shutil.rmtree(font.parent)
+
+
+def test_linked_fonts_make_the_same_pdf():
+    html = document("<p>Words in Atkinson.</p>")  # no wrapper but the fonts' has anything to do here
+    weasyprint = weasyfixes.install()
+    linked = weasyprint.HTML(string=html, base_url=REPO.as_uri() + "/").write_pdf(pdf_tags=True,
+                                                                                   pdf_identifier=b"x" * 32)
+    with unwrapped():
+        copied = weasyprint.HTML(string=html, base_url=REPO.as_uri() + "/").write_pdf(pdf_tags=True,
+                                                                                       pdf_identifier=b"x" * 32)
+    assert linked == copied
