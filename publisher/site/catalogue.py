@@ -207,7 +207,8 @@ def thumbnail(pdf_path: Path) -> bytes:
     finally:
         document.close()
     buffer = io.BytesIO()
-    image.save(buffer, format="PNG", optimize=True)  # Pillow writes no time or text chunks unless asked
+    # zlib's default level: optimize=True took 4 times as long (6 ms a thumbnail) for 2% fewer bytes.
+    image.save(buffer, format="PNG", compress_level=6)  # Pillow writes no time or text chunks unless asked
     return buffer.getvalue()
 
 
