@@ -32,20 +32,21 @@ caches.register(_unions.clear)
 def covered_characters(styles: Path) -> frozenset:
     """Every character some font in styles/fonts/ can print."""
     fonts = sorted((Path(styles) / "fonts").glob("*.[ot]tf"))
-    keys = tuple(_key(font) for font in fonts)  # a font added, removed or replaced makes another key
+    keys = tuple(file_key(font) for font in fonts)  # a font added, removed or replaced makes another key
     if keys not in _unions:
         _unions[keys] = frozenset().union(*(file_characters(font) for font in fonts))
     return _unions[keys]
 
 
-def _key(font: Path) -> tuple:
+def file_key(font: Path) -> tuple:
+    """What tells one font file from another here: its name, size and modification time."""
     stat = font.stat()
     return font.name, stat.st_size, stat.st_mtime_ns
 
 
 def file_characters(font: Path) -> frozenset:
     """Every character one font file can print."""
-    key = _key(font)
+    key = file_key(font)
     if key not in _cmaps:
         _cmaps[key] = frozenset(map(chr, cmap.codes(font)))
     return _cmaps[key]

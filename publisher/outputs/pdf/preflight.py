@@ -94,24 +94,25 @@ def _key(name: str) -> str:
 
 def shipped_fonts(styles: Path) -> Shipped:
     """The families declared by @font-face in the project's stylesheets, with what their files print."""
-    return _shipped(Path(styles).resolve())
-
-
-@functools.cache
-def _shipped(styles: Path) -> Shipped:
+    styles = Path(styles).resolve()
     families: dict = {}
     for sheet in sorted(styles.glob("*.css")):
         for block in re.findall(r"@font-face\s*{([^}]*)}", sheet.read_text(encoding="utf-8")):
             family = re.search(r"font-family:\s*[\"']?([^;\"']+)", block)
             source = re.search(r"url\(\s*[\"']?([^)\"']+)", block)
-            if not family or not source or not (styles / source.group(1)).is_file():
-                continue
-            chars = families.setdefault(family.group(1).strip().replace(" ", "-"), set())
-            chars |= fonts.file_characters(styles / source.group(1))
-    return Shipped({name: frozenset(chars) for name, chars in families.items()})
+            if family and source and (styles / source.group(1)).is_file():
+                families.setdefault(family.group(1).strip().replace(" ", "-"), []).append(styles / source.group(1))
+    # Kept by what the files are (name, size, time), not where: test projects link the same fonts, and a font
+    # replaced in a long-running process (the preview, the desk) is read again.
+    key = tuple((name, tuple(fonts.file_key(path) for path in paths)) for name, paths in families.items())
+    if key not in _shipped:
+        _shipped[key] = Shipped({name: frozenset().union(*(fonts.file_characters(path) for path in paths))
+                                 for name, paths in families.items()})
+    return _shipped[key]
 
 
-caches.register(_shipped.cache_clear)
+_shipped: dict = {}  # what shipped_fonts found, by the fonts' names, sizes and times
+caches.register(_shipped.clear)
 
 
 # What a publishing build refuses even without --strict: a patient is never given urgent advice split across

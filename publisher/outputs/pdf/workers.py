@@ -71,13 +71,15 @@ class Outcome:
 
 
 _engine: pdf.Engine | None = None
+_fonts: preflight.Shipped | None = None  # what the project's fonts print, for the preflight: read once a worker
 
 
 def _init(root: str) -> None:
-    global _engine
+    global _engine, _fonts
     # Forked, the parent's engine comes with the process, warm (Renderer.start): kept while the styles are the same.
     pdf.inherit()
     _engine = pdf.engine_for(Project(Path(root)))
+    _fonts = preflight.shipped_fonts(_engine.project.styles)
 
 
 def render(task: Task) -> Outcome:
@@ -91,7 +93,7 @@ def render(task: Task) -> Outcome:
                                   limit=task.timeout)
         outcome.warnings = [Diagnostic(task.name, 0, 0, "", w, "warning") for w in rendered.warnings]
         outcome.warnings += preflight.check(rendered.pdf, task.name, task.where or task.fit_label,
-                                            preflight.shipped_fonts(_engine.project.styles))
+                                            _fonts or preflight.shipped_fonts(_engine.project.styles))
         strict = [d for d in policy(outcome.warnings, strict=task.strict, refused=task.refused) if d.level == "error"]
         if task.fit_pages and rendered.pages > task.fit_pages:
             outcome.errors = [f"{task.name}: max_pages: {rendered.pages} pages ({task.fit_label}), more than its "
