@@ -102,8 +102,7 @@ def shipped_fonts(styles: Path) -> Shipped:
             source = re.search(r"url\(\s*[\"']?([^)\"']+)", block)
             if family and source and (styles / source.group(1)).is_file():
                 families.setdefault(family.group(1).strip().replace(" ", "-"), []).append(styles / source.group(1))
-    # Kept by what the files are (name, size, time), not where: test projects link the same fonts, and a font
-    # replaced in a long-running process (the preview, the desk) is read again.
+    # By what the files are, not where: test projects link the same fonts; a replaced font is read again.
     key = tuple((name, tuple(fonts.file_key(path) for path in paths)) for name, paths in families.items())
     if key not in _shipped:
         _shipped[key] = Shipped({name: frozenset().union(*(fonts.file_characters(path) for path in paths))
