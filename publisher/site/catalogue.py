@@ -207,8 +207,7 @@ def thumbnail(pdf_path: Path) -> bytes:
     finally:
         document.close()
     buffer = io.BytesIO()
-    # zlib's default level (optimize=True: 4 times as long for 2% fewer bytes); Pillow writes no time or text chunks.
-    image.save(buffer, format="PNG", compress_level=6)
+    image.save(buffer, format="PNG", compress_level=6)  # optimize=True: 4x the time for 2% fewer bytes; no time chunk
     return buffer.getvalue()
 
 
