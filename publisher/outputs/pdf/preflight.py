@@ -21,8 +21,7 @@ MOST_BLANK = 0.60  # a page before the last may be at most this much empty
 OVERLAP = 0.30
 KEEP = "keep"  # the /ID prefix tagging.py gives an urgent callout's structure elements: "keep-3", one number a callout
 PART = "part"  # and a part that ends its last page (a bilingual edition's language): "part-1"
-# A callout's border, padding and margins are drawn round its text as decoration, outside its marked content.
-DRAWN_ROUND = 20 * MM
+DRAWN_ROUND = 20 * MM  # a callout's border, padding and margins: drawn round its text, outside its marked content
 HEADINGS = frozenset({"H", "H1", "H2", "H3", "H4", "H5", "H6"})
 
 # One line each, for docs/preflight.md and the tests: the rules this module finds broken.
@@ -189,8 +188,8 @@ def _fonts(page: Page, shipped: Shipped, finding) -> None:
         # pdfium reads a line-end hyphen as U+0002, a control character: no glyph is looked up for those.
         # A line's /ActualText (weasyfixes.py) is read for each of its text objects, whatever font each is in: a
         # character counts as missing only where no shipped font has it, and was so printed as .notdef.
-        missing = sorted({c for c in text if c.isprintable() and fonts.needs_glyph(c)
-                          and c not in shipped.families[family] and c not in shipped.everything})
+        missing = sorted(c for c in set(text) if c.isprintable() and fonts.needs_glyph(c)
+                         and c not in shipped.families[family] and c not in shipped.everything)
         if missing:
             finding("preflight-font", page.number, f"{', '.join(fonts.describe(c) for c in missing[:5])} printed "
                     f"as an empty box (.notdef): {family.replace('-', ' ')} has no glyph for it - add a font that "
@@ -376,6 +375,7 @@ class _Text:
     def __init__(self, raw, textpage):
         self.raw, self.textpage = raw, textpage
         self.buffer = ctypes.create_string_buffer(512)
+        self.pointer = ctypes.cast(self.buffer, ctypes.POINTER(ctypes.c_ushort))  # cast once a buffer, not per object
 
     def of(self, item) -> str:
         size = self.raw.FPDFTextObj_GetText(item, self.textpage, None, 0)
@@ -383,8 +383,8 @@ class _Text:
             return ""
         if size > len(self.buffer):
             self.buffer = ctypes.create_string_buffer(size)
-        self.raw.FPDFTextObj_GetText(item, self.textpage, ctypes.cast(self.buffer, ctypes.POINTER(ctypes.c_ushort)),
-                                     size)
+            self.pointer = ctypes.cast(self.buffer, ctypes.POINTER(ctypes.c_ushort))
+        self.raw.FPDFTextObj_GetText(item, self.textpage, self.pointer, size)
         return self.buffer.raw[:size - 2].decode("utf-16-le", errors="replace")
 
 
