@@ -153,9 +153,9 @@ def _timed_out(task: Task) -> list:
             "the limit with --timeout"]
 
 
-# The parent stops a worker this long after the worker's own alarm should have fired:
-# time spent inside Pango's C code cannot be interrupted by a signal handler.
-GRACE = 2.0
+# The parent stops a worker this long after the worker's own alarm should have fired: time spent inside Pango's
+# C code cannot be interrupted by a signal handler. In Python code the alarm acts within milliseconds.
+GRACE = 1.0
 # A worker is replaced by a fresh one after this many leaflets. Its Python objects stay level, but memory
 # outside Python (WeasyPrint's C libraries, as it writes each PDF) grows by about 40 KB a leaflet and is never
 # given back. The replacement comes from the fork server (processes.start_method), so its size does not depend
