@@ -289,6 +289,21 @@ def on_paper(tmp_path_factory):
     return build
 
 
+@pytest.fixture(scope="session", autouse=True)
+def _shared_builds_split(request):
+    """With two xdist workers, each makes half of the run's shared builds before its first test, both at once:
+    left to the tests, one worker sat idle, waiting for the build the other was making (32 s of a run)."""
+    worker = os.environ.get("PYTEST_XDIST_WORKER")
+    if os.environ.get("PYTEST_XDIST_WORKER_COUNT") != "2" or worker not in ("gw0", "gw1"):
+        return
+    used = set().union(*(item.fixturenames for item in request.session.items))
+    if worker == "gw0" and "shipped" in used:
+        request.getfixturevalue("shipped")
+    if "on_paper" in used:
+        for paper in (("letter",) if worker == "gw0" else ("a4", "a5")):
+            request.getfixturevalue("on_paper")(paper)
+
+
 def seconds(text: str) -> str:
     """Output with timings made comparable: '1.2 s' -> 'T s'."""
     return re.sub(r"\b\d+\.\d s\b", "T s", text)
