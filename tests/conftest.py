@@ -257,12 +257,13 @@ PAPER_FORMATS = {"a4": ("pdf", "html"), "letter": ("pdf",), "a5": ("pdf", "bilin
 
 
 @pytest.fixture(scope="session")
-def on_paper(tmp_path_factory):
+def on_paper(tmp_path_factory, request):
     """paper -> (output folder, [Result]): every shipped leaflet and the fixtures of data/pages/, in both editions
     (and PAPER_FORMATS), built once a run per paper into a folder all xdist workers share.
 
     The first worker to ask for a paper builds it on two processes (one engine each for all its leaflets);
-    the others wait for it and read its results. Tests only read these files.
+    the others wait for it and read its results. Tests only read these files. A4 starts from the shipped
+    build's PDFs and web pages (the same paper, editions, inputs and code: the build finds them unchanged).
     """
     shared = shared_folder(tmp_path_factory)
     root = shared / "papers"
@@ -279,6 +280,9 @@ def on_paper(tmp_path_factory):
                     shutil.copy(fixture, root / "handouts" / fixture.name)
         with filelock.FileLock(shared / f"paper-{paper}.lock"):
             if not saved.exists():
+                if paper == "a4":
+                    _start_from(Path(next(iter(request.getfixturevalue("shipped").values())).output).parent,
+                                root / "dist-a4")
                 options = batch.Options(out=root / f"dist-{paper}", jobs=2, paper=paper, editions=PAPER_EDITIONS,
                                         formats=PAPER_FORMATS[paper], site=False,
                                         today=datetime.date.fromisoformat(TODAY))
@@ -287,6 +291,23 @@ def on_paper(tmp_path_factory):
                 saved.write_bytes(pickle.dumps(report.results))
         return root / f"dist-{paper}", pickle.loads(saved.read_bytes())
     return build
+
+
+def _start_from(built: Path, out: Path) -> None:
+    """An output folder that starts with another build's PDFs, web pages and manifest, hard-linked."""
+    out.mkdir(parents=True, exist_ok=True)
+    for path in built.iterdir():
+        if path.is_file() and (path.suffix in (".pdf", ".html") and path.name != "index.html"
+                               or path.name == ".manifest.json"):
+            _link_or_copy(path, out / path.name)
+
+
+def _link_or_copy(source: Path, target: Path) -> None:
+    """A hard link (the build replaces a file it makes again, never writes into it), else a copy."""
+    try:
+        os.link(source, target)
+    except OSError:
+        shutil.copy2(source, target)
 
 
 @pytest.fixture(scope="session", autouse=True)
@@ -299,11 +320,11 @@ def _shared_builds_split(request):
             len({item.module.__name__ for item in items}) < 10:
         return
     used = set().union(*(item.fixturenames for item in items))
-    try:
+    try:  # about 25 s of CPU each: the shipped catalogue, then A4 from it; A5 and Letter
         if worker == "gw0" and "shipped" in used:
             request.getfixturevalue("shipped")
         if "on_paper" in used:
-            for paper in (("letter",) if worker == "gw0" else ("a4", "a5")):
+            for paper in (("a4",) if worker == "gw0" else ("a5", "letter")):
                 request.getfixturevalue("on_paper")(paper)
     except Exception:  # a build that fails fails the tests that use it, not every test of this worker
         pass
