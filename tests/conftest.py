@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import contextlib
 import datetime
 import json
 import os
@@ -62,10 +61,17 @@ def copy_or_link(source: str, target: str) -> None:
     write), never write into it: _fonts_untouched fails the run if a shipped font changed. A font that is already
     a link to a shipped one (a test project copied whole) is linked too."""
     if Path(source).suffix == ".ttf" and (Path(source).parent == FONTS or _is_shipped_font(Path(source))):
-        with contextlib.suppress(OSError):  # another file system: copy
-            os.link(source, target)
-            return
-    shutil.copy2(source, target)
+        link_or_copy(source, target)
+    else:
+        shutil.copy2(source, target)
+
+
+def link_or_copy(source, target) -> None:
+    """A hard link, or a copy where none can be made (another file system)."""
+    try:
+        os.link(source, target)
+    except OSError:
+        shutil.copy2(source, target)
 
 
 def _is_shipped_font(path: Path) -> bool:
@@ -299,15 +305,7 @@ def _start_from(built: Path, out: Path) -> None:
     for path in built.iterdir():
         if path.is_file() and (path.suffix in (".pdf", ".html") and path.name != "index.html"
                                or path.name == ".manifest.json"):
-            _link_or_copy(path, out / path.name)
-
-
-def _link_or_copy(source: Path, target: Path) -> None:
-    """A hard link (the build replaces a file it makes again, never writes into it), else a copy."""
-    try:
-        os.link(source, target)
-    except OSError:
-        shutil.copy2(source, target)
+            link_or_copy(path, out / path.name)  # the build replaces a file it makes again, never writes into it
 
 
 @pytest.fixture(scope="session", autouse=True)

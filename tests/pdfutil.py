@@ -140,6 +140,8 @@ def structure(path) -> list[tuple]:
     for kid in kids if isinstance(kids, list) else [kids]:
         walk(kid, 0)
     return out
+
+
 def marked_text(path) -> dict[tuple[int, int], str]:
     """{(page index, MCID): the text it marks}, from each text object's marked-content ID, as PDFium reads them."""
     # PDFium gives right-to-left text in reading order and a line-end hyphen as \x02 (a hyphen here);
