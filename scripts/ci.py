@@ -31,10 +31,35 @@ def environment() -> dict[str, str]:
     return env
 
 
+def base_python() -> str:
+    """The Python .venv is made from, as the Makefile chooses it: $PYTHON; else the distribution's /usr/bin/python3
+    where it is 3.11 or later (built with profile-guided optimisation); else the Python running this script."""
+    if os.environ.get("PYTHON"):
+        return shutil.which(os.environ["PYTHON"]) or os.environ["PYTHON"]
+    system = Path("/usr/bin/python3")
+    if sys.platform.startswith("linux") and system.exists():
+        newer = subprocess.run([str(system), "-c", "import sys; print(sys.version_info >= (3, 11))"],
+                               capture_output=True, text=True)
+        if newer.stdout.strip() == "True":
+            return str(system)
+    return sys.executable
+
+
+def _real(command: list[str]) -> str:
+    """The real path of the interpreter a command prints (sys.executable or sys._base_executable)."""
+    return subprocess.run(command, capture_output=True, text=True).stdout.strip()
+
+
 def deps() -> None:
     """The virtual environment with the locked dependencies and the package, as `make deps` makes it."""
+    base = base_python()
+    wanted = _real([base, "-c", "import os, sys; print(os.path.realpath(sys.executable))"])
+    if PYTHON.exists() and _real([str(PYTHON), "-c", "import os, sys; print(os.path.realpath(sys._base_executable))"]) \
+            != wanted:
+        print(f"Making {VENV.name} again, from {base} ({wanted})")
+        shutil.rmtree(VENV)
     if not PYTHON.exists():
-        subprocess.run([sys.executable, "-m", "venv", str(VENV)], check=True)
+        subprocess.run([base, "-m", "venv", str(VENV)], check=True)
     pip = [str(PYTHON), "-m", "pip", "install", "--quiet", "--disable-pip-version-check"]
     subprocess.run([*pip, "--require-hashes", "-r", str(ROOT / "requirements-dev.lock")], check=True)
     subprocess.run([*pip, "--no-deps", "--no-build-isolation", "-e", str(ROOT)], check=True)

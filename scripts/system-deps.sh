@@ -8,6 +8,7 @@
 # liblouis (braille), espeak-ng and lame (audio) make the braille and audio editions.
 # postgresql lets the desk's tests start a throwaway cluster.
 # faketime runs the command line under a clock years ahead (tests/test_clock.py).
+# python3-venv lets the distribution's python3 make .venv, where the Makefile chooses it (3.11 or later).
 set -u
 
 # macOS: Homebrew's formulae, as WeasyPrint's documentation says for Pango (docs/platforms.md). Google Chrome
@@ -42,6 +43,9 @@ command -v espeak-ng >/dev/null 2>&1 || missing="$missing espeak-ng"
 command -v lame >/dev/null 2>&1 || missing="$missing lame"
 command -v pg_ctlcluster >/dev/null 2>&1 || missing="$missing postgresql"
 command -v faketime >/dev/null 2>&1 || missing="$missing faketime"
+if /usr/bin/python3 -c 'import sys; sys.exit(sys.version_info < (3, 11))' 2>/dev/null; then
+  /usr/bin/python3 -c 'import ensurepip, venv' 2>/dev/null || missing="$missing python3-venv"
+fi
 [ -z "$missing" ] && exit 0
 
 if command -v apt-get >/dev/null 2>&1; then
