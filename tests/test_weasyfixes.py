@@ -70,6 +70,9 @@ def unwrapped():
             owner, attribute = getattr(owner, attribute.split(".")[0]), attribute.split(".")[1]
         saved.append((owner, attribute, getattr(owner, attribute)))
         setattr(owner, attribute, weasyfixes.ORIGINALS[name])
+    from weasyprint.pdf import fonts  # not a function: the module's ffi, for which ours stands in
+    saved.append((fonts, "ffi", fonts.ffi))
+    fonts.ffi = weasyfixes.ORIGINALS["pdf.fonts.ffi"]
     try:
         yield
     finally:
@@ -339,3 +342,31 @@ def test_linked_fonts_make_the_same_pdf():
         copied = weasyprint.HTML(string=html, base_url=REPO.as_uri() + "/").write_pdf(pdf_tags=True,
                                                                                        pdf_identifier=b"x" * 32)
     assert linked == copied
+
+
+def _sized_arrays_parsed() -> set:
+    """The glyph array types of a stated length cffi has parsed in this process ('hb_codepoint_t[57]')."""
+    from weasyprint.text.ffi import ffi
+    return {key for key in ffi._parsed_types if isinstance(key, str) and re.fullmatch(r"hb_codepoint_t\[\d+\]", key)}
+
+
+def test_font_subsetting_parses_no_c_type_for_each_glyph_count():
+    """WeasyPrint made each glyph array as a C type of its own length, which cffi parses (about 2 ms) the first
+    time it meets that length; ours makes the same arrays as one open-length type: the same PDF."""
+    from weasyprint.text.ffi import ffi
+    weasyprint = weasyfixes.install()
+    html = document("<p>Sprains and strains: rest, ice, compression, elevation. 0123456789</p>")
+
+    def pdf() -> tuple[bytes, set]:
+        for key in _sized_arrays_parsed():  # forgotten, as in a process that has not met these lengths
+            del ffi._parsed_types[key]
+        data = weasyprint.HTML(string=html, base_url=REPO.as_uri() + "/").write_pdf(pdf_tags=True,
+                                                                                     pdf_identifier=b"x" * 32)
+        return data, _sized_arrays_parsed()
+
+    with unwrapped():
+        alone, parsed_alone = pdf()
+    ours, parsed_ours = pdf()
+    assert len(parsed_alone) >= 2  # the used glyphs, the glyphs kept, the tables dropped: each its own length
+    assert parsed_ours == set()
+    assert ours == alone

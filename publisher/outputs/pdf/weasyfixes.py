@@ -35,7 +35,7 @@ _after_layout: contextvars.ContextVar[Callable | None] = contextvars.ContextVar(
 
 @functools.cache
 def install():
-    """Import WeasyPrint and wrap the three functions below in it, once per process; WeasyPrint, for its callers."""
+    """Import WeasyPrint and put the workarounds below in place, once per process; WeasyPrint, for its callers."""
     with _libraries_found_quickly():
         import weasyprint
         import weasyprint.text.fonts
@@ -45,6 +45,7 @@ def install():
     _structure_hook()
     _layout_hook()
     _linked_fonts()
+    _open_arrays()
     return weasyprint
 
 
@@ -311,6 +312,41 @@ class _FontFolder(_CONCRETE_PATH):
         except OSError:  # another file system (EXDEV), or links not allowed: copied
             pass
         return super().write_bytes(bytes(data))
+
+
+# --- Font subsetting's arrays: one C type, not one a length ----------------------------------------------------
+
+_SIZED_ARRAY = re.compile(r"(\w+)\[(\d+)\]")  # a C array type with its length: 'hb_codepoint_t[57]'
+
+
+def _open_arrays() -> None:
+    """Let font subsetting make its glyph arrays without parsing a C type for each length.
+
+    Font._harfbuzz_subset makes each array with ffi.new(f'hb_codepoint_t[{len(values)}]', values). cffi parses
+    each type string it has not seen with pycparser (about 2 ms), and each glyph count is a new string: 20 to 30 ms
+    of a fresh worker's first PDF. Here the fonts module's ffi is an _OpenArrays, which makes 'T[N]' given
+    exactly N values as 'T[]' with them: the same array, its type parsed once a process.
+    """
+    from weasyprint.pdf import fonts
+
+    ORIGINALS["pdf.fonts.ffi"] = fonts.ffi
+    fonts.ffi = _OpenArrays(fonts.ffi)
+
+
+class _OpenArrays:
+    """An FFI whose new() makes an array of a stated length, given that many values, as an open-length array."""
+
+    def __init__(self, ffi):
+        self._ffi = ffi
+
+    def __getattr__(self, name):
+        return getattr(self._ffi, name)
+
+    def new(self, cdecl, init=None):
+        sized = _SIZED_ARRAY.fullmatch(cdecl) if isinstance(cdecl, str) else None
+        if sized and isinstance(init, (list, tuple)) and len(init) == int(sized[2]):
+            cdecl = f"{sized[1]}[]"
+        return self._ffi.new(cdecl, init)
 
 
 # --- Private attributes read ---------------------------------------------------------------------------------------
