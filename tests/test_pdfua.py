@@ -12,16 +12,17 @@ from pathlib import Path
 
 import page
 import pdfplumber
+import pikepdf
 import pypdf
 import pypdfium2
 import pytest
 import yaml
-from pdfua.validator import Validator
-from PIL import Image
-from pypdf.generic import ArrayObject, BooleanObject, ContentStream, DictionaryObject
-
 from conftest import MINIMAL, REPO, Project
+from pdfua.validator import Validator
 from pdfutil import marked_text
+from PIL import Image
+from pypdf.generic import ArrayObject, BooleanObject, DictionaryObject
+
 from publisher.build import batch
 from publisher.source import content
 
@@ -175,18 +176,19 @@ def read_tags(path: Path) -> Tags:
 
 def marked_content(path: Path) -> collections.Counter:
     """How often each tag marks content in the page streams, and (as 'TAG Do') what each drawn XObject sits in."""
-    reader = pypdf.PdfReader(str(path))
-    counts = collections.Counter()
-    for pdf_page in reader.pages:
-        marks = []
-        for operands, operator in ContentStream(pdf_page.get_contents(), reader).operations:
-            if operator in (b"BMC", b"BDC"):
-                marks.append(str(operands[0]))
-                counts[marks[-1]] += 1
-            elif operator == b"EMC":
-                marks.pop()
-            elif operator == b"Do":
-                counts[("/Artifact" if "/Artifact" in marks else marks[-1] if marks else "untagged") + " Do"] += 1
+    counts: collections.Counter = collections.Counter()
+    with pikepdf.open(path) as pdf:
+        for pdf_page in pdf.pages:
+            marks = []
+            # qpdf's parser, asked only for these operators: a tenth of the time of reading every operation
+            for operands, operator in pikepdf.parse_content_stream(pdf_page, "BMC BDC EMC Do"):
+                if operator in (pikepdf.Operator("BMC"), pikepdf.Operator("BDC")):
+                    marks.append(str(operands[0]))
+                    counts[marks[-1]] += 1
+                elif operator == pikepdf.Operator("EMC"):
+                    marks.pop()
+                else:
+                    counts[("/Artifact" if "/Artifact" in marks else marks[-1] if marks else "untagged") + " Do"] += 1
     return counts
 
 
