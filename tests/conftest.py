@@ -254,6 +254,13 @@ def postgres(tmp_path_factory):
         yield url
 
 
+@pytest.fixture(scope="session")
+def chromium_for_run():
+    """Chromium started once a test process, for the files whose tests use a browser (test_web.browser)."""
+    from test_web import start_chromium
+    yield from start_chromium()
+
+
 # Fixture leaflets built on every paper beside the shipped ones (tests/test_pages.py).
 PAGE_FIXTURES = REPO / "tests" / "data" / "pages"
 PAPER_EDITIONS = ("standard", "large-print")

@@ -52,8 +52,8 @@ def shipped_desk(shipped, tmp_path_factory):
 
 @pytest.fixture(scope="module")
 def chromium():
-    from test_web import browser
-    yield from browser.__wrapped__()
+    from test_web import start_chromium  # its own: the desk's sign-ins leave nothing in the other files' browser
+    yield from start_chromium()
 
 
 def test_sign_in_find_and_email_a_leaflet(shipped_desk, chromium, caplog):
