@@ -7,6 +7,7 @@ more on demand:  FAULT_RUNS=50 .venv/bin/python -m pytest -q tests/test_faults.p
 
 from __future__ import annotations
 
+import datetime
 import json
 import os
 import random
@@ -14,6 +15,7 @@ import signal
 import stat
 import subprocess
 import sys
+import threading
 import time
 from pathlib import Path
 
@@ -21,7 +23,8 @@ import pytest
 from conftest import MINIMAL, REPO, Project
 from faultutil import alive, children, wait_until
 
-from publisher.build import manifest
+from publisher.build import batch, manifest
+from publisher.source import content
 
 if sys.platform == "win32":  # Windows ends a process without a signal it could catch, and has no FIFOs
     pytest.skip("POSIX signals, process groups and FIFOs: these faults cannot happen on Windows (docs/platforms.md)",
@@ -199,6 +202,43 @@ def test_sigterm_to_the_whole_process_group_stops_the_build_in_order(catalogue):
     assert wait_until(lambda: not any(alive(pid) for pid in workers), 5)
     complete_pdfs(catalogue.out)
     assert list(catalogue.temp.iterdir()) == []
+
+
+def test_ctrl_c_that_does_not_wake_the_wait_for_the_workers_still_stops_the_build_at_once(project):
+    """A signal that another thread takes, or that lands just before the build process starts waiting for its
+    workers, does not end the wait: Python acts on it when the main thread next runs. Under load a build once sat
+    out a slow leaflet's render after Ctrl-C. Here SIGINT is sent to another thread while the main thread waits."""
+    project.leaflet("slow", MINIMAL.replace("Rest your ankle and keep it raised when you can.", SLOW_BODY))
+    main = threading.get_ident()
+    previous = signal.signal(signal.SIGINT, signal.default_int_handler)
+    sent: list = []
+
+    def waiting() -> bool:
+        frame = sys._current_frames().get(main)
+        names = []
+        while frame is not None:
+            names.append(frame.f_code.co_name)
+            frame = frame.f_back
+        return "finish" in names and "wait" in names
+
+    def ctrl_c_in_this_thread() -> None:
+        if wait_until(waiting, 60):
+            time.sleep(0.5)  # well inside the wait: the slow leaflet renders for minutes
+            sent.append(time.monotonic())
+            signal.pthread_kill(threading.get_ident(), signal.SIGINT)
+
+    helper = threading.Thread(target=ctrl_c_in_this_thread, daemon=True)
+    options = batch.Options(out=project.root / "dist", jobs=1, timeout=60, today=datetime.date(2026, 11, 25))
+    try:
+        helper.start()
+        with pytest.raises(KeyboardInterrupt):
+            batch.build(content.Project(project.root), options)
+        stopped = time.monotonic()
+    finally:
+        helper.join()
+        signal.signal(signal.SIGINT, previous)
+    assert sent, "the build never waited for its worker"
+    assert stopped - sent[0] < 5, f"the build went on for {stopped - sent[0]:.0f} s after Ctrl-C"
 
 
 def test_a_killed_worker_fails_its_leaflet_and_leaves_no_temporary_folder(project, tmp_path):

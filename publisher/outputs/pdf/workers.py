@@ -161,6 +161,10 @@ GRACE = 1.0
 # given back. The replacement comes from the fork server (processes.start_method), so its size does not depend
 # on the catalogue this process holds by then; a fresh engine costs about 0.2 s, about 1% of 100 leaflets' renders.
 RECYCLE_AFTER = 100
+# The longest the build process waits for its workers without running Python code. Ctrl-C (or SIGTERM) reaches
+# Python when the main thread next runs: a signal that lands just before the wait begins, or in another thread,
+# does not end the wait. Unbounded, a build once sat out a slow leaflet's render after Ctrl-C.
+WAKE = 0.25
 
 
 class Renderer:
@@ -215,7 +219,7 @@ class Renderer:
             busy = [w for w in self.workers if w.task]
             waiting = [w for w in self.workers if not w.ready]
             deadlines = [w.deadline for w in busy]
-            timeout = max(0.0, min(deadlines) - time.monotonic()) if deadlines else None
+            timeout = min(max(0.0, min(deadlines) - time.monotonic()), WAKE) if deadlines else WAKE
             objects = [w.conn for w in busy + waiting] + [w.process.sentinel for w in busy + waiting]
             if not objects:  # every worker failed to start
                 for task in self.pending:
@@ -267,8 +271,10 @@ class Renderer:
     def poll(self, wait: float = 0.0) -> None:
         """Give waiting tasks to idle workers, first waiting up to `wait` s for one to be ready: called between the
         outputs made in this process, so the PDFs render meanwhile (and their time limits run while they do)."""
-        if self.pending and wait > 0 and not any(w.ready for w in self.workers) and self.workers:
-            multiprocessing.connection.wait([w.conn for w in self.workers], wait)
+        until = time.monotonic() + wait
+        while self.pending and not any(w.ready for w in self.workers) and self.workers and time.monotonic() < until:
+            if multiprocessing.connection.wait([w.conn for w in self.workers], min(WAKE, until - time.monotonic())):
+                break
         for worker in list(self.workers):
             self._check(worker)
         self._dispatch()
