@@ -33,6 +33,8 @@ if sys.platform == "win32":  # Windows ends a process without a signal it could 
 RUNS = int(os.environ.get("FAULT_RUNS", "3"))
 ROOT_ONLY = pytest.mark.skipif(os.geteuid() != 0, reason="mounts small file systems")
 SLOW_BODY = "a" + "\u0301" * 100_000  # minutes inside Pango's C code, where no signal handler runs
+RESET_SIGINT = ("import os, signal, sys; signal.signal(signal.SIGINT, signal.SIG_DFL); "
+                "os.execv(sys.executable, [sys.executable, *sys.argv[1:]])")
 
 
 class Build:
@@ -45,8 +47,10 @@ class Build:
     def start(self, *args, stderr=subprocess.PIPE) -> subprocess.Popen:
         env = {**os.environ, "TMPDIR": str(self.temp), "PYTHONUNBUFFERED": "1"}
         env.pop("CI", None)
-        command = [sys.executable, str(REPO / "build.py"), "--project", str(self.project.root), "--out",
-                   str(self.out), "--today", "2026-11-25", *args]
+        # Ctrl-C as at a terminal: a shell starts a background job (`make test &`) with SIGINT ignored, and Python
+        # then leaves it ignored; set back to the default before build.py starts, in the same process.
+        command = [sys.executable, "-c", RESET_SIGINT, str(REPO / "build.py"), "--project", str(self.project.root),
+                   "--out", str(self.out), "--today", "2026-11-25", *args]
         return subprocess.Popen(command, env=env, stdout=subprocess.PIPE, stderr=stderr, text=True,
                                 start_new_session=True)
 

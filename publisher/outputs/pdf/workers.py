@@ -156,14 +156,12 @@ def _timed_out(task: Task) -> list:
 # The parent stops a worker this long after the worker's own alarm should have fired: time spent inside Pango's
 # C code cannot be interrupted by a signal handler. In Python code the alarm acts within milliseconds.
 GRACE = 1.0
-# A worker is replaced by a fresh one after this many leaflets. Its Python objects stay level, but memory
-# outside Python (WeasyPrint's C libraries, as it writes each PDF) grows by about 40 KB a leaflet and is never
-# given back. The replacement comes from the fork server (processes.start_method), so its size does not depend
-# on the catalogue this process holds by then; a fresh engine costs about 0.2 s, about 1% of 100 leaflets' renders.
+# A worker is replaced after this many leaflets: its Python objects stay level, but WeasyPrint's C libraries grow
+# by about 40 KB a PDF and never give it back. The replacement comes from the fork server (processes.start_method),
+# not from the catalogue-holding build process; a fresh engine costs about 0.2 s, 1% of 100 leaflets' renders.
 RECYCLE_AFTER = 100
-# The longest the build process waits for its workers without running Python code. Ctrl-C (or SIGTERM) reaches
-# Python when the main thread next runs: a signal that lands just before the wait begins, or in another thread,
-# does not end the wait. Unbounded, a build once sat out a slow leaflet's render after Ctrl-C.
+# The longest the build process waits for its workers at a time: a signal taken by another thread (audio's) or
+# landing just before the wait does not end it, and Python acts on Ctrl-C only when the main thread runs again.
 WAKE = 0.25
 
 
