@@ -10,7 +10,7 @@ import hashlib
 from pathlib import Path
 
 from publisher.core.editions import DEFAULT_EDITION
-from publisher.outputs import bilingual, impose
+from publisher.outputs import bilingual
 from publisher.outputs.base import Job, Output
 from publisher.outputs.pdf import engine as pdf
 from publisher.render import html
@@ -18,6 +18,12 @@ from publisher.render import html
 PAPER = "a5"
 STYLESHEET = "styles/booklet.css"  # the cover on page 1, the About section starting the back pages, no crop marks
 BLEED = "styles/print-marks.css"  # 3 mm bleed, the brand band into it (its crop marks are drawn inside the bleed)
+
+def _impose():
+    """The imposition module, imported when a booklet is made: it loads pikepdf (20 ms), which no other build needs."""
+    from publisher.outputs import impose
+    return impose
+
 
 _last: dict = {}  # the last render, as booklet and print file of one leaflet are made one after the other
 
@@ -49,22 +55,22 @@ def bilingual_pages(job: Job) -> bytes:
 
 def booklet(job: Job) -> bytes:
     """'<stem>.booklet.pdf': A4 sheets to print double-sided (flip on the short edge), fold and staple."""
-    return impose.booklet(pages(job), html.direction(job.leaflet) == "rtl")
+    return _impose().booklet(pages(job), html.direction(job.leaflet) == "rtl")
 
 
 def print_file(job: Job) -> bytes:
     """'<stem>.print.pdf': single A5 pages with bleed and crop marks, a multiple of 4, for a print shop."""
-    return impose.print_file(pages(job))
+    return _impose().print_file(pages(job))
 
 
 def bilingual_booklet(job: Job) -> bytes:
     """The bilingual edition as a booklet."""
-    return impose.booklet(bilingual_pages(job))
+    return _impose().booklet(bilingual_pages(job))
 
 
 def bilingual_print_file(job: Job) -> bytes:
     """The bilingual edition's pages for a print shop."""
-    return impose.print_file(bilingual_pages(job))
+    return _impose().print_file(bilingual_pages(job))
 
 
 # A5 booklets (--booklet or brand.yaml's `booklet: true`), whatever the build's paper; large print stays on A4.
