@@ -370,3 +370,31 @@ def test_font_subsetting_parses_no_c_type_for_each_glyph_count():
     assert len(parsed_alone) >= 2  # the used glyphs, the glyphs kept, the tables dropped: each its own length
     assert parsed_ours == set()
     assert ours == alone
+
+
+FONT_TOOLS_ON_DEMAND = """
+import sys
+from publisher.outputs.pdf import weasyfixes
+weasyfixes.install()
+print("imported:", "fontTools.varLib" in sys.modules, type(sys.modules["fontTools.subset"]).__name__)
+from fontTools.ttLib import TTFont
+from weasyprint.pdf import fonts
+print("subsetter:", fonts.subset.Options.__name__, type(sys.modules["fontTools.subset"]).__name__)
+try:
+    fonts.instantiateVariableFont(TTFont("styles/fonts/AtkinsonHyperlegibleNext-Regular.ttf"), {})
+except ValueError as exc:
+    print("instancer:", exc)
+import fontTools.varLib.instancer
+print("elsewhere:", fontTools.varLib.instancer.instantiateVariableFont.__module__)
+"""
+
+
+def test_fonttools_subsetter_and_instancer_load_when_used_not_when_weasyprint_is_imported():
+    """Workaround 14 (publisher/outputs/pdf/quickimport.py), in a fresh process: neither is loaded by the import;
+    each works when used (the instancer is fontTools' own: a static font lacks the table it needs), and an import
+    of the instancer elsewhere gets fontTools' module."""
+    run = subprocess.run([sys.executable, "-c", FONT_TOOLS_ON_DEMAND], cwd=REPO, capture_output=True, text=True,
+                         env={**os.environ, "PYTHONPATH": str(REPO)})
+    assert run.stdout.splitlines() == ["imported: False _LazyModule", "subsetter: Options module",
+                                       "instancer: Missing required table fvar",
+                                       "elsewhere: fontTools.varLib.instancer"], run.stderr

@@ -18,6 +18,8 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
+from publisher.outputs.pdf import quickimport
+
 WEASYPRINT = "70.0"  # the version these were written against and tested with
 
 # WeasyPrint's functions as they were before we wrapped them, by the name we wrapped ("module.name"): the tests
@@ -36,7 +38,7 @@ _after_layout: contextvars.ContextVar[Callable | None] = contextvars.ContextVar(
 @functools.cache
 def install():
     """Import WeasyPrint and put the workarounds below in place, once per process; WeasyPrint, for its callers."""
-    with _libraries_found_quickly():
+    with quickimport.libraries_found_quickly(), quickimport.font_tools_on_demand():
         import weasyprint
         import weasyprint.text.fonts
         import weasyprint.urls
@@ -47,50 +49,6 @@ def install():
     _linked_fonts()
     _open_arrays()
     return weasyprint
-
-
-# --- Finding WeasyPrint's C libraries -----------------------------------------------------------------------------
-
-@contextlib.contextmanager
-def _libraries_found_quickly() -> Iterator[None]:
-    """Let `import weasyprint` find its C libraries on Linux without running a compiler.
-
-    WeasyPrint tries several names for each of its seven libraries (libgobject-2.0-0, gobject-2.0-0, gobject-2.0,
-    libgobject-2.0.so.0, ...). cffi asks ctypes.util.find_library about each name that does not load as it is,
-    and on Linux that runs `ldconfig -p` and, for a name ldconfig does not list, gcc and then ld: 86 programs and
-    about 0.15 s of CPU in every process that imports WeasyPrint (Kozea/WeasyPrint#1125). Here `ldconfig -p` runs
-    once, and its listing answers. A name it does not list is not found, which is what gcc and ld answer too,
-    unless LIBRARY_PATH or LD_LIBRARY_PATH points them elsewhere: then, and where ldconfig cannot run, Python's
-    own search answers as before.
-    """
-    import ctypes.util
-    import subprocess
-    import sys
-
-    original = ctypes.util.find_library
-    if not sys.platform.startswith("linux") or os.environ.get("LD_LIBRARY_PATH") or os.environ.get("LIBRARY_PATH"):
-        yield
-        return
-    try:
-        listing = subprocess.run(["/sbin/ldconfig", "-p"], capture_output=True, text=True, check=True, timeout=10,
-                                 env={"LC_ALL": "C", "LANG": "C"}).stdout
-    except (OSError, subprocess.SubprocessError):
-        yield
-        return
-    # As ctypes.util._findSoname_ldconfig: a library for this machine's word size and ABI.
-    bits = "-64" if sys.maxsize > 2**32 else "-32"
-    abi = {"x86_64-64": "libc6,x86-64", "ppc64-64": "libc6,64bit", "sparc64-64": "libc6,64bit",
-           "s390x-64": "libc6,64bit", "ia64-64": "libc6,IA-64"}.get(os.uname().machine + bits, "libc6")
-
-    def find_library(name: str) -> str | None:
-        found = re.search(rf"\s+(lib{re.escape(name)}\.[^\s]+)\s+\({re.escape(abi)}", listing)
-        return found.group(1) if found else None
-
-    ctypes.util.find_library = find_library
-    try:
-        yield
-    finally:
-        ctypes.util.find_library = original
 
 
 # --- Stream.marked: /ActualText for shaped scripts ----------------------------------------------------------------
