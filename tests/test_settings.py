@@ -124,5 +124,5 @@ def test_the_environment_and_the_mail_server_are_reached_from_one_place_each():
         if "smtplib" in text:
             smtp.add(name)
     assert reads == {"build/settings.py", "core/clock.py", "outputs/audio.py", "outputs/pdf/workers.py",
-                     "outputs/pdf/tempfolders.py", "outputs/pdf/weasyfixes.py"}
+                     "outputs/pdf/tempfolders.py", "outputs/pdf/quickimport.py"}
     assert smtp == {"mail/send.py"}
