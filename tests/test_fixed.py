@@ -105,7 +105,8 @@ def test_a_copy_of_the_templates_compiles_nothing_again_and_an_edited_copy_print
     from conftest import Project as TestProject
     first, second, third = (TestProject(tmp_path / name) for name in ("a", "b", "c"))
     edited = third.root / "templates" / "leaflet.html"
-    edited.write_text(edited.read_text(encoding="utf-8").replace("</body>", "<p>EDITED-MARK</p></body>"),
+    # A text no other test writes: the compiled templates are kept by text for the whole process.
+    edited.write_text(edited.read_text(encoding="utf-8").replace("</body>", "<p>EDITED-COPY-MARK</p></body>"),
                       encoding="utf-8")
     pages, counts, compiled = [], [], []
     real_compile = jinja2.Environment.compile
@@ -119,7 +120,7 @@ def test_a_copy_of_the_templates_compiles_nothing_again_and_an_edited_copy_print
         pages.append(html.render_html(catalogue, catalogue.leaflets[0]))
         counts.append(len(compiled))
     assert counts[1:] == [0, 1]  # the copy: nothing compiled; the edited copy: its leaflet.html alone
-    assert pages[0] == pages[1] and "EDITED-MARK" not in pages[0] and "EDITED-MARK" in pages[2]
+    assert pages[0] == pages[1] and "EDITED-COPY-MARK" not in pages[0] and "EDITED-COPY-MARK" in pages[2]
 
 
 def _title_problems(test_project) -> list[str]:
