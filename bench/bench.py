@@ -542,7 +542,7 @@ STAGES = (("parse the HTML (tinyhtml5)", "tinyhtml5/parser.py", "parse"),
           ("lay out the pages", "weasyprint/layout/__init__.py", "layout_document"),
           ("draw the pages (PDF operators)", "weasyprint/document.py", "paint"),
           ("write the PDF (serialise, compress)", "pydyf/__init__.py", "write"),
-          ("our finishing (tags, links)", "publisher/pdf.py", "_finish"))
+          ("our finishing (tags, links)", "publisher/outputs/pdf/tagging.py", "finish"))
 
 
 def render_shares(engine, leaflet, document: str, styles: tuple, count: int = 5) -> dict:
@@ -557,7 +557,7 @@ def render_shares(engine, leaflet, document: str, styles: tuple, count: int = 5)
     profile.disable()
     stats = pstats.Stats(profile).stats  # type: ignore[attr-defined]
     total = max(cumulative for (file, _, function), (_, _, _, cumulative, _) in stats.items()
-                if file.endswith("publisher/pdf.py") and function == "render")
+                if file.endswith("publisher/outputs/pdf/engine.py") and function == "render")
     shares = {}
     for label, file, function in STAGES:
         shares[label] = max((cumulative for (f, _, name), (_, _, _, cumulative, _) in stats.items()

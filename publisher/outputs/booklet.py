@@ -19,6 +19,7 @@ PAPER = "a5"
 STYLESHEET = "styles/booklet.css"  # the cover on page 1, the About section starting the back pages, no crop marks
 BLEED = "styles/print-marks.css"  # 3 mm bleed, the brand band into it (its crop marks are drawn inside the bleed)
 
+
 def _impose():
     """The imposition module, imported when a booklet is made: it loads pikepdf (20 ms), which no other build needs."""
     from publisher.outputs import impose

@@ -281,7 +281,7 @@ def _open_arrays() -> None:
     """Let font subsetting make its glyph arrays without parsing a C type for each length.
 
     Font._harfbuzz_subset makes each array with ffi.new(f'hb_codepoint_t[{len(values)}]', values). cffi parses
-    each type string it has not seen with pycparser (about 2 ms), and each glyph count is a new string: 20 to 30 ms
+    each type string it has not seen with pycparser (about 2 ms), and each glyph count is a new string: about 9 ms
     of a fresh worker's first PDF. Here the fonts module's ffi is an _OpenArrays, which makes 'T[N]' given
     exactly N values as 'T[]' with them: the same array, its type parsed once a process.
     """
