@@ -33,6 +33,7 @@ def _as_before():
 
     def init(root: str) -> None:
         workers._engine = pdf.Engine(content.Project(Path(root)))
+        workers._fonts = workers.preflight.shipped_fonts(workers._engine.project.styles)  # as workers._init
     workers._warm, workers._init = (lambda project, styles, count: None), init
     try:
         yield

@@ -87,13 +87,12 @@ def render(task: Task) -> Outcome:
     started = time.perf_counter()
     outcome = Outcome(task.name, task.stem, ok=False, worker=os.getpid())
     try:
-        assert _engine is not None, "_init() makes the engine first"
+        assert _engine is not None and _fonts is not None, "_init() makes the engine and reads the fonts first"
         rendered = _engine.render(task.name, task.html, task.styles, Path(task.leaflet_folder),
                                   max_pages=task.max_pages, timeout=task.left, variant=task.variant,
                                   limit=task.timeout)
         outcome.warnings = [Diagnostic(task.name, 0, 0, "", w, "warning") for w in rendered.warnings]
-        outcome.warnings += preflight.check(rendered.pdf, task.name, task.where or task.fit_label,
-                                            _fonts or preflight.shipped_fonts(_engine.project.styles))
+        outcome.warnings += preflight.check(rendered.pdf, task.name, task.where or task.fit_label, _fonts)
         strict = [d for d in policy(outcome.warnings, strict=task.strict, refused=task.refused) if d.level == "error"]
         if task.fit_pages and rendered.pages > task.fit_pages:
             outcome.errors = [f"{task.name}: max_pages: {rendered.pages} pages ({task.fit_label}), more than its "
