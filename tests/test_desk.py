@@ -105,6 +105,26 @@ def test_a_missing_or_wrong_csrf_token_is_refused(built, database):
     assert entries(database) == []
 
 
+@pytest.mark.real_password_cost
+def test_passwords_are_stored_as_argon2id_at_the_recommended_cost_and_cheaper_ones_are_upgraded(database):
+    """The other tests hash at argon2's cheapest (conftest); the desk's own hasher is RFC 9106's second choice."""
+    import argon2
+    eng = db.engine(database)
+    db.migrate(eng)
+    auth.add_user(eng, "alice", PASSWORD)
+
+    def stored() -> str:
+        with eng.connect() as conn:
+            return conn.execute(sa.select(db.users.c.password)).scalar()
+    assert stored().startswith("$argon2id$v=19$m=65536,t=3,p=4$")
+    cheap = argon2.PasswordHasher.from_parameters(argon2.profiles.CHEAPEST).hash(PASSWORD)
+    with eng.begin() as conn:
+        conn.execute(db.users.update().values(password=cheap))
+    assert auth.sign_in(eng, "alice", PASSWORD) == (True, "")
+    assert stored().startswith("$argon2id$v=19$m=65536,t=3,p=4$") and auth._verify(stored(), PASSWORD)
+    assert auth.sign_in(eng, "alice", "not the password") == (False, "wrong")
+
+
 def test_wrong_password_then_lock_out(built, database):
     app = make_app(built, database)
     browser = client(app)
