@@ -351,7 +351,7 @@ def normalise(text: str) -> str:
 @pytest.fixture(autouse=True)
 def _cheapest_password_hashing(request, monkeypatch):
     """The desk's passwords hashed with argon2id at argon2-cffi's cheapest parameters (argon2.profiles.CHEAPEST,
-    made for tests) in this process: the recommended 64 MiB and 3 passes cost 0.15 s a sign-in, about 15 s of a
+    made for tests) in this process: the recommended 64 MiB and 3 passes cost 0.15 s a sign-in, about 25 s of a
     run's CPU. Tests marked real_password_cost keep the desk's own hasher (tests/test_desk.py checks it)."""
     auth = sys.modules.get("publisher.desk.auth")
     if auth is None or request.node.get_closest_marker("real_password_cost"):
