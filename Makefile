@@ -6,9 +6,11 @@
 # The Python .venv is made from: the distribution's own /usr/bin/python3 where it is 3.11 or later (Debian builds
 # it with profile-guided and link-time optimisation: measured side by side, renders take 9% less CPU and the tests
 # 8% less time than under a Python compiled without them, such as pyenv's default), else python3 on PATH.
-# `make PYTHON=python3.12` chooses another; .venv is made again when the choice changes.
-SYSTEM_PYTHON := $(shell /usr/bin/python3 -c 'import sys; print(sys.version_info >= (3, 11))' 2>/dev/null)
-PYTHON ?= $(if $(filter True,$(SYSTEM_PYTHON)),/usr/bin/python3,python3)
+# scripts/ci.py holds that rule for both (Windows has no make). `make PYTHON=python3.12` chooses another; .venv is
+# made again when the choice changes.
+ifndef PYTHON
+PYTHON := $(shell python3 scripts/ci.py base-python 2>/dev/null || echo python3)
+endif
 BASE   := $(shell $(PYTHON) -c 'import os, sys; print(os.path.realpath(sys.executable))' 2>/dev/null)
 VENV   := .venv
 PY     := $(VENV)/bin/python

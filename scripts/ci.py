@@ -2,6 +2,7 @@
 
     python scripts/ci.py test [PYTEST ARGS]     (Windows: py scripts\\ci.py test)
     python scripts/ci.py lint
+    python scripts/ci.py base-python            (the Python .venv is made from: the Makefile asks here too)
 
 It makes .venv and installs the locked dependencies (with hashes) and the package into it, as the Makefile does,
 then runs the command there. The system packages are installed per operating system first (docs/platforms.md).
@@ -66,9 +67,12 @@ def deps() -> None:
 
 
 def main(argv: list[str]) -> int:
-    if not argv or argv[0] not in {"deps", "test", "lint"}:
+    if not argv or argv[0] not in {"deps", "test", "lint", "base-python"}:
         print(__doc__.strip(), file=sys.stderr)
         return 2
+    if argv[0] == "base-python":
+        print(base_python())
+        return 0
     deps()
     if argv[0] == "test":
         command = [[str(PYTHON), "-m", "pytest", "-n", "2", "--dist", "loadgroup", "-q", *argv[1:]]]
