@@ -18,7 +18,7 @@ import pytest
 import sqlalchemy as sa
 from starlette.testclient import TestClient
 
-from deskutil import PASSWORD, AnyPortController, Mailbox, built_project, csrf, make_app, request_key
+from deskutil import PASSWORD, AnyPortController, Mailbox, built_project, csrf, make_app, request_key, tls
 from publisher.desk import audit, auth, db
 
 PATIENT = "pat.one@example.org"
@@ -423,7 +423,7 @@ def test_build_py_desk_serves_and_refuses_to_start_without_secrets(built, tmp_pa
         deadline = time.monotonic() + 30
         while True:
             try:
-                page = httpx.get(f"http://127.0.0.1:{port}/", follow_redirects=True)
+                page = httpx.get(f"http://127.0.0.1:{port}/", follow_redirects=True, verify=tls())
                 break
             except httpx.ConnectError:
                 assert server.poll() is None and time.monotonic() < deadline, server.stderr.read()

@@ -10,7 +10,7 @@ import pytest
 import sqlalchemy as sa
 
 import pgutil
-from deskutil import AUDIT_KEY, AnyPortController, Mailbox, Served, Staff, built_project, csrf, make_app
+from deskutil import AUDIT_KEY, AnyPortController, Mailbox, Served, Staff, built_project, csrf, make_app, tls
 from publisher.desk import app as desk_app
 from publisher.desk import audit, commands, db
 
@@ -104,7 +104,7 @@ def test_odd_forms_get_400_with_every_security_header_before_sign_in(built, tmp_
     """#10: before, starlette's parser raised inside the middleware: 500, a traceback and no headers."""
     app = make_app(built, f"sqlite:///{tmp_path / 'desk.sqlite3'}")
     caplog.set_level(logging.INFO)
-    with Served(app) as served, httpx.Client(base_url=served.url) as http:
+    with Served(app) as served, httpx.Client(base_url=served.url, verify=tls()) as http:
         page = http.get("/login")
         cookie = {"Cookie": f"desk_session={page.cookies['desk_session']}"}
         token = csrf(page.text)
@@ -132,7 +132,7 @@ def test_percent_encoded_addresses_never_reach_the_access_log(built, tmp_path, p
     commands.quiet_addresses()
     caplog.set_level(logging.INFO)
     with Served(app) as served:
-        assert httpx.get(served.url + path).status_code == 303
+        assert httpx.get(served.url + path, verify=tls()).status_code == 303
     logged = "\n".join(r.getMessage() for r in caplog.records if r.name == "uvicorn.access")
     assert "<address>" in logged
     assert "example.org" not in logged and "patient" not in logged
