@@ -7,13 +7,13 @@ import re
 import pdfplumber
 import pikepdf
 import pytest
-import weasyprint
 from conftest import MINIMAL
 from test_bilingual import bilingual  # noqa: F401 (the fixture)
 from test_fonts import foreign_fonts
 from test_pdfua import page_problems, pdfua_problems
 
 from publisher.outputs import impose
+from publisher.outputs.pdf import engine
 
 MM = 72 / 25.4
 A5 = (148 * MM, 210 * MM)
@@ -24,8 +24,10 @@ def numbered_pages(count: int, back: int | None = None) -> bytes:
     """An A5 PDF with 3 mm bleed, as WeasyPrint makes a leaflet's, its pages printing 'p1', 'p2'...; page `back`
     (1-based) starts the back cover."""
     pages = "".join(f'<section{" id=back-cover" if n == back else ""}>p{n}</section>' for n in range(1, count + 1))
-    return weasyprint.HTML(string=f"<style>@page {{ size: A5; bleed: 3mm }} section {{ break-after: page; "
-                                  f"font-size: 40pt }}</style>{pages}").write_pdf()
+    # WeasyPrint as the build imports it (engine._weasyprint): a plain `import weasyprint` while collecting ran
+    # ldconfig, gcc and ld 86 times in every test process (docs/weasyprint-workarounds.md, workaround 11).
+    return engine._weasyprint().HTML(string=f"<style>@page {{ size: A5; bleed: 3mm }} section {{ break-after: "
+                                            f"page; font-size: 40pt }}</style>{pages}").write_pdf()
 
 
 def halves(path) -> list[tuple[str, str]]:

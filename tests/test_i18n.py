@@ -383,7 +383,8 @@ def test_a_label_added_without_make_messages_still_fails_not_english(welsh, caps
 
 def test_weasyprint_prints_page_numbers_in_bengali_digits(tmp_path):
     """The chain a Bengali footer takes: catalogue -> CSS content with counter(page, bengali) -> digits in the PDF."""
-    import weasyprint
+    from publisher.outputs.pdf import engine
+    weasyprint = engine._weasyprint()
     labels = i18n.labels(REPO, "bn")
     style = labels.counter_style
     content = labels.parts(labels.gettext("Page %(page)s of %(pages)s"), page=f"counter(page, {style})",
