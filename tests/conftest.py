@@ -207,6 +207,12 @@ def needs_liblouis(item) -> bool:
 
 def pytest_collection_modifyitems(items):
     from publisher.outputs import louis
+    from publisher.outputs.pdf import weasyfixes
+    # WeasyPrint imported by a test module itself finds its C libraries the slow way: ldconfig, gcc and ld run 86
+    # times, 1.2 s in each test process before its first test (docs/weasyprint-workarounds.md, workaround 11).
+    if "weasyprint" in sys.modules and not weasyfixes.install.cache_info().currsize:
+        raise pytest.UsageError("a test module imported weasyprint while being collected - import it as the build "
+                                "does: publisher.outputs.pdf.engine._weasyprint()")
     no_braille = not sys.platform.startswith("linux") and not louis.available()
     for item in items:
         if item.module.__name__ in GROUPED:
