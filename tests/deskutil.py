@@ -134,7 +134,7 @@ def request_key(html: str) -> str:
 @functools.cache
 def tls() -> ssl.SSLContext:
     """One TLS context for every HTTP client of a test process: httpx otherwise reads certifi's CA bundle again
-    for each client (about 10 ms of CPU; 1.6 s of a run), though the desk is plain HTTP on 127.0.0.1 here."""
+    for each client (30 ms of CPU; about 1.6 s of a run), though the desk is plain HTTP on 127.0.0.1 here."""
     return ssl.create_default_context()
 
 
