@@ -23,6 +23,7 @@ import unicodedata
 from importlib import metadata
 from pathlib import Path
 
+import conftest
 import pikepdf
 import pydyf
 import pytest
@@ -291,6 +292,13 @@ def test_weasyprint_finds_its_libraries_with_one_program_and_loads_the_same_ones
     assert alone.count("/sbin/ldconfig") > 10
     assert ours == ["/sbin/ldconfig"]
     assert len(our_libraries) >= 6 and our_libraries == alone_libraries  # gobject, pango, pangoft2, harfbuzz, ...
+
+
+def test_no_test_module_imports_weasyprint_itself_while_collected():
+    """Each test process would pay the slow library search above before its first test: 1.2 s."""
+    assert not conftest.WEASYPRINT_IMPORTED_PLAINLY, (
+        "a test module imported weasyprint while being collected - import it as the build does: "
+        "publisher.outputs.pdf.engine._weasyprint()")
 
 
 @pytest.fixture
